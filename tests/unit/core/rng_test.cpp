@@ -111,8 +111,7 @@ TEST(Rng, NormalCdfMatchesAtManyPoints) {
     std::sort(z.begin(), z.end());
     for (double x = -4.0; x <= 4.0; x += 0.25) {
         const double p = 0.5 * std::erfc(-x / std::sqrt(2.0));
-        const double empirical =
-            double(std::upper_bound(z.begin(), z.end(), x) - z.begin()) / n;
+        const double empirical = double(std::upper_bound(z.begin(), z.end(), x) - z.begin()) / n;
         EXPECT_NEAR(empirical, p, 5 * std::sqrt(p * (1 - p) / n) + 1e-6) << "at x = " << x;
     }
 }

@@ -1,0 +1,40 @@
+// madlab: a laboratory for Model Autophagy Disorder (model collapse).
+// Exit codes: 0 success, 2 bad command line / config / input file, 1 any other failure.
+
+#include <fmt/core.h>
+
+#include <CLI/CLI.hpp>
+#include <exception>
+
+#include "commands.h"
+#include "madlab/core/error.h"
+
+int main(int argc, char** argv) {
+    CLI::App app{
+        "madlab: runs self-consuming training loops (model collapse, 'Model Autophagy Disorder')\n"
+        "and measures how each generation's quality and diversity move.\n"
+        "Run `madlab run` for the default study, `madlab run STUDY.toml` for your own."};
+    app.set_version_flag("--version", std::string("madlab ") + MADLAB_VERSION);
+    app.require_subcommand(1);
+    auto run = madlab::cli::add_run_command(app);
+
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        const int code = app.exit(e);
+        return code == 0 ? 0 : 2;
+    }
+    try {
+        if (app.got_subcommand("run")) return run();
+        return 2;
+    } catch (const madlab::ConfigError& e) {
+        fmt::print(stderr, "madlab: config error: {}\n", e.what());
+        return 2;
+    } catch (const madlab::DataError& e) {
+        fmt::print(stderr, "madlab: data error: {}\n", e.what());
+        return 2;
+    } catch (const std::exception& e) {
+        fmt::print(stderr, "madlab: error: {}\n", e.what());
+        return 1;
+    }
+}

@@ -1,0 +1,61 @@
+#pragma once
+// The data schedule: which data trains each generation (SCIENCE.md section 2). Every loop design
+// of the literature is one ScheduleOptions; the named presets fill it from one size n.
+//
+// Generation 0 trains on n_real_initial real points. Generation t >= 1 trains on
+//   new_t = (fixed real set) + (n_real_fresh new real points) + (n_synthetic samples)
+// where the synthetic samples come evenly from the last synthetic_from_last_k models. Without
+// `accumulate` the training set is new_t (replace). With it the pool keeps every earlier
+// training set and grows by the fresh and synthetic rows (Gerstgrasser et al. 2024); with
+// `subsample` > 0 a random subset of that size of the pool is trained on (Kazdan et al. 2024).
+
+#include <cstddef>
+#include <string>
+#include <vector>
+
+#include "madlab/core/matrix.h"
+
+namespace madlab {
+
+struct ScheduleOptions {
+    std::size_t n_real_initial = 1000;  // real points training generation 0
+    std::size_t n_synthetic = 1000;     // samples of earlier models per generation
+    std::size_t n_real_fixed = 0;       // part of generation 0's real data reused every generation
+    std::size_t n_real_fresh = 0;       // new real points drawn every generation
+    bool accumulate = false;            // keep all earlier training data
+    std::size_t subsample = 0;          // with accumulate: train on this many pool rows (0 = all)
+    int synthetic_from_last_k = 1;      // spread synthetic samples over the last K models
+};
+
+// The preset names, in the order the CLI lists them.
+const std::vector<std::string>& schedule_preset_names();
+
+// The options of a named preset with per-generation size n: fully-synthetic (replace),
+// synthetic-augmentation (a fixed real set of n reused), fresh-data (n fresh real + n
+// synthetic), accumulate, accumulate-subsample (subsample n). Throws ConfigError (naming
+// schedule.preset and listing the valid names) for an unknown name.
+ScheduleOptions schedule_preset(const std::string& name, std::size_t n);
+
+// Checks that the options make a schedule; throws ConfigError naming the schedule.* key.
+void validate(const ScheduleOptions& options);
+
+// Origin of a training row: kRealOrigin for real data, g >= 0 for a sample of generation g's
+// model.
+constexpr int kRealOrigin = -1;
+
+// A training set with the provenance of every row: origin[i] belongs to row i of x.
+struct TrainingSet {
+    Matrix x;
+    std::vector<int> origin;
+
+    std::size_t size() const { return origin.size(); }
+    // Fraction of rows that are real data (0 for an empty set).
+    double real_fraction() const;
+    // Appends the rows of `rows` with the given origin.
+    void append(const Matrix& rows, int row_origin);
+    void append(const TrainingSet& other);
+    // The subset of the given rows, in the given order.
+    TrainingSet select(const std::vector<std::size_t>& rows) const;
+};
+
+}  // namespace madlab

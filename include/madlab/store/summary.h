@@ -1,0 +1,32 @@
+#pragma once
+// Summaries over seeds: for each (setting, generation, metric) the mean, standard deviation and
+// 95% confidence interval of the mean, mean +- t_{0.975, n-1} * sd / sqrt(n) (Student's t; with
+// one seed the interval is the single value).
+
+#include <string>
+#include <vector>
+
+#include "madlab/store/record.h"
+
+namespace madlab {
+
+struct SummaryRow {
+    std::string setting;
+    int generation = 0;
+    std::string metric;
+    std::size_t count = 0;  // number of seeds with a value
+    double mean = 0.0;
+    double std = 0.0;  // sample standard deviation (n - 1); 0 for one value
+    double ci95_low = 0.0;
+    double ci95_high = 0.0;
+};
+
+// The 0.975 quantile of Student's t with `df` >= 1 degrees of freedom (exact table to 30, then
+// the Cornish-Fisher expansion, accurate to 1e-4).
+double student_t_975(std::size_t df);
+
+// One row per (setting, generation, metric), ordered by setting (first appearance in `records`),
+// then generation, then metric (first appearance).
+std::vector<SummaryRow> summarize(const std::vector<Record>& records);
+
+}  // namespace madlab

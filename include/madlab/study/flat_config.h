@@ -1,0 +1,46 @@
+#pragma once
+// A TOML document flattened to dotted keys ("model.bias" -> value), each value remembering the
+// file and line it came from. Settings override keys of the base by replacing entries, and the
+// typed reader (study_config.h) marks every key it reads, so that a key nobody read is reported
+// as unknown with its line and the closest valid key.
+
+#include <toml++/toml.h>
+
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+namespace madlab {
+
+struct FlatEntry {
+    std::shared_ptr<toml::node> value;  // a leaf: a value or an array
+    std::string file;                   // where it was written ("" for built-in defaults)
+    int line = 0;                       // 1-based line, 0 if unknown
+    std::string where() const;          // "study.toml line 7" or "the default"
+};
+
+class FlatConfig {
+ public:
+    // Flattens every table of `table` except the keys listed in `skip` (e.g. "settings").
+    // A key written with dots inside quotes ("schedule.preset" = ...) is treated as a path.
+    static FlatConfig from_table(const toml::table& table, const std::string& file,
+                                 const std::set<std::string>& skip = {});
+
+    // Replaces or adds the entries of `overrides`.
+    void override_with(const FlatConfig& overrides);
+    void set(const std::string& key, FlatEntry entry) { entries_[key] = std::move(entry); }
+
+    const FlatEntry* find(const std::string& key) const;
+    const std::map<std::string, FlatEntry>& entries() const { return entries_; }
+
+ private:
+    std::map<std::string, FlatEntry> entries_;
+};
+
+// The valid key closest to `key` by edit distance, if it is close enough to be a likely typo.
+std::optional<std::string> closest_key(const std::string& key,
+                                       const std::vector<std::string>& valid);
+
+}  // namespace madlab

@@ -1,0 +1,88 @@
+#pragma once
+// The typed study configuration and its reader. A study file (TOML) has the sections [study],
+// [source], [model], [schedule], [metrics] (the base), and any number of [[settings]] tables,
+// each with a `name` and keys that override the base (e.g. schedule.preset = "fresh-data").
+// docs/config.md documents every key with its default.
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "madlab/loop/schedule.h"
+#include "madlab/models/gaussian.h"
+#include "madlab/models/gmm.h"
+#include "madlab/models/kde.h"
+#include "madlab/study/flat_config.h"
+
+namespace madlab {
+
+struct SourceConfig {
+    std::string kind = "grid25";   // gaussian | grid25 | ring8 | two-gaussians | csv | npy
+    std::string path;              // csv / npy file
+    double test_fraction = 0.2;    // csv / npy: share of rows held out for testing
+    std::uint64_t split_seed = 0;  // csv / npy: seed of the held-out split
+    // gaussian: dimension, mean (default zeros) and covariance (default identity).
+    int dim = 2;
+    std::vector<double> mean;
+    std::vector<std::vector<double>> covariance;
+};
+
+struct ModelConfig {
+    std::string family = "gmm";  // gaussian | gmm | kde
+    double bias = 1.0;           // sampling bias lambda in (0, 1]
+    GaussianOptions gaussian;
+    GmmOptions gmm;
+    KdeOptions kde;
+};
+
+struct MetricsConfig {
+    std::vector<std::string> names = {"frechet", "prdc", "nll", "gaussian_drift"};
+    std::size_t n_eval = 1000;  // model samples per generation (M)
+    std::size_t n_test = 1000;  // held-out real points (N)
+    int k = 5;                  // neighbours for precision/recall/density/coverage
+};
+
+// Everything one chain needs besides its seed.
+struct ChainConfig {
+    SourceConfig source;
+    ModelConfig model;
+    std::string preset = "fully-synthetic";
+    std::size_t n = 1000;  // schedule.n: the per-generation size the preset starts from
+    ScheduleOptions schedule;
+    MetricsConfig metrics;
+};
+
+struct Setting {
+    std::string name;
+    ChainConfig config;
+    FlatConfig overrides;  // the keys this setting changes, as written
+};
+
+struct StudyConfig {
+    std::string name = "study";
+    std::string description;
+    int seeds = 10;                // number of seeds (chains per setting)
+    std::uint64_t first_seed = 0;  // seeds are first_seed, first_seed + 1, ...
+    int generations = 20;          // generations 0..generations
+    int threads = 0;               // 0 = all cores
+    std::string file;              // where the config came from ("" for the built-in)
+    ChainConfig base;
+    FlatConfig base_flat;
+    std::vector<Setting> settings;  // at least one
+};
+
+// Parses and validates a study from TOML text. `file` names the source in messages.
+// Throws ConfigError naming the file, line and key for every problem: a TOML syntax error, an
+// unknown key (with the closest valid key), a value of the wrong type or out of range.
+StudyConfig parse_study(const std::string& toml_text, const std::string& file);
+
+// Reads and parses a study file; ConfigError if it cannot be read.
+StudyConfig load_study(const std::string& path);
+
+// The default study (see default_study.cpp): the MAD grid experiment of the README.
+const std::string& default_study_toml();
+
+// Every key a study file may contain (for docs and suggestions), e.g. "model.bias".
+const std::vector<std::string>& valid_keys();
+
+}  // namespace madlab

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Installs what madlab needs to build and test on Debian 12 (run as root). Idempotent.
+set -euo pipefail
+export DEBIAN_FRONTEND=noninteractive
+packages=(
+  build-essential cmake ninja-build pkg-config   # compiler and build
+  libeigen3-dev        # linear algebra
+  libnanoflann-dev     # k-d trees for exact nearest neighbours
+  libtomlplusplus-dev  # study configs (TOML)
+  libcli11-dev         # command line
+  libfmt-dev           # formatting
+  nlohmann-json3-dev   # summary.json
+  libsqlite3-dev       # results database
+  libgtest-dev libgmock-dev libbenchmark-dev  # tests and benchmarks
+  clang-format         # the style check of the test script
+)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+  apt-get update
+  apt-get install -y --no-install-recommends "${missing[@]}"
+fi

@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# The README's second command (and CI's): install, build, run the whole test suite. Tests
+# labelled `slow` (long statistical studies) run only when MADLAB_SLOW_TESTS=1.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/install-deps.sh
+bash scripts/build.sh
+clang-format --version >/dev/null 2>&1 && bash scripts/check-format.sh
+exclude=(-LE slow)
+[ "${MADLAB_SLOW_TESTS:-0}" = "1" ] && exclude=()
+ctest --test-dir build --output-on-failure -j"$(nproc)" "${exclude[@]}"

@@ -1,0 +1,91 @@
+#include "madlab/study/flat_config.h"
+
+#include <fmt/core.h>
+
+#include <algorithm>
+#include <sstream>
+
+namespace madlab {
+
+namespace {
+
+void flatten(const toml::table& table, const std::string& prefix, const std::string& file,
+             const std::set<std::string>& skip, std::map<std::string, FlatEntry>& out) {
+    for (const auto& [key, node] : table) {
+        const std::string name =
+            prefix.empty() ? std::string(key.str()) : prefix + "." + std::string(key.str());
+        if (prefix.empty() && skip.count(name) != 0) continue;
+        if (const toml::table* sub = node.as_table()) {
+            flatten(*sub, name, file, skip, out);
+            continue;
+        }
+        FlatEntry entry;
+        entry.file = file;
+        entry.line = static_cast<int>(node.source().begin.line);
+        if (entry.line == 0) entry.line = static_cast<int>(key.source().begin.line);
+        entry.value = std::shared_ptr<toml::node>(node.visit(
+            [](const auto& n) -> toml::node* { return new std::decay_t<decltype(n)>(n); }));
+        out[name] = std::move(entry);
+    }
+}
+
+std::size_t edit_distance(const std::string& a, const std::string& b) {
+    std::vector<std::size_t> row(b.size() + 1);
+    for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+    for (std::size_t i = 1; i <= a.size(); ++i) {
+        std::size_t diagonal = row[0];
+        row[0] = i;
+        for (std::size_t j = 1; j <= b.size(); ++j) {
+            const std::size_t up = row[j];
+            row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] != b[j - 1])});
+            diagonal = up;
+        }
+    }
+    return row[b.size()];
+}
+
+}  // namespace
+
+std::string FlatEntry::where() const {
+    if (file.empty()) return "the built-in default";
+    if (line == 0) return file;
+    return fmt::format("{} line {}", file, line);
+}
+
+FlatConfig FlatConfig::from_table(const toml::table& table, const std::string& file,
+                                  const std::set<std::string>& skip) {
+    FlatConfig config;
+    flatten(table, "", file, skip, config.entries_);
+    return config;
+}
+
+void FlatConfig::override_with(const FlatConfig& overrides) {
+    for (const auto& [key, entry] : overrides.entries_) entries_[key] = entry;
+}
+
+const FlatEntry* FlatConfig::find(const std::string& key) const {
+    auto it = entries_.find(key);
+    return it == entries_.end() ? nullptr : &it->second;
+}
+
+std::optional<std::string> closest_key(const std::string& key,
+                                       const std::vector<std::string>& valid) {
+    std::optional<std::string> best;
+    std::size_t best_distance = 0;
+    for (const auto& candidate : valid) {
+        const std::size_t d = edit_distance(key, candidate);
+        if (!best || d < best_distance) {
+            best = candidate;
+            best_distance = d;
+        }
+    }
+    // Accept up to a third of the key's length in edits (typos, not different words).
+    if (best && best_distance <= std::max<std::size_t>(2, key.size() / 3)) return best;
+    // A key in the wrong section: same last component.
+    const std::string last = key.substr(key.rfind('.') + 1);
+    for (const auto& candidate : valid)
+        if (candidate.substr(candidate.rfind('.') + 1) == last) return candidate;
+    return std::nullopt;
+}
+
+}  // namespace madlab

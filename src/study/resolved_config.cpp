@@ -1,0 +1,150 @@
+#include "madlab/study/resolved_config.h"
+
+#include <sstream>
+
+namespace madlab {
+
+namespace {
+
+using nlohmann::json;
+
+// The resolved keys of one chain as a flat map "section.key" -> JSON value. Only keys that apply
+// to the chosen source kind and model family are listed.
+json flat_json(const ChainConfig& c) {
+    json j = json::object();
+    j["source.kind"] = c.source.kind;
+    if (c.source.kind == "csv" || c.source.kind == "npy") {
+        j["source.path"] = c.source.path;
+        j["source.test_fraction"] = c.source.test_fraction;
+        j["source.split_seed"] = c.source.split_seed;
+    }
+    if (c.source.kind == "gaussian") {
+        j["source.dim"] = c.source.dim;
+        j["source.mean"] = c.source.mean;
+        j["source.covariance"] = c.source.covariance;
+    }
+    j["model.family"] = c.model.family;
+    j["model.bias"] = c.model.bias;
+    if (c.model.family == "gaussian") {
+        j["model.estimator"] =
+            c.model.gaussian.estimator == GaussianOptions::Estimator::kMle ? "mle" : "unbiased";
+        j["model.reg_covar"] = c.model.gaussian.reg_covar;
+    } else if (c.model.family == "gmm") {
+        j["model.components"] = c.model.gmm.components;
+        j["model.max_iter"] = c.model.gmm.max_iter;
+        j["model.tol"] = c.model.gmm.tol;
+        j["model.reg_covar"] = c.model.gmm.reg_covar;
+        j["model.n_init"] = c.model.gmm.n_init;
+    } else if (c.model.family == "kde") {
+        switch (c.model.kde.rule) {
+            case KdeOptions::Rule::kScott:
+                j["model.bandwidth"] = "scott";
+                break;
+            case KdeOptions::Rule::kSilverman:
+                j["model.bandwidth"] = "silverman";
+                break;
+            case KdeOptions::Rule::kFixed:
+                j["model.bandwidth"] = c.model.kde.bandwidth;
+                break;
+        }
+    }
+    j["schedule.preset"] = c.preset;
+    j["schedule.n"] = c.n;
+    j["schedule.n_real_initial"] = c.schedule.n_real_initial;
+    j["schedule.n_synthetic"] = c.schedule.n_synthetic;
+    j["schedule.n_real_fixed"] = c.schedule.n_real_fixed;
+    j["schedule.n_real_fresh"] = c.schedule.n_real_fresh;
+    j["schedule.accumulate"] = c.schedule.accumulate;
+    j["schedule.subsample"] = c.schedule.subsample;
+    j["schedule.synthetic_from_last_k"] = c.schedule.synthetic_from_last_k;
+    j["metrics.list"] = c.metrics.names;
+    j["metrics.n_eval"] = c.metrics.n_eval;
+    j["metrics.n_test"] = c.metrics.n_test;
+    j["metrics.k"] = c.metrics.k;
+    return j;
+}
+
+json nest(const json& flat) {
+    json out = json::object();
+    for (const auto& [key, value] : flat.items()) {
+        const auto dot = key.find('.');
+        out[key.substr(0, dot)][key.substr(dot + 1)] = value;
+    }
+    return out;
+}
+
+// A JSON leaf as TOML text (strings quoted, arrays bracketed).
+std::string toml_value(const json& v) {
+    if (v.is_string()) {
+        std::ostringstream s;
+        s << toml::value<std::string>(v.get<std::string>());
+        return s.str();
+    }
+    if (v.is_boolean()) return v.get<bool>() ? "true" : "false";
+    if (v.is_number_float()) {
+        std::ostringstream s;
+        s << toml::value<double>(v.get<double>());
+        return s.str();
+    }
+    if (v.is_array()) {
+        std::string out = "[";
+        for (std::size_t i = 0; i < v.size(); ++i) out += (i ? ", " : "") + toml_value(v[i]);
+        return out + "]";
+    }
+    return v.dump();
+}
+
+}  // namespace
+
+nlohmann::json to_json(const ChainConfig& config) { return nest(flat_json(config)); }
+
+nlohmann::json to_json(const StudyConfig& study) {
+    json j;
+    j["study"] = {
+        {"name", study.name},       {"description", study.description}, {"seeds", study.seeds},
+        {"seed", study.first_seed}, {"generations", study.generations}, {"threads", study.threads}};
+    j["base"] = to_json(study.base);
+    j["settings"] = json::array();
+    for (const auto& s : study.settings)
+        j["settings"].push_back({{"name", s.name}, {"config", to_json(s.config)}});
+    return j;
+}
+
+std::string to_toml(const StudyConfig& study) {
+    std::ostringstream out;
+    out << "# Resolved configuration written by madlab " << MADLAB_VERSION
+        << "; every key has its final value.\n";
+    out << "[study]\n";
+    out << "name = " << toml_value(study.name) << "\n";
+    out << "description = " << toml_value(study.description) << "\n";
+    out << "seeds = " << study.seeds << "\n";
+    out << "seed = " << study.first_seed << "\n";
+    out << "generations = " << study.generations << "\n";
+    out << "threads = " << study.threads << "\n";
+    const json base = flat_json(study.base);
+    const json nested = nest(base);
+    for (const auto& [section, keys] : nested.items()) {
+        out << "\n[" << section << "]\n";
+        for (const auto& [key, value] : keys.items())
+            out << key << " = " << toml_value(value) << "\n";
+    }
+    // Settings list every key whose resolved value differs from the base, plus keys that only
+    // exist in the setting (another family's options, say), so that reading back gives the same.
+    const bool implicit_single =
+        study.settings.size() == 1 && study.settings[0].overrides.entries().empty();
+    if (implicit_single) return out.str();
+    for (const auto& s : study.settings) {
+        out << "\n[[settings]]\nname = " << toml_value(s.name) << "\n";
+        const json flat = flat_json(s.config);
+        for (const auto& [key, value] : flat.items()) {
+            if (base.contains(key) && base[key] == value) continue;
+            out << "\"" << key << "\" = " << toml_value(value) << "\n";
+        }
+        // A key present in the base but absent in the setting (e.g. family changed): the
+        // reader rejects keys that do not apply, so they cannot be written; the setting's
+        // family defines them.
+    }
+    return out.str();
+}
+
+}  // namespace madlab

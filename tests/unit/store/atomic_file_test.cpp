@@ -1,0 +1,46 @@
+#include "madlab/store/atomic_file.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "madlab/core/error.h"
+
+namespace madlab {
+namespace {
+
+std::string read(const std::string& path) {
+    std::ifstream in(path);
+    std::stringstream s;
+    s << in.rdbuf();
+    return s.str();
+}
+
+TEST(AtomicFile, WritesAndReplacesWithoutLeavingTemporaries) {
+    const auto dir = std::filesystem::temp_directory_path() / "madlab_atomic_test";
+    std::filesystem::remove_all(dir);
+    std::filesystem::create_directories(dir);
+    const std::string path = (dir / "out.txt").string();
+    write_file_atomically(path, "first");
+    write_file_atomically(path, "second version");
+    EXPECT_EQ(read(path), "second version");
+    EXPECT_EQ(std::distance(std::filesystem::directory_iterator(dir),
+                            std::filesystem::directory_iterator{}),
+              1);
+    std::filesystem::remove_all(dir);
+}
+
+TEST(AtomicFile, MissingFolderIsAClearError) {
+    try {
+        write_file_atomically("/nonexistent-folder-madlab/x.csv", "data");
+        FAIL();
+    } catch (const Error& e) {
+        EXPECT_NE(std::string(e.what()).find("/nonexistent-folder-madlab/x.csv"),
+                  std::string::npos);
+    }
+}
+
+}  // namespace
+}  // namespace madlab

@@ -1,0 +1,188 @@
+#include "madlab/study/study_config.h"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "madlab/core/error.h"
+#include "madlab/study/resolved_config.h"
+
+namespace madlab {
+namespace {
+
+// The ConfigError message of parsing `text`, or "" if it parsed.
+std::string error_of(const std::string& text) {
+    try {
+        parse_study(text, "study.toml");
+    } catch (const ConfigError& e) {
+        return e.what();
+    }
+    return "";
+}
+
+bool contains(const std::string& text, const std::string& part) {
+    return text.find(part) != std::string::npos;
+}
+
+TEST(StudyConfig, DefaultsWhenEmpty) {
+    const StudyConfig s = parse_study("", "empty.toml");
+    EXPECT_EQ(s.seeds, 10);
+    EXPECT_EQ(s.generations, 20);
+    ASSERT_EQ(s.settings.size(), 1u);
+    EXPECT_EQ(s.settings[0].name, "fully-synthetic");
+    EXPECT_EQ(s.base.source.kind, "grid25");
+    EXPECT_EQ(s.base.model.family, "gmm");
+    EXPECT_EQ(s.base.model.bias, 1.0);
+    EXPECT_EQ(s.base.schedule.n_real_initial, 1000u);
+    EXPECT_EQ(s.base.schedule.n_synthetic, 1000u);
+    EXPECT_EQ(s.base.metrics.k, 5);
+}
+
+TEST(StudyConfig, DefaultStudyHasTheFourDesigns) {
+    const StudyConfig s = parse_study(default_study_toml(), "<default>");
+    ASSERT_EQ(s.settings.size(), 4u);
+    EXPECT_EQ(s.seeds, 10);
+    EXPECT_EQ(s.generations, 20);
+    EXPECT_EQ(s.base.model.gmm.components, 25);
+    const auto& aug = s.settings[1].config.schedule;
+    EXPECT_EQ(s.settings[1].name, "synthetic-augmentation");
+    EXPECT_EQ(aug.n_real_fixed, 2000u);
+    EXPECT_EQ(aug.n_synthetic, 2000u);
+    const auto& fresh = s.settings[2].config.schedule;
+    EXPECT_EQ(fresh.n_real_fresh, 2000u);
+    EXPECT_EQ(fresh.n_real_fixed, 0u);
+    EXPECT_TRUE(s.settings[3].config.schedule.accumulate);
+    EXPECT_FALSE(s.settings[0].config.schedule.accumulate);
+}
+
+TEST(StudyConfig, ExampleFileIsTheBuiltInDefault) {
+    std::ifstream in(std::string(MADLAB_SOURCE_DIR) + "/examples/default.toml");
+    ASSERT_TRUE(in) << "examples/default.toml is missing";
+    std::stringstream text;
+    text << in.rdbuf();
+    EXPECT_EQ(text.str(), default_study_toml());
+}
+
+TEST(StudyConfig, ExplicitKeysOverrideThePreset) {
+    const StudyConfig s = parse_study(R"(
+[schedule]
+preset = "fresh-data"
+n = 500
+n_real_fresh = 50
+synthetic_from_last_k = 3
+)",
+                                      "s.toml");
+    EXPECT_EQ(s.base.schedule.n_real_initial, 500u);
+    EXPECT_EQ(s.base.schedule.n_synthetic, 500u);
+    EXPECT_EQ(s.base.schedule.n_real_fresh, 50u);
+    EXPECT_EQ(s.base.schedule.synthetic_from_last_k, 3);
+}
+
+TEST(StudyConfig, UnknownKeyNamesLineAndSuggests) {
+    const std::string e = error_of("[model]\nfamily = \"gmm\"\nbais = 0.5\n");
+    EXPECT_TRUE(contains(e, "study.toml line 3")) << e;
+    EXPECT_TRUE(contains(e, "model.bais")) << e;
+    EXPECT_TRUE(contains(e, "did you mean 'model.bias'")) << e;
+    const std::string section = error_of("[modle]\nbias = 0.5\n");
+    EXPECT_TRUE(contains(section, "did you mean 'model.bias'")) << section;
+    const std::string wrong_section = error_of("[schedule]\nk = 3\n");
+    EXPECT_TRUE(contains(wrong_section, "metrics.k")) << wrong_section;
+}
+
+TEST(StudyConfig, OutOfRangeAndWrongTypeNameTheKey) {
+    std::string e = error_of("[model]\nbias = 1.5\n");
+    EXPECT_TRUE(contains(e, "line 2")) << e;
+    EXPECT_TRUE(contains(e, "model.bias = 1.5 is out of range")) << e;
+    e = error_of("[model]\nbias = 0\n");
+    EXPECT_TRUE(contains(e, "(0, 1]")) << e;
+    e = error_of("[study]\nseeds = \"ten\"\n");
+    EXPECT_TRUE(contains(e, "study.seeds must be an integer")) << e;
+    e = error_of("[study]\nseeds = 0\n");
+    EXPECT_TRUE(contains(e, "study.seeds = 0 is out of range")) << e;
+    e = error_of("[schedule]\npreset = \"fully-synth\"\n");
+    EXPECT_TRUE(contains(e, "fully-synthetic")) << e;
+    e = error_of("[model]\nfamily = \"kde\"\ncomponents = 3\n");
+    EXPECT_TRUE(contains(e, "model.components does not apply")) << e;
+    e = error_of("[schedule]\nn = 100\nn_real_fixed = 200\n");
+    EXPECT_TRUE(contains(e, "n_real_fixed")) << e;
+    e = error_of("[schedule]\nsubsample = 10\n");
+    EXPECT_TRUE(contains(e, "accumulate")) << e;
+    e = error_of("[source]\nkind = \"csv\"\n");
+    EXPECT_TRUE(contains(e, "source.path is required")) << e;
+    e = error_of("[metrics]\nn_eval = 4\n");
+    EXPECT_TRUE(contains(e, "metrics.k")) << e;
+    e = error_of("[source]\nkind = \"gaussian\"\ndim = 2\nmean = [1.0, 2.0, 3.0]\n");
+    EXPECT_TRUE(contains(e, "source.mean has 3 entries")) << e;
+}
+
+TEST(StudyConfig, TomlSyntaxErrorNamesLineAndColumn) {
+    const std::string e = error_of("[study]\nseeds = = 3\n");
+    EXPECT_TRUE(contains(e, "study.toml line 2")) << e;
+}
+
+TEST(StudyConfig, SettingsOverrideTheBase) {
+    const StudyConfig s = parse_study(R"(
+[model]
+family = "gmm"
+components = 4
+[[settings]]
+name = "a"
+[[settings]]
+name = "b"
+model.bias = 0.5
+"schedule.preset" = "accumulate"
+[[settings]]
+name = "c"
+model = { family = "kde", bandwidth = 0.3 }
+)",
+                                      "s.toml");
+    ASSERT_EQ(s.settings.size(), 3u);
+    EXPECT_EQ(s.settings[0].config.model.bias, 1.0);
+    EXPECT_EQ(s.settings[1].config.model.bias, 0.5);
+    EXPECT_EQ(s.settings[1].config.model.gmm.components, 4);
+    EXPECT_TRUE(s.settings[1].config.schedule.accumulate);
+    EXPECT_EQ(s.settings[2].config.model.family, "kde");
+    EXPECT_EQ(s.settings[2].config.model.kde.bandwidth, 0.3);
+}
+
+TEST(StudyConfig, SettingErrorsNameTheSetting) {
+    std::string e = error_of("[[settings]]\nname = \"x\"\nmodel.bais = 0.5\n");
+    EXPECT_TRUE(contains(e, "line 3")) << e;
+    EXPECT_TRUE(contains(e, "setting \"x\"")) << e;
+    e = error_of("[[settings]]\nname = \"x\"\nstudy.seeds = 3\n");
+    EXPECT_TRUE(contains(e, "cannot be set per setting")) << e;
+    e = error_of("[[settings]]\nmodel.bias = 0.5\n");
+    EXPECT_TRUE(contains(e, "needs a name")) << e;
+    e = error_of("[[settings]]\nname = \"x\"\n[[settings]]\nname = \"x\"\n");
+    EXPECT_TRUE(contains(e, "used twice")) << e;
+}
+
+TEST(StudyConfig, ResolvedTomlReadsBackToTheSameStudy) {
+    for (const std::string& text : {default_study_toml(), std::string(R"(
+[study]
+name = "round \"trip\""
+seeds = 3
+[source]
+kind = "gaussian"
+dim = 2
+mean = [1.0, -2.5]
+covariance = [[2.0, 0.5], [0.5, 1.0]]
+[model]
+family = "gaussian"
+estimator = "unbiased"
+[[settings]]
+name = "kde"
+model = { family = "kde", bandwidth = "silverman" }
+[[settings]]
+name = "biased"
+model.bias = 0.25
+)")}) {
+        const StudyConfig first = parse_study(text, "a.toml");
+        const StudyConfig second = parse_study(to_toml(first), "b.toml");
+        EXPECT_EQ(to_json(first), to_json(second)) << to_toml(first);
+    }
+}
+
+}  // namespace
+}  // namespace madlab
