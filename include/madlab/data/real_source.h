@@ -14,7 +14,7 @@
 namespace madlab {
 
 class RealSource {
-public:
+ public:
     virtual ~RealSource() = default;
 
     // Short description for reports, e.g. "grid25" or "csv:data/faithful.csv (272 x 2)".
@@ -33,6 +33,11 @@ public:
 
     // The source's exact mean and covariance if it is a single Gaussian, else nullopt.
     virtual std::optional<GaussianParams> gaussian() const { return std::nullopt; }
+
+    // Mean negative log-density (nats) of the rows of x under the source's true density, when
+    // the source knows it (built-in distributions); nullopt for file sources. It is the floor a
+    // model's held-out NLL on data of this source approaches. Requires x.cols() == dim().
+    virtual std::optional<double> mean_nll(const Matrix& /*x*/) const { return std::nullopt; }
 };
 
 }  // namespace madlab
