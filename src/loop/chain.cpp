@@ -10,7 +10,8 @@ Chain::Chain(ChainSpec spec) : spec_(std::move(spec)) {
     if (spec_.source == nullptr || spec_.prototype == nullptr)
         throw Error("Chain needs a real source and a model");
     validate(spec_.schedule);
-    test_ = spec_.source->draw_test(spec_.n_test, rng(0, "test"));
+    Rng test_rng = rng(0, "test");
+    test_ = spec_.source->draw_test(spec_.n_test, test_rng);
 }
 
 Rng Chain::rng(int generation, std::string_view purpose, std::uint64_t extra) const {

@@ -30,7 +30,7 @@ std::unique_ptr<RealSource> make_source(const SourceConfig& config) {
         FileSourceOptions options;
         options.test_fraction = config.test_fraction;
         options.split_seed = config.split_seed;
-        return load_file_source(config.path, options);
+        return std::make_unique<FileSource>(load_file_source(config.path, options));
     }
     return make_builtin_source(config.kind);
 }

@@ -70,6 +70,11 @@ const FlatEntry* FlatConfig::find(const std::string& key) const {
 
 std::optional<std::string> closest_key(const std::string& key,
                                        const std::vector<std::string>& valid) {
+    // A key in the wrong section: the same last component elsewhere.
+    const std::string last = key.substr(key.rfind('.') + 1);
+    for (const auto& candidate : valid)
+        if (candidate != key && candidate.substr(candidate.rfind('.') + 1) == last)
+            return candidate;
     std::optional<std::string> best;
     std::size_t best_distance = 0;
     for (const auto& candidate : valid) {
@@ -81,10 +86,6 @@ std::optional<std::string> closest_key(const std::string& key,
     }
     // Accept up to a third of the key's length in edits (typos, not different words).
     if (best && best_distance <= std::max<std::size_t>(2, key.size() / 3)) return best;
-    // A key in the wrong section: same last component.
-    const std::string last = key.substr(key.rfind('.') + 1);
-    for (const auto& candidate : valid)
-        if (candidate.substr(candidate.rfind('.') + 1) == last) return candidate;
     return std::nullopt;
 }
 
