@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -182,6 +183,23 @@ model.bias = 0.25
         const StudyConfig second = parse_study(to_toml(first), "b.toml");
         EXPECT_EQ(to_json(first), to_json(second)) << to_toml(first);
     }
+}
+
+}  // namespace
+}  // namespace madlab
+
+namespace madlab {
+namespace {
+
+TEST(StudyConfig, EveryExampleParses) {
+    int count = 0;
+    for (const auto& entry :
+         std::filesystem::directory_iterator(std::string(MADLAB_SOURCE_DIR) + "/examples")) {
+        if (entry.path().extension() != ".toml") continue;
+        EXPECT_NO_THROW(load_study(entry.path().string())) << entry.path();
+        ++count;
+    }
+    EXPECT_GE(count, 5);
 }
 
 }  // namespace
