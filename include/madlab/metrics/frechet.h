@@ -1,0 +1,43 @@
+#pragma once
+// Frechet distance between two Gaussians (Dowson & Landau 1982; as "FID" on network features,
+// Heusel et al. 2017):
+//   FD = ||mu_1 - mu_2||^2 + tr(S_1 + S_2 - 2 (S_1 S_2)^{1/2}),
+// the squared 2-Wasserstein distance between N(mu_1, S_1) and N(mu_2, S_2). The trace term is
+// computed stably (SCIENCE.md section 6): A = S_1^{1/2} by a symmetric eigendecomposition
+// (eigenvalues clamped at 0), then tr((S_1 S_2)^{1/2}) = sum_i sqrt(max(eig_i(A S_2 A), 0)),
+// because A S_2 A is symmetric positive semi-definite and similar to S_1 S_2 when S_1 is
+// invertible. It never fails on singular covariances (a collapsed model has one).
+
+#include <string>
+
+#include "madlab/core/matrix.h"
+#include "madlab/metrics/metric.h"
+
+namespace madlab {
+
+// Frechet distance between N(mu1, s1) and N(mu2, s2). Covariances must be square, of the
+// dimension of the means, and symmetric positive semi-definite up to rounding (their
+// symmetric part is used). Throws DataError on mismatched dimensions. Result >= 0.
+double frechet_distance(const Vector& mu1, const SquareMatrix& s1, const Vector& mu2,
+                        const SquareMatrix& s2);
+
+// Sample mean and covariance of the rows of x, the covariance divided by N - 1 (pytorch-fid and
+// clean-fid convention). Requires N >= 2 rows (throws DataError otherwise).
+GaussianParams sample_mean_covariance(const Matrix& x);
+
+// Frechet distance between Gaussians fitted to the rows of x and y by sample_mean_covariance.
+// Requires at least 2 rows each and equal dimensions (throws DataError otherwise).
+double frechet_distance(const Matrix& x, const Matrix& y);
+
+// Metric "frechet": value "frechet". From samples (real test set vs model samples) normally;
+// when the model is one Gaussian (implements HasGaussianParams) and the source's Gaussian
+// parameters are known, the exact closed form between the model's and the source's parameters
+// instead (the squared 2-Wasserstein distance, free of sampling noise). Left out when a sample
+// based value is undefined (fewer than 2 points, non-finite samples).
+class FrechetMetric : public Metric {
+public:
+    std::string name() const override { return "frechet"; }
+    MetricValues compute(const MetricInput& input) const override;
+};
+
+}  // namespace madlab

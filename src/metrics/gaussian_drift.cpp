@@ -1,0 +1,42 @@
+#include "madlab/metrics/gaussian_drift.h"
+
+#include <Eigen/Eigenvalues>
+#include <cmath>
+#include <string>
+#include <vector>
+
+#include "madlab/core/error.h"
+#include "madlab/models/generative_model.h"
+
+namespace madlab {
+
+double clamped_logdet(const SquareMatrix& s) {
+    const SquareMatrix sym = 0.5 * (s + s.transpose());
+    const Eigen::SelfAdjointEigenSolver<SquareMatrix> eig(sym, Eigen::EigenvaluesOnly);
+    return eig.eigenvalues().cwiseMax(kLogdetFloor).array().log().sum();
+}
+
+MetricValues GaussianDriftMetric::compute(const MetricInput& input) const {
+    const auto* gaussian = dynamic_cast<const HasGaussianParams*>(&input.model);
+    if (gaussian == nullptr || !input.source_gaussian) return {};
+    const GaussianParams model = gaussian->gaussian_params();
+    const GaussianParams& source = *input.source_gaussian;
+    const Eigen::Index d = source.mean.size();
+    if (model.mean.size() != d || model.covariance.rows() != d || model.covariance.cols() != d ||
+        source.covariance.rows() != d || source.covariance.cols() != d)
+        throw DataError("gaussian_drift: the model has dimension " +
+                        std::to_string(model.mean.size()) + " but the source has " +
+                        std::to_string(d));
+    MetricValues out;
+    out.emplace_back("mean_sq_err", (model.mean - source.mean).squaredNorm());
+    out.emplace_back("cov_logdet_ratio",
+                     clamped_logdet(model.covariance) - clamped_logdet(source.covariance));
+    const double source_trace = source.covariance.trace();
+    if (source_trace > 0.0)
+        out.emplace_back("cov_trace_ratio", model.covariance.trace() / source_trace);
+    // Values must be finite (metric.h); parameters with NaN give nothing rather than NaN.
+    std::erase_if(out, [](const auto& v) { return !std::isfinite(v.second); });
+    return out;
+}
+
+}  // namespace madlab

@@ -1,0 +1,72 @@
+#include "madlab/metrics/prdc.h"
+
+#include <algorithm>
+#include <string>
+#include <vector>
+
+#include "madlab/core/error.h"
+
+namespace madlab {
+namespace {
+
+void check_size(Eigen::Index n, int k, const char* which) {
+    if (n < static_cast<Eigen::Index>(k) + 1)
+        throw DataError("precision/recall need at least k+1 = " + std::to_string(k + 1) +
+                        " points per set, got " + std::to_string(n) + " " + which +
+                        " points; raise metrics.n_eval or lower metrics.k");
+}
+
+double fraction_positive(const std::vector<int>& counts) {
+    if (counts.empty()) return 0.0;
+    const auto positive = std::count_if(counts.begin(), counts.end(), [](int c) { return c > 0; });
+    return static_cast<double>(positive) / static_cast<double>(counts.size());
+}
+
+}  // namespace
+
+PrdcResult compute_prdc(const Matrix& real, const Matrix& fake, int k, int threads) {
+    KnnOptions options;
+    options.threads = threads;
+    return compute_prdc(real, fake, k, options);
+}
+
+PrdcResult compute_prdc(const Matrix& real, const Matrix& fake, int k, const KnnOptions& options) {
+    if (k < 1) throw DataError("precision/recall need k >= 1, got k = " + std::to_string(k));
+    check_size(real.rows(), k, "real");
+    check_size(fake.rows(), k, "generated");
+    if (real.cols() != fake.cols())
+        throw DataError("precision/recall: real points have " + std::to_string(real.cols()) +
+                        " dimensions but generated points have " + std::to_string(fake.cols()));
+
+    const std::vector<double> real_radii = kth_neighbour_sq_distances(real, k, options);
+    const std::vector<double> fake_radii = kth_neighbour_sq_distances(fake, k, options);
+    const MutualBallCounts counts = mutual_ball_counts(real, real_radii, fake, fake_radii, options);
+
+    PrdcResult out;
+    // Generated points inside real balls: precision and density.
+    out.precision = fraction_positive(counts.a_balls.balls_per_query);
+    long long inside = 0;
+    for (int c : counts.a_balls.balls_per_query) inside += c;
+    out.density =
+        static_cast<double>(inside) / (static_cast<double>(k) * static_cast<double>(fake.rows()));
+    // Real balls holding a generated point: coverage.
+    out.coverage = fraction_positive(counts.a_balls.queries_per_ball);
+    // Real points inside generated balls: recall.
+    out.recall = fraction_positive(counts.b_balls.balls_per_query);
+    return out;
+}
+
+PrdcMetric::PrdcMetric(int k, int threads) : k_(k), threads_(threads) {
+    if (k < 1) throw ConfigError("metrics.k must be >= 1, got " + std::to_string(k));
+}
+
+MetricValues PrdcMetric::compute(const MetricInput& input) const {
+    if (!input.samples.allFinite()) return {};
+    const PrdcResult r = compute_prdc(input.real_test, input.samples, k_, threads_);
+    return {{"precision", r.precision},
+            {"recall", r.recall},
+            {"density", r.density},
+            {"coverage", r.coverage}};
+}
+
+}  // namespace madlab

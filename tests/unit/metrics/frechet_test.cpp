@@ -1,0 +1,212 @@
+#include "madlab/metrics/frechet.h"
+
+#include <gtest/gtest.h>
+
+#include <Eigen/QR>
+#include <cmath>
+
+#include "madlab/core/error.h"
+#include "madlab/core/rng.h"
+#include "test_models.h"
+
+namespace madlab {
+namespace {
+
+using testing::FixedGaussianModel;
+using testing::gaussian_points;
+using testing::NoDensityModel;
+
+Vector random_vector(Eigen::Index d, Rng& rng, double scale = 1.0) {
+    Vector v(d);
+    for (Eigen::Index i = 0; i < d; ++i) v[i] = scale * rng.normal();
+    return v;
+}
+
+SquareMatrix random_orthogonal(Eigen::Index d, Rng& rng) {
+    SquareMatrix a(d, d);
+    for (Eigen::Index i = 0; i < d; ++i)
+        for (Eigen::Index j = 0; j < d; ++j) a(i, j) = rng.normal();
+    return Eigen::HouseholderQR<SquareMatrix>(a).householderQ();
+}
+
+SquareMatrix random_spd(Eigen::Index d, Rng& rng) {
+    SquareMatrix a(d, d);
+    for (Eigen::Index i = 0; i < d; ++i)
+        for (Eigen::Index j = 0; j < d; ++j) a(i, j) = rng.normal();
+    return a * a.transpose() / static_cast<double>(d) + 0.1 * SquareMatrix::Identity(d, d);
+}
+
+// ||mu1 - mu2||^2 + sum_i (sqrt(a_i) - sqrt(b_i))^2: the Frechet distance of Gaussians whose
+// covariances share eigenvectors, with eigenvalues a and b.
+double commuting_closed_form(const Vector& mu1, const Vector& a, const Vector& mu2,
+                             const Vector& b) {
+    return (mu1 - mu2).squaredNorm() + (a.cwiseSqrt() - b.cwiseSqrt()).squaredNorm();
+}
+
+TEST(FrechetDistance, DiagonalCovariancesMatchTheClosedForm) {
+    Rng rng(1);
+    for (Eigen::Index d : {1, 3, 10}) {
+        const Vector mu1 = random_vector(d, rng), mu2 = random_vector(d, rng);
+        Vector a(d), b(d);
+        for (Eigen::Index i = 0; i < d; ++i) {
+            a[i] = 0.1 + 3.0 * rng.uniform();
+            b[i] = 0.1 + 3.0 * rng.uniform();
+        }
+        const double expected = commuting_closed_form(mu1, a, mu2, b);
+        EXPECT_NEAR(frechet_distance(mu1, a.asDiagonal().toDenseMatrix(), mu2,
+                                     b.asDiagonal().toDenseMatrix()),
+                    expected, 1e-12 * (1.0 + expected));
+    }
+}
+
+TEST(FrechetDistance, CommutingCovariancesMatchTheClosedForm) {
+    Rng rng(2);
+    const Eigen::Index d = 6;
+    const SquareMatrix q = random_orthogonal(d, rng);
+    Vector a(d), b(d);
+    for (Eigen::Index i = 0; i < d; ++i) {
+        a[i] = 0.05 + 2.0 * rng.uniform();
+        b[i] = 0.05 + 2.0 * rng.uniform();
+    }
+    const SquareMatrix s1 = q * a.asDiagonal() * q.transpose();
+    const SquareMatrix s2 = q * b.asDiagonal() * q.transpose();
+    const Vector mu1 = random_vector(d, rng), mu2 = random_vector(d, rng);
+    const double expected = commuting_closed_form(mu1, a, mu2, b);
+    EXPECT_NEAR(frechet_distance(mu1, s1, mu2, s2), expected, 1e-10 * (1.0 + expected));
+}
+
+TEST(FrechetDistance, NonCommuting2x2MatchesTheTraceFormula) {
+    // For 2 x 2 matrices, tr sqrt(M) = sqrt(tr M + 2 sqrt(det M)) with M similar to S1 S2, so
+    // tr (S1 S2)^{1/2} = sqrt(tr(S1 S2) + 2 sqrt(det S1 det S2)): an independent formula.
+    SquareMatrix s1(2, 2), s2(2, 2);
+    s1 << 2.0, 0.6, 0.6, 1.0;
+    s2 << 0.5, -0.3, -0.3, 1.5;
+    Vector mu1(2), mu2(2);
+    mu1 << 1.0, -2.0;
+    mu2 << 0.5, 0.5;
+    const double trace_sqrt =
+        std::sqrt((s1 * s2).trace() + 2.0 * std::sqrt(s1.determinant() * s2.determinant()));
+    const double expected = (mu1 - mu2).squaredNorm() + s1.trace() + s2.trace() - 2.0 * trace_sqrt;
+    EXPECT_NEAR(frechet_distance(mu1, s1, mu2, s2), expected, 1e-12);
+}
+
+TEST(FrechetDistance, SingularAndZeroCovariancesDoNotFail) {
+    Vector mu1(3), mu2(3);
+    mu1 << 0.0, 1.0, 2.0;
+    mu2 << 1.0, 1.0, 0.0;
+    Vector a(3), b(3);
+    a << 1.0, 0.0, 4.0;  // rank deficient
+    b << 0.0, 2.0, 1.0;  // rank deficient, other null space
+    EXPECT_NEAR(
+        frechet_distance(mu1, a.asDiagonal().toDenseMatrix(), mu2, b.asDiagonal().toDenseMatrix()),
+        commuting_closed_form(mu1, a, mu2, b), 1e-12);
+
+    // Rank one against full rank, non-commuting (2-D): tr sqrt = sqrt(tr(S1 S2)) as det S1 = 0.
+    SquareMatrix v(2, 1);
+    v << 1.0, 2.0;
+    const SquareMatrix s1 = v * v.transpose();
+    SquareMatrix s2(2, 2);
+    s2 << 1.0, 0.3, 0.3, 0.5;
+    const Vector zero = Vector::Zero(2);
+    EXPECT_NEAR(frechet_distance(zero, s1, zero, s2),
+                s1.trace() + s2.trace() - 2.0 * std::sqrt((s1 * s2).trace()), 1e-12);
+
+    // A zero covariance (a fully collapsed model): ||mu1 - mu2||^2 + tr S2.
+    const SquareMatrix z = SquareMatrix::Zero(3, 3);
+    const SquareMatrix s3 = b.asDiagonal().toDenseMatrix();
+    EXPECT_NEAR(frechet_distance(mu1, z, mu2, s3), (mu1 - mu2).squaredNorm() + s3.trace(), 1e-12);
+    EXPECT_NEAR(frechet_distance(mu2, s3, mu1, z), (mu1 - mu2).squaredNorm() + s3.trace(), 1e-12);
+    EXPECT_EQ(frechet_distance(mu1, z, mu1, z), 0.0);
+}
+
+TEST(FrechetDistance, IdenticalIsZeroAndTheDistanceIsSymmetric) {
+    Rng rng(3);
+    for (Eigen::Index d : {2, 16, 64}) {
+        const SquareMatrix s = random_spd(d, rng), t = random_spd(d, rng);
+        const Vector mu = random_vector(d, rng), nu = random_vector(d, rng);
+        EXPECT_NEAR(frechet_distance(mu, s, mu, s), 0.0, 1e-9) << "d=" << d;
+        EXPECT_GE(frechet_distance(mu, s, mu, s), 0.0);
+        const double st = frechet_distance(mu, s, nu, t), ts = frechet_distance(nu, t, mu, s);
+        EXPECT_NEAR(st, ts, 1e-10 * (1.0 + st)) << "d=" << d;
+        EXPECT_GT(st, 0.0);
+    }
+}
+
+TEST(FrechetDistance, RejectsMismatchedDimensions) {
+    const Vector mu = Vector::Zero(2);
+    const SquareMatrix s = SquareMatrix::Identity(2, 2), s3 = SquareMatrix::Identity(3, 3);
+    EXPECT_THROW(frechet_distance(mu, s, Vector::Zero(3), s3), DataError);
+    EXPECT_THROW(frechet_distance(mu, s, mu, s3), DataError);
+    EXPECT_THROW(frechet_distance(gaussian_points(10, 2, 1), gaussian_points(10, 3, 2)), DataError);
+    EXPECT_THROW(frechet_distance(gaussian_points(1, 2, 1), gaussian_points(10, 2, 2)), DataError);
+}
+
+TEST(SampleMeanCovariance, DividesByNMinusOne) {
+    Matrix x(3, 2);
+    x << 0.0, 1.0, 2.0, 1.0, 4.0, 4.0;
+    const GaussianParams p = sample_mean_covariance(x);
+    EXPECT_DOUBLE_EQ(p.mean[0], 2.0);
+    EXPECT_DOUBLE_EQ(p.mean[1], 2.0);
+    EXPECT_DOUBLE_EQ(p.covariance(0, 0), 4.0);  // (4 + 0 + 4) / 2
+    EXPECT_DOUBLE_EQ(p.covariance(1, 1), 3.0);  // (1 + 1 + 4) / 2
+    EXPECT_DOUBLE_EQ(p.covariance(0, 1), 3.0);  // (2 + 0 + 4) / 2
+    EXPECT_DOUBLE_EQ(p.covariance(1, 0), 3.0);
+    EXPECT_THROW(sample_mean_covariance(Matrix(1, 2)), DataError);
+}
+
+TEST(FrechetDistance, SampleEstimateConvergesToTheClosedForm) {
+    // x ~ N(mu1, S1), y ~ N(mu2, S2) with n = 200000 each in 3-D; the estimate's bias is
+    // O(d / n) and its spread O(1 / sqrt(n)), about 0.01 here.
+    Rng rng(4);
+    SquareMatrix s1(3, 3), s2(3, 3);
+    s1 << 1.0, 0.3, 0.0, 0.3, 0.5, 0.1, 0.0, 0.1, 2.0;
+    s2 << 0.4, -0.1, 0.0, -0.1, 1.5, 0.2, 0.0, 0.2, 0.8;
+    Vector mu1(3), mu2(3);
+    mu1 << 0.0, 1.0, -1.0;
+    mu2 << 0.5, 0.5, 0.0;
+    const FixedGaussianModel p(mu1, s1), q(mu2, s2);
+    const Matrix x = p.sample(200000, 1.0, rng), y = q.sample(200000, 1.0, rng);
+    const double exact = frechet_distance(mu1, s1, mu2, s2);
+    EXPECT_NEAR(frechet_distance(x, y), exact, 0.03);
+    EXPECT_NEAR(frechet_distance(x, y), frechet_distance(y, x), 1e-10);
+}
+
+TEST(FrechetMetric, UsesTheClosedFormForAGaussianModelAndSource) {
+    Rng rng(5);
+    const SquareMatrix s_model = random_spd(2, rng), s_source = random_spd(2, rng);
+    Vector mu_model(2), mu_source(2);
+    mu_model << 0.3, -0.2;
+    mu_source << 0.0, 0.0;
+    const FixedGaussianModel model(mu_model, s_model);
+    const Matrix real = gaussian_points(500, 2, 6), samples = model.sample(400, 1.0, rng);
+    const FrechetMetric metric;
+    EXPECT_EQ(metric.name(), "frechet");
+
+    const MetricValues exact =
+        metric.compute(MetricInput{real, samples, model, GaussianParams{mu_source, s_source}});
+    ASSERT_EQ(exact.size(), 1u);
+    EXPECT_EQ(exact[0].first, "frechet");
+    EXPECT_DOUBLE_EQ(exact[0].second, frechet_distance(mu_model, s_model, mu_source, s_source));
+
+    // Without the source's parameters: from the samples.
+    const MetricValues sampled = metric.compute(MetricInput{real, samples, model, std::nullopt});
+    ASSERT_EQ(sampled.size(), 1u);
+    EXPECT_DOUBLE_EQ(sampled[0].second, frechet_distance(real, samples));
+}
+
+TEST(FrechetMetric, UsesSamplesForOtherModelsAndSkipsUndefinedValues) {
+    const NoDensityModel model;
+    const Matrix real = gaussian_points(300, 2, 7), samples = gaussian_points(200, 2, 8, 0.5);
+    const GaussianParams source{Vector::Zero(2), SquareMatrix::Identity(2, 2)};
+    const FrechetMetric metric;
+    const MetricValues v = metric.compute(MetricInput{real, samples, model, source});
+    ASSERT_EQ(v.size(), 1u);
+    EXPECT_DOUBLE_EQ(v[0].second, frechet_distance(real, samples));
+    EXPECT_TRUE(metric.compute(MetricInput{real, Matrix(1, 2), model, source}).empty());
+    Matrix broken = samples;
+    broken(0, 1) = std::numeric_limits<double>::quiet_NaN();
+    EXPECT_TRUE(metric.compute(MetricInput{real, broken, model, source}).empty());
+}
+
+}  // namespace
+}  // namespace madlab
