@@ -20,7 +20,7 @@ namespace {
 // Hands out the lines of a file one at a time from a growing block buffer. A returned line is
 // valid until the next call.
 class LineReader {
- public:
+public:
     LineReader(std::FILE* file, const std::string& path) : file_(file), path_(path) {}
 
     // Next line without its '\n' or "\r\n"; false at the end of the file.
@@ -58,7 +58,7 @@ class LineReader {
         }
     }
 
- private:
+private:
     static bool finish(std::string_view& line) {
         if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
         return true;
@@ -189,7 +189,7 @@ bool is_row_name_header(const std::string& name) {
 
 // Everything an error message needs to name the place at fault.
 class Place {
- public:
+public:
     Place(const std::string& path, const std::vector<std::string>& names)
         : path_(path), names_(names) {}
 
@@ -202,7 +202,7 @@ class Place {
         return fmt::format("{} line {} column {}", path_, line, column + 1);
     }
 
- private:
+private:
     const std::string& path_;
     const std::vector<std::string>& names_;  // the header's names per file column, or empty
 };

@@ -42,7 +42,7 @@ struct NpyHeader {
 
 // A parser for the small subset of Python literals that .npy headers use.
 class HeaderParser {
- public:
+public:
     HeaderParser(std::string_view text, const std::string& path) : s_(text), path_(path) {}
 
     NpyHeader parse() {
@@ -85,7 +85,7 @@ class HeaderParser {
         return header;
     }
 
- private:
+private:
     [[noreturn]] void fail(std::string_view what) const {
         throw DataError(fmt::format(
             "{} has a malformed .npy header ({} at character {} of \"{}\"); re-save the array "

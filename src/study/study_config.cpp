@@ -69,7 +69,7 @@ std::string join(const std::vector<std::string>& items) {
 
 // Reads typed values from a FlatConfig, remembering which keys it read.
 class KeyReader {
- public:
+public:
     // `own`: the keys this reader answers for (a setting's overrides); keys of `flat` outside
     // it were inherited from the base and already checked there. nullptr: all keys are own.
     explicit KeyReader(const FlatConfig& flat, const FlatConfig* own = nullptr)
@@ -192,7 +192,7 @@ class KeyReader {
         }
     }
 
- private:
+private:
     const FlatConfig& flat_;
     const FlatConfig* own_;
     std::set<std::string> used_;

@@ -40,7 +40,7 @@ std::string read(const fs::path& path) {
 }
 
 class Cli : public ::testing::Test {
- protected:
+protected:
     void SetUp() override {
         dir_ = fs::temp_directory_path() /
                ("madlab_cli_" +

@@ -10,25 +10,25 @@ namespace madlab {
 
 // Base of every error madlab throws on purpose.
 class Error : public std::runtime_error {
- public:
+public:
     using std::runtime_error::runtime_error;
 };
 
 // A bad config file, key, value or command-line setting.
 class ConfigError : public Error {
- public:
+public:
     using Error::Error;
 };
 
 // A bad or unusable input data file (ragged rows, NaN, too few rows, unsupported dtype...).
 class DataError : public Error {
- public:
+public:
     using Error::Error;
 };
 
 // A computation that cannot produce a meaningful number (e.g. a density fit on no data).
 class NumericalError : public Error {
- public:
+public:
     using Error::Error;
 };
 

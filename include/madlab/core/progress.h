@@ -9,7 +9,7 @@
 namespace madlab {
 
 class Progress {
- public:
+public:
     // total: the number of units of work (e.g. generations over all chains). The bar is drawn
     // only if `enabled` and stderr is a terminal.
     Progress(std::size_t total, std::string label, bool enabled = true);
@@ -22,7 +22,7 @@ class Progress {
     // Draws the final state and ends the line.
     void finish();
 
- private:
+private:
     void draw(bool final);
 
     std::size_t total_;

@@ -26,7 +26,7 @@ constexpr std::uint64_t hash_tag(std::string_view text) {
 }
 
 class Rng {
- public:
+public:
     // State of the generator, for checkpoints: restoring it continues the exact same stream.
     using State = std::array<std::uint64_t, 4>;
 
@@ -51,7 +51,7 @@ class Rng {
     State state() const { return s_; }
     void set_state(const State& s) { s_ = s; }
 
- private:
+private:
     State s_;
 };
 

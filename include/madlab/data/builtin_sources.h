@@ -25,7 +25,7 @@ namespace madlab {
 // symmetric eigendecomposition (a singular covariance is allowed: the points then lie on a
 // subspace, e.g. a point mass for covariance 0).
 class GaussianSource final : public RealSource {
- public:
+public:
     // Throws ConfigError naming source.mean or source.covariance if the mean is empty or not
     // finite, the covariance is not d x d, not finite, not symmetric (up to a relative 1e-9) or
     // not positive semi-definite (an eigenvalue below -1e-10 times the largest).
@@ -46,7 +46,7 @@ class GaussianSource final : public RealSource {
     // The sampling factor L (L L^T = covariance).
     const SquareMatrix& factor() const { return factor_; }
 
- private:
+private:
     Vector mean_;
     SquareMatrix covariance_;  // symmetrised copy of the argument
     SquareMatrix factor_;
@@ -60,7 +60,7 @@ class GaussianSource final : public RealSource {
 // reference scripts; otherwise the first k with cdf_k > uniform()), then mean_k + std_k * z with
 // d standard normals z drawn in component order.
 class GaussianMixtureSource final : public RealSource {
- public:
+public:
     // weights: K values >= 0, not all 0 (normalised here); means: K x d with d >= 1; stds: K
     // values > 0. `name` is what describe() returns. Throws ConfigError naming source.weights,
     // source.means or source.stds otherwise.
@@ -82,7 +82,7 @@ class GaussianMixtureSource final : public RealSource {
     const Matrix& means() const { return means_; }                   // K x d
     const std::vector<double>& stds() const { return stds_; }
 
- private:
+private:
     std::vector<double> weights_;
     Matrix means_;
     std::vector<double> stds_;

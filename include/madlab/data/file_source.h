@@ -26,7 +26,7 @@
 namespace madlab {
 
 class FileSource final : public RealSource {
- public:
+public:
     // data: n x d with n >= 2, d >= 1 and every value finite, else DataError. description: where
     // the data came from, as the user wrote it (the value of source.path); describe() and error
     // messages use it. test_fraction must be in (0, 1) (ConfigError naming
@@ -49,7 +49,7 @@ class FileSource final : public RealSource {
     const std::vector<std::size_t>& train_rows() const { return train_rows_; }
     const std::vector<std::size_t>& test_rows() const { return test_rows_; }
 
- private:
+private:
     Matrix gather(const std::vector<std::size_t>& pool, std::size_t n, Rng& rng) const;
 
     Matrix data_;

@@ -14,7 +14,7 @@
 namespace madlab {
 
 class RealSource {
- public:
+public:
     virtual ~RealSource() = default;
 
     // Short description for reports, e.g. "grid25" or "csv:data/faithful.csv (272 x 2)".

@@ -34,7 +34,7 @@ struct GenerationResult {
 };
 
 class Chain {
- public:
+public:
     // Random streams depend on (seed, generation, purpose) only, not on the setting: settings
     // compared in one study share their real data and test set seed by seed (common random
     // numbers), so differences between settings are not sampling noise of the real data.
@@ -52,7 +52,7 @@ class Chain {
     const TrainingSet& last_training_set() const { return train_; }
     const Matrix& test_set() const { return test_; }
 
- private:
+private:
     TrainingSet next_training_set(int generation);
     Rng rng(int generation, std::string_view purpose, std::uint64_t extra = 0) const;
 

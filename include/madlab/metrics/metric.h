@@ -17,8 +17,8 @@ using MetricValues = std::vector<std::pair<std::string, double>>;
 
 // Everything a metric may look at for one generation.
 struct MetricInput {
-    const Matrix& real_test;     // N held-out real points, never trained on
-    const Matrix& samples;       // M samples of the model (bias = 1 unless configured)
+    const Matrix& real_test;  // N held-out real points, never trained on
+    const Matrix& samples;    // M samples of the model (bias = 1 unless configured)
     const ContinuousModel& model;
     // The real source's exact Gaussian parameters, when the source is one Gaussian.
     std::optional<GaussianParams> source_gaussian;

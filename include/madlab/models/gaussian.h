@@ -34,7 +34,7 @@ struct GaussianOptions {
 // function of the earlier ones). A positive-definite covariance is used exactly as estimated, with
 // no added term.
 class GaussianModel : public ContinuousModel, public HasGaussianParams {
- public:
+public:
     static constexpr double kJitter = 1e-12;
     static constexpr double kSingular = 1e-12;
 
@@ -58,7 +58,7 @@ class GaussianModel : public ContinuousModel, public HasGaussianParams {
     // True if the last fit found a singular covariance (see the class comment).
     bool degenerate() const { return degenerate_; }
 
- private:
+private:
     void require_fitted() const;
 
     GaussianOptions options_;

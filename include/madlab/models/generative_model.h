@@ -14,8 +14,8 @@ namespace madlab {
 
 // What a fit reports besides the fitted parameters.
 struct FitInfo {
-    bool converged = true;  // false: an iterative fit stopped at max_iter
-    int iterations = 0;     // iterations used (0 for closed-form fits)
+    bool converged = true;    // false: an iterative fit stopped at max_iter
+    int iterations = 0;       // iterations used (0 for closed-form fits)
     bool degenerate = false;  // the data was degenerate (e.g. zero variance); regularised
     std::string note;         // human-readable detail, empty if nothing to say
 };

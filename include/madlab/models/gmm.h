@@ -46,7 +46,7 @@ struct GmmOptions {
 // sample(): component by weight (cumulative table, binary search), then
 // mu_k + sqrt(bias) L_k z with L_k the Cholesky factor of Sigma_k (SCIENCE.md section 3).
 class GmmModel : public ContinuousModel {
- public:
+public:
     static constexpr int kLloydMaxIter = 50;
     static constexpr double kEmptyMass = 1e-10;
 
@@ -76,7 +76,7 @@ class GmmModel : public ContinuousModel {
     double lower_bound() const { return lower_bound_; }
     const std::vector<double>& lower_bound_history() const { return bound_history_; }
 
- private:
+private:
     void require_fitted() const;
 
     GmmOptions options_;

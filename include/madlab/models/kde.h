@@ -38,7 +38,7 @@ struct KdeOptions {
 // (h^2 near the subnormal range), h = kBandwidthFloor * max(1, max_ij |y_ij|) and
 // FitInfo.degenerate is set.
 class KdeModel : public ContinuousModel {
- public:
+public:
     static constexpr double kBandwidthFloor = 1e-8;
     static constexpr long kTreeMaxDim = 16;
     static constexpr double kTailLogRatio = 40.0;
@@ -65,7 +65,7 @@ class KdeModel : public ContinuousModel {
     static double rule_bandwidth(KdeOptions::Rule rule, double sigma, Eigen::Index n,
                                  Eigen::Index d);
 
- private:
+private:
     // A k-d tree node: rows [begin, end) of tree_points_; leaves have left == -1.
     struct Node {
         Eigen::Index begin = 0;

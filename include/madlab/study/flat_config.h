@@ -22,7 +22,7 @@ struct FlatEntry {
 };
 
 class FlatConfig {
- public:
+public:
     // Flattens every table of `table` except the keys listed in `skip` (e.g. "settings").
     // A key written with dots inside quotes ("schedule.preset" = ...) is treated as a path.
     static FlatConfig from_table(const toml::table& table, const std::string& file,
@@ -35,7 +35,7 @@ class FlatConfig {
     const FlatEntry* find(const std::string& key) const;
     const std::map<std::string, FlatEntry>& entries() const { return entries_; }
 
- private:
+private:
     std::map<std::string, FlatEntry> entries_;
 };
 

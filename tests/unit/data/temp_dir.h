@@ -12,7 +12,7 @@
 namespace madlab::test_util {
 
 class TempDir {
- public:
+public:
     TempDir() {
         static std::atomic<int> counter{0};
         path_ = std::filesystem::temp_directory_path() /
@@ -40,7 +40,7 @@ class TempDir {
 
     const std::filesystem::path& path() const { return path_; }
 
- private:
+private:
     std::filesystem::path path_;
 };
 
