@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "madlab/core/error.h"
+#include "madlab/study/key_reader.h"
 
 namespace madlab {
 
@@ -61,141 +62,6 @@ const std::vector<std::pair<std::string, std::vector<std::string>>> kFamilyKeys 
     {"model.tol", {"gmm"}},
     {"model.n_init", {"gmm"}},
     {"model.bandwidth", {"kde"}},
-};
-
-std::string join(const std::vector<std::string>& items) {
-    return fmt::format("{}", fmt::join(items, ", "));
-}
-
-// Reads typed values from a FlatConfig, remembering which keys it read.
-class KeyReader {
-public:
-    // `own`: the keys this reader answers for (a setting's overrides); keys of `flat` outside
-    // it were inherited from the base and already checked there. nullptr: all keys are own.
-    explicit KeyReader(const FlatConfig& flat, const FlatConfig* own = nullptr)
-        : flat_(flat), own_(own) {}
-
-    bool has(const std::string& key) const { return flat_.find(key) != nullptr; }
-    // Whether the key was written here rather than inherited.
-    bool has_own(const std::string& key) const {
-        return own_ ? own_->find(key) != nullptr : has(key);
-    }
-
-    std::string where(const std::string& key) const {
-        const FlatEntry* e = flat_.find(key);
-        return e ? e->where() : "the built-in default";
-    }
-
-    [[noreturn]] void fail(const std::string& key, const std::string& message) const {
-        throw ConfigError(fmt::format("{}: {} {}", where(key), key, message));
-    }
-
-    const toml::node* node(const std::string& key) {
-        const FlatEntry* e = flat_.find(key);
-        if (!e) return nullptr;
-        used_.insert(key);
-        return e->value.get();
-    }
-
-    std::string get_string(const std::string& key, const std::string& fallback,
-                           const std::vector<std::string>& allowed = {}) {
-        const toml::node* n = node(key);
-        if (!n) return fallback;
-        auto v = n->value<std::string>();
-        if (!v) fail(key, "must be a string (in double quotes)");
-        if (!allowed.empty() && std::find(allowed.begin(), allowed.end(), *v) == allowed.end())
-            fail(key, fmt::format("= \"{}\" is not valid; use one of: {}", *v, join(allowed)));
-        return *v;
-    }
-
-    bool get_bool(const std::string& key, bool fallback) {
-        const toml::node* n = node(key);
-        if (!n) return fallback;
-        auto v = n->value_exact<bool>();
-        if (!v) fail(key, "must be true or false");
-        return *v;
-    }
-
-    std::int64_t get_int(const std::string& key, std::int64_t fallback, std::int64_t min,
-                         std::int64_t max = std::numeric_limits<std::int64_t>::max()) {
-        const toml::node* n = node(key);
-        if (!n) return fallback;
-        auto v = n->value_exact<std::int64_t>();
-        if (!v) fail(key, "must be an integer (no quotes, no decimal point)");
-        if (*v < min || *v > max) {
-            if (max == std::numeric_limits<std::int64_t>::max())
-                fail(key, fmt::format("= {} is out of range; it must be >= {}", *v, min));
-            fail(key, fmt::format("= {} is out of range; it must be in [{}, {}]", *v, min, max));
-        }
-        return *v;
-    }
-
-    double to_double(const std::string& key, const toml::node& n) const {
-        if (auto i = n.value_exact<std::int64_t>()) return static_cast<double>(*i);
-        if (auto d = n.value_exact<double>()) {
-            if (!std::isfinite(*d)) fail(key, "must be a finite number");
-            return *d;
-        }
-        fail(key, "must be a number");
-    }
-
-    // A number in [min, max] (or (min, max] when min_open).
-    double get_double(const std::string& key, double fallback, double min, double max,
-                      bool min_open = false) {
-        const toml::node* n = node(key);
-        if (!n) return fallback;
-        const double v = to_double(key, *n);
-        if ((min_open ? v <= min : v < min) || v > max)
-            fail(key, fmt::format("= {} is out of range; it must be in {}{}, {}]", v,
-                                  min_open ? "(" : "[", min, max));
-        return v;
-    }
-
-    std::vector<double> get_vector(const std::string& key) {
-        const toml::node* n = node(key);
-        if (!n) return {};
-        const toml::array* a = n->as_array();
-        if (!a) fail(key, "must be an array of numbers, e.g. [0.0, 1.0]");
-        std::vector<double> out;
-        for (const auto& item : *a) out.push_back(to_double(key, item));
-        return out;
-    }
-
-    std::vector<std::string> get_strings(const std::string& key,
-                                         const std::vector<std::string>& fallback,
-                                         const std::vector<std::string>& allowed) {
-        const toml::node* n = node(key);
-        if (!n) return fallback;
-        const toml::array* a = n->as_array();
-        if (!a) fail(key, "must be an array of strings, e.g. [\"frechet\", \"prdc\"]");
-        std::vector<std::string> out;
-        for (const auto& item : *a) {
-            auto v = item.value<std::string>();
-            if (!v) fail(key, "must be an array of strings");
-            if (std::find(allowed.begin(), allowed.end(), *v) == allowed.end())
-                fail(key, fmt::format("contains \"{}\"; valid names: {}", *v, join(allowed)));
-            out.push_back(*v);
-        }
-        return out;
-    }
-
-    // Throws for the first key that was present but never read.
-    void reject_unused(const std::vector<std::string>& valid) const {
-        for (const auto& [key, entry] : (own_ ? *own_ : flat_).entries()) {
-            if (used_.count(key)) continue;
-            std::string message = fmt::format("{}: unknown key '{}'", entry.where(), key);
-            if (auto near = closest_key(key, valid))
-                message += fmt::format("; did you mean '{}'?", *near);
-            else
-                message += "; see docs/config.md for the valid keys";
-            throw ConfigError(message);
-        }
-    }
-
-private:
-    const FlatConfig& flat_;
-    const FlatConfig* own_;
-    std::set<std::string> used_;
 };
 
 SourceConfig read_source(KeyReader& r) {
@@ -358,6 +224,19 @@ ChainConfig read_chain(const FlatConfig& flat, const std::vector<std::string>& e
     return c;
 }
 
+// A TOML value as short text for setting names: 0.5, "fresh-data" -> fresh-data, [1, 2].
+std::string value_text(const toml::node& node) {
+    if (auto text = node.value_exact<std::string>()) return *text;
+    if (auto number = node.value_exact<double>()) {
+        std::string out = fmt::format("{}", *number);  // shortest form that reads back exactly
+        if (out.find_first_of(".en") == std::string::npos) out += ".0";
+        return out;
+    }
+    std::ostringstream out;
+    node.visit([&](const auto& n) { out << n; });
+    return out.str();
+}
+
 toml::table parse_toml(const std::string& text, const std::string& file) {
     try {
         return toml::parse(text, file);
@@ -374,6 +253,7 @@ const std::vector<std::string>& valid_keys() {
         std::vector<std::string> all = kStudyKeys;
         all.insert(all.end(), kChainKeys.begin(), kChainKeys.end());
         all.push_back("settings");
+        all.push_back("sweep");
         return all;
     }();
     return keys;
@@ -395,55 +275,137 @@ StudyConfig parse_study(const std::string& toml_text, const std::string& file) {
         static_cast<int>(r.get_int("study.generations", study.generations, 0, 1000000));
     study.threads = static_cast<int>(r.get_int("study.threads", 0, 0, 4096));
 
-    study.base_flat = flat;
-    study.base = read_chain(flat, kStudyKeys);
+    // Sections read elsewhere: [sweep] here below, [threshold] and [decompose] by their
+    // commands (study.analysis).
+    FlatConfig chain_flat;
+    std::vector<std::pair<std::string, FlatEntry>> sweep_axes;
+    for (const auto& [key, entry] : flat.entries()) {
+        if (key.rfind("sweep.", 0) == 0) {
+            sweep_axes.emplace_back(key.substr(6), entry);
+        } else if (key.rfind("threshold.", 0) == 0 || key.rfind("decompose.", 0) == 0) {
+            study.analysis.set(key, entry);
+        } else {
+            chain_flat.set(key, entry);
+        }
+    }
+    study.base_flat = chain_flat;
+    study.base = read_chain(chain_flat, kStudyKeys);
 
+    // Named settings (or the base alone).
+    std::vector<Setting> named;
     const toml::node* settings_node = root.get("settings");
     if (settings_node == nullptr) {
-        study.settings.push_back(Setting{study.base.preset, study.base, FlatConfig{}});
-        return study;
-    }
-    const toml::array* settings = settings_node->as_array();
-    if (settings == nullptr || !settings->is_array_of_tables())
-        throw ConfigError(
-            fmt::format("{} line {}: 'settings' must be an array of tables: write "
-                        "each setting as [[settings]] with a name and overrides",
-                        file, settings_node->source().begin.line));
-    std::set<std::string> names;
-    for (const auto& item : *settings) {
-        const toml::table& table = *item.as_table();
-        const int line = static_cast<int>(table.source().begin.line);
-        auto name = table["name"].value<std::string>();
-        if (!name || name->empty())
+        named.push_back(Setting{study.base.preset, "", study.base, FlatConfig{}});
+    } else {
+        const toml::array* settings = settings_node->as_array();
+        if (settings == nullptr || !settings->is_array_of_tables())
             throw ConfigError(
-                fmt::format("{} line {}: every [[settings]] needs a name = \"...\"", file, line));
-        if (!names.insert(*name).second)
+                fmt::format("{} line {}: 'settings' must be an array of tables: write "
+                            "each setting as [[settings]] with a name and overrides",
+                            file, settings_node->source().begin.line));
+        std::set<std::string> names;
+        for (const auto& item : *settings) {
+            const toml::table& table = *item.as_table();
+            const int line = static_cast<int>(table.source().begin.line);
+            auto name = table["name"].value<std::string>();
+            if (!name || name->empty())
+                throw ConfigError(fmt::format(
+                    "{} line {}: every [[settings]] needs a name = \"...\"", file, line));
+            if (!names.insert(*name).second)
+                throw ConfigError(fmt::format(
+                    "{} line {}: setting name \"{}\" is used twice; names must be unique", file,
+                    line, *name));
+            FlatConfig overrides = FlatConfig::from_table(table, file, {"name"});
+            for (const auto& [key, entry] : overrides.entries()) {
+                if (key.rfind("study.", 0) == 0 || key.rfind("sweep.", 0) == 0 ||
+                    key.rfind("threshold.", 0) == 0 || key.rfind("decompose.", 0) == 0)
+                    throw ConfigError(
+                        fmt::format("{}: {} cannot be set per setting (setting \"{}\"); move it "
+                                    "to the base sections",
+                                    entry.where(), key, *name));
+            }
+            named.push_back(Setting{*name, "", ChainConfig{}, std::move(overrides)});
+        }
+        if (named.empty())
             throw ConfigError(
-                fmt::format("{} line {}: setting name \"{}\" is used twice; names must be unique",
-                            file, line, *name));
-        FlatConfig overrides = FlatConfig::from_table(table, file, {"name"});
-        for (const auto& [key, entry] : overrides.entries()) {
-            if (key.rfind("study.", 0) == 0)
-                throw ConfigError(
-                    fmt::format("{}: {} cannot be set per setting (setting \"{}\"); move it to the "
-                                "[study] section",
-                                entry.where(), key, *name));
-        }
-        FlatConfig merged = flat;
-        merged.override_with(overrides);
-        Setting s;
-        s.name = *name;
-        try {
-            s.config = read_chain(merged, kStudyKeys, &overrides);
-        } catch (const ConfigError& e) {
-            throw ConfigError(fmt::format("{} (in setting \"{}\")", e.what(), *name));
-        }
-        s.overrides = std::move(overrides);
-        study.settings.push_back(std::move(s));
+                fmt::format("{}: 'settings' is empty; remove it or add [[settings]] tables", file));
     }
-    if (study.settings.empty())
-        throw ConfigError(
-            fmt::format("{}: 'settings' is empty; remove it or add [[settings]] tables", file));
+
+    // The sweep: a cartesian grid over config keys, axes in the order they were written.
+    std::sort(sweep_axes.begin(), sweep_axes.end(),
+              [](const auto& a, const auto& b) { return a.second.line < b.second.line; });
+    std::vector<std::vector<FlatEntry>> axis_values;
+    for (const auto& [key, entry] : sweep_axes) {
+        const toml::array* values = entry.value->as_array();
+        if (values == nullptr || values->empty())
+            throw ConfigError(fmt::format(
+                "{}: sweep key \"{}\" must be a non-empty array of values, e.g. [0, 100, 500]",
+                entry.where(), key));
+        if (key.rfind("study.", 0) == 0)
+            throw ConfigError(
+                fmt::format("{}: {} cannot be swept; sweep source, model, schedule "
+                            "or metrics keys",
+                            entry.where(), key));
+        std::vector<FlatEntry> leaves;
+        for (const auto& v : *values) {
+            FlatEntry leaf = entry;
+            leaf.value = std::shared_ptr<toml::node>(v.visit(
+                [](const auto& n) -> toml::node* { return new std::decay_t<decltype(n)>(n); }));
+            leaves.push_back(std::move(leaf));
+        }
+        axis_values.push_back(std::move(leaves));
+    }
+    std::size_t grid = 1;
+    for (const auto& values : axis_values) grid *= values.size();
+    if (grid * named.size() > 100000)
+        throw ConfigError(fmt::format("{}: the sweep makes {} settings; at most 100000", file,
+                                      grid * named.size()));
+
+    std::set<std::string> final_names;
+    for (const Setting& base_setting : named) {
+        for (std::size_t cell = 0; cell < grid; ++cell) {
+            FlatConfig overrides = base_setting.overrides;
+            std::string label, short_label;
+            std::size_t rest = cell;
+            // The last axis varies fastest.
+            std::vector<std::size_t> index(axis_values.size());
+            for (std::size_t a = axis_values.size(); a-- > 0;) {
+                index[a] = rest % axis_values[a].size();
+                rest /= axis_values[a].size();
+            }
+            for (std::size_t a = 0; a < axis_values.size(); ++a) {
+                const std::string& key = sweep_axes[a].first;
+                const FlatEntry& value = axis_values[a][index[a]];
+                overrides.set(key, value);
+                const std::string text = value_text(*value.value);
+                label += fmt::format("{}{}={}", label.empty() ? "" : ", ", key, text);
+                short_label += fmt::format("{}{}={}", short_label.empty() ? "" : " ",
+                                           key.substr(key.rfind('.') + 1), text);
+            }
+            Setting s;
+            s.name = axis_values.empty() ? base_setting.name
+                     : named.size() == 1 && settings_node == nullptr
+                         ? short_label
+                         : base_setting.name + " " + short_label;
+            s.label = label.empty()              ? base_setting.name
+                      : settings_node == nullptr ? label
+                                                 : base_setting.name + ": " + label;
+            if (!final_names.insert(s.name).second)
+                throw ConfigError(fmt::format(
+                    "{}: two settings would both be named \"{}\"; make the sweep values or "
+                    "setting names distinct",
+                    file, s.name));
+            FlatConfig merged = chain_flat;
+            merged.override_with(overrides);
+            try {
+                s.config = read_chain(merged, kStudyKeys, &overrides);
+            } catch (const ConfigError& e) {
+                throw ConfigError(fmt::format("{} (in setting \"{}\")", e.what(), s.name));
+            }
+            s.overrides = std::move(overrides);
+            study.settings.push_back(std::move(s));
+        }
+    }
     return study;
 }
 

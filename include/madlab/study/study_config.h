@@ -1,7 +1,9 @@
 #pragma once
 // The typed study configuration and its reader. A study file (TOML) has the sections [study],
 // [source], [model], [schedule], [metrics] (the base), and any number of [[settings]] tables,
-// each with a `name` and keys that override the base (e.g. schedule.preset = "fresh-data").
+// each with a `name` and keys that override the base (e.g. schedule.preset = "fresh-data"), and
+// an optional [sweep] table: a cartesian grid over config keys ("model.bias" = [1.0, 0.5]) that
+// multiplies the named settings.
 // docs/config.md documents every key with its default.
 
 #include <cstdint>
@@ -53,7 +55,9 @@ struct ChainConfig {
 };
 
 struct Setting {
-    std::string name;
+    std::string name;   // unique in the study and stable across runs: the setting's name, plus
+                        // the swept values ("fresh-data n_real_fresh=100 bias=0.9")
+    std::string label;  // readable: "fresh-data: schedule.n_real_fresh=100, model.bias=0.9"
     ChainConfig config;
     FlatConfig overrides;  // the keys this setting changes, as written
 };
@@ -68,7 +72,8 @@ struct StudyConfig {
     std::string file;              // where the config came from ("" for the built-in)
     ChainConfig base;
     FlatConfig base_flat;
-    std::vector<Setting> settings;  // at least one
+    std::vector<Setting> settings;  // at least one: named settings x sweep grid
+    FlatConfig analysis;            // [threshold] and [decompose] keys, read by their commands
 };
 
 // Parses and validates a study from TOML text. `file` names the source in messages.

@@ -204,3 +204,60 @@ TEST(StudyConfig, EveryExampleParses) {
 
 }  // namespace
 }  // namespace madlab
+
+namespace madlab {
+namespace {
+
+TEST(StudySweep, CartesianGridTimesNamedSettings) {
+    const StudyConfig s = parse_study(R"(
+[schedule]
+preset = "fresh-data"
+n = 100
+[sweep]
+"schedule.n_real_fresh" = [0, 10, 50]
+"model.bias" = [1.0, 0.5]
+[[settings]]
+name = "gmm"
+[[settings]]
+name = "kde"
+model = { family = "kde" }
+)",
+                                      "sweep.toml");
+    ASSERT_EQ(s.settings.size(), 12u);
+    // Axes in written order; the last axis varies fastest.
+    EXPECT_EQ(s.settings[0].name, "gmm n_real_fresh=0 bias=1.0");
+    EXPECT_EQ(s.settings[1].name, "gmm n_real_fresh=0 bias=0.5");
+    EXPECT_EQ(s.settings[2].name, "gmm n_real_fresh=10 bias=1.0");
+    EXPECT_EQ(s.settings[1].label, "gmm: schedule.n_real_fresh=0, model.bias=0.5");
+    EXPECT_EQ(s.settings[5].config.schedule.n_real_fresh, 50u);
+    EXPECT_EQ(s.settings[5].config.model.bias, 0.5);
+    EXPECT_EQ(s.settings[6].config.model.family, "kde");
+    EXPECT_EQ(s.settings[6].config.schedule.n_real_fresh, 0u);
+}
+
+TEST(StudySweep, WithoutNamedSettingsNamesAreTheValues) {
+    const StudyConfig s = parse_study("[sweep]\n\"model.bias\" = [0.9, 0.7]\n", "s.toml");
+    ASSERT_EQ(s.settings.size(), 2u);
+    EXPECT_EQ(s.settings[0].name, "bias=0.9");
+    EXPECT_EQ(s.settings[1].config.model.bias, 0.7);
+}
+
+TEST(StudySweep, BadSweepsAreErrorsWithLines) {
+    EXPECT_TRUE(contains(error_of("[sweep]\n\"model.bias\" = 0.5\n"), "non-empty array"));
+    EXPECT_TRUE(contains(error_of("[sweep]\n\"model.bias\" = []\n"), "line 2"));
+    const std::string e = error_of("[sweep]\n\"model.bais\" = [0.5]\n");
+    EXPECT_TRUE(contains(e, "line 2")) << e;
+    EXPECT_TRUE(contains(e, "model.bias")) << e;
+    EXPECT_TRUE(contains(error_of("[sweep]\n\"model.bias\" = [1.5]\n"), "out of range"));
+    EXPECT_TRUE(contains(error_of("[sweep]\n\"study.seeds\" = [1, 2]\n"), "cannot be swept"));
+}
+
+TEST(StudySweep, ResolvedTomlReadsBackToTheSameSettings) {
+    const StudyConfig first = parse_study(
+        "[sweep]\n\"schedule.n_real_fresh\" = [0, 20]\n\"model.bias\" = [1.0, 0.8]\n", "a.toml");
+    const StudyConfig second = parse_study(to_toml(first), "b.toml");
+    EXPECT_EQ(to_json(first), to_json(second)) << to_toml(first);
+}
+
+}  // namespace
+}  // namespace madlab

@@ -1,0 +1,99 @@
+#pragma once
+// The results database: one SQLite file holding studies, their settings, chains (setting x
+// seed), every record, and a checkpoint per chain. Each finished generation is committed in one
+// transaction (its records and the chain's checkpoint together), so a crash loses at most the
+// generation in progress, and a resumed run continues from the last committed generation.
+// The schema is documented and versioned in docs/database.md (PRAGMA user_version).
+//
+// Concurrency: a writer holds an exclusive advisory lock (flock) on "<path>.lock" for as long as
+// the ResultsDb is open for writing; a second writer gets a clear Error naming the path and
+// telling the user that another madlab run is using it. Readers (show, export) need no lock.
+// One ResultsDb may be used from several threads: every public method is serialised by an
+// internal mutex.
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "madlab/store/record.h"
+
+namespace madlab {
+
+struct StudyRow {
+    std::int64_t id = 0;
+    std::string name;
+    std::string config_toml;  // the resolved config (parse_study reads it back)
+    std::string config_json;  // the same as JSON
+    std::string madlab_version;
+    std::string created_at;   // ISO 8601 UTC, set by the database on insert
+    std::string status;       // "running", "finished" or "failed"
+};
+
+struct SettingRow {
+    std::int64_t id = 0;
+    std::int64_t study_id = 0;
+    int position = 0;         // order of the setting in its study
+    std::string name;         // stable id within the study, e.g. "fresh-data" or "s07"
+    std::string label;        // readable, e.g. "schedule.n_real_fresh=500, model.bias=0.9"
+    std::string params_json;  // the resolved chain config as JSON
+};
+
+struct ChainRow {
+    std::int64_t id = 0;
+    std::int64_t setting_id = 0;
+    std::uint64_t seed = 0;
+    int last_generation = -1;  // last committed generation, -1 if none
+};
+
+// One finished generation of one chain: its metric values in order and the chain's state.
+struct GenerationCommit {
+    std::int64_t chain_id = 0;
+    int generation = 0;
+    std::vector<std::pair<std::string, double>> values;  // metric name, value, in order
+    std::string checkpoint;  // opaque bytes (may be empty); replaces the chain's previous one
+};
+
+// A filter for queries; empty / nullopt fields match everything.
+struct RecordFilter {
+    std::optional<std::string> study;    // study name
+    std::optional<std::int64_t> study_id;
+    std::optional<std::string> setting;  // setting name
+    std::optional<std::string> metric;
+    std::optional<int> generation;
+};
+
+class ResultsDb {
+public:
+    enum class Mode { kReadOnly, kReadWrite };
+
+    // Opens (creating it and its schema in kReadWrite mode if missing) the database at `path`.
+    // Throws Error if the file cannot be opened, is not a madlab database, has a newer schema
+    // version, or (kReadWrite) another process holds the writer lock.
+    static std::unique_ptr<ResultsDb> open(const std::string& path, Mode mode);
+    virtual ~ResultsDb() = default;
+
+    virtual std::string path() const = 0;
+
+    // --- writing (kReadWrite) ---
+    virtual std::int64_t add_study(const StudyRow& study) = 0;          // returns its id
+    virtual void set_study_status(std::int64_t study_id, const std::string& status) = 0;
+    virtual std::int64_t add_setting(const SettingRow& setting) = 0;    // returns its id
+    virtual std::int64_t add_chain(std::int64_t setting_id, std::uint64_t seed) = 0;
+    // Inserts the records and replaces the chain's checkpoint in one transaction; sets the
+    // chain's last_generation. Throws Error if generation != last_generation + 1.
+    virtual void commit_generation(const GenerationCommit& commit) = 0;
+
+    // --- reading ---
+    virtual std::vector<StudyRow> studies() const = 0;
+    virtual std::optional<StudyRow> study(std::int64_t id) const = 0;
+    virtual std::vector<SettingRow> settings(std::int64_t study_id) const = 0;
+    virtual std::vector<ChainRow> chains(std::int64_t setting_id) const = 0;
+    virtual std::optional<std::string> checkpoint(std::int64_t chain_id) const = 0;
+    // Records matching the filter, ordered by study, setting position, seed, generation and the
+    // order in which the values were committed (so a resumed run reads back in the same order).
+    virtual std::vector<Record> records(const RecordFilter& filter) const = 0;
+};
+
+}  // namespace madlab
