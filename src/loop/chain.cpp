@@ -2,6 +2,8 @@
 
 #include <fmt/core.h>
 
+#include <cstring>
+
 #include "madlab/core/error.h"
 
 namespace madlab {
@@ -84,10 +86,112 @@ GenerationResult Chain::step() {
     result.values.emplace_back("real_fraction", train_.real_fraction());
 
     recent_models_.push_back(std::move(model));
-    while (recent_models_.size() > static_cast<std::size_t>(spec_.schedule.synthetic_from_last_k))
+    recent_training_.push_back(train_);
+    while (recent_models_.size() > static_cast<std::size_t>(spec_.schedule.synthetic_from_last_k)) {
         recent_models_.pop_front();
+        recent_training_.pop_front();
+    }
     ++next_generation_;
     return result;
+}
+
+namespace {
+
+constexpr char kCheckpointMagic[8] = {'M', 'A', 'D', 'C', 'H', 'K', '0', '1'};
+
+void put_bytes(std::string& out, const void* data, std::size_t size) {
+    out.append(static_cast<const char*>(data), size);
+}
+
+template <class T>
+void put(std::string& out, T value) {
+    put_bytes(out, &value, sizeof(T));
+}
+
+void put_set(std::string& out, const TrainingSet& t) {
+    put<std::uint64_t>(out, static_cast<std::uint64_t>(t.x.rows()));
+    put<std::uint64_t>(out, static_cast<std::uint64_t>(t.x.cols()));
+    put_bytes(out, t.x.data(), sizeof(double) * t.x.size());
+    put_bytes(out, t.origin.data(), sizeof(int) * t.origin.size());
+}
+
+// Reads what put() wrote, checking every length against the bytes left.
+class Reader {
+public:
+    explicit Reader(const std::string& bytes) : bytes_(bytes) {}
+    void get_bytes(void* data, std::size_t size) {
+        if (size > bytes_.size() - offset_)
+            throw DataError("chain checkpoint is truncated; delete the run folder and start again");
+        std::memcpy(data, bytes_.data() + offset_, size);
+        offset_ += size;
+    }
+    template <class T>
+    T get() {
+        T value;
+        get_bytes(&value, sizeof(T));
+        return value;
+    }
+    TrainingSet get_set() {
+        TrainingSet t;
+        const auto rows = get<std::uint64_t>();
+        const auto cols = get<std::uint64_t>();
+        if (rows > (bytes_.size() - offset_) / sizeof(double) + 1 || cols > 1000000)
+            throw DataError("chain checkpoint is corrupt (impossible matrix size)");
+        t.x.resize(static_cast<Eigen::Index>(rows), static_cast<Eigen::Index>(cols));
+        get_bytes(t.x.data(), sizeof(double) * t.x.size());
+        t.origin.resize(rows);
+        get_bytes(t.origin.data(), sizeof(int) * rows);
+        return t;
+    }
+    bool at_end() const { return offset_ == bytes_.size(); }
+
+private:
+    const std::string& bytes_;
+    std::size_t offset_ = 0;
+};
+
+}  // namespace
+
+std::string Chain::checkpoint() const {
+    std::string out;
+    put_bytes(out, kCheckpointMagic, sizeof(kCheckpointMagic));
+    put<std::int32_t>(out, next_generation_);
+    put_set(out, fixed_real_);
+    put_set(out, spec_.schedule.accumulate ? pool_ : TrainingSet{});
+    put<std::uint32_t>(out, static_cast<std::uint32_t>(recent_training_.size()));
+    for (const auto& t : recent_training_) put_set(out, t);
+    return out;
+}
+
+void Chain::restore(const std::string& bytes) {
+    Reader in(bytes);
+    char magic[sizeof(kCheckpointMagic)];
+    in.get_bytes(magic, sizeof(magic));
+    if (std::memcmp(magic, kCheckpointMagic, sizeof(magic)) != 0)
+        throw DataError("not a madlab chain checkpoint (bad magic bytes)");
+    const int next = in.get<std::int32_t>();
+    if (next < 0 || next > spec_.generations + 1)
+        throw DataError(fmt::format("chain checkpoint is at generation {}, outside 0..{}", next,
+                                    spec_.generations + 1));
+    fixed_real_ = in.get_set();
+    pool_ = in.get_set();
+    const auto k = in.get<std::uint32_t>();
+    if (k > static_cast<std::uint32_t>(spec_.schedule.synthetic_from_last_k) ||
+        k > static_cast<std::uint32_t>(next))
+        throw DataError("chain checkpoint does not match the study (too many models)");
+    recent_training_.clear();
+    recent_models_.clear();
+    for (std::uint32_t j = 0; j < k; ++j) {
+        recent_training_.push_back(in.get_set());
+        const int generation = next - static_cast<int>(k) + static_cast<int>(j);
+        auto model = spec_.prototype->clone();
+        Rng fit_rng = rng(generation, "fit");
+        model->fit(recent_training_.back().x, fit_rng);
+        recent_models_.push_back(std::move(model));
+    }
+    if (!in.at_end()) throw DataError("chain checkpoint has trailing bytes; it is corrupt");
+    train_ = recent_training_.empty() ? TrainingSet{} : recent_training_.back();
+    next_generation_ = next;
 }
 
 }  // namespace madlab

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <deque>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "madlab/data/real_source.h"
@@ -46,6 +47,15 @@ public:
     // Trains, samples and scores generation next_generation(), then advances.
     GenerationResult step();
 
+    // The chain's state after its last finished generation, as bytes: the generation counter,
+    // the fixed real set, the accumulated pool and the training sets of the last K models.
+    // Models are not stored: restore() refits them on their training sets with their own
+    // random streams, which gives bit-identical models (fits are deterministic).
+    std::string checkpoint() const;
+    // Restores a checkpoint of a chain with the same spec; the next step() continues exactly
+    // where the checkpointed chain would have. Throws DataError on malformed bytes.
+    void restore(const std::string& bytes);
+
     // The model fitted at the last finished generation (nullptr before the first step).
     const ContinuousModel* last_model() const;
     // The training set of the last finished generation, with provenance.
@@ -63,6 +73,7 @@ private:
     TrainingSet pool_;        // everything trained on so far (accumulate)
     TrainingSet train_;       // the current generation's training set
     std::deque<std::unique_ptr<ContinuousModel>> recent_models_;  // last K, newest at back
+    std::deque<TrainingSet> recent_training_;  // their training sets, for checkpoints
 };
 
 }  // namespace madlab
