@@ -100,7 +100,9 @@ nlohmann::json summary_to_json(const std::vector<SummaryRow>& rows) {
                        {"mean", r.mean},
                        {"std", r.std},
                        {"ci95_low", r.ci95_low},
-                       {"ci95_high", r.ci95_high}});
+                       {"ci95_high", r.ci95_high},
+                       {"median", r.median},
+                       {"collapsed_fraction", r.collapsed_fraction}});
     return out;
 }
 

@@ -1,5 +1,6 @@
 #include "madlab/store/summary.h"
 
+#include <algorithm>
 #include <cmath>
 #include <map>
 #include <tuple>
@@ -53,9 +54,21 @@ std::vector<SummaryRow> summarize(const std::vector<Record>& records) {
         const double half = values.size() > 1 ? student_t_975(values.size() - 1) * row.std /
                                                     std::sqrt(static_cast<double>(values.size()))
                                               : 0.0;
+        std::vector<double> sorted = values;
+        std::sort(sorted.begin(), sorted.end());
+        const std::size_t mid = sorted.size() / 2;
+        row.median = sorted.size() % 2 ? sorted[mid] : 0.5 * (sorted[mid - 1] + sorted[mid]);
         row.ci95_low = row.mean - half;
         row.ci95_high = row.mean + half;
         rows.push_back(row);
+    }
+    // The collapsed fraction of each (setting, generation) is the mean of its "collapsed" row.
+    std::map<std::pair<std::string, int>, double> collapsed;
+    for (const auto& row : rows)
+        if (row.metric == "collapsed") collapsed[{row.setting, row.generation}] = row.mean;
+    for (auto& row : rows) {
+        auto it = collapsed.find({row.setting, row.generation});
+        if (it != collapsed.end()) row.collapsed_fraction = it->second;
     }
     return rows;
 }

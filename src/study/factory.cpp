@@ -5,6 +5,7 @@
 #include "madlab/core/error.h"
 #include "madlab/data/builtin_sources.h"
 #include "madlab/data/file_source.h"
+#include "madlab/metrics/collapse.h"
 #include "madlab/metrics/frechet.h"
 #include "madlab/metrics/gaussian_drift.h"
 #include "madlab/metrics/likelihood.h"
@@ -56,6 +57,8 @@ std::vector<std::unique_ptr<Metric>> make_metrics(const MetricsConfig& config, i
         else
             throw ConfigError(fmt::format("metrics.list: unknown metric '{}'", name));
     }
+    // Always measured: whether the chain has collapsed (its fraction over seeds is a summary).
+    metrics.push_back(std::make_unique<CollapseMetric>(config.collapse_ratio));
     return metrics;
 }
 

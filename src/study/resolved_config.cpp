@@ -61,6 +61,7 @@ json flat_json(const ChainConfig& c) {
     j["metrics.n_eval"] = c.metrics.n_eval;
     j["metrics.n_test"] = c.metrics.n_test;
     j["metrics.k"] = c.metrics.k;
+    j["metrics.collapse_ratio"] = c.metrics.collapse_ratio;
     return j;
 }
 

@@ -46,6 +46,8 @@ const std::vector<std::string> kChainKeys = {"source.kind",
                                              "metrics.list",
                                              "metrics.n_eval",
                                              "metrics.n_test",
+                                             "metrics.collapse_ratio",
+                                             "metrics.collapse_ratio",
                                              "metrics.k"};
 
 const std::vector<std::string> kSourceKinds = {"gaussian",      "grid25", "ring8",
@@ -200,6 +202,8 @@ MetricsConfig read_metrics(KeyReader& r) {
     m.n_test = static_cast<std::size_t>(
         r.get_int("metrics.n_test", static_cast<std::int64_t>(m.n_eval), 2));
     m.k = static_cast<int>(r.get_int("metrics.k", m.k, 1, 1000));
+    m.collapse_ratio = r.get_double("metrics.collapse_ratio", m.collapse_ratio, 0.0, 1.0, true);
+    if (m.collapse_ratio >= 1.0) r.fail("metrics.collapse_ratio", "must be below 1");
     const bool prdc = std::find(m.names.begin(), m.names.end(), "prdc") != m.names.end();
     if (prdc &&
         (m.n_eval <= static_cast<std::size_t>(m.k) || m.n_test <= static_cast<std::size_t>(m.k)))

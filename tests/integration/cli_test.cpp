@@ -105,8 +105,8 @@ TEST_F(Cli, RunWritesRecordsSummaryAndConfig) {
 
     const auto records = madlab::records_from_csv(read(out / "records.csv"));
     // 2 settings x 2 seeds x 4 generations x (frechet, 4 prdc, nll, train_size,
-    // real_fraction, fit_converged) = 16 x 9 records.
-    EXPECT_EQ(records.size(), 16u * 9u);
+    // collapsed, real_fraction, fit_converged) = 16 x 10 records.
+    EXPECT_EQ(records.size(), 16u * 10u);
     const std::string summary = read(out / "summary.json");
     EXPECT_NE(summary.find("\"madlab_version\""), std::string::npos);
     EXPECT_NE(summary.find("\"ci95_low\""), std::string::npos);

@@ -1,7 +1,7 @@
 #pragma once
-// Summaries over seeds: for each (setting, generation, metric) the mean, standard deviation and
-// 95% confidence interval of the mean, mean +- t_{0.975, n-1} * sd / sqrt(n) (Student's t; with
-// one seed the interval is the single value).
+// Summaries over seeds: for each (setting, generation, metric) the mean, standard deviation,
+// median, the fraction of chains that collapsed, and the 95% confidence interval of the mean, mean
+// +- t_{0.975, n-1} * sd / sqrt(n) (Student's t; with one seed the interval is the single value).
 
 #include <string>
 #include <vector>
@@ -19,6 +19,10 @@ struct SummaryRow {
     double std = 0.0;  // sample standard deviation (n - 1); 0 for one value
     double ci95_low = 0.0;
     double ci95_high = 0.0;
+    double median = 0.0;
+    // Fraction of the chains of this setting whose "collapsed" record is 1 at this generation
+    // (CollapseMetric); 0 when no chain reports it.
+    double collapsed_fraction = 0.0;
 };
 
 // The 0.975 quantile of Student's t with `df` >= 1 degrees of freedom (exact table to 30, then

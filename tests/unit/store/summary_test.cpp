@@ -32,6 +32,7 @@ TEST(Summarize, MeanStdAndIntervalOfKnownValues) {
     const double half = 3.1824 * std::sqrt(5.0 / 3.0) / 2.0;
     EXPECT_NEAR(rows[0].ci95_low, 2.5 - half, 1e-9);
     EXPECT_NEAR(rows[0].ci95_high, 2.5 + half, 1e-9);
+    EXPECT_DOUBLE_EQ(rows[0].median, 2.5);
     // A single value: interval collapses to it.
     EXPECT_EQ(rows[1].setting, "b");
     EXPECT_DOUBLE_EQ(rows[1].ci95_low, 7.0);
@@ -46,6 +47,21 @@ TEST(Summarize, OrdersBySettingAppearanceThenGeneration) {
     EXPECT_EQ(rows[0].generation, 0);
     EXPECT_EQ(rows[1].generation, 2);
     EXPECT_EQ(rows[2].setting, "a");
+}
+
+TEST(Summarize, MedianAndCollapsedFraction) {
+    std::vector<Record> records;
+    const double values[] = {5, 1, 100};
+    const double collapsed[] = {1, 0, 1};
+    for (int s = 0; s < 3; ++s) {
+        records.push_back({"a", std::uint64_t(s), 3, "m", values[s]});
+        records.push_back({"a", std::uint64_t(s), 3, "collapsed", collapsed[s]});
+    }
+    const auto rows = summarize(records);
+    ASSERT_EQ(rows.size(), 2u);
+    EXPECT_DOUBLE_EQ(rows[0].median, 5.0);
+    EXPECT_DOUBLE_EQ(rows[0].collapsed_fraction, 2.0 / 3.0);
+    EXPECT_DOUBLE_EQ(rows[1].collapsed_fraction, 2.0 / 3.0);
 }
 
 TEST(RecordsCsv, RoundTripsExactly) {
