@@ -1,8 +1,16 @@
 #include <fmt/core.h>
 
+#include <filesystem>
+#include <fstream>
 #include <memory>
+#include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "commands.h"
+#include "madlab/core/error.h"
+#include "madlab/store/atomic_file.h"
+#include "madlab/store/results_db.h"
+#include "madlab/study/resolved_config.h"
 #include "madlab/study/study_config.h"
 #include "madlab/study/study_runner.h"
 
@@ -13,9 +21,36 @@ namespace {
 struct RunArguments {
     std::string study_file;
     std::string out_dir;
+    std::string db_path;
+    std::string resume_dir;
     int threads = -1;
     bool quiet = false;
+    bool no_db = false;
 };
+
+// DIR/run.json ties an output folder to its study in a database, for --resume.
+void write_run_file(const std::string& dir, const std::string& db_path, std::int64_t study_id) {
+    nlohmann::json run;
+    run["db"] = std::filesystem::absolute(db_path).string();
+    run["study_id"] = study_id;
+    write_file_atomically(dir + "/run.json", run.dump(1) + "\n");
+}
+
+std::pair<std::string, std::int64_t> read_run_file(const std::string& dir) {
+    const std::string path = dir + "/run.json";
+    std::ifstream in(path);
+    if (!in)
+        throw ConfigError(
+            fmt::format("--resume {}: no {} there; resume a folder that a "
+                        "`madlab run --out` wrote",
+                        dir, path));
+    try {
+        const nlohmann::json run = nlohmann::json::parse(in);
+        return {run.at("db").get<std::string>(), run.at("study_id").get<std::int64_t>()};
+    } catch (const nlohmann::json::exception& e) {
+        throw DataError(fmt::format("{} is malformed ({}); start the run again", path, e.what()));
+    }
+}
 
 }  // namespace
 
@@ -25,12 +60,27 @@ Action add_run_command(CLI::App& app) {
         "run",
         "Run a study: every setting x seed chain for the configured generations.\n"
         "Without STUDY.toml, runs the default study (GMM on the 25-mode grid under the four loop\n"
-        "designs). Writes DIR/records.csv, DIR/summary.json and DIR/config.toml and prints a\n"
-        "summary table.");
+        "designs). Every finished generation is committed to a SQLite database with the chain's\n"
+        "checkpoint, so a killed run continues with --resume. At the end it writes\n"
+        "DIR/records.csv, DIR/summary.json and DIR/config.toml and prints a summary table.");
     run->add_option("study", args->study_file, "Study config (TOML); see docs/config.md")
         ->check(CLI::ExistingFile);
     run->add_option("--out,-o", args->out_dir,
                     "Output folder (default: madlab-results/<study name>)");
+    run->add_option("--db", args->db_path,
+                    "Results database to add the study to (default: DIR/results.sqlite); "
+                    "several studies may share one");
+    run->add_option("--resume", args->resume_dir,
+                    "Continue the killed or interrupted run whose output folder is DIR, from its "
+                    "last committed generation; the records end identical to an uninterrupted run")
+        ->excludes(run->get_option("study"))
+        ->excludes(run->get_option("--out"))
+        ->excludes(run->get_option("--db"));
+    run->add_flag("--no-db", args->no_db,
+                  "Keep records in memory and write only the files: faster for many short "
+                  "chains, but a killed run cannot be resumed")
+        ->excludes(run->get_option("--db"))
+        ->excludes(run->get_option("--resume"));
     run->add_option("--threads,-j", args->threads,
                     "Threads for the chains (default: study.threads, 0 = all cores); results "
                     "do not depend on it")
@@ -38,19 +88,55 @@ Action add_run_command(CLI::App& app) {
     run->add_flag("--quiet,-q", args->quiet, "No progress bar and no summary table");
 
     return [args]() -> int {
-        const StudyConfig study = args->study_file.empty()
-                                      ? parse_study(default_study_toml(), "<default study>")
-                                      : load_study(args->study_file);
-        const std::string out =
-            args->out_dir.empty() ? "madlab-results/" + study.name : args->out_dir;
+        StudyConfig study;
+        std::string out;
+        std::unique_ptr<ResultsDb> db;
+        StudyIds ids;
+        if (!args->resume_dir.empty()) {
+            out = args->resume_dir;
+            const auto [db_path, study_id] = read_run_file(out);
+            db = ResultsDb::open(db_path, ResultsDb::Mode::kReadWrite);
+            const auto row = db->study(study_id);
+            if (!row)
+                throw DataError(
+                    fmt::format("study {} is not in '{}'; the run folder and the "
+                                "database do not belong together",
+                                study_id, db_path));
+            study = parse_study(row->config_toml,
+                                db_path + " (study " + std::to_string(study_id) + ")");
+            ids = find_study(*db, study_id, study);
+        } else {
+            study = args->study_file.empty() ? parse_study(default_study_toml(), "<default study>")
+                                             : load_study(args->study_file);
+            out = args->out_dir.empty() ? "madlab-results/" + study.name : args->out_dir;
+            check_study_inputs(study);  // fail on bad data before writing anything
+            std::error_code ec;
+            std::filesystem::create_directories(out, ec);
+            if (ec)
+                throw Error(fmt::format("cannot create output folder '{}': {}", out, ec.message()));
+            if (!args->no_db) {
+                const std::string db_path =
+                    args->db_path.empty() ? out + "/results.sqlite" : args->db_path;
+                db = ResultsDb::open(db_path, ResultsDb::Mode::kReadWrite);
+                ids = register_study(*db, study);
+                write_run_file(out, db_path, ids.study_id);
+            }
+            write_file_atomically(out + "/config.toml", to_toml(study));
+        }
         RunOptions options;
         options.threads = args->threads;
         options.progress = !args->quiet;
-        const StudyResult result = run_study(study, options);
+        StudyResult result;
+        try {
+            result = run_study(study, options, db.get(), db ? &ids : nullptr);
+        } catch (...) {
+            if (db) db->set_study_status(ids.study_id, "failed");
+            throw;
+        }
         write_study_outputs(out, study, result);
         if (!args->quiet) fmt::print("{}\n", format_summary_table(study, result.summary));
-        fmt::print("results: {}/records.csv, {}/summary.json ({:.1f} s)\n", out, out,
-                   result.seconds);
+        fmt::print("results: {}/records.csv, {}/summary.json{} ({:.1f} s)\n", out, out,
+                   db ? ", database " + db->path() : std::string(), result.seconds);
         return 0;
     };
 }

@@ -14,12 +14,10 @@ std::uint64_t splitmix64(std::uint64_t& x) {
     return z ^ (z >> 31);
 }
 
-std::uint64_t rotl(std::uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
-
 // Ziggurat tables for the standard normal with 128 layers of equal area kZigV. Layer i covers
 // |x| < x[i]; layer 0 is the base strip plus the tail beyond kZigR. Constants from Doornik (2005),
 // "An Improved Ziggurat Method to Generate Normal Random Samples".
-constexpr int kZigLayers = 128;
+constexpr int kZigLayers = Rng::kZigguratLayers;
 constexpr double kZigR = 3.442619855899;
 constexpr double kZigV = 9.91256303526217e-3;
 
@@ -39,12 +37,14 @@ struct ZigguratTables {
     }
 };
 
-const ZigguratTables& zig() {
-    static const ZigguratTables tables;
-    return tables;
-}
+const ZigguratTables kTables;
+
+const ZigguratTables& zig() { return kTables; }
 
 }  // namespace
+
+const double* const Rng::kZigguratX = kTables.x;
+const double* const Rng::kZigguratRatio = kTables.ratio;
 
 Rng::Rng(std::uint64_t seed) {
     std::uint64_t x = seed;
@@ -59,20 +59,6 @@ Rng Rng::stream(std::initializer_list<std::uint64_t> tags) {
     }
     return Rng(h);
 }
-
-std::uint64_t Rng::next_u64() {
-    const std::uint64_t result = rotl(s_[1] * 5, 7) * 9;
-    const std::uint64_t t = s_[1] << 17;
-    s_[2] ^= s_[0];
-    s_[3] ^= s_[1];
-    s_[1] ^= s_[2];
-    s_[0] ^= s_[3];
-    s_[2] ^= t;
-    s_[3] = rotl(s_[3], 45);
-    return result;
-}
-
-double Rng::uniform() { return static_cast<double>(next_u64() >> 11) * 0x1.0p-53; }
 
 double Rng::uniform_pos() { return (static_cast<double>(next_u64() >> 11) + 1.0) * 0x1.0p-53; }
 
@@ -89,14 +75,9 @@ std::uint64_t Rng::uniform_int(std::uint64_t n) {
     return static_cast<std::uint64_t>(m >> 64);
 }
 
-double Rng::normal() {
+double Rng::normal_slow(int layer, double u) {
     const ZigguratTables& t = zig();
     for (;;) {
-        const std::uint64_t bits = next_u64();
-        const int layer = static_cast<int>(bits & (kZigLayers - 1));
-        // The top 53 bits give u uniform in [-1, 1).
-        const double u = 2.0 * (static_cast<double>(bits >> 11) * 0x1.0p-53) - 1.0;
-        if (std::fabs(u) < t.ratio[layer]) return u * t.x[layer];
         if (layer == 0) {
             // Tail beyond kZigR (Marsaglia 1964).
             double a, b;
@@ -110,6 +91,11 @@ double Rng::normal() {
         const double f0 = std::exp(-0.5 * (t.x[layer] * t.x[layer] - x * x));
         const double f1 = std::exp(-0.5 * (t.x[layer + 1] * t.x[layer + 1] - x * x));
         if (f1 + uniform() * (f0 - f1) < 1.0) return x;
+        // Rejected: draw again, as normal() would.
+        const std::uint64_t bits = next_u64();
+        layer = static_cast<int>(bits & (kZigLayers - 1));
+        u = 2.0 * (static_cast<double>(bits >> 11) * 0x1.0p-53) - 1.0;
+        if (std::fabs(u) < t.ratio[layer]) return u * t.x[layer];
     }
 }
 

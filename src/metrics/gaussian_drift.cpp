@@ -11,6 +11,16 @@
 namespace madlab {
 
 double clamped_logdet(const SquareMatrix& s) {
+    // Fast path: a clearly positive-definite matrix has log det = 2 sum log L_jj. Pivots near
+    // zero (relative to the diagonal) fall through to the eigenvalues, which clamp exactly.
+    const Eigen::LLT<SquareMatrix> llt(s);
+    if (llt.info() == Eigen::Success) {
+        const auto& l = llt.matrixLLT();
+        bool clear = true;
+        for (Eigen::Index j = 0; j < s.rows() && clear; ++j)
+            clear = l(j, j) * l(j, j) > 1e-8 * s(j, j) && l(j, j) * l(j, j) > kLogdetFloor;
+        if (clear) return 2.0 * l.diagonal().array().log().sum();
+    }
     const SquareMatrix sym = 0.5 * (s + s.transpose());
     const Eigen::SelfAdjointEigenSolver<SquareMatrix> eig(sym, Eigen::EigenvaluesOnly);
     return eig.eigenvalues().cwiseMax(kLogdetFloor).array().log().sum();

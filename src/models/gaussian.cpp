@@ -121,12 +121,22 @@ Matrix GaussianModel::sample(std::size_t n, double bias, Rng& rng) const {
     require_fitted();
     check_bias(bias);
     const Eigen::Index d = mean_.size();
-    Matrix z(static_cast<Eigen::Index>(n), d);
-    double* p = z.data();
-    for (std::size_t k = 0; k < n * static_cast<std::size_t>(d); ++k) p[k] = rng.normal();
-    // Row i of the result is mu + sqrt(bias) * A z_i.
-    Matrix out = std::sqrt(bias) * (z * sample_factor_.transpose());
-    out.rowwise() += mean_.transpose();
+    // Row i of the result is mu + sqrt(bias) * A z_i with z_i standard normal, drawn in row
+    // order. A is lower triangular when it is the Cholesky factor, so only k <= j is summed.
+    const SquareMatrix a = std::sqrt(bias) * sample_factor_;
+    const bool lower = !degenerate_;
+    Matrix out(static_cast<Eigen::Index>(n), d);
+    std::vector<double> z(static_cast<std::size_t>(d));
+    for (Eigen::Index i = 0; i < out.rows(); ++i) {
+        for (auto& v : z) v = rng.normal();
+        double* row = &out(i, 0);
+        for (Eigen::Index j = 0; j < d; ++j) {
+            const Eigen::Index last = lower ? j + 1 : d;
+            double sum = mean_[j];
+            for (Eigen::Index k = 0; k < last; ++k) sum += a(j, k) * z[k];
+            row[j] = sum;
+        }
+    }
     return out;
 }
 

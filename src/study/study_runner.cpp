@@ -11,6 +11,7 @@
 #include "madlab/core/error.h"
 #include "madlab/core/parallel.h"
 #include "madlab/core/progress.h"
+#include "madlab/data/file_source.h"
 #include "madlab/loop/chain.h"
 #include "madlab/store/atomic_file.h"
 #include "madlab/store/record_files.h"
@@ -31,7 +32,90 @@ struct SettingParts {
 
 }  // namespace
 
-StudyResult run_study(const StudyConfig& study, const RunOptions& options) {
+void check_study_inputs(const StudyConfig& study) {
+    for (const auto& setting : study.settings) {
+        const ChainConfig& c = setting.config;
+        const auto source = make_source(c.source);
+        const auto* file = dynamic_cast<const FileSource*>(source.get());
+        if (file == nullptr) continue;
+        const std::size_t largest_draw =
+            std::max(c.schedule.n_real_initial, c.schedule.n_real_fresh);
+        if (largest_draw > file->n_train())
+            throw DataError(fmt::format(
+                "{} has {} training rows after holding out {} for testing, but setting '{}' "
+                "draws {} real rows at once; lower schedule.n / n_real_initial / n_real_fresh or "
+                "source.test_fraction",
+                c.source.path, file->n_train(), file->n_test(), setting.name, largest_draw));
+        if (c.metrics.n_test > file->n_test())
+            throw DataError(fmt::format(
+                "{} holds out {} rows for testing, but setting '{}' asks for metrics.n_test = {}; "
+                "lower metrics.n_test (or metrics.n_eval) or raise source.test_fraction",
+                c.source.path, file->n_test(), setting.name, c.metrics.n_test));
+    }
+}
+
+StudyIds register_study(ResultsDb& db, const StudyConfig& study) {
+    StudyRow row;
+    row.name = study.name;
+    row.config_toml = to_toml(study);
+    row.config_json = to_json(study).dump();
+    row.madlab_version = MADLAB_VERSION;
+    row.status = "running";
+    StudyIds ids;
+    ids.study_id = db.add_study(row);
+    for (std::size_t s = 0; s < study.settings.size(); ++s) {
+        SettingRow setting;
+        setting.study_id = ids.study_id;
+        setting.position = static_cast<int>(s);
+        setting.name = study.settings[s].name;
+        setting.label = study.settings[s].label.empty() ? setting.name : study.settings[s].label;
+        setting.params_json = to_json(study.settings[s].config).dump();
+        const std::int64_t setting_id = db.add_setting(setting);
+        std::vector<std::int64_t> chains;
+        for (int i = 0; i < study.seeds; ++i)
+            chains.push_back(db.add_chain(setting_id, study.first_seed + i));
+        ids.chain_ids.push_back(std::move(chains));
+    }
+    return ids;
+}
+
+StudyIds find_study(const ResultsDb& db, std::int64_t study_id, const StudyConfig& study) {
+    StudyIds ids;
+    ids.study_id = study_id;
+    const auto settings = db.settings(study_id);
+    if (settings.size() != study.settings.size())
+        throw Error(fmt::format("study {} in '{}' has {} settings but its config has {}", study_id,
+                                db.path(), settings.size(), study.settings.size()));
+    for (std::size_t s = 0; s < settings.size(); ++s) {
+        if (settings[s].name != study.settings[s].name)
+            throw Error(
+                fmt::format("study {} in '{}': setting {} is '{}' in the database but "
+                            "'{}' in the config",
+                            study_id, db.path(), s, settings[s].name, study.settings[s].name));
+        const auto chains = db.chains(settings[s].id);
+        std::vector<std::int64_t> chain_ids(study.seeds, 0);
+        for (const auto& chain : chains) {
+            const std::uint64_t index = chain.seed - study.first_seed;
+            if (chain.seed < study.first_seed || index >= chain_ids.size())
+                throw Error(
+                    fmt::format("study {} in '{}' has a chain with seed {} outside the "
+                                "config's seeds",
+                                study_id, db.path(), chain.seed));
+            chain_ids[index] = chain.id;
+        }
+        for (auto id : chain_ids)
+            if (id == 0)
+                throw Error(fmt::format("study {} in '{}' misses chains of setting '{}'", study_id,
+                                        db.path(), settings[s].name));
+        ids.chain_ids.push_back(std::move(chain_ids));
+    }
+    return ids;
+}
+
+StudyResult run_study(const StudyConfig& study, const RunOptions& options, ResultsDb* db,
+                      const StudyIds* ids) {
+    if ((db == nullptr) != (ids == nullptr))
+        throw Error("run_study needs both a database and the study's ids, or neither");
     const auto start = std::chrono::steady_clock::now();
     const int threads = resolve_threads(options.threads >= 0 ? options.threads : study.threads);
     const std::size_t seeds = static_cast<std::size_t>(study.seeds);
@@ -65,23 +149,42 @@ StudyResult run_study(const StudyConfig& study, const RunOptions& options) {
         spec.n_test = setting.config.metrics.n_test;
         spec.seed = seed;
         Chain chain(spec);
+        std::int64_t chain_id = 0;
+        if (db != nullptr) {
+            chain_id = ids->chain_ids[s][index % seeds];
+            if (auto state = db->checkpoint(chain_id); state && !state->empty()) {
+                chain.restore(*state);
+                progress.advance(static_cast<std::size_t>(chain.next_generation()));
+            }
+        }
         auto& out = per_chain[index];
         while (!chain.done()) {
-            const GenerationResult g = chain.step();
-            for (const auto& [metric, value] : g.values)
-                out.push_back(Record{setting.name, seed, g.generation, metric, value});
+            GenerationResult g = chain.step();
             if (setting.config.model.family == "gmm")
-                out.push_back(Record{setting.name, seed, g.generation, "fit_converged",
-                                     g.fit.converged ? 1.0 : 0.0});
+                g.values.emplace_back("fit_converged", g.fit.converged ? 1.0 : 0.0);
+            if (db != nullptr) {
+                db->commit_generation({chain_id, g.generation, g.values, chain.checkpoint()});
+            } else {
+                for (const auto& [metric, value] : g.values)
+                    out.push_back(Record{setting.name, seed, g.generation, metric, value});
+            }
             progress.advance();
         }
     });
     progress.finish();
 
     StudyResult result;
-    for (auto& chain_records : per_chain)
-        result.records.insert(result.records.end(), std::make_move_iterator(chain_records.begin()),
-                              std::make_move_iterator(chain_records.end()));
+    if (db != nullptr) {
+        RecordFilter filter;
+        filter.study_id = ids->study_id;
+        result.records = db->records(filter);
+        db->set_study_status(ids->study_id, "finished");
+    } else {
+        for (auto& chain_records : per_chain)
+            result.records.insert(result.records.end(),
+                                  std::make_move_iterator(chain_records.begin()),
+                                  std::make_move_iterator(chain_records.end()));
+    }
     result.summary = summarize(result.records);
     result.seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "madlab/store/record.h"
+#include "madlab/store/results_db.h"
 #include "madlab/store/summary.h"
 #include "madlab/study/study_config.h"
 
@@ -23,7 +24,32 @@ struct StudyResult {
     double seconds = 0.0;  // wall time of the run
 };
 
-StudyResult run_study(const StudyConfig& study, const RunOptions& options = {});
+// Loads every setting's real source once and checks that file sources hold enough rows for the
+// schedule and the test set, so that a bad input fails before anything is written. Throws
+// DataError / ConfigError naming the file and the keys to change.
+void check_study_inputs(const StudyConfig& study);
+
+// Where a study lives in a results database: its id and the id of every chain, indexed
+// [setting position][seed index].
+struct StudyIds {
+    std::int64_t study_id = 0;
+    std::vector<std::vector<std::int64_t>> chain_ids;
+};
+
+// Adds the study, its settings (name, label, resolved parameters) and chains to the database.
+StudyIds register_study(ResultsDb& db, const StudyConfig& study);
+
+// The ids of a study registered earlier, checked against the config (same settings, seeds);
+// throws Error if they do not match.
+StudyIds find_study(const ResultsDb& db, std::int64_t study_id, const StudyConfig& study);
+
+// Without a database the records stay in memory. With one (and the ids from register_study or
+// find_study), every finished generation is committed with the chain's checkpoint, chains that
+// already have committed generations continue from their checkpoint (resume), and the result's
+// records are read back from the database, so that a resumed run returns exactly the records of
+// an uninterrupted one.
+StudyResult run_study(const StudyConfig& study, const RunOptions& options = {},
+                      ResultsDb* db = nullptr, const StudyIds* ids = nullptr);
 
 // Writes DIR/records.csv, DIR/summary.json and DIR/config.toml (creating DIR), each atomically.
 void write_study_outputs(const std::string& dir, const StudyConfig& study,
