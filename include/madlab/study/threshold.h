@@ -1,0 +1,199 @@
+#pragma once
+// `madlab threshold`: how much fresh real data keeps a self-consuming loop from degrading
+// (SCIENCE.md sections 1 and 5), and the effective sample size of Alemohammad et al. (2023).
+//
+// 1. The threshold search. For the analysed setting (its model, source, sampling bias and
+//    schedule), run the loop once per candidate n_real_fresh (the schedule's other sizes are
+//    kept), generations 0..G = study.generations, seeds s = 1..S = study.seeds (S >= 2).
+//    - Baseline: generation 0 of the same chain, trained on real data only (n_real_initial
+//      points). Generation 0 does not depend on n_real_fresh (common random numbers, chain.h),
+//      so all candidates share one baseline, seed by seed: B_s = m_s(0), B = mean_s B_s.
+//    - Degradation of seed s at generation t: d_s(t) = sign * (m_s(t) - B_s), sign = +1 for a
+//      metric where lower is better (frechet, nll, mean_sq_err) and -1 where higher is better
+//      (precision, recall, density, coverage); > 0 means worse than the baseline.
+//    - Criterion: a candidate passes when, at every generation t = 1..G, the upper bound of the
+//      95% interval of the mean degradation, mean_s d_s(t) + t_{0.975,S-1} sd_s(d(t)) / sqrt(S)
+//      (paired Student t, store/summary.h), is <= the allowed degradation A: tolerance * |B|
+//      (relative, the default) or tolerance itself (absolute). Passing says: with 95%
+//      confidence at each generation the loop stays within the tolerance of the real-only
+//      model. (The G intervals are not adjusted for multiplicity: the criterion is pointwise.)
+//    - Answer: the smallest passing candidate above which every candidate passes too (noise can
+//      make a smaller candidate pass by luck; the result then says "non-monotone"). With
+//      `refine` > 0, the gap between the largest failing and the smallest passing candidate is
+//      bisected that many times (each step one more run).
+// 2. The effective sample size n_e (Alemohammad et al., "Self-Consuming Generative Models Go
+//    MAD", ICLR 2024, section on the fresh data loop; SCIENCE.md section 5): the number of real
+//    samples alone that gives a model as close to the real distribution as the fresh-data loop
+//    in its limit. For each n_synthetic in ess_n_synthetic, run the fresh-data loop (n_real_fresh
+//    = ess_n_real_fresh new real points + n_synthetic samples of the last model(s), replace,
+//    no fixed real set) for ess_generations; its limiting value L is the mean over seeds of each
+//    seed's mean over the last limit_generations generations. Separately, fit the model on m
+//    real points (generation 0 only) for every m in ess_real_sizes, ess_real_seeds seeds each:
+//    the real-only curve f(m) = E[metric]. n_e = f^{-1}(L), by linear interpolation in
+//    (log m, log f) between neighbouring grid points (in (log m, f) if some f <= 0), after
+//    making f monotone in the metric's better direction (pool-adjacent-violators). Outside the
+//    grid n_e is clamped to its ends and flagged. The interval of n_e maps the 95% interval of
+//    L through the same curve (the curve's own noise is not included). Synthetic data helps
+//    where n_e / n_real_fresh > 1; for bias < 1 the ratio rises and then falls past a threshold
+//    of n_synthetic (the phase transition), for bias = 1 it does not fall.
+//
+// The runs compute only the metric group the analysed metric needs (frechet, prdc, nll or
+// gaussian_drift), plus train_size and real_fraction. With a Gaussian model on a Gaussian
+// source, frechet is the exact squared 2-Wasserstein distance of the fitted model: cheap and
+// free of evaluation-sample noise.
+
+#include <cstddef>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "madlab/store/record.h"
+#include "madlab/study/study_config.h"
+#include "madlab/study/study_runner.h"
+
+namespace madlab {
+
+// ---- Shared by the analyses (threshold and decompose) ----
+
+// A metric an analysis can be asked about: its records name, the metrics.list entry that
+// computes it, and its direction.
+struct AnalysisMetric {
+    std::string name;   // "frechet", "precision", ...
+    std::string group;  // the metrics.list entry: "frechet", "prdc", "nll", "gaussian_drift"
+    bool lower_is_better = true;
+};
+
+// frechet, nll, mean_sq_err (lower is better); precision, recall, density, coverage (higher).
+const std::vector<AnalysisMetric>& analysis_metrics();
+// The metric named `name`, or nullptr.
+const AnalysisMetric* find_analysis_metric(const std::string& name);
+
+// The names of analysis_metrics(), for messages and KeyReader's allowed lists.
+std::vector<std::string> analysis_metric_names();
+
+// The setting an analysis runs: the one named `name`, or the first setting when `name` is
+// empty. Throws ConfigError (naming `key` and listing the settings) for an unknown name.
+const Setting& analysis_setting(const StudyConfig& study, const std::string& name,
+                                const std::string& key);
+
+// Throws ConfigError when `metric` cannot be computed for `config` (gaussian_drift's
+// mean_sq_err needs a Gaussian model on a Gaussian source). `key` names the config key.
+void check_metric_applies(const AnalysisMetric& metric, const ChainConfig& config,
+                          const std::string& key);
+
+// The section `prefix` ("threshold." or "decompose.") of study.analysis.
+FlatConfig analysis_section(const StudyConfig& study, const std::string& prefix);
+
+// Mean and 95% interval of a sample (Student t with n - 1 degrees of freedom, as summarize();
+// one value: the interval is the value; no values: NaN).
+struct Estimate {
+    std::size_t count = 0;
+    double mean = 0.0;
+    double ci95_low = 0.0;
+    double ci95_high = 0.0;
+};
+Estimate estimate(const std::vector<double>& values);
+nlohmann::json to_json(const Estimate& e);
+
+// ---- threshold ----
+
+struct ThresholdOptions {
+    std::string setting;                  // threshold.setting: "" = the first setting
+    std::string metric = "frechet";       // threshold.metric
+    bool lower_is_better = true;          // from the metric
+    double tolerance = 0.1;               // threshold.tolerance
+    bool relative = true;                 // threshold.tolerance_kind = "relative" | "absolute"
+    std::vector<std::size_t> candidates;  // threshold.candidates (sorted, distinct); default
+                                          // n * {0, 1/32, 1/16, 1/8, 1/4, 1/2, 1}, n = schedule.n
+    int refine = 2;                       // threshold.refine: bisection steps after the grid
+    bool ess = true;                      // threshold.ess: compute n_e
+    std::size_t ess_n_real_fresh = 0;     // threshold.ess_n_real_fresh; default: the
+                                          // setting's n_real_fresh, or schedule.n if that is 0
+    std::vector<std::size_t> ess_n_synthetic;  // default r * {0, 1/4, 1/2, 1, 2, 4, 8}
+    std::vector<std::size_t> ess_real_sizes;   // default r * 2^k, k = -4..5 (at least d + 2)
+    int ess_generations = 0;                   // default study.generations
+    int limit_generations = 0;                 // default max(1, ess_generations / 4)
+    int ess_real_seeds = 0;                    // default 4 * study.seeds
+};
+
+// Reads and validates the [threshold] keys of study.analysis (docs/analyses.md). Throws
+// ConfigError naming the file, line and key for a bad value or an unknown key (with the closest
+// valid key), and when study.seeds < 2 (no interval can be stated).
+ThresholdOptions read_threshold_options(const StudyConfig& study);
+
+// One generation of one candidate.
+struct ThresholdGeneration {
+    int generation = 0;
+    Estimate value;        // the metric over seeds
+    Estimate degradation;  // sign * (m_s(t) - B_s) over seeds
+    bool within = false;   // degradation.ci95_high <= allowed
+};
+
+struct ThresholdCandidate {
+    std::size_t n_real_fresh = 0;
+    double real_fraction = 0.0;  // mean share of real rows in generation G's training set
+    bool passes = false;
+    int first_failure = -1;                        // the first generation that fails, -1 if none
+    bool refined = false;                          // added by the bisection
+    std::vector<ThresholdGeneration> generations;  // 0..G
+};
+
+struct EssCurvePoint {  // the real-only curve
+    std::size_t m = 0;
+    Estimate value;
+    double monotone = 0.0;  // after pool-adjacent-violators
+};
+
+struct EssPoint {  // one fresh-data loop
+    std::size_t n_synthetic = 0;
+    Estimate limit;  // L: mean of the last limit_generations, over seeds
+    double n_e = 0.0, n_e_low = 0.0, n_e_high = 0.0;  // n_e and the image of L's interval
+    double ratio = 0.0;                               // n_e / n_real_fresh
+    std::string clamped;  // "", "below" (n_e < grid) or "above" (n_e > grid)
+};
+
+struct ThresholdResult {
+    ThresholdOptions options;
+    std::string setting;  // the analysed setting's name
+    int generations = 0;
+    int seeds = 0;
+    Estimate baseline;                           // B_s = generation 0 over seeds
+    double allowed = 0.0;                        // A
+    std::vector<ThresholdCandidate> candidates;  // by n_real_fresh
+    std::optional<std::size_t> answer;           // index into candidates
+    bool non_monotone = false;                   // a candidate below the answer passes
+    // n_e (empty unless options.ess)
+    std::size_t ess_n_real_fresh = 0;
+    int ess_generations = 0;
+    int limit_generations = 0;
+    std::vector<EssCurvePoint> real_curve;
+    std::vector<EssPoint> ess;
+    std::vector<Record> records;  // every run's records (settings named per run)
+    double seconds = 0.0;
+};
+
+// Runs the search and the n_e runs (see the file comment). Results do not depend on the thread
+// count.
+ThresholdResult run_threshold(const StudyConfig& study, const ThresholdOptions& options,
+                              const RunOptions& run = {});
+
+// n_e for the limiting value `value` on the real-only curve (m_i ascending, f_i); see the file
+// comment. `clamped` receives "", "below" or "above". Exposed for tests.
+double effective_sample_size(const std::vector<std::size_t>& m, const std::vector<double>& f,
+                             double value, bool lower_is_better, std::string* clamped = nullptr);
+
+// Pool-adjacent-violators: the closest (least squares, equal weights) sequence to `f` that is
+// non-increasing (lower_is_better) or non-decreasing.
+std::vector<double> monotone_fit(const std::vector<double>& f, bool lower_is_better);
+
+// The terminal report: the answer, the candidate curve, the n_e table.
+std::string format_threshold(const ThresholdResult& result);
+
+nlohmann::json threshold_to_json(const ThresholdResult& result);
+
+// Writes DIR/threshold.json and DIR/records.csv (creating DIR), each atomically.
+void write_threshold_outputs(const std::string& dir, const StudyConfig& study,
+                             const ThresholdResult& result);
+
+}  // namespace madlab

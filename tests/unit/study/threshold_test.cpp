@@ -1,0 +1,317 @@
+#include "madlab/study/threshold.h"
+
+#include <fmt/core.h>
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "madlab/core/error.h"
+#include "madlab/store/record_files.h"
+#include "madlab/store/summary.h"
+
+namespace madlab {
+namespace {
+
+bool contains(const std::string& text, const std::string& part) {
+    return text.find(part) != std::string::npos;
+}
+
+// A 2-D Gaussian source with a Gaussian model: frechet is the exact squared 2-Wasserstein
+// distance of the fitted model, so n_eval and n_test do not matter and can be tiny.
+std::string gaussian_study(int seeds, int generations, double bias, const std::string& extra) {
+    return fmt::format(R"(
+[study]
+seeds = {}
+generations = {}
+[source]
+kind = "gaussian"
+dim = 2
+[model]
+family = "gaussian"
+bias = {}
+[schedule]
+preset = "fresh-data"
+n = 100
+[metrics]
+list = ["frechet"]
+n_eval = 10
+n_test = 10
+[threshold]
+{}
+)",
+                       seeds, generations, bias, extra);
+}
+
+std::string threshold_error(const std::string& text) {
+    try {
+        const StudyConfig study = parse_study(text, "study.toml");
+        read_threshold_options(study);
+    } catch (const ConfigError& e) {
+        return e.what();
+    }
+    return "";
+}
+
+RunOptions quiet() {
+    RunOptions run;
+    run.progress = false;
+    return run;
+}
+
+TEST(ThresholdOptions, Defaults) {
+    const StudyConfig study = parse_study(gaussian_study(10, 20, 1.0, ""), "study.toml");
+    const ThresholdOptions o = read_threshold_options(study);
+    EXPECT_EQ(o.metric, "frechet");
+    EXPECT_TRUE(o.lower_is_better);
+    EXPECT_DOUBLE_EQ(o.tolerance, 0.1);
+    EXPECT_TRUE(o.relative);
+    // n * {0, 1/32, 1/16, 1/8, 1/4, 1/2, 1}, rounded, n = 100.
+    EXPECT_EQ(o.candidates, (std::vector<std::size_t>{0, 3, 6, 13, 25, 50, 100}));
+    EXPECT_EQ(o.ess_n_real_fresh, 100u);  // the setting's n_real_fresh
+    EXPECT_EQ(o.ess_n_synthetic, (std::vector<std::size_t>{0, 25, 50, 100, 200, 400, 800}));
+    EXPECT_EQ(o.ess_real_sizes.front(), 6u);  // 100 / 16, rounded
+    EXPECT_EQ(o.ess_real_sizes.back(), 3200u);
+    EXPECT_EQ(o.ess_generations, 20);
+    EXPECT_EQ(o.limit_generations, 5);
+    EXPECT_EQ(o.ess_real_seeds, 40);
+}
+
+TEST(ThresholdOptions, DirectionFollowsTheMetric) {
+    const StudyConfig study = parse_study(R"(
+[metrics]
+list = ["prdc"]
+[threshold]
+metric = "recall"
+tolerance = 0.05
+tolerance_kind = "absolute"
+candidates = [400, 0, 100, 100]
+)",
+                                          "study.toml");
+    const ThresholdOptions o = read_threshold_options(study);
+    EXPECT_FALSE(o.lower_is_better);
+    EXPECT_FALSE(o.relative);
+    EXPECT_EQ(o.candidates, (std::vector<std::size_t>{0, 100, 400}));  // sorted, distinct
+}
+
+TEST(ThresholdOptions, ErrorsNameTheLineAndSuggest) {
+    const std::string base = gaussian_study(10, 20, 1.0, "");
+    EXPECT_TRUE(
+        contains(threshold_error(base + "tolerence = 0.2\n"), "did you mean 'threshold.tolerance'"))
+        << threshold_error(base + "tolerence = 0.2\n");
+    EXPECT_TRUE(contains(threshold_error(base + "tolerence = 0.2\n"), "study.toml line 20"));
+    EXPECT_TRUE(contains(threshold_error(base + "metric = \"fid\"\n"), "precision"));
+    EXPECT_TRUE(contains(threshold_error(base + "candidates = [1.5]\n"), "integer"));
+    EXPECT_TRUE(contains(threshold_error(base + "setting = \"nope\"\n"), "not a setting"));
+    EXPECT_TRUE(contains(threshold_error(base + "limit_generations = 30\n"), "exceeds"));
+    EXPECT_TRUE(contains(threshold_error(gaussian_study(1, 20, 1.0, "")), "seeds >= 2"));
+    // Gaussian drift needs a Gaussian model.
+    EXPECT_TRUE(contains(threshold_error("[threshold]\nmetric = \"mean_sq_err\"\n"),
+                         "needs a Gaussian model"));
+    EXPECT_EQ(threshold_error(base + "metric = \"mean_sq_err\"\n"), "");
+}
+
+TEST(ThresholdEss, PowerLawIsInvertedExactly) {
+    // f(m) = 3.5 / m (the exact W2 of a 2-D Gaussian fit, to first order): log-log
+    // interpolation inverts a power law exactly, between and on grid points.
+    const std::vector<std::size_t> m = {10, 20, 40, 80, 160};
+    std::vector<double> f;
+    for (std::size_t x : m) f.push_back(3.5 / static_cast<double>(x));
+    std::string clamped;
+    EXPECT_NEAR(effective_sample_size(m, f, 3.5 / 30.0, true, &clamped), 30.0, 1e-9);
+    EXPECT_EQ(clamped, "");
+    EXPECT_NEAR(effective_sample_size(m, f, 3.5 / 80.0, true, &clamped), 80.0, 1e-9);
+    EXPECT_NEAR(effective_sample_size(m, f, 3.5 / 123.0, true, &clamped), 123.0, 1e-9);
+    // Outside the grid: clamped to its ends, and said so.
+    EXPECT_EQ(effective_sample_size(m, f, 1.0, true, &clamped), 10.0);
+    EXPECT_EQ(clamped, "below");
+    EXPECT_EQ(effective_sample_size(m, f, 0.001, true, &clamped), 160.0);
+    EXPECT_EQ(clamped, "above");
+    EXPECT_EQ(effective_sample_size(m, f, 0.0, true, &clamped), 160.0);
+    EXPECT_EQ(clamped, "above");
+}
+
+TEST(ThresholdEss, HigherIsBetterAndNoisyCurves) {
+    // A recall-like curve 1 - 1/sqrt(m), increasing.
+    const std::vector<std::size_t> m = {4, 16, 64, 256};
+    std::vector<double> f;
+    for (std::size_t x : m) f.push_back(1.0 - 1.0 / std::sqrt(static_cast<double>(x)));
+    const double at16 = effective_sample_size(m, f, f[1], false);
+    EXPECT_NEAR(at16, 16.0, 1e-9);
+    const double between = effective_sample_size(m, f, 0.8, false);  // true m = 25
+    EXPECT_GT(between, 16.0);
+    EXPECT_LT(between, 64.0);
+    // Pool-adjacent-violators: a noisy bump is averaged away, the rest is kept.
+    EXPECT_EQ(monotone_fit({4.0, 2.0, 3.0, 1.0}, true), (std::vector<double>{4.0, 2.5, 2.5, 1.0}));
+    EXPECT_EQ(monotone_fit({0.2, 0.5, 0.4, 0.9}, false),
+              (std::vector<double>{0.2, 0.45, 0.45, 0.9}));
+    EXPECT_EQ(monotone_fit({3.0, 2.0, 1.0}, true), (std::vector<double>{3.0, 2.0, 1.0}));
+}
+
+// The search on a Gaussian: 100 seeds so that the 95% intervals are narrow, 10 generations.
+TEST(ThresholdSearch, FindsTheSmallestSufficientFreshData) {
+    const StudyConfig study =
+        parse_study(gaussian_study(100, 10, 1.0, "ess = false\nrefine = 2\n"), "study.toml");
+    const ThresholdOptions options = read_threshold_options(study);
+    const ThresholdResult r = run_threshold(study, options, quiet());
+
+    // Baseline: a Gaussian fitted on 100 real points; E[W2] ~ d(d+5)/(4n) = 0.035 (to first
+    // order); 100 seeds of a chi-square-like value give about +-15%.
+    EXPECT_NEAR(r.baseline.mean, 0.035, 0.35 * 0.035);
+    EXPECT_DOUBLE_EQ(r.allowed, 0.1 * r.baseline.mean);
+
+    ASSERT_GE(r.candidates.size(), 7u);
+    // No fresh data is the fully synthetic loop: the W2 random walk grows from generation 1.
+    EXPECT_EQ(r.candidates.front().n_real_fresh, 0u);
+    EXPECT_FALSE(r.candidates.front().passes);
+    EXPECT_EQ(r.candidates.front().first_failure, 1);
+    EXPECT_EQ(r.candidates.front().real_fraction, 0.0);
+    // n_real_fresh = n_synthetic = 100 beats the baseline: its n_e is about 1.5 n (see
+    // the phase transition test), so its W2 is about 2/3 of the baseline's.
+    EXPECT_TRUE(r.candidates.back().passes);
+    ASSERT_TRUE(r.answer.has_value());
+    const ThresholdCandidate& answer = r.candidates[*r.answer];
+    EXPECT_GT(answer.n_real_fresh, 25u);
+    EXPECT_LE(answer.n_real_fresh, 100u);
+    EXPECT_DOUBLE_EQ(answer.real_fraction, answer.n_real_fresh / (answer.n_real_fresh + 100.0));
+    // Bisection ran between the largest failing and the smallest passing grid candidates.
+    EXPECT_TRUE(std::any_of(r.candidates.begin(), r.candidates.end(),
+                            [](const auto& c) { return c.refined; }));
+    for (std::size_t i = 1; i < r.candidates.size(); ++i)
+        EXPECT_LT(r.candidates[i - 1].n_real_fresh, r.candidates[i].n_real_fresh);
+    EXPECT_FALSE(r.candidates[*r.answer - 1].passes);
+    // Every candidate above the answer passes, by definition of the answer.
+    for (std::size_t i = *r.answer; i < r.candidates.size(); ++i)
+        EXPECT_TRUE(r.candidates[i].passes);
+
+    // The criterion recomputed from the records (a naive reference): a candidate passes iff at
+    // every generation 1..G the paired upper 95% bound is within the allowed degradation.
+    for (const auto& c : r.candidates) {
+        const std::string name = fmt::format("candidate n_real_fresh={}", c.n_real_fresh);
+        std::map<std::pair<std::uint64_t, int>, double> v;
+        for (const auto& rec : r.records)
+            if (rec.setting == name && rec.metric == "frechet")
+                v[{rec.seed, rec.generation}] = rec.value;
+        bool passes = true;
+        for (int t = 1; t <= 10; ++t) {
+            std::vector<Record> diffs;
+            for (std::uint64_t s = 0; s < 100; ++s)
+                diffs.push_back(Record{"d", s, t, "d", v.at({s, t}) - v.at({s, 0})});
+            const SummaryRow row = summarize(diffs).front();
+            EXPECT_NEAR(row.ci95_high, c.generations[t].degradation.ci95_high, 1e-12);
+            passes = passes && row.ci95_high <= r.allowed;
+        }
+        EXPECT_EQ(passes, c.passes) << c.n_real_fresh;
+    }
+    const std::string table = format_threshold(r);
+    EXPECT_TRUE(contains(table, fmt::format("answer: n_real_fresh = {}", answer.n_real_fresh)))
+        << table;
+}
+
+TEST(ThresholdSearch, SaysWhenNoCandidateSuffices) {
+    const StudyConfig study =
+        parse_study(gaussian_study(20, 5, 1.0, "ess = false\ncandidates = [0, 5]\n"), "study.toml");
+    const ThresholdResult r = run_threshold(study, read_threshold_options(study), quiet());
+    EXPECT_FALSE(r.answer.has_value());
+    EXPECT_TRUE(contains(format_threshold(r), "none of the candidates suffices"));
+    EXPECT_TRUE(threshold_to_json(r)["answer_n_real_fresh"].is_null());
+}
+
+// The effective sample size of the fresh-data loop (Alemohammad et al. 2023, SCIENCE.md
+// section 5). Theory for a Gaussian refit with n_r fresh and n_s = k n_r synthetic points per
+// generation: the fitted mean is an AR(1) process with stationary variance
+// (1 + k lambda) / ((1 + 2k) n_r) per coordinate, and for lambda < 1 the covariance shrinks to
+// Sigma / (1 + (1 - lambda) k), a bias that grows with k. So for lambda = 1 n_e / n_r rises to
+// (1 + 2k) / (1 + k) -> 2 and never falls; for lambda < 1 the bias takes over past a threshold
+// of n_synthetic (phase transition). Measured here (40 seeds, 60 generations, limit = last 30,
+// real-only curve from 1000 seeds; n_r = 100):
+//   n_synthetic      0     25    50    100   200   400   800   1600
+//   lambda = 1       1.07  1.26  1.38  1.54  1.75  1.89  2.03  1.95  (rises to ~2)
+//   lambda = 0.9     1.07  1.27  1.36  1.36  1.08  0.57  0.25  0.12  (peak, then falls)
+TEST(ThresholdEss, PhaseTransitionForBiasBelowOne) {
+    const std::string ess =
+        "candidates = [100]\nrefine = 0\n"
+        "ess_n_synthetic = [0, 25, 50, 100, 200, 400, 800, 1600]\n"
+        "ess_real_sizes = [6, 12, 25, 50, 100, 200, 400, 800]\n"
+        "limit_generations = 30\ness_real_seeds = 1000\n";
+    auto ratios = [&](double bias) {
+        const StudyConfig study = parse_study(gaussian_study(40, 60, bias, ess), "study.toml");
+        const ThresholdResult r = run_threshold(study, read_threshold_options(study), quiet());
+        std::vector<double> out;
+        for (const auto& p : r.ess) out.push_back(p.ratio);
+        EXPECT_EQ(out.size(), 8u) << format_threshold(r);
+        return std::make_pair(out, format_threshold(r));
+    };
+    const auto [unbiased, unbiased_table] = ratios(1.0);
+    const auto [biased, biased_table] = ratios(0.9);
+    ASSERT_EQ(unbiased.size(), 8u);
+    ASSERT_EQ(biased.size(), 8u);
+
+    // No synthetic data: the loop is a real-only refit of n_r points, n_e = n_r. The limit
+    // averages 40 x 30 values (about +-5%), the curve 1000 seeds (+-4%): allow +-20%.
+    EXPECT_NEAR(unbiased[0], 1.0, 0.2) << unbiased_table;
+    EXPECT_EQ(unbiased[0], biased[0]);  // identical runs: the bias only acts on samples
+
+    // lambda = 1: synthetic data helps (ratio > 1) and keeps helping; the theory gives 1.89 at
+    // k = 8 and 1.94 at k = 16; each n_e carries about +-12% from the limit's interval.
+    const double best = *std::max_element(unbiased.begin(), unbiased.end());
+    for (std::size_t i = 1; i < 8; ++i) EXPECT_GT(unbiased[i], 1.1) << unbiased_table;
+    EXPECT_GT(unbiased[7], 1.6) << unbiased_table;
+    EXPECT_GE(unbiased[6], 0.85 * best) << unbiased_table;
+    EXPECT_GE(unbiased[7], 0.85 * best) << unbiased_table;
+    EXPECT_GT(unbiased[7], unbiased[1]) << unbiased_table;
+
+    // lambda = 0.9: rises above 1, peaks at an interior n_synthetic, then falls far below 1
+    // (theory at k = 16: covariance shrunk to 1/2.6, W2 ~ 0.4, n_e ~ 9, ratio ~ 0.09).
+    const auto peak = std::max_element(biased.begin(), biased.end()) - biased.begin();
+    EXPECT_GT(peak, 0) << biased_table;
+    EXPECT_LT(peak, 5) << biased_table;
+    EXPECT_GT(biased[peak], 1.25) << biased_table;
+    EXPECT_LT(biased[5], 0.8) << biased_table;   // n_synthetic = 400
+    EXPECT_LT(biased[7], 0.25) << biased_table;  // n_synthetic = 1600
+    for (std::size_t i = peak + 1; i < 8; ++i) EXPECT_LT(biased[i], biased[i - 1] + 0.05);
+    // Past the peak the biased loop is worse than the unbiased one.
+    for (std::size_t i = 4; i < 8; ++i) EXPECT_LT(biased[i], unbiased[i]);
+}
+
+TEST(ThresholdOutputs, WritesJsonAndRecords) {
+    const StudyConfig study =
+        parse_study(gaussian_study(5, 3, 1.0,
+                                   "candidates = [0, 100]\ness_n_synthetic = [0, 100]\n"
+                                   "ess_real_sizes = [50, 100, 200]\n"),
+                    "study.toml");
+    const ThresholdResult r = run_threshold(study, read_threshold_options(study), quiet());
+    const auto dir = std::filesystem::temp_directory_path() /
+                     ("madlab_threshold_test_" + std::to_string(::getpid()));
+    std::filesystem::remove_all(dir);
+    write_threshold_outputs(dir.string(), study, r);
+    std::ifstream json_in(dir / "threshold.json");
+    const nlohmann::json j = nlohmann::json::parse(json_in);
+    EXPECT_EQ(j["threshold"]["metric"], "frechet");
+    EXPECT_EQ(j["threshold"]["candidates"].size(), 2u);
+    EXPECT_EQ(j["threshold"]["effective_sample_size"]["points"].size(), 2u);
+    EXPECT_EQ(j["threshold"]["effective_sample_size"]["real_only_curve"].size(), 3u);
+    std::ifstream csv_in(dir / "records.csv");
+    std::stringstream csv;
+    csv << csv_in.rdbuf();
+    EXPECT_EQ(records_from_csv(csv.str()).size(), r.records.size());
+    std::filesystem::remove_all(dir);
+    const std::string table = format_threshold(r);
+    for (const char* part : {"baseline", "n_e / n_real_fresh", "real data only"})
+        EXPECT_TRUE(contains(table, part)) << part << "\n" << table;
+}
+
+TEST(ThresholdOptions, ExampleFileReads) {
+    const StudyConfig study =
+        load_study(std::string(MADLAB_SOURCE_DIR) + "/examples/threshold_fresh_data.toml");
+    const ThresholdOptions o = read_threshold_options(study);
+    EXPECT_EQ(o.metric, "frechet");
+    EXPECT_FALSE(o.ess_n_synthetic.empty());
+}
+
+}  // namespace
+}  // namespace madlab
