@@ -4,6 +4,10 @@
 
 #include <CLI/CLI.hpp>
 #include <functional>
+#include <string>
+#include <vector>
+
+#include "madlab/store/results_db.h"
 
 namespace madlab::cli {
 
@@ -11,5 +15,40 @@ using Action = std::function<int()>;
 
 // `madlab run [STUDY.toml] [--out DIR] [--threads N] [--quiet]`
 Action add_run_command(CLI::App& app);
+
+// `madlab threshold STUDY.toml [--out DIR] [--threads N] [--quiet]` (threshold_command.cpp)
+Action add_threshold_command(CLI::App& app);
+
+// `madlab decompose STUDY.toml [--out DIR] [--threads N] [--quiet]` (decompose_command.cpp)
+Action add_decompose_command(CLI::App& app);
+
+// `madlab show DB [--study NAME] [--setting NAME...] [--metric NAME...] [--generation G...]`
+Action add_show_command(CLI::App& app);
+
+// `madlab export DB [--format csv|json] [--out FILE] [filters as show]`
+Action add_export_command(CLI::App& app);
+
+// The database and the filters shared by `show` and `export`; empty means everything.
+struct RecordSelection {
+    std::string db;
+    std::string study;                  // a study name (every study of that name) or id
+    std::vector<std::string> settings;  // setting names
+    std::vector<std::string> metrics;
+    std::vector<int> generations;
+};
+
+// Registers DB and --study/--setting/--metric/--generation on `command` (defined in
+// show_command.cpp).
+void add_selection_options(CLI::App& command, RecordSelection& selection);
+
+// The studies the selection names, ordered by id. Throws ConfigError, listing what the database
+// holds, if --study, --setting or --metric names nothing in it.
+std::vector<StudyRow> select_studies(const ResultsDb& db, const RecordSelection& selection);
+
+// The query for one selected study; the lists of the selection with more than one entry are
+// left out and must be checked with `selected`.
+RecordFilter selection_filter(const RecordSelection& selection, std::int64_t study_id);
+bool selected(const RecordSelection& selection, const std::string& setting,
+              const std::string& metric, int generation);
 
 }  // namespace madlab::cli

@@ -13,10 +13,15 @@ int main(int argc, char** argv) {
     CLI::App app{
         "madlab: runs self-consuming training loops (model collapse, 'Model Autophagy Disorder')\n"
         "and measures how each generation's quality and diversity move.\n"
-        "Run `madlab run` for the default study, `madlab run STUDY.toml` for your own."};
+        "Run `madlab run` for the default study, `madlab run STUDY.toml` for your own;\n"
+        "`madlab show DB` and `madlab export DB` read a results database."};
     app.set_version_flag("--version", std::string("madlab ") + MADLAB_VERSION);
     app.require_subcommand(1);
     auto run = madlab::cli::add_run_command(app);
+    auto show = madlab::cli::add_show_command(app);
+    auto export_records = madlab::cli::add_export_command(app);
+    auto threshold = madlab::cli::add_threshold_command(app);
+    auto decompose = madlab::cli::add_decompose_command(app);
 
     try {
         app.parse(argc, argv);
@@ -26,6 +31,10 @@ int main(int argc, char** argv) {
     }
     try {
         if (app.got_subcommand("run")) return run();
+        if (app.got_subcommand("show")) return show();
+        if (app.got_subcommand("export")) return export_records();
+        if (app.got_subcommand("threshold")) return threshold();
+        if (app.got_subcommand("decompose")) return decompose();
         return 2;
     } catch (const madlab::ConfigError& e) {
         fmt::print(stderr, "madlab: config error: {}\n", e.what());

@@ -27,8 +27,8 @@ struct StudyRow {
     std::string config_toml;  // the resolved config (parse_study reads it back)
     std::string config_json;  // the same as JSON
     std::string madlab_version;
-    std::string created_at;   // ISO 8601 UTC, set by the database on insert
-    std::string status;       // "running", "finished" or "failed"
+    std::string created_at;  // ISO 8601 UTC, set by the database on insert
+    std::string status;      // "running", "finished" or "failed"
 };
 
 struct SettingRow {
@@ -57,11 +57,24 @@ struct GenerationCommit {
 
 // A filter for queries; empty / nullopt fields match everything.
 struct RecordFilter {
-    std::optional<std::string> study;    // study name
+    std::optional<std::string> study;  // study name
     std::optional<std::int64_t> study_id;
     std::optional<std::string> setting;  // setting name
     std::optional<std::string> metric;
     std::optional<int> generation;
+};
+
+// One record with the names a reader needs on its own (export, show): the study, the setting's
+// name and label, and the chain's seed.
+struct RecordRow {
+    std::int64_t study_id = 0;
+    std::string study;
+    std::string setting;
+    std::string label;
+    std::uint64_t seed = 0;
+    int generation = 0;
+    std::string metric;
+    double value = 0.0;
 };
 
 class ResultsDb {
@@ -77,9 +90,9 @@ public:
     virtual std::string path() const = 0;
 
     // --- writing (kReadWrite) ---
-    virtual std::int64_t add_study(const StudyRow& study) = 0;          // returns its id
+    virtual std::int64_t add_study(const StudyRow& study) = 0;  // returns its id
     virtual void set_study_status(std::int64_t study_id, const std::string& status) = 0;
-    virtual std::int64_t add_setting(const SettingRow& setting) = 0;    // returns its id
+    virtual std::int64_t add_setting(const SettingRow& setting) = 0;  // returns its id
     virtual std::int64_t add_chain(std::int64_t setting_id, std::uint64_t seed) = 0;
     // Inserts the records and replaces the chain's checkpoint in one transaction; sets the
     // chain's last_generation. Throws Error if generation != last_generation + 1.
@@ -94,6 +107,10 @@ public:
     // Records matching the filter, ordered by study, setting position, seed, generation and the
     // order in which the values were committed (so a resumed run reads back in the same order).
     virtual std::vector<Record> records(const RecordFilter& filter) const = 0;
+    // The same records with their study and setting label, in the same order.
+    virtual std::vector<RecordRow> record_rows(const RecordFilter& filter) const = 0;
+    // The distinct metric names recorded in a study, in the order they are committed.
+    virtual std::vector<std::string> metrics(std::int64_t study_id) const = 0;
 };
 
 }  // namespace madlab

@@ -1,0 +1,706 @@
+// The SQLite results database (see results_db.h and docs/database.md for the schema).
+//
+// Everything SQLite-specific stays in this file: thin RAII wrappers over the C API (connection,
+// prepared statement, transaction), the writer lock, and SqliteResultsDb, the one implementation
+// of ResultsDb.
+
+#include "madlab/store/results_db.h"
+
+#include <fcntl.h>
+#include <fmt/core.h>
+#include <sqlite3.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <mutex>
+#include <string_view>
+#include <utility>
+
+#include "madlab/core/error.h"
+
+namespace madlab {
+
+namespace {
+
+// "MADL" in ASCII: PRAGMA application_id marks a file as a madlab results database, so that any
+// other SQLite file is refused instead of being written into.
+constexpr std::int32_t kApplicationId = 0x4D41444C;
+// PRAGMA user_version of the schema this code writes; see docs/database.md for the history.
+constexpr int kSchemaVersion = 1;
+// How long a statement waits for a lock held by another connection (a reader checkpointing, a
+// second process reading) before failing with SQLITE_BUSY.
+constexpr int kBusyTimeoutMs = 10000;
+
+// The schema of version 1, created in one transaction. `value` has no declared type on purpose:
+// a REAL column would store -0.0 as the integer 0; without a type SQLite keeps the 8-byte IEEE
+// double exactly as bound (typeof(value) is still 'real').
+constexpr const char* kSchema = R"sql(
+CREATE TABLE studies (
+    id             INTEGER PRIMARY KEY,
+    name           TEXT NOT NULL,
+    config_toml    TEXT NOT NULL DEFAULT '',
+    config_json    TEXT NOT NULL DEFAULT '',
+    madlab_version TEXT NOT NULL DEFAULT '',
+    created_at     TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now')),
+    status         TEXT NOT NULL DEFAULT 'running'
+);
+CREATE TABLE settings (
+    id          INTEGER PRIMARY KEY,
+    study_id    INTEGER NOT NULL REFERENCES studies(id) ON DELETE CASCADE,
+    position    INTEGER NOT NULL,
+    name        TEXT NOT NULL,
+    label       TEXT NOT NULL DEFAULT '',
+    params_json TEXT NOT NULL DEFAULT '{}',
+    UNIQUE (study_id, name)
+);
+CREATE INDEX settings_by_position ON settings(study_id, position);
+CREATE TABLE chains (
+    id              INTEGER PRIMARY KEY,
+    setting_id      INTEGER NOT NULL REFERENCES settings(id) ON DELETE CASCADE,
+    seed            INTEGER NOT NULL,
+    last_generation INTEGER NOT NULL DEFAULT -1,
+    UNIQUE (setting_id, seed)
+);
+CREATE TABLE records (
+    chain_id   INTEGER NOT NULL REFERENCES chains(id) ON DELETE CASCADE,
+    generation INTEGER NOT NULL,
+    position   INTEGER NOT NULL,
+    metric     TEXT NOT NULL,
+    value,
+    PRIMARY KEY (chain_id, generation, position)
+) WITHOUT ROWID;
+CREATE TABLE checkpoints (
+    chain_id   INTEGER PRIMARY KEY REFERENCES chains(id) ON DELETE CASCADE,
+    generation INTEGER NOT NULL,
+    state      BLOB NOT NULL
+);
+CREATE VIEW results AS
+SELECT st.id        AS study_id,
+       st.name      AS study,
+       s.position   AS setting_position,
+       s.name       AS setting,
+       s.label      AS label,
+       c.seed       AS seed,
+       r.generation AS generation,
+       r.position   AS position,
+       r.metric     AS metric,
+       r.value      AS value
+FROM records r
+JOIN chains c ON c.id = r.chain_id
+JOIN settings s ON s.id = c.setting_id
+JOIN studies st ON st.id = s.study_id;
+)sql";
+
+// Seeds are unsigned 64-bit; SQLite integers are signed. The bits are stored as they are, so a
+// seed >= 2^63 reads as negative in plain SQL (and sorts after every smaller seed in records()).
+std::int64_t seed_to_sql(std::uint64_t seed) { return static_cast<std::int64_t>(seed); }
+std::uint64_t seed_from_sql(std::int64_t seed) { return static_cast<std::uint64_t>(seed); }
+
+// Deletes a sqlite3 connection; sqlite3_close_v2 defers the close until every statement is done.
+struct ConnectionCloser {
+    void operator()(sqlite3* db) const { sqlite3_close_v2(db); }
+};
+using Connection = std::unique_ptr<sqlite3, ConnectionCloser>;
+
+// An Error raised by a failed SQLite call; `code` is its primary result code (SQLITE_BUSY...).
+class SqliteError : public Error {
+public:
+    SqliteError(const std::string& message, int code) : Error(message), code(code) {}
+    int code;
+};
+
+// Throws the error of the last failed call on `db`, with the database's path and what was
+// attempted.
+[[noreturn]] void fail(sqlite3* db, const std::string& path, std::string_view what) {
+    const int code = sqlite3_extended_errcode(db) & 0xff;
+    std::string hint;
+    if (code == SQLITE_BUSY)
+        hint = "; another process holds the database, wait for it and try again";
+    else if (code == SQLITE_READONLY)
+        hint = "; check that the file and its folder are writable";
+    else if (code == SQLITE_FULL)
+        hint = "; free some disk space";
+    throw SqliteError(
+        fmt::format("results database '{}': {} failed: {}{}", path, what, sqlite3_errmsg(db), hint),
+        code);
+}
+
+// A prepared statement. bind() counts parameters from 1 like SQLite; step() returns true while
+// there is a row. Reusable after reset().
+class Statement {
+public:
+    Statement(sqlite3* db, const std::string& path, std::string_view sql) : db_(db), path_(&path) {
+        if (sqlite3_prepare_v2(db, sql.data(), static_cast<int>(sql.size()), &statement_,
+                               nullptr) != SQLITE_OK)
+            fail(db, path, "preparing a query");
+    }
+    Statement(const Statement&) = delete;
+    Statement& operator=(const Statement&) = delete;
+    ~Statement() { sqlite3_finalize(statement_); }
+
+    Statement& bind(int i, std::int64_t value) {
+        check(sqlite3_bind_int64(statement_, i, value));
+        return *this;
+    }
+    Statement& bind(int i, int value) { return bind(i, static_cast<std::int64_t>(value)); }
+    // NaN is stored as NULL by SQLite; value() reads NULL back as NaN.
+    Statement& bind(int i, double value) {
+        check(sqlite3_bind_double(statement_, i, value));
+        return *this;
+    }
+    Statement& bind(int i, std::string_view text) {
+        check(sqlite3_bind_text64(statement_, i, text.data(), text.size(), SQLITE_TRANSIENT,
+                                  SQLITE_UTF8));
+        return *this;
+    }
+    Statement& bind(int i, const std::string& text) { return bind(i, std::string_view(text)); }
+    Statement& bind(int i, const char* text) { return bind(i, std::string_view(text)); }
+    Statement& bind_blob(int i, std::string_view bytes) {
+        // A zero-length blob, not NULL, for empty bytes (the pointer is never null here).
+        check(sqlite3_bind_blob64(statement_, i, bytes.data(), bytes.size(), SQLITE_TRANSIENT));
+        return *this;
+    }
+
+    bool step() {
+        const int rc = sqlite3_step(statement_);
+        if (rc == SQLITE_ROW) return true;
+        if (rc == SQLITE_DONE) return false;
+        fail(db_, *path_, "running a query");  // the owner resets or finalizes the statement
+    }
+    // Runs a statement that returns no rows.
+    void run() {
+        while (step()) {
+        }
+        reset();
+    }
+    void reset() {
+        sqlite3_reset(statement_);
+        sqlite3_clear_bindings(statement_);
+    }
+
+    std::int64_t integer(int column) const { return sqlite3_column_int64(statement_, column); }
+    double real(int column) const {
+        if (sqlite3_column_type(statement_, column) == SQLITE_NULL)
+            return std::numeric_limits<double>::quiet_NaN();
+        return sqlite3_column_double(statement_, column);
+    }
+    std::string text(int column) const {
+        const auto* data = sqlite3_column_text(statement_, column);
+        const int size = sqlite3_column_bytes(statement_, column);
+        return data ? std::string(reinterpret_cast<const char*>(data), size) : std::string();
+    }
+    std::string blob(int column) const {
+        const void* data = sqlite3_column_blob(statement_, column);
+        const int size = sqlite3_column_bytes(statement_, column);
+        return data ? std::string(static_cast<const char*>(data), size) : std::string();
+    }
+
+private:
+    void check(int rc) {
+        if (rc != SQLITE_OK) fail(db_, *path_, "binding a query parameter");
+    }
+
+    sqlite3* db_;
+    const std::string* path_;
+    sqlite3_stmt* statement_ = nullptr;
+};
+
+// Runs SQL text (possibly several statements) that returns nothing.
+void execute(sqlite3* db, const std::string& path, const char* sql, std::string_view what) {
+    if (sqlite3_exec(db, sql, nullptr, nullptr, nullptr) != SQLITE_OK) fail(db, path, what);
+}
+
+// BEGIN IMMEDIATE on construction (taking the write lock at once, so that no transaction fails
+// half-way on a lock upgrade), ROLLBACK on destruction unless commit() was called.
+class Transaction {
+public:
+    Transaction(sqlite3* db, const std::string& path) : db_(db), path_(path) {
+        execute(db_, path_, "BEGIN IMMEDIATE", "starting a transaction");
+    }
+    Transaction(const Transaction&) = delete;
+    Transaction& operator=(const Transaction&) = delete;
+    ~Transaction() {
+        if (!done_) sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+    }
+    void commit() {
+        execute(db_, path_, "COMMIT", "committing a transaction");
+        done_ = true;
+    }
+
+private:
+    sqlite3* db_;
+    const std::string& path_;
+    bool done_ = false;
+};
+
+// An exclusive flock on "<path>.lock", held until destruction. flock locks belong to the open
+// file description, so a second LockFile on the same path conflicts even in the same process.
+// The lock file is left in place when released: removing it would race with a process that has
+// just opened it.
+class LockFile {
+public:
+    explicit LockFile(const std::string& db_path) {
+        const std::string path = db_path + ".lock";
+        fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+        if (fd_ < 0)
+            throw Error(fmt::format(
+                "cannot create the lock file '{}' for results database '{}': {}; check that the "
+                "folder exists and is writable",
+                path, db_path, std::strerror(errno)));
+        while (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
+            if (errno == EINTR) continue;
+            const int error = errno;
+            ::close(fd_);
+            if (error == EWOULDBLOCK)
+                throw Error(fmt::format(
+                    "results database '{}' is in use by another madlab run (lock {}); wait for it "
+                    "to finish or use --db to choose another file",
+                    db_path, path));
+            throw Error(fmt::format("cannot lock '{}' for results database '{}': {}", path, db_path,
+                                    std::strerror(error)));
+        }
+    }
+    LockFile(const LockFile&) = delete;
+    LockFile& operator=(const LockFile&) = delete;
+    ~LockFile() { ::close(fd_); }  // closing the last descriptor releases the lock
+
+private:
+    int fd_ = -1;
+};
+
+// The WHERE clause of a RecordFilter over the `results` view, and its parameters in order.
+struct FilterSql {
+    std::string where;
+    std::vector<std::string> texts;  // bound first, in order
+    std::vector<std::int64_t> integers;
+};
+
+FilterSql filter_sql(const RecordFilter& filter) {
+    FilterSql out;
+    std::vector<std::string> conditions;
+    int parameter = 0;
+    if (filter.study) {
+        conditions.push_back(fmt::format("study = ?{}", ++parameter));
+        out.texts.push_back(*filter.study);
+    }
+    if (filter.setting) {
+        conditions.push_back(fmt::format("setting = ?{}", ++parameter));
+        out.texts.push_back(*filter.setting);
+    }
+    if (filter.metric) {
+        conditions.push_back(fmt::format("metric = ?{}", ++parameter));
+        out.texts.push_back(*filter.metric);
+    }
+    if (filter.study_id) {
+        conditions.push_back(fmt::format("study_id = ?{}", ++parameter));
+        out.integers.push_back(*filter.study_id);
+    }
+    if (filter.generation) {
+        conditions.push_back(fmt::format("generation = ?{}", ++parameter));
+        out.integers.push_back(*filter.generation);
+    }
+    for (std::size_t i = 0; i < conditions.size(); ++i)
+        out.where += (i == 0 ? " WHERE " : " AND ") + conditions[i];
+    return out;
+}
+
+class SqliteResultsDb final : public ResultsDb {
+public:
+    SqliteResultsDb(const std::string& path, Mode mode) : path_(path), mode_(mode) {
+        if (mode == Mode::kReadOnly) {
+            struct stat info {};
+            if (::stat(path.c_str(), &info) != 0)
+                throw DataError(fmt::format(
+                    "results database '{}' does not exist; check the path (`madlab run` writes "
+                    "DIR/results.sqlite, or the file given with --db)",
+                    path));
+            if (S_ISDIR(info.st_mode))
+                throw DataError(fmt::format(
+                    "results database '{}' is a folder; give the path of the database file", path));
+        } else {
+            // The lock comes first: a second writer must not touch the file at all.
+            lock_ = std::make_unique<LockFile>(path);
+        }
+        const int flags = mode == Mode::kReadOnly ? SQLITE_OPEN_READONLY
+                                                  : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+        sqlite3* raw = nullptr;
+        const int rc = sqlite3_open_v2(path.c_str(), &raw, flags | SQLITE_OPEN_NOMUTEX, nullptr);
+        db_.reset(raw);
+        if (rc != SQLITE_OK) {
+            if (!raw)
+                throw Error(fmt::format("cannot open results database '{}': out of memory", path));
+            throw Error(
+                fmt::format("cannot open results database '{}': {}; check the path and "
+                            "the file's permissions",
+                            path, sqlite3_errmsg(raw)));
+        }
+        sqlite3_extended_result_codes(db(), 1);
+        sqlite3_busy_timeout(db(), kBusyTimeoutMs);
+        check_or_create_schema();
+        if (mode == Mode::kReadWrite) {
+            execute(db(), path_, "PRAGMA foreign_keys = ON", "enabling foreign keys");
+        }
+    }
+
+    ~SqliteResultsDb() override {
+        // Statements first, then the connection (which checkpoints the WAL), then the lock.
+        std::lock_guard guard(mutex_);
+        insert_record_.reset();
+        replace_checkpoint_.reset();
+        db_.reset();
+        lock_.reset();
+    }
+
+    std::string path() const override { return path_; }
+
+    std::int64_t add_study(const StudyRow& study) override {
+        std::lock_guard guard(mutex_);
+        require_writable();
+        Statement insert(db(), path_,
+                         "INSERT INTO studies (name, config_toml, config_json, madlab_version, "
+                         "status) VALUES (?1, ?2, ?3, ?4, ?5)");
+        insert.bind(1, study.name)
+            .bind(2, study.config_toml)
+            .bind(3, study.config_json)
+            .bind(4, study.madlab_version)
+            .bind(5, study.status.empty() ? std::string("running") : study.status)
+            .run();
+        return sqlite3_last_insert_rowid(db());
+    }
+
+    void set_study_status(std::int64_t study_id, const std::string& status) override {
+        std::lock_guard guard(mutex_);
+        require_writable();
+        Statement update(db(), path_, "UPDATE studies SET status = ?1 WHERE id = ?2");
+        update.bind(1, status).bind(2, study_id).run();
+        if (sqlite3_changes(db()) == 0)
+            throw Error(fmt::format("results database '{}': no study with id {}", path_, study_id));
+    }
+
+    std::int64_t add_setting(const SettingRow& setting) override {
+        std::lock_guard guard(mutex_);
+        require_writable();
+        Statement insert(db(), path_,
+                         "INSERT INTO settings (study_id, position, name, label, params_json) "
+                         "VALUES (?1, ?2, ?3, ?4, ?5)");
+        insert.bind(1, setting.study_id)
+            .bind(2, setting.position)
+            .bind(3, setting.name)
+            .bind(4, setting.label)
+            .bind(5, setting.params_json.empty() ? std::string("{}") : setting.params_json);
+        try {
+            insert.run();
+        } catch (const SqliteError& e) {
+            if (e.code != SQLITE_CONSTRAINT) throw;
+            throw Error(fmt::format(
+                "results database '{}': setting '{}' cannot be added to study {}: the study does "
+                "not exist or already has a setting of that name (names are unique in a study)",
+                path_, setting.name, setting.study_id));
+        }
+        return sqlite3_last_insert_rowid(db());
+    }
+
+    std::int64_t add_chain(std::int64_t setting_id, std::uint64_t seed) override {
+        std::lock_guard guard(mutex_);
+        require_writable();
+        Statement insert(db(), path_, "INSERT INTO chains (setting_id, seed) VALUES (?1, ?2)");
+        insert.bind(1, setting_id).bind(2, seed_to_sql(seed));
+        try {
+            insert.run();
+        } catch (const SqliteError& e) {
+            if (e.code != SQLITE_CONSTRAINT) throw;
+            throw Error(fmt::format(
+                "results database '{}': a chain with seed {} cannot be added to setting {}: the "
+                "setting does not exist or already has a chain with that seed",
+                path_, seed, setting_id));
+        }
+        return sqlite3_last_insert_rowid(db());
+    }
+
+    void commit_generation(const GenerationCommit& commit) override {
+        std::lock_guard guard(mutex_);
+        require_writable();
+        Transaction transaction(db(), path_);
+        Statement last(db(), path_, "SELECT last_generation FROM chains WHERE id = ?1");
+        last.bind(1, commit.chain_id);
+        if (!last.step())
+            throw Error(fmt::format(
+                "results database '{}': no chain with id {}; add it with add_chain first", path_,
+                commit.chain_id));
+        const std::int64_t last_generation = last.integer(0);
+        last.reset();
+        if (commit.generation != last_generation + 1)
+            throw Error(fmt::format(
+                "results database '{}': chain {} cannot commit generation {}: its last committed "
+                "generation is {}, so the next must be {}",
+                path_, commit.chain_id, commit.generation, last_generation, last_generation + 1));
+
+        if (!insert_record_)
+            insert_record_ = std::make_unique<Statement>(
+                db(), path_,
+                "INSERT INTO records (chain_id, generation, position, metric, value) "
+                "VALUES (?1, ?2, ?3, ?4, ?5)");
+        for (std::size_t i = 0; i < commit.values.size(); ++i) {
+            insert_record_->bind(1, commit.chain_id)
+                .bind(2, commit.generation)
+                .bind(3, static_cast<std::int64_t>(i))
+                .bind(4, commit.values[i].first)
+                .bind(5, commit.values[i].second);
+            try {
+                insert_record_->run();
+            } catch (...) {
+                insert_record_->reset();
+                throw;
+            }
+        }
+        if (!replace_checkpoint_)
+            replace_checkpoint_ = std::make_unique<Statement>(
+                db(), path_,
+                "INSERT OR REPLACE INTO checkpoints (chain_id, generation, state) "
+                "VALUES (?1, ?2, ?3)");
+        try {
+            replace_checkpoint_->bind(1, commit.chain_id)
+                .bind(2, commit.generation)
+                .bind_blob(3, commit.checkpoint)
+                .run();
+        } catch (...) {
+            replace_checkpoint_->reset();
+            throw;
+        }
+        Statement update(db(), path_, "UPDATE chains SET last_generation = ?1 WHERE id = ?2");
+        update.bind(1, commit.generation).bind(2, commit.chain_id).run();
+        transaction.commit();
+    }
+
+    std::vector<StudyRow> studies() const override {
+        std::lock_guard guard(mutex_);
+        Statement select(db(), path_, std::string(kSelectStudy) + " ORDER BY id");
+        std::vector<StudyRow> out;
+        while (select.step()) out.push_back(study_row(select));
+        return out;
+    }
+
+    std::optional<StudyRow> study(std::int64_t id) const override {
+        std::lock_guard guard(mutex_);
+        Statement select(db(), path_, std::string(kSelectStudy) + " WHERE id = ?1");
+        select.bind(1, id);
+        if (!select.step()) return std::nullopt;
+        return study_row(select);
+    }
+
+    std::vector<SettingRow> settings(std::int64_t study_id) const override {
+        std::lock_guard guard(mutex_);
+        Statement select(db(), path_,
+                         "SELECT id, study_id, position, name, label, params_json FROM settings "
+                         "WHERE study_id = ?1 ORDER BY position, id");
+        select.bind(1, study_id);
+        std::vector<SettingRow> out;
+        while (select.step()) {
+            SettingRow row;
+            row.id = select.integer(0);
+            row.study_id = select.integer(1);
+            row.position = static_cast<int>(select.integer(2));
+            row.name = select.text(3);
+            row.label = select.text(4);
+            row.params_json = select.text(5);
+            out.push_back(std::move(row));
+        }
+        return out;
+    }
+
+    std::vector<ChainRow> chains(std::int64_t setting_id) const override {
+        std::lock_guard guard(mutex_);
+        Statement select(db(), path_,
+                         "SELECT id, setting_id, seed, last_generation FROM chains "
+                         "WHERE setting_id = ?1 ORDER BY seed < 0, seed");
+        select.bind(1, setting_id);
+        std::vector<ChainRow> out;
+        while (select.step()) {
+            ChainRow row;
+            row.id = select.integer(0);
+            row.setting_id = select.integer(1);
+            row.seed = seed_from_sql(select.integer(2));
+            row.last_generation = static_cast<int>(select.integer(3));
+            out.push_back(row);
+        }
+        return out;
+    }
+
+    std::optional<std::string> checkpoint(std::int64_t chain_id) const override {
+        std::lock_guard guard(mutex_);
+        Statement select(db(), path_, "SELECT state FROM checkpoints WHERE chain_id = ?1");
+        select.bind(1, chain_id);
+        if (!select.step()) return std::nullopt;
+        return select.blob(0);
+    }
+
+    std::vector<Record> records(const RecordFilter& filter) const override {
+        std::lock_guard guard(mutex_);
+        std::vector<Record> out;
+        query_records(
+            filter, "setting, seed, generation, metric, value", [&](const Statement& row) {
+                out.push_back(Record{row.text(0), seed_from_sql(row.integer(1)),
+                                     static_cast<int>(row.integer(2)), row.text(3), row.real(4)});
+            });
+        return out;
+    }
+
+    std::vector<RecordRow> record_rows(const RecordFilter& filter) const override {
+        std::lock_guard guard(mutex_);
+        std::vector<RecordRow> out;
+        query_records(filter, "study_id, study, setting, label, seed, generation, metric, value",
+                      [&](const Statement& row) {
+                          RecordRow r;
+                          r.study_id = row.integer(0);
+                          r.study = row.text(1);
+                          r.setting = row.text(2);
+                          r.label = row.text(3);
+                          r.seed = seed_from_sql(row.integer(4));
+                          r.generation = static_cast<int>(row.integer(5));
+                          r.metric = row.text(6);
+                          r.value = row.real(7);
+                          out.push_back(std::move(r));
+                      });
+        return out;
+    }
+
+    std::vector<std::string> metrics(std::int64_t study_id) const override {
+        std::lock_guard guard(mutex_);
+        Statement select(db(), path_,
+                         "SELECT metric FROM results WHERE study_id = ?1 GROUP BY metric "
+                         "ORDER BY MIN(position), metric");
+        select.bind(1, study_id);
+        std::vector<std::string> out;
+        while (select.step()) out.push_back(select.text(0));
+        return out;
+    }
+
+private:
+    static constexpr const char* kSelectStudy =
+        "SELECT id, name, config_toml, config_json, madlab_version, created_at, status "
+        "FROM studies";
+
+    static StudyRow study_row(const Statement& row) {
+        StudyRow out;
+        out.id = row.integer(0);
+        out.name = row.text(1);
+        out.config_toml = row.text(2);
+        out.config_json = row.text(3);
+        out.madlab_version = row.text(4);
+        out.created_at = row.text(5);
+        out.status = row.text(6);
+        return out;
+    }
+
+    sqlite3* db() const { return db_.get(); }
+
+    void require_writable() const {
+        if (mode_ == Mode::kReadOnly)
+            throw Error(fmt::format(
+                "results database '{}' was opened read-only; open it with Mode::kReadWrite to "
+                "write",
+                path_));
+    }
+
+    // Runs SELECT `columns` FROM results with the filter, in the documented order, calling
+    // `visit` for every row. The caller holds the mutex.
+    template <class Visit>
+    void query_records(const RecordFilter& filter, const char* columns, Visit visit) const {
+        const FilterSql where = filter_sql(filter);
+        // Unsigned seed order: seeds stored as negative integers (>= 2^63) come last.
+        Statement select(db(), path_,
+                         fmt::format("SELECT {} FROM results{} ORDER BY study_id, "
+                                     "setting_position, setting, seed < 0, seed, generation, "
+                                     "position",
+                                     columns, where.where));
+        int parameter = 0;
+        for (const auto& text : where.texts) select.bind(++parameter, text);
+        for (std::int64_t integer : where.integers) select.bind(++parameter, integer);
+        while (select.step()) visit(select);
+    }
+
+    // Checks that the file is a madlab database of a version this code reads; creates the
+    // schema in an empty file (kReadWrite).
+    void check_or_create_schema() {
+        std::int64_t application_id = 0, user_version = 0, objects = 0;
+        try {
+            Statement id(db(), path_, "PRAGMA application_id");
+            if (id.step()) application_id = id.integer(0);
+            Statement version(db(), path_, "PRAGMA user_version");
+            if (version.step()) user_version = version.integer(0);
+            Statement count(db(), path_, "SELECT count(*) FROM sqlite_schema");
+            if (count.step()) objects = count.integer(0);
+        } catch (const SqliteError& e) {
+            if (e.code == SQLITE_NOTADB || e.code == SQLITE_CORRUPT)
+                throw DataError(fmt::format(
+                    "'{}' is not a madlab results database (it is not a SQLite file); give the "
+                    "path of a results database, or a new file name to create one",
+                    path_));
+            throw;
+        }
+        if (application_id == kApplicationId) {
+            if (user_version > kSchemaVersion)
+                throw DataError(fmt::format(
+                    "results database '{}' has schema version {}, newer than the version {} this "
+                    "madlab reads; use a newer madlab to read it",
+                    path_, user_version, kSchemaVersion));
+            if (user_version < 1)
+                throw DataError(fmt::format(
+                    "results database '{}' has an unknown schema version {}; it may be damaged",
+                    path_, user_version));
+            if (mode_ == Mode::kReadWrite) set_journal();
+            return;
+        }
+        if (objects != 0 || user_version != 0 || application_id != 0)
+            throw DataError(fmt::format(
+                "'{}' is a SQLite database but not a madlab results database; give the path of a "
+                "results database, or a new file name to create one",
+                path_));
+        if (mode_ == Mode::kReadOnly)
+            throw DataError(
+                fmt::format("'{}' is empty, not a madlab results database; check the path", path_));
+        set_journal();
+        Transaction transaction(db(), path_);
+        execute(db(), path_, kSchema, "creating the schema");
+        execute(db(), path_,
+                fmt::format("PRAGMA application_id = {}; PRAGMA user_version = {}", kApplicationId,
+                            kSchemaVersion)
+                    .c_str(),
+                "setting the schema version");
+        transaction.commit();
+    }
+
+    // WAL: readers never block the writer, and a committed transaction survives a crash of the
+    // process (synchronous = NORMAL syncs the WAL at checkpoints; only a power loss or an OS
+    // crash can lose the last commits). Where WAL is not available (some network file systems)
+    // the default rollback journal with synchronous = FULL gives the same guarantee.
+    void set_journal() {
+        Statement journal(db(), path_, "PRAGMA journal_mode = WAL");
+        std::string mode = journal.step() ? journal.text(0) : std::string();
+        journal.reset();
+        execute(db(), path_,
+                mode == "wal" ? "PRAGMA synchronous = NORMAL" : "PRAGMA synchronous = FULL",
+                "setting the synchronous mode");
+    }
+
+    std::string path_;
+    Mode mode_;
+    std::unique_ptr<LockFile> lock_;  // declared before db_: released after the connection
+    Connection db_;
+    mutable std::mutex mutex_;
+    std::unique_ptr<Statement> insert_record_;  // cached for commit_generation
+    std::unique_ptr<Statement> replace_checkpoint_;
+};
+
+}  // namespace
+
+std::unique_ptr<ResultsDb> ResultsDb::open(const std::string& path, Mode mode) {
+    return std::make_unique<SqliteResultsDb>(path, mode);
+}
+
+}  // namespace madlab

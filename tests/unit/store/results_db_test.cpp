@@ -1,0 +1,535 @@
+#include "madlab/store/results_db.h"
+
+#include <fmt/core.h>
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <bit>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <limits>
+#include <regex>
+#include <sstream>
+#include <thread>
+
+#include "madlab/core/error.h"
+
+namespace madlab {
+namespace {
+
+namespace fs = std::filesystem;
+using Mode = ResultsDb::Mode;
+
+class ResultsDbTest : public ::testing::Test {
+protected:
+    void SetUp() override {
+        dir_ = fs::temp_directory_path() /
+               ("madlab_db_" +
+                std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()) + "_" +
+                std::to_string(getpid()));
+        fs::remove_all(dir_);
+        fs::create_directories(dir_);
+        path_ = (dir_ / "results.db").string();
+    }
+    void TearDown() override { fs::remove_all(dir_); }
+
+    // Runs SQL on the file with a raw connection (outside ResultsDb).
+    void raw_sql(const std::string& sql) {
+        sqlite3* db = nullptr;
+        ASSERT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
+        char* error = nullptr;
+        const int rc = sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &error);
+        const std::string message = error ? error : "";
+        sqlite3_free(error);
+        sqlite3_close(db);
+        ASSERT_EQ(rc, SQLITE_OK) << message;
+    }
+
+    fs::path dir_;
+    std::string path_;
+};
+
+// Expects `body` to throw an Error of type E whose message contains every one of `parts`.
+template <class E = Error, class Body>
+void expect_error(Body body, std::initializer_list<std::string> parts) {
+    try {
+        body();
+        ADD_FAILURE() << "no exception";
+    } catch (const E& e) {
+        for (const auto& part : parts)
+            EXPECT_NE(std::string(e.what()).find(part), std::string::npos)
+                << "'" << part << "' not in: " << e.what();
+    }
+}
+
+bool same_bits(double a, double b) {
+    return std::bit_cast<std::uint64_t>(a) == std::bit_cast<std::uint64_t>(b);
+}
+
+// Values that a careless store would change: -0.0, a subnormal, the extremes, infinities, and
+// fractions with no short decimal form.
+const std::vector<double> kTrickyValues = {0.1,
+                                           1.0 / 3.0,
+                                           -0.0,
+                                           0.0,
+                                           4.9406564584124654e-324,
+                                           std::numeric_limits<double>::max(),
+                                           -std::numeric_limits<double>::infinity(),
+                                           std::numeric_limits<double>::infinity(),
+                                           3.0,
+                                           1e300 / 7.0};
+
+// A study with settings "b" (position 1, added first) and "a" (position 0), each with seeds 7
+// and 3 (added in that order), generations 0..2, metrics m0..m3.
+struct SmallStudy {
+    std::int64_t study = 0;
+    std::int64_t setting_a = 0, setting_b = 0;
+    std::vector<std::int64_t> chains;
+};
+
+GenerationCommit make_commit(std::int64_t chain, int generation, double base) {
+    GenerationCommit commit;
+    commit.chain_id = chain;
+    commit.generation = generation;
+    for (int m = 0; m < 4; ++m)
+        commit.values.emplace_back(fmt::format("m{}", m), base + generation + m / 10.0);
+    commit.checkpoint = fmt::format("state of generation {}", generation);
+    return commit;
+}
+
+SmallStudy fill_small_study(ResultsDb& db, const std::string& name = "small") {
+    SmallStudy out;
+    StudyRow study;
+    study.name = name;
+    study.config_toml = "[study]\nname = \"small\"\n";
+    study.config_json = R"({"study":{"name":"small"}})";
+    study.madlab_version = "0.1.0";
+    out.study = db.add_study(study);
+    out.setting_b = db.add_setting({0, out.study, 1, "b", "label of b", R"({"x":2})"});
+    out.setting_a = db.add_setting({0, out.study, 0, "a", "label, of \"a\"", R"({"x":1})"});
+    for (auto setting : {out.setting_a, out.setting_b})
+        for (std::uint64_t seed : {7u, 3u}) {
+            const auto chain = db.add_chain(setting, seed);
+            out.chains.push_back(chain);
+            for (int g = 0; g <= 2; ++g)
+                db.commit_generation(make_commit(chain, g, 100.0 * chain + seed));
+        }
+    return out;
+}
+
+TEST_F(ResultsDbTest, StudiesSettingsChainsRoundTrip) {
+    auto db = ResultsDb::open(path_, Mode::kReadWrite);
+    EXPECT_EQ(db->path(), path_);
+    const auto s = fill_small_study(*db);
+
+    const auto studies = db->studies();
+    ASSERT_EQ(studies.size(), 1u);
+    EXPECT_EQ(studies[0].id, s.study);
+    EXPECT_EQ(studies[0].name, "small");
+    EXPECT_EQ(studies[0].config_toml, "[study]\nname = \"small\"\n");
+    EXPECT_EQ(studies[0].config_json, R"({"study":{"name":"small"}})");
+    EXPECT_EQ(studies[0].madlab_version, "0.1.0");
+    EXPECT_EQ(studies[0].status, "running");
+    EXPECT_TRUE(
+        std::regex_match(studies[0].created_at, std::regex(R"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ)")))
+        << studies[0].created_at;
+    db->set_study_status(s.study, "finished");
+    ASSERT_TRUE(db->study(s.study));
+    EXPECT_EQ(db->study(s.study)->status, "finished");
+    EXPECT_FALSE(db->study(s.study + 100));
+    EXPECT_THROW(db->set_study_status(s.study + 100, "failed"), Error);
+
+    const auto settings = db->settings(s.study);
+    ASSERT_EQ(settings.size(), 2u);
+    EXPECT_EQ(settings[0].name, "a");  // by position, not insertion
+    EXPECT_EQ(settings[0].id, s.setting_a);
+    EXPECT_EQ(settings[0].study_id, s.study);
+    EXPECT_EQ(settings[0].position, 0);
+    EXPECT_EQ(settings[0].label, "label, of \"a\"");
+    EXPECT_EQ(settings[0].params_json, R"({"x":1})");
+    EXPECT_EQ(settings[1].name, "b");
+
+    const auto chains = db->chains(s.setting_a);
+    ASSERT_EQ(chains.size(), 2u);
+    EXPECT_EQ(chains[0].seed, 3u);  // by seed
+    EXPECT_EQ(chains[1].seed, 7u);
+    EXPECT_EQ(chains[0].setting_id, s.setting_a);
+    EXPECT_EQ(chains[0].last_generation, 2);
+    const auto fresh = db->add_chain(s.setting_a, 11);
+    EXPECT_EQ(db->chains(s.setting_a).back().id, fresh);
+    EXPECT_EQ(db->chains(s.setting_a).back().last_generation, -1);
+
+    EXPECT_EQ(db->metrics(s.study), (std::vector<std::string>{"m0", "m1", "m2", "m3"}));
+}
+
+TEST_F(ResultsDbTest, RecordsComeBackInOrderAndFilter) {
+    auto db = ResultsDb::open(path_, Mode::kReadWrite);
+    const auto s = fill_small_study(*db);
+    const auto other = fill_small_study(*db, "other");
+
+    const auto all = db->records({});
+    ASSERT_EQ(all.size(), 2u * 2 * 2 * 3 * 4);  // studies x settings x seeds x generations x m
+    // Order: study, setting position, seed, generation, position.
+    std::size_t i = 0;
+    for (int study = 0; study < 2; ++study)
+        for (const char* setting : {"a", "b"})
+            for (std::uint64_t seed : {3u, 7u})
+                for (int g = 0; g <= 2; ++g)
+                    for (int m = 0; m < 4; ++m, ++i) {
+                        EXPECT_EQ(all[i].setting, setting) << i;
+                        EXPECT_EQ(all[i].seed, seed) << i;
+                        EXPECT_EQ(all[i].generation, g) << i;
+                        EXPECT_EQ(all[i].metric, fmt::format("m{}", m)) << i;
+                    }
+
+    RecordFilter filter;
+    filter.study = "small";
+    EXPECT_EQ(db->records(filter).size(), all.size() / 2);
+    filter = {};
+    filter.study_id = other.study;
+    const auto second = db->records(filter);
+    ASSERT_EQ(second.size(), all.size() / 2);
+    EXPECT_TRUE(std::equal(second.begin(), second.end(), all.begin() + all.size() / 2,
+                           [](const Record& a, const Record& b) {
+                               return a.setting == b.setting && a.seed == b.seed &&
+                                      a.generation == b.generation && a.metric == b.metric &&
+                                      same_bits(a.value, b.value);
+                           }));
+    filter.setting = "b";
+    filter.metric = "m2";
+    filter.generation = 1;
+    const auto one = db->records(filter);
+    ASSERT_EQ(one.size(), 2u);  // two seeds
+    EXPECT_EQ(one[0].seed, 3u);
+    EXPECT_EQ(one[1].seed, 7u);
+    for (const auto& r : one) {
+        EXPECT_EQ(r.setting, "b");
+        EXPECT_EQ(r.metric, "m2");
+        EXPECT_EQ(r.generation, 1);
+    }
+    filter = {};
+    filter.study = "no such study";
+    EXPECT_TRUE(db->records(filter).empty());
+
+    // record_rows: the same rows with study and label.
+    filter = {};
+    filter.study = "small";
+    filter.setting = "a";
+    const auto rows = db->record_rows(filter);
+    const auto records = db->records(filter);
+    ASSERT_EQ(rows.size(), records.size());
+    for (std::size_t k = 0; k < rows.size(); ++k) {
+        EXPECT_EQ(rows[k].study, "small");
+        EXPECT_EQ(rows[k].study_id, s.study);
+        EXPECT_EQ(rows[k].setting, "a");
+        EXPECT_EQ(rows[k].label, "label, of \"a\"");
+        EXPECT_EQ(rows[k].seed, records[k].seed);
+        EXPECT_EQ(rows[k].generation, records[k].generation);
+        EXPECT_EQ(rows[k].metric, records[k].metric);
+        EXPECT_TRUE(same_bits(rows[k].value, records[k].value));
+    }
+}
+
+TEST_F(ResultsDbTest, ValuesAreBitExact) {
+    auto db = ResultsDb::open(path_, Mode::kReadWrite);
+    const auto study = db->add_study({0, "exact", "", "", "0.1.0", "", ""});
+    const auto setting = db->add_setting({0, study, 0, "s", "", ""});
+    const auto chain = db->add_chain(setting, 1);
+    GenerationCommit commit{chain, 0, {}, ""};
+    for (std::size_t i = 0; i < kTrickyValues.size(); ++i)
+        commit.values.emplace_back(fmt::format("v{}", i), kTrickyValues[i]);
+    commit.values.emplace_back("nan", std::numeric_limits<double>::quiet_NaN());
+    db->commit_generation(commit);
+    db.reset();
+
+    const auto reader = ResultsDb::open(path_, Mode::kReadOnly);
+    const auto records = reader->records({});
+    ASSERT_EQ(records.size(), kTrickyValues.size() + 1);
+    for (std::size_t i = 0; i < kTrickyValues.size(); ++i) {
+        EXPECT_EQ(records[i].metric, fmt::format("v{}", i));
+        EXPECT_TRUE(same_bits(records[i].value, kTrickyValues[i]))
+            << i << ": " << records[i].value << " != " << kTrickyValues[i];
+    }
+    EXPECT_TRUE(std::isnan(records.back().value));  // stored as NULL, read back as NaN
+}
+
+TEST_F(ResultsDbTest, LargeSeedsRoundTripAndSortUnsigned) {
+    auto db = ResultsDb::open(path_, Mode::kReadWrite);
+    const auto study = db->add_study({0, "seeds", "", "", "", "", ""});
+    const auto setting = db->add_setting({0, study, 0, "s", "", ""});
+    const std::uint64_t big = std::numeric_limits<std::uint64_t>::max();
+    const std::uint64_t half = std::uint64_t(1) << 63;
+    for (std::uint64_t seed : {big, half, std::uint64_t(5)}) {
+        const auto chain = db->add_chain(setting, seed);
+        db->commit_generation({chain, 0, {{"m", 1.0}}, ""});
+    }
+    const auto chains = db->chains(setting);
+    ASSERT_EQ(chains.size(), 3u);
+    EXPECT_EQ(chains[0].seed, 5u);
+    EXPECT_EQ(chains[1].seed, half);
+    EXPECT_EQ(chains[2].seed, big);
+    const auto records = db->records({});
+    ASSERT_EQ(records.size(), 3u);
+    EXPECT_EQ(records[0].seed, 5u);
+    EXPECT_EQ(records[1].seed, half);
+    EXPECT_EQ(records[2].seed, big);
+}
+
+TEST_F(ResultsDbTest, CheckpointIsReplacedAndKeepsBinaryBytes) {
+    auto db = ResultsDb::open(path_, Mode::kReadWrite);
+    const auto study = db->add_study({0, "ckpt", "", "", "", "", ""});
+    const auto setting = db->add_setting({0, study, 0, "s", "", ""});
+    const auto chain = db->add_chain(setting, 0);
+    EXPECT_FALSE(db->checkpoint(chain));
+
+    const std::string first("\x00\x01zero\x00inside\xff\xfe", 14);
+    db->commit_generation({chain, 0, {{"m", 1.0}}, first});
+    ASSERT_TRUE(db->checkpoint(chain));
+    EXPECT_EQ(*db->checkpoint(chain), first);
+
+    std::string second(100000, '\0');
+    for (std::size_t i = 0; i < second.size(); ++i) second[i] = static_cast<char>(i * 7 % 256);
+    db->commit_generation({chain, 1, {{"m", 2.0}}, second});
+    EXPECT_EQ(*db->checkpoint(chain), second);
+
+    db->commit_generation({chain, 2, {{"m", 3.0}}, ""});  // an empty state is a state
+    ASSERT_TRUE(db->checkpoint(chain));
+    EXPECT_EQ(*db->checkpoint(chain), "");
+    db.reset();
+    const auto reader = ResultsDb::open(path_, Mode::kReadOnly);
+    EXPECT_EQ(*reader->checkpoint(chain), "");
+    EXPECT_EQ(reader->chains(setting)[0].last_generation, 2);
+}
+
+TEST_F(ResultsDbTest, GenerationGapIsAnErrorAndWritesNothing) {
+    auto db = ResultsDb::open(path_, Mode::kReadWrite);
+    const auto study = db->add_study({0, "gap", "", "", "", "", ""});
+    const auto setting = db->add_setting({0, study, 0, "s", "", ""});
+    const auto chain = db->add_chain(setting, 0);
+    expect_error(
+        [&] {
+            db->commit_generation({chain, 1, {{"m", 1.0}}, "x"});
+        },
+        {"generation 1", "-1", "must be 0"});
+    db->commit_generation({chain, 0, {{"m", 1.0}}, "zero"});
+    expect_error(
+        [&] {
+            db->commit_generation({chain, 2, {{"m", 1.0}}, "two"});
+        },
+        {"generation 2", "is 0", "must be 1"});
+    expect_error(
+        [&] {
+            db->commit_generation({chain, 0, {{"m", 1.0}}, "again"});
+        },
+        {"generation 0", "must be 1"});
+    expect_error(
+        [&] {
+            db->commit_generation({chain + 50, 0, {{"m", 1.0}}, ""});
+        },
+        {"no chain with id"});
+    EXPECT_EQ(db->records({}).size(), 1u);
+    EXPECT_EQ(*db->checkpoint(chain), "zero");
+    EXPECT_EQ(db->chains(setting)[0].last_generation, 0);
+    // A duplicate metric position cannot happen, but a duplicate setting or seed can.
+    EXPECT_THROW(db->add_setting({0, study, 1, "s", "", ""}), Error);
+    EXPECT_THROW(db->add_chain(setting, 0), Error);
+    EXPECT_THROW(db->add_setting({0, study + 9, 0, "t", "", ""}), Error);  // no such study
+    db->commit_generation({chain, 1, {{"m", 2.0}}, "one"});
+    EXPECT_EQ(db->records({}).size(), 2u);
+}
+
+TEST_F(ResultsDbTest, SecondWriterIsRefusedInTheSameProcess) {
+    auto writer = ResultsDb::open(path_, Mode::kReadWrite);
+    expect_error([&] { ResultsDb::open(path_, Mode::kReadWrite); },
+                 {path_, path_ + ".lock", "in use by another madlab run", "--db"});
+    // Readers need no lock and see committed data while the writer is open.
+    const auto s = fill_small_study(*writer);
+    const auto reader = ResultsDb::open(path_, Mode::kReadOnly);
+    EXPECT_EQ(reader->records({}).size(), 2u * 2 * 3 * 4);
+    EXPECT_EQ(reader->studies().at(0).id, s.study);
+    // The lock goes with the writer.
+    writer.reset();
+    EXPECT_NO_THROW(ResultsDb::open(path_, Mode::kReadWrite));
+}
+
+TEST_F(ResultsDbTest, SecondWriterIsRefusedInAnotherProcess) {
+    auto writer = ResultsDb::open(path_, Mode::kReadWrite);
+    const pid_t child = fork();
+    ASSERT_GE(child, 0);
+    if (child == 0) {
+        // 0: refused with the lock message; 1: opened; 2: another error.
+        int code = 2;
+        try {
+            ResultsDb::open(path_, Mode::kReadWrite);
+            code = 1;
+        } catch (const Error& e) {
+            if (std::string(e.what()).find("in use by another madlab run") != std::string::npos)
+                code = 0;
+        }
+        _exit(code);
+    }
+    int status = 0;
+    ASSERT_EQ(waitpid(child, &status, 0), child);
+    ASSERT_TRUE(WIFEXITED(status));
+    EXPECT_EQ(WEXITSTATUS(status), 0);
+}
+
+TEST_F(ResultsDbTest, ReadOnlyRefusesWrites) {
+    ResultsDb::open(path_, Mode::kReadWrite);
+    const auto reader = ResultsDb::open(path_, Mode::kReadOnly);
+    expect_error([&] { reader->add_study({0, "x", "", "", "", "", ""}); }, {"read-only"});
+    EXPECT_THROW(reader->commit_generation({1, 0, {}, ""}), Error);
+    EXPECT_TRUE(reader->studies().empty());
+}
+
+TEST_F(ResultsDbTest, MissingFileReadOnlyIsADataErrorNamingThePath) {
+    const std::string missing = (dir_ / "missing.db").string();
+    expect_error<DataError>([&] { ResultsDb::open(missing, Mode::kReadOnly); },
+                            {missing, "does not exist"});
+    EXPECT_FALSE(fs::exists(missing));
+    expect_error<DataError>([&] { ResultsDb::open(dir_.string(), Mode::kReadOnly); },
+                            {dir_.string(), "folder"});
+    const std::string nowhere = (dir_ / "no" / "such" / "folder.db").string();
+    expect_error([&] { ResultsDb::open(nowhere, Mode::kReadWrite); }, {nowhere, "folder"});
+}
+
+TEST_F(ResultsDbTest, GarbageFileIsRefusedAndLeftUntouched) {
+    std::string garbage;
+    for (int i = 0; i < 5000; ++i) garbage += static_cast<char>((i * 31 + 7) % 256);
+    std::ofstream(path_, std::ios::binary) << garbage;
+    for (Mode mode : {Mode::kReadOnly, Mode::kReadWrite})
+        expect_error<DataError>([&] { ResultsDb::open(path_, mode); },
+                                {path_, "not a madlab results database"});
+    std::ifstream in(path_, std::ios::binary);
+    std::stringstream content;
+    content << in.rdbuf();
+    EXPECT_EQ(content.str(), garbage);
+
+    // A text file that is too short to have a SQLite header.
+    const std::string text = (dir_ / "notes.txt").string();
+    std::ofstream(text) << "hello\n";
+    expect_error<DataError>([&] { ResultsDb::open(text, Mode::kReadOnly); },
+                            {text, "not a madlab results database"});
+}
+
+TEST_F(ResultsDbTest, OtherSqliteDatabaseIsRefused) {
+    raw_sql("CREATE TABLE people (name TEXT); INSERT INTO people VALUES ('ada');");
+    for (Mode mode : {Mode::kReadOnly, Mode::kReadWrite})
+        expect_error<DataError>([&] { ResultsDb::open(path_, mode); },
+                                {path_, "not a madlab results database"});
+}
+
+TEST_F(ResultsDbTest, EmptyFileBecomesADatabaseOnlyForWriting) {
+    std::ofstream(path_).close();
+    expect_error<DataError>([&] { ResultsDb::open(path_, Mode::kReadOnly); }, {path_, "empty"});
+    auto db = ResultsDb::open(path_, Mode::kReadWrite);
+    EXPECT_TRUE(db->studies().empty());
+}
+
+TEST_F(ResultsDbTest, NewerSchemaVersionIsRefused) {
+    {
+        auto db = ResultsDb::open(path_, Mode::kReadWrite);
+        fill_small_study(*db);
+    }
+    raw_sql("PRAGMA user_version = 99");
+    for (Mode mode : {Mode::kReadOnly, Mode::kReadWrite})
+        expect_error<DataError>([&] { ResultsDb::open(path_, mode); },
+                                {path_, "version 99", "newer madlab"});
+}
+
+TEST_F(ResultsDbTest, SchemaHasTheDocumentedPragmasAndView) {
+    { auto db = ResultsDb::open(path_, Mode::kReadWrite); }
+    sqlite3* raw = nullptr;
+    ASSERT_EQ(sqlite3_open(path_.c_str(), &raw), SQLITE_OK);
+    auto scalar = [&](const char* sql) {
+        sqlite3_stmt* statement = nullptr;
+        EXPECT_EQ(sqlite3_prepare_v2(raw, sql, -1, &statement, nullptr), SQLITE_OK) << sql;
+        std::string out;
+        if (sqlite3_step(statement) == SQLITE_ROW)
+            out = reinterpret_cast<const char*>(sqlite3_column_text(statement, 0));
+        sqlite3_finalize(statement);
+        return out;
+    };
+    EXPECT_EQ(scalar("PRAGMA user_version"), "1");
+    EXPECT_EQ(scalar("PRAGMA journal_mode"), "wal");
+    EXPECT_EQ(scalar("SELECT count(*) FROM sqlite_schema WHERE type = 'view' AND name = "
+                     "'results'"),
+              "1");
+    for (const char* table : {"studies", "settings", "chains", "records", "checkpoints"})
+        EXPECT_EQ(scalar(("SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = '" +
+                          std::string(table) + "'")
+                             .c_str()),
+                  "1")
+            << table;
+    sqlite3_close(raw);
+}
+
+TEST_F(ResultsDbTest, CommittedGenerationsSurviveCloseAndReopen) {
+    std::vector<std::int64_t> chains;
+    {
+        auto db = ResultsDb::open(path_, Mode::kReadWrite);
+        chains = fill_small_study(*db).chains;
+    }
+    auto db = ResultsDb::open(path_, Mode::kReadWrite);
+    EXPECT_EQ(db->records({}).size(), 2u * 2 * 3 * 4);
+    for (auto chain : chains) EXPECT_EQ(*db->checkpoint(chain), "state of generation 2");
+    db->commit_generation(make_commit(chains[0], 3, 0.0));  // resumes where it stopped
+    db.reset();
+    EXPECT_EQ(ResultsDb::open(path_, Mode::kReadOnly)->records({}).size(), 2u * 2 * 3 * 4 + 4);
+}
+
+TEST_F(ResultsDbTest, CommittedGenerationsSurviveAProcessCrash) {
+    // The child commits and dies without closing anything (as after kill -9): the WAL holds the
+    // commits, and the next open recovers them.
+    const pid_t child = fork();
+    ASSERT_GE(child, 0);
+    if (child == 0) {
+        auto db = ResultsDb::open(path_, Mode::kReadWrite);
+        fill_small_study(*db);
+        (void)db.release();  // never closed
+        _exit(0);
+    }
+    int status = 0;
+    ASSERT_EQ(waitpid(child, &status, 0), child);
+    ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    EXPECT_TRUE(fs::exists(path_ + "-wal"));
+    // The dead writer's lock is gone with its process.
+    auto db = ResultsDb::open(path_, Mode::kReadWrite);
+    const auto records = db->records({});
+    EXPECT_EQ(records.size(), 2u * 2 * 3 * 4);
+    for (const auto& chain : db->chains(db->settings(db->studies().at(0).id).at(0).id))
+        EXPECT_EQ(chain.last_generation, 2);
+}
+
+TEST_F(ResultsDbTest, ConcurrentCommitsFromSeveralThreads) {
+    auto db = ResultsDb::open(path_, Mode::kReadWrite);
+    const auto study = db->add_study({0, "threads", "", "", "", "", ""});
+    const auto setting = db->add_setting({0, study, 0, "s", "", ""});
+    constexpr int kThreads = 8, kGenerations = 25;
+    std::vector<std::int64_t> chains;
+    for (int t = 0; t < kThreads; ++t) chains.push_back(db->add_chain(setting, t));
+    std::vector<std::thread> threads;
+    for (int t = 0; t < kThreads; ++t)
+        threads.emplace_back([&, t] {
+            for (int g = 0; g < kGenerations; ++g) {
+                db->commit_generation(make_commit(chains[t], g, t));
+                (void)db->records({std::nullopt, std::nullopt, std::nullopt, "m0", g});
+            }
+        });
+    for (auto& thread : threads) thread.join();
+    const auto records = db->records({});
+    ASSERT_EQ(records.size(), std::size_t(kThreads) * kGenerations * 4);
+    for (std::size_t i = 0; i < records.size(); ++i) {
+        const int seed = static_cast<int>(i / (kGenerations * 4));
+        const int g = static_cast<int>(i / 4 % kGenerations);
+        EXPECT_EQ(records[i].seed, std::uint64_t(seed));
+        EXPECT_EQ(records[i].generation, g);
+        EXPECT_EQ(records[i].value, seed + g + static_cast<double>(i % 4) / 10.0);
+    }
+}
+
+}  // namespace
+}  // namespace madlab
