@@ -12,6 +12,7 @@
 #include "madlab/core/error.h"
 #include "madlab/store/atomic_file.h"
 #include "madlab/store/record_files.h"
+#include "madlab/study/analysis_output.h"
 #include "madlab/study/key_reader.h"
 #include "madlab/study/resolved_config.h"
 
@@ -38,16 +39,6 @@ std::size_t scale(std::size_t size, double factor) {
     return std::max<std::size_t>(1, static_cast<std::size_t>(std::llround(size * factor)));
 }
 
-using SeedGen = std::pair<std::uint64_t, int>;
-
-std::map<SeedGen, double> values_of(const std::vector<Record>& records, const std::string& setting,
-                                    const std::string& metric) {
-    std::map<SeedGen, double> out;
-    for (const auto& r : records)
-        if (r.setting == setting && r.metric == metric) out[{r.seed, r.generation}] = r.value;
-    return out;
-}
-
 std::string fmt_est(const Estimate& e) {
     if (!std::isfinite(e.mean)) return "-";
     return fmt::format("{:.4g} [{:.3g}, {:.3g}]", e.mean, e.ci95_low, e.ci95_high);
@@ -56,8 +47,6 @@ std::string fmt_est(const Estimate& e) {
 std::string fmt_share(double v) {
     return std::isfinite(v) ? fmt::format("{:.0f}%", 100.0 * v) : "-";
 }
-
-nlohmann::json number(double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(); }
 
 }  // namespace
 
@@ -217,10 +206,10 @@ DecomposeResult run_decompose(const StudyConfig& study, const DecomposeOptions& 
     result.records = run_study(variants, run).records;
     const std::vector<Record> ref_records = run_study(ref, run).records;
 
-    const auto base = values_of(ref_records, "reference", options.metric);
-    const auto d_total = values_of(result.records, "total", options.metric);
-    const auto d_stat = values_of(result.records, "statistical", options.metric);
-    const auto d_func = values_of(result.records, "functional", options.metric);
+    const auto base = values_by_seed_generation(ref_records, "reference", options.metric);
+    const auto d_total = values_by_seed_generation(result.records, "total", options.metric);
+    const auto d_stat = values_by_seed_generation(result.records, "statistical", options.metric);
+    const auto d_func = values_by_seed_generation(result.records, "functional", options.metric);
     std::vector<double> reference_values;
     for (const auto& [key, v] : base) reference_values.push_back(v);
     result.reference = estimate(reference_values);
@@ -311,9 +300,9 @@ nlohmann::json decompose_to_json(const DecomposeResult& r) {
                         {"statistical", to_json(row.statistical)},
                         {"functional", to_json(row.functional)},
                         {"interaction", to_json(row.interaction)},
-                        {"share_statistical", number(row.share_statistical)},
-                        {"share_functional", number(row.share_functional)},
-                        {"share_interaction", number(row.share_interaction)}});
+                        {"share_statistical", json_number(row.share_statistical)},
+                        {"share_functional", json_number(row.share_functional)},
+                        {"share_interaction", json_number(row.share_interaction)}});
     j["generations_table"] = rows;
     j["run_seconds"] = r.seconds;
     return j;
@@ -321,15 +310,7 @@ nlohmann::json decompose_to_json(const DecomposeResult& r) {
 
 void write_decompose_outputs(const std::string& dir, const StudyConfig& study,
                              const DecomposeResult& result) {
-    std::error_code ec;
-    std::filesystem::create_directories(dir, ec);
-    if (ec) throw Error(fmt::format("cannot create output folder '{}': {}", dir, ec.message()));
-    nlohmann::json j;
-    j["madlab_version"] = MADLAB_VERSION;
-    j["config"] = to_json(study);
-    j["decompose"] = decompose_to_json(result);
-    write_file_atomically(dir + "/decompose.json", j.dump(1) + "\n");
-    write_file_atomically(dir + "/records.csv", records_to_csv(result.records));
+    write_analysis_outputs(dir, study, "decompose", decompose_to_json(result), result.records);
 }
 
 }  // namespace madlab

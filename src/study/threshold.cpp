@@ -15,6 +15,7 @@
 #include "madlab/store/atomic_file.h"
 #include "madlab/store/record_files.h"
 #include "madlab/store/summary.h"
+#include "madlab/study/analysis_output.h"
 #include "madlab/study/factory.h"
 #include "madlab/study/key_reader.h"
 #include "madlab/study/resolved_config.h"
@@ -104,15 +105,14 @@ Estimate estimate(const std::vector<double>& values) {
 namespace {
 
 // NaN as JSON null (nlohmann writes NaN as null too, but say it).
-nlohmann::json number(double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(); }
 
 }  // namespace
 
 nlohmann::json to_json(const Estimate& e) {
     return {{"count", e.count},
-            {"mean", number(e.mean)},
-            {"ci95_low", number(e.ci95_low)},
-            {"ci95_high", number(e.ci95_high)}};
+            {"mean", json_number(e.mean)},
+            {"ci95_low", json_number(e.ci95_low)},
+            {"ci95_high", json_number(e.ci95_high)}};
 }
 
 // ---- threshold ----
@@ -156,17 +156,6 @@ std::vector<std::size_t> scaled_grid(std::size_t n, const std::vector<double>& f
     return {out.begin(), out.end()};
 }
 
-using SeedGen = std::pair<std::uint64_t, int>;
-
-// (seed, generation) -> value of `metric` for one setting's records.
-std::map<SeedGen, double> values_of(const std::vector<Record>& records, const std::string& setting,
-                                    const std::string& metric) {
-    std::map<SeedGen, double> out;
-    for (const auto& r : records)
-        if (r.setting == setting && r.metric == metric) out[{r.seed, r.generation}] = r.value;
-    return out;
-}
-
 // The records of `study` with every setting name prefixed.
 std::vector<Record> run_settings(const StudyConfig& base, std::vector<Setting> settings,
                                  int generations, int seeds, const RunOptions& run) {
@@ -198,8 +187,8 @@ ThresholdCandidate analyse_candidate(const std::vector<Record>& records, std::si
                                      const ThresholdOptions& o, int generations, double allowed,
                                      std::vector<double>* baseline) {
     const std::string name = candidate_name(n_real_fresh);
-    const auto values = values_of(records, name, o.metric);
-    const auto fractions = values_of(records, name, "real_fraction");
+    const auto values = values_by_seed_generation(records, name, o.metric);
+    const auto fractions = values_by_seed_generation(records, name, "real_fraction");
     std::map<std::uint64_t, double> base;
     for (const auto& [key, v] : values)
         if (key.second == 0) base[key.first] = v;
@@ -506,7 +495,8 @@ ThresholdResult run_threshold(const StudyConfig& study, const ThresholdOptions& 
         std::vector<double> f;
         for (std::size_t m : options.ess_real_sizes) {
             std::vector<double> v;
-            for (const auto& [key, value] : values_of(curve_records, curve_name(m), options.metric))
+            for (const auto& [key, value] :
+                 values_by_seed_generation(curve_records, curve_name(m), options.metric))
                 v.push_back(value);
             EssCurvePoint p;
             p.m = m;
@@ -526,7 +516,8 @@ ThresholdResult run_threshold(const StudyConfig& study, const ThresholdOptions& 
         const int L = options.limit_generations;
         for (std::size_t ns : options.ess_n_synthetic) {
             std::map<std::uint64_t, std::vector<double>> tail;
-            for (const auto& [key, value] : values_of(loop_records, loop_name(ns), options.metric))
+            for (const auto& [key, value] :
+                 values_by_seed_generation(loop_records, loop_name(ns), options.metric))
                 if (key.second > G - L) tail[key.first].push_back(value);
             std::vector<double> limits;
             for (const auto& [seed, v] : tail) limits.push_back(estimate(v).mean);
@@ -642,17 +633,17 @@ nlohmann::json threshold_to_json(const ThresholdResult& r) {
     j["generations"] = r.generations;
     j["seeds"] = r.seeds;
     j["baseline"] = to_json(r.baseline);
-    j["allowed_degradation"] = number(r.allowed);
+    j["allowed_degradation"] = json_number(r.allowed);
     j["answer_n_real_fresh"] =
         r.answer ? nlohmann::json(r.candidates[*r.answer].n_real_fresh) : nlohmann::json();
     j["answer_real_fraction"] =
-        r.answer ? number(r.candidates[*r.answer].real_fraction) : nlohmann::json();
+        r.answer ? json_number(r.candidates[*r.answer].real_fraction) : nlohmann::json();
     j["non_monotone"] = r.non_monotone;
     nlohmann::json candidates = nlohmann::json::array();
     for (const auto& c : r.candidates) {
         nlohmann::json cj;
         cj["n_real_fresh"] = c.n_real_fresh;
-        cj["real_fraction"] = number(c.real_fraction);
+        cj["real_fraction"] = json_number(c.real_fraction);
         cj["passes"] = c.passes;
         cj["first_failure"] =
             c.first_failure >= 0 ? nlohmann::json(c.first_failure) : nlohmann::json();
@@ -675,16 +666,16 @@ nlohmann::json threshold_to_json(const ThresholdResult& r) {
         nlohmann::json curve = nlohmann::json::array();
         for (const auto& p : r.real_curve)
             curve.push_back(
-                {{"m", p.m}, {"value", to_json(p.value)}, {"monotone", number(p.monotone)}});
+                {{"m", p.m}, {"value", to_json(p.value)}, {"monotone", json_number(p.monotone)}});
         ess["real_only_curve"] = curve;
         nlohmann::json points = nlohmann::json::array();
         for (const auto& p : r.ess)
             points.push_back({{"n_synthetic", p.n_synthetic},
                               {"limit", to_json(p.limit)},
-                              {"n_e", number(p.n_e)},
-                              {"n_e_ci95_low", number(p.n_e_low)},
-                              {"n_e_ci95_high", number(p.n_e_high)},
-                              {"ratio", number(p.ratio)},
+                              {"n_e", json_number(p.n_e)},
+                              {"n_e_ci95_low", json_number(p.n_e_low)},
+                              {"n_e_ci95_high", json_number(p.n_e_high)},
+                              {"ratio", json_number(p.ratio)},
                               {"clamped", p.clamped}});
         ess["points"] = points;
         j["effective_sample_size"] = ess;
@@ -695,15 +686,7 @@ nlohmann::json threshold_to_json(const ThresholdResult& r) {
 
 void write_threshold_outputs(const std::string& dir, const StudyConfig& study,
                              const ThresholdResult& result) {
-    std::error_code ec;
-    std::filesystem::create_directories(dir, ec);
-    if (ec) throw Error(fmt::format("cannot create output folder '{}': {}", dir, ec.message()));
-    nlohmann::json j;
-    j["madlab_version"] = MADLAB_VERSION;
-    j["config"] = to_json(study);
-    j["threshold"] = threshold_to_json(result);
-    write_file_atomically(dir + "/threshold.json", j.dump(1) + "\n");
-    write_file_atomically(dir + "/records.csv", records_to_csv(result.records));
+    write_analysis_outputs(dir, study, "threshold", threshold_to_json(result), result.records);
 }
 
 }  // namespace madlab
