@@ -38,10 +38,13 @@ void BM_GmmFit(benchmark::State& state) {
         benchmark::DoNotOptimize(model.lower_bound());
     }
     state.counters["em_iters"] = benchmark::Counter(static_cast<double>(iterations) / fits);
-    state.counters["points"] = benchmark::Counter(static_cast<double>(n) * fits,
-                                                  benchmark::Counter::kIsRate);
+    state.counters["points"] =
+        benchmark::Counter(static_cast<double>(n) * fits, benchmark::Counter::kIsRate);
 }
-BENCHMARK(BM_GmmFit)->Args({2000, 25})->Args({4000, 25})->Args({2000, 8})
+BENCHMARK(BM_GmmFit)
+    ->Args({2000, 25})
+    ->Args({4000, 25})
+    ->Args({2000, 8})
     ->Unit(benchmark::kMillisecond);
 
 void BM_GmmSample(benchmark::State& state) {

@@ -20,7 +20,10 @@ void BM_GaussianFitSample(benchmark::State& state) {
         benchmark::DoNotOptimize(model.sample(n, 1.0, rng).data());
     }
 }
-BENCHMARK(BM_GaussianFitSample)->Args({100, 10})->Args({1000, 10})->Args({100, 2})
+BENCHMARK(BM_GaussianFitSample)
+    ->Args({100, 10})
+    ->Args({1000, 10})
+    ->Args({100, 2})
     ->Unit(benchmark::kMicrosecond);
 
 }  // namespace

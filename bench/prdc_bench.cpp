@@ -28,7 +28,10 @@ void BM_PrdcGrid25(benchmark::State& state) {
     const madlab::Matrix fake = grid.sample(n, rng);
     for (auto _ : state) benchmark::DoNotOptimize(madlab::compute_prdc(real, fake, 5, threads));
 }
-BENCHMARK(BM_PrdcGrid25)->Args({2000, 1})->Args({2000, 0})->Unit(benchmark::kMillisecond)
+BENCHMARK(BM_PrdcGrid25)
+    ->Args({2000, 1})
+    ->Args({2000, 0})
+    ->Unit(benchmark::kMillisecond)
     ->UseRealTime();
 
 void BM_PrdcGaussian(benchmark::State& state) {
@@ -48,8 +51,14 @@ void BM_PrdcGaussian(benchmark::State& state) {
     state.counters["density"] = r.density;
     state.counters["coverage"] = r.coverage;
 }
-BENCHMARK(BM_PrdcGaussian)->Args({2000, 64, 0})->Args({10000, 64, 1})->Args({10000, 64, 0})
-    ->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(1)->Repetitions(3)
+BENCHMARK(BM_PrdcGaussian)
+    ->Args({2000, 64, 0})
+    ->Args({10000, 64, 1})
+    ->Args({10000, 64, 0})
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime()
+    ->Iterations(1)
+    ->Repetitions(3)
     ->ReportAggregatesOnly(false);
 
 }  // namespace

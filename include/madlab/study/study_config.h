@@ -39,9 +39,9 @@ struct ModelConfig {
 
 struct MetricsConfig {
     std::vector<std::string> names = {"frechet", "prdc", "nll", "gaussian_drift"};
-    std::size_t n_eval = 1000;  // model samples per generation (M)
-    std::size_t n_test = 1000;  // held-out real points (N)
-    int k = 5;                  // neighbours for precision/recall/density/coverage
+    std::size_t n_eval = 1000;     // model samples per generation (M)
+    std::size_t n_test = 1000;     // held-out real points (N)
+    int k = 5;                     // neighbours for precision/recall/density/coverage
     double collapse_ratio = 0.01;  // "collapsed" when sample variance < ratio * real variance
 };
 
