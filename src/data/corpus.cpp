@@ -9,7 +9,7 @@ Vocabulary::Vocabulary() {
 }
 
 TokenId Vocabulary::add(std::string_view word) {
-    auto it = ids_.find(std::string(word));
+    auto it = ids_.find(word);
     if (it != ids_.end()) return it->second;
     const TokenId id = static_cast<TokenId>(words_.size());
     words_.emplace_back(word);
@@ -18,7 +18,7 @@ TokenId Vocabulary::add(std::string_view word) {
 }
 
 std::optional<TokenId> Vocabulary::find(std::string_view word) const {
-    auto it = ids_.find(std::string(word));
+    auto it = ids_.find(word);
     if (it == ids_.end()) return std::nullopt;
     return it->second;
 }

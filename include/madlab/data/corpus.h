@@ -6,6 +6,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <span>
@@ -36,8 +37,17 @@ public:
     std::size_t size() const { return words_.size(); }
 
 private:
+    // Hashes std::string and std::string_view alike, so that add() and find() look a
+    // string_view up without building a std::string (C++20 heterogeneous lookup, P0919R3).
+    struct WordHash {
+        using is_transparent = void;
+        std::size_t operator()(std::string_view s) const noexcept {
+            return std::hash<std::string_view>{}(s);
+        }
+    };
+
     std::vector<std::string> words_;
-    std::unordered_map<std::string, TokenId> ids_;
+    std::unordered_map<std::string, TokenId, WordHash, std::equal_to<>> ids_;
 };
 
 struct Corpus {
