@@ -17,6 +17,7 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <map>
 #include <mutex>
 #include <string_view>
 #include <utility>
@@ -423,39 +424,53 @@ public:
     }
 
     void commit_generation(const GenerationCommit& commit) override {
+        commit_generations({commit});
+    }
+
+    void commit_generations(const std::vector<GenerationCommit>& commits) override {
         std::lock_guard guard(mutex_);
         require_writable();
+        if (commits.empty()) return;
         Transaction transaction(db(), path_);
+        // The last generation of every chain in the batch, read once and advanced in memory.
+        std::map<std::int64_t, std::int64_t> last_generation;
+        std::map<std::int64_t, const GenerationCommit*> last_commit;
         Statement last(db(), path_, "SELECT last_generation FROM chains WHERE id = ?1");
-        last.bind(1, commit.chain_id);
-        if (!last.step())
-            throw Error(fmt::format(
-                "results database '{}': no chain with id {}; add it with add_chain first", path_,
-                commit.chain_id));
-        const std::int64_t last_generation = last.integer(0);
-        last.reset();
-        if (commit.generation != last_generation + 1)
-            throw Error(fmt::format(
-                "results database '{}': chain {} cannot commit generation {}: its last committed "
-                "generation is {}, so the next must be {}",
-                path_, commit.chain_id, commit.generation, last_generation, last_generation + 1));
-
         if (!insert_record_)
             insert_record_ = std::make_unique<Statement>(
                 db(), path_,
                 "INSERT INTO records (chain_id, generation, position, metric, value) "
                 "VALUES (?1, ?2, ?3, ?4, ?5)");
-        for (std::size_t i = 0; i < commit.values.size(); ++i) {
-            insert_record_->bind(1, commit.chain_id)
-                .bind(2, commit.generation)
-                .bind(3, static_cast<std::int64_t>(i))
-                .bind(4, commit.values[i].first)
-                .bind(5, commit.values[i].second);
-            try {
-                insert_record_->run();
-            } catch (...) {
-                insert_record_->reset();
-                throw;
+        for (const GenerationCommit& commit : commits) {
+            auto known = last_generation.find(commit.chain_id);
+            if (known == last_generation.end()) {
+                last.bind(1, commit.chain_id);
+                if (!last.step())
+                    throw Error(fmt::format(
+                        "results database '{}': no chain with id {}; add it with add_chain first",
+                        path_, commit.chain_id));
+                known = last_generation.emplace(commit.chain_id, last.integer(0)).first;
+                last.reset();
+            }
+            if (commit.generation != known->second + 1)
+                throw Error(fmt::format(
+                    "results database '{}': chain {} cannot commit generation {}: its last "
+                    "committed generation is {}, so the next must be {}",
+                    path_, commit.chain_id, commit.generation, known->second, known->second + 1));
+            known->second = commit.generation;
+            last_commit[commit.chain_id] = &commit;
+            for (std::size_t i = 0; i < commit.values.size(); ++i) {
+                insert_record_->bind(1, commit.chain_id)
+                    .bind(2, commit.generation)
+                    .bind(3, static_cast<std::int64_t>(i))
+                    .bind(4, commit.values[i].first)
+                    .bind(5, commit.values[i].second);
+                try {
+                    insert_record_->run();
+                } catch (...) {
+                    insert_record_->reset();
+                    throw;
+                }
             }
         }
         if (!replace_checkpoint_)
@@ -463,17 +478,19 @@ public:
                 db(), path_,
                 "INSERT OR REPLACE INTO checkpoints (chain_id, generation, state) "
                 "VALUES (?1, ?2, ?3)");
-        try {
-            replace_checkpoint_->bind(1, commit.chain_id)
-                .bind(2, commit.generation)
-                .bind_blob(3, commit.checkpoint)
-                .run();
-        } catch (...) {
-            replace_checkpoint_->reset();
-            throw;
-        }
         Statement update(db(), path_, "UPDATE chains SET last_generation = ?1 WHERE id = ?2");
-        update.bind(1, commit.generation).bind(2, commit.chain_id).run();
+        for (const auto& [chain_id, commit] : last_commit) {
+            try {
+                replace_checkpoint_->bind(1, chain_id)
+                    .bind(2, commit->generation)
+                    .bind_blob(3, commit->checkpoint)
+                    .run();
+            } catch (...) {
+                replace_checkpoint_->reset();
+                throw;
+            }
+            update.bind(1, commit->generation).bind(2, chain_id).run();
+        }
         transaction.commit();
     }
 

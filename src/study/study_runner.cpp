@@ -14,6 +14,7 @@
 #include "madlab/data/file_source.h"
 #include "madlab/loop/chain.h"
 #include "madlab/store/atomic_file.h"
+#include "madlab/store/generation_writer.h"
 #include "madlab/store/record_files.h"
 #include "madlab/study/factory.h"
 #include "madlab/study/resolved_config.h"
@@ -132,6 +133,8 @@ StudyResult run_study(const StudyConfig& study, const RunOptions& options, Resul
     }
 
     std::vector<std::vector<Record>> per_chain(chains);
+    std::unique_ptr<GenerationWriter> writer;
+    if (db != nullptr) writer = std::make_unique<GenerationWriter>(*db);
     Progress progress(chains * static_cast<std::size_t>(study.generations + 1), study.name,
                       options.progress);
     parallel_for(chains, threads, [&](std::size_t index) {
@@ -162,8 +165,8 @@ StudyResult run_study(const StudyConfig& study, const RunOptions& options, Resul
             GenerationResult g = chain.step();
             if (setting.config.model.family == "gmm")
                 g.values.emplace_back("fit_converged", g.fit.converged ? 1.0 : 0.0);
-            if (db != nullptr) {
-                db->commit_generation({chain_id, g.generation, g.values, chain.checkpoint()});
+            if (writer) {
+                writer->push({chain_id, g.generation, g.values, chain.checkpoint()});
             } else {
                 for (const auto& [metric, value] : g.values)
                     out.push_back(Record{setting.name, seed, g.generation, metric, value});
@@ -172,6 +175,7 @@ StudyResult run_study(const StudyConfig& study, const RunOptions& options, Resul
         }
     });
     progress.finish();
+    if (writer) writer->finish();
 
     StudyResult result;
     if (db != nullptr) {

@@ -97,6 +97,10 @@ public:
     // Inserts the records and replaces the chain's checkpoint in one transaction; sets the
     // chain's last_generation. Throws Error if generation != last_generation + 1.
     virtual void commit_generation(const GenerationCommit& commit) = 0;
+    // Commits several generations (of one or many chains, each chain's in increasing order) in
+    // ONE transaction: all or nothing. Only the last checkpoint of each chain in the batch is
+    // written, since each replaces the one before. Same checks as commit_generation.
+    virtual void commit_generations(const std::vector<GenerationCommit>& commits) = 0;
 
     // --- reading ---
     virtual std::vector<StudyRow> studies() const = 0;
