@@ -10,34 +10,14 @@
 #include <sstream>
 #include <string>
 
+#include "cli_runner.h"
 #include "madlab/store/record_files.h"
 
 namespace {
 
 namespace fs = std::filesystem;
-
-struct Result {
-    int exit_code;
-    std::string output;  // stdout and stderr together
-};
-
-Result run(const std::string& arguments) {
-    const std::string command = std::string(MADLAB_BINARY) + " " + arguments + " 2>&1";
-    FILE* pipe = popen(command.c_str(), "r");
-    std::string output;
-    std::array<char, 4096> buffer;
-    std::size_t n;
-    while ((n = fread(buffer.data(), 1, buffer.size(), pipe)) > 0) output.append(buffer.data(), n);
-    const int status = pclose(pipe);
-    return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, output};
-}
-
-std::string read(const fs::path& path) {
-    std::ifstream in(path);
-    std::stringstream s;
-    s << in.rdbuf();
-    return s.str();
-}
+using madlab::testing::read_file;
+using madlab::testing::run_madlab;
 
 class Cli : public ::testing::Test {
 protected:
@@ -78,44 +58,44 @@ schedule.preset = "fresh-data"
 )";
 
 TEST_F(Cli, VersionAndHelp) {
-    auto r = run("--version");
+    auto r = run_madlab("--version");
     EXPECT_EQ(r.exit_code, 0);
     EXPECT_NE(r.output.find("madlab 0."), std::string::npos) << r.output;
-    r = run("--help");
+    r = run_madlab("--help");
     EXPECT_EQ(r.exit_code, 0);
     EXPECT_NE(r.output.find("run"), std::string::npos);
-    r = run("run --help");
+    r = run_madlab("run --help");
     EXPECT_EQ(r.exit_code, 0);
     EXPECT_NE(r.output.find("--threads"), std::string::npos);
 }
 
 TEST_F(Cli, BadCommandLineExitsTwo) {
-    EXPECT_EQ(run("frobnicate").exit_code, 2);
-    EXPECT_EQ(run("run --threads -3").exit_code, 2);
-    EXPECT_EQ(run("run /no/such/file.toml").exit_code, 2);
+    EXPECT_EQ(run_madlab("frobnicate").exit_code, 2);
+    EXPECT_EQ(run_madlab("run --threads -3").exit_code, 2);
+    EXPECT_EQ(run_madlab("run /no/such/file.toml").exit_code, 2);
 }
 
 TEST_F(Cli, RunWritesRecordsSummaryAndConfig) {
     const auto study = write("small.toml", kSmallStudy);
     const auto out = dir_ / "out";
-    const auto r = run("run " + study.string() + " --out " + out.string() + " --threads 2");
+    const auto r = run_madlab("run " + study.string() + " --out " + out.string() + " --threads 2");
     ASSERT_EQ(r.exit_code, 0) << r.output;
     EXPECT_NE(r.output.find("replace"), std::string::npos) << r.output;
     EXPECT_NE(r.output.find("precision"), std::string::npos) << r.output;
 
-    const auto records = madlab::records_from_csv(read(out / "records.csv"));
+    const auto records = madlab::records_from_csv(read_file(out / "records.csv"));
     // 2 settings x 2 seeds x 4 generations x (frechet, 4 prdc, nll, train_size,
     // collapsed, real_fraction, fit_converged) = 16 x 10 records.
     EXPECT_EQ(records.size(), 16u * 10u);
-    const std::string summary = read(out / "summary.json");
+    const std::string summary = read_file(out / "summary.json");
     EXPECT_NE(summary.find("\"madlab_version\""), std::string::npos);
     EXPECT_NE(summary.find("\"ci95_low\""), std::string::npos);
     // The resolved config runs again and gives the same records.
     const auto again = dir_ / "again";
-    const auto r2 = run("run " + (out / "config.toml").string() + " --out " + again.string() +
-                        " --threads 1 --quiet");
+    const auto r2 = run_madlab("run " + (out / "config.toml").string() + " --out " +
+                               again.string() + " --threads 1 --quiet");
     ASSERT_EQ(r2.exit_code, 0) << r2.output;
-    EXPECT_EQ(read(again / "records.csv"), read(out / "records.csv"));
+    EXPECT_EQ(read_file(again / "records.csv"), read_file(out / "records.csv"));
     // No temporary files are left behind.
     for (const auto& entry : fs::directory_iterator(out))
         EXPECT_EQ(entry.path().string().find(".tmp"), std::string::npos) << entry.path();
@@ -124,7 +104,7 @@ TEST_F(Cli, RunWritesRecordsSummaryAndConfig) {
 TEST_F(Cli, ConfigErrorExitsTwoNamingLineAndKey) {
     const auto study = write("bad.toml", "[model]\nfamily = \"gmm\"\ncomponnets = 3\n");
     const auto out = dir_ / "out";
-    const auto r = run("run " + study.string() + " --out " + out.string());
+    const auto r = run_madlab("run " + study.string() + " --out " + out.string());
     EXPECT_EQ(r.exit_code, 2);
     EXPECT_NE(r.output.find("bad.toml line 3"), std::string::npos) << r.output;
     EXPECT_NE(r.output.find("did you mean 'model.components'"), std::string::npos) << r.output;
@@ -136,7 +116,7 @@ TEST_F(Cli, BadDataFileExitsTwoAndWritesNothing) {
     const auto study = write(
         "s.toml", "[source]\nkind = \"csv\"\npath = \"" + (dir_ / "data.csv").string() + "\"\n");
     const auto out = dir_ / "out";
-    const auto r = run("run " + study.string() + " --out " + out.string());
+    const auto r = run_madlab("run " + study.string() + " --out " + out.string());
     EXPECT_EQ(r.exit_code, 2) << r.output;
     EXPECT_NE(r.output.find("data.csv"), std::string::npos) << r.output;
     EXPECT_NE(r.output.find("line 3"), std::string::npos) << r.output;
@@ -153,7 +133,8 @@ TEST_F(Cli, CsvSourceFromSharedDataRuns) {
                                  "\"\n[model]\nfamily = \"gaussian\"\n"
                                  "[schedule]\nn = 100\n[metrics]\nn_eval = 50\n"
                                  "n_test = 50\n");
-    const auto r = run("run " + study.string() + " --out " + (dir_ / "out").string() + " -q");
+    const auto r =
+        run_madlab("run " + study.string() + " --out " + (dir_ / "out").string() + " -q");
     EXPECT_EQ(r.exit_code, 0) << r.output;
 }
 

@@ -17,35 +17,14 @@
 #include <string>
 #include <vector>
 
+#include "cli_runner.h"
 #include "madlab/store/results_db.h"
 
 namespace {
 
 namespace fs = std::filesystem;
-
-struct Result {
-    int exit_code;
-    std::string output;  // stdout and stderr together
-};
-
-Result run(const std::string& arguments, bool with_stderr = true) {
-    const std::string command =
-        std::string(MADLAB_BINARY) + " " + arguments + (with_stderr ? " 2>&1" : " 2>/dev/null");
-    FILE* pipe = popen(command.c_str(), "r");
-    std::string output;
-    std::array<char, 4096> buffer;
-    std::size_t n;
-    while ((n = fread(buffer.data(), 1, buffer.size(), pipe)) > 0) output.append(buffer.data(), n);
-    const int status = pclose(pipe);
-    return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, output};
-}
-
-std::string read(const fs::path& path) {
-    std::ifstream in(path);
-    std::stringstream s;
-    s << in.rdbuf();
-    return s.str();
-}
+using madlab::testing::read_file;
+using madlab::testing::run_madlab;
 
 // Splits one CSV line with RFC 4180 quoting.
 std::vector<std::string> split_csv_line(const std::string& line) {
@@ -117,7 +96,7 @@ protected:
 };
 
 TEST_F(DbCli, ShowPrintsSettingsAndMetricValues) {
-    const auto r = run("show " + db_);
+    const auto r = run_madlab("show " + db_);
     ASSERT_EQ(r.exit_code, 0) << r.output;
     for (const char* part : {"study 'tiny'", "finished", "madlab 0.1.0", "2 settings", "4 chains",
                              "replace", "fresh", "schedule.n_real_fresh=50", "precision", "recall",
@@ -130,25 +109,26 @@ TEST_F(DbCli, ShowPrintsSettingsAndMetricValues) {
     const double mean = (value_of(0, 1, 0, 0) + value_of(0, 2, 0, 0)) / 2.0;
     EXPECT_NE(r.output.find(fmt::format("{:.5f} ± 0.00091", mean)), std::string::npos) << r.output;
 
-    const auto one = run("show " + db_ + " --metric train_size --generation 2 --setting fresh");
+    const auto one =
+        run_madlab("show " + db_ + " --metric train_size --generation 2 --setting fresh");
     ASSERT_EQ(one.exit_code, 0) << one.output;
     EXPECT_NE(one.output.find("train_size"), std::string::npos) << one.output;
     EXPECT_NE(one.output.find("gen 2"), std::string::npos) << one.output;
     EXPECT_EQ(one.output.find("gen 0"), std::string::npos) << one.output;
     EXPECT_EQ(one.output.find("replace"), std::string::npos) << one.output;
 
-    const auto bad = run("show " + db_ + " --metric nosuch");
+    const auto bad = run_madlab("show " + db_ + " --metric nosuch");
     EXPECT_EQ(bad.exit_code, 2) << bad.output;
     EXPECT_NE(bad.output.find("precision"), std::string::npos) << bad.output;  // lists metrics
-    EXPECT_EQ(run("show " + db_ + " --study nosuch").exit_code, 2);
-    EXPECT_EQ(run("show " + db_ + " --setting nosuch").exit_code, 2);
+    EXPECT_EQ(run_madlab("show " + db_ + " --study nosuch").exit_code, 2);
+    EXPECT_EQ(run_madlab("show " + db_ + " --setting nosuch").exit_code, 2);
 }
 
 TEST_F(DbCli, ExportCsvHasTheHeaderAndExactValues) {
     const auto out = dir_ / "records.csv";
-    const auto r = run("export " + db_ + " --format csv --out " + out.string());
+    const auto r = run_madlab("export " + db_ + " --format csv --out " + out.string());
     ASSERT_EQ(r.exit_code, 0) << r.output;
-    std::istringstream in(read(out));
+    std::istringstream in(read_file(out));
     std::string line;
     ASSERT_TRUE(std::getline(in, line));
     EXPECT_EQ(line, "study,setting,label,seed,generation,metric,value");
@@ -179,7 +159,7 @@ TEST_F(DbCli, ExportCsvHasTheHeaderAndExactValues) {
         EXPECT_EQ(entry.path().string().find(".tmp"), std::string::npos) << entry.path();
 
     // Filters; stdout by default.
-    const auto filtered = run("export " + db_ + " --metric recall --generation 0,3", false);
+    const auto filtered = run_madlab("export " + db_ + " --metric recall --generation 0,3", false);
     ASSERT_EQ(filtered.exit_code, 0) << filtered.output;
     std::size_t lines = 0;
     for (char c : filtered.output) lines += c == '\n';
@@ -188,9 +168,9 @@ TEST_F(DbCli, ExportCsvHasTheHeaderAndExactValues) {
 
 TEST_F(DbCli, ExportJsonParses) {
     const auto out = dir_ / "records.json";
-    const auto r = run("export " + db_ + " --format json --out " + out.string());
+    const auto r = run_madlab("export " + db_ + " --format json --out " + out.string());
     ASSERT_EQ(r.exit_code, 0) << r.output;
-    const auto json = nlohmann::json::parse(read(out));
+    const auto json = nlohmann::json::parse(read_file(out));
     ASSERT_TRUE(json.is_array());
     ASSERT_EQ(json.size(), 2u * 2 * kGenerations * kMetrics.size());
     const auto& first = json[0];
@@ -202,16 +182,16 @@ TEST_F(DbCli, ExportJsonParses) {
     EXPECT_EQ(first["value"].get<double>(), value_of(0, 1, 0, 0));
     // The format follows the extension when --format is left out.
     const auto out2 = dir_ / "again.json";
-    ASSERT_EQ(run("export " + db_ + " --out " + out2.string()).exit_code, 0);
-    EXPECT_EQ(nlohmann::json::parse(read(out2)), json);
+    ASSERT_EQ(run_madlab("export " + db_ + " --out " + out2.string()).exit_code, 0);
+    EXPECT_EQ(nlohmann::json::parse(read_file(out2)), json);
 }
 
 TEST_F(DbCli, BadFormatAndMissingDatabaseExitTwo) {
-    const auto bad = run("export " + db_ + " --format xml");
+    const auto bad = run_madlab("export " + db_ + " --format xml");
     EXPECT_EQ(bad.exit_code, 2) << bad.output;
     const std::string missing = (dir_ / "nowhere.db").string();
     for (const char* command : {"show ", "export "}) {
-        const auto r = run(command + missing);
+        const auto r = run_madlab(command + missing);
         EXPECT_EQ(r.exit_code, 2) << r.output;
         EXPECT_NE(r.output.find(missing), std::string::npos) << r.output;
     }
@@ -219,14 +199,14 @@ TEST_F(DbCli, BadFormatAndMissingDatabaseExitTwo) {
     // A file that is not a database.
     const auto text = dir_ / "notes.txt";
     std::ofstream(text) << "not a database\n";
-    const auto r = run("show " + text.string());
+    const auto r = run_madlab("show " + text.string());
     EXPECT_EQ(r.exit_code, 2) << r.output;
     EXPECT_NE(r.output.find("not a madlab results database"), std::string::npos) << r.output;
 }
 
 TEST_F(DbCli, ShowWorksWhileAWriterHoldsTheDatabase) {
     const auto writer = madlab::ResultsDb::open(db_, madlab::ResultsDb::Mode::kReadWrite);
-    const auto r = run("show " + db_);
+    const auto r = run_madlab("show " + db_);
     EXPECT_EQ(r.exit_code, 0) << r.output;
     EXPECT_NE(r.output.find("replace"), std::string::npos) << r.output;
 }
