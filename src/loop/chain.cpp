@@ -38,30 +38,23 @@ TrainingSet Chain::next_training_set(int generation) {
         return first;
     }
 
-    TrainingSet added;  // fresh real and synthetic rows of this generation
-    if (s.n_real_fresh > 0) {
-        Rng real_rng = rng(generation, "real");
-        added.append(spec_.source->draw_train(s.n_real_fresh, real_rng), kRealOrigin);
-    }
-    // Synthetic rows spread evenly over the last K models; the newest takes the remainder.
-    const std::size_t k = recent_models_.size();
-    for (std::size_t j = 0; j < k; ++j) {
-        const std::size_t share = s.n_synthetic / k + (j + 1 == k ? s.n_synthetic % k : 0);
-        if (share == 0) continue;
-        const int model_generation = generation - static_cast<int>(k - j);
-        Rng sample_rng = rng(generation, "synthetic", j);
-        added.append(recent_models_[j]->sample(share, spec_.bias, sample_rng), model_generation);
-    }
-
-    if (!s.accumulate) {
-        TrainingSet next = fixed_real_;
-        next.append(added);
-        return next;
-    }
-    pool_.append(added);
-    if (s.subsample == 0 || s.subsample >= pool_.size()) return pool_;
     Rng subsample_rng = rng(generation, "subsample");
-    return pool_.select(sample_without_replacement(pool_.size(), s.subsample, subsample_rng));
+    return compose_generation(
+        generation, s, fixed_real_, pool_, recent_models_.size(),
+        [&](std::size_t n) {
+            Rng real_rng = rng(generation, "real");
+            TrainingSet real;
+            real.append(spec_.source->draw_train(n, real_rng), kRealOrigin);
+            return real;
+        },
+        [&](std::size_t j, std::size_t n, int model_generation) {
+            Rng sample_rng = rng(generation, "synthetic", j);
+            TrainingSet synthetic;
+            synthetic.append(recent_models_[j]->sample(n, spec_.bias, sample_rng),
+                             model_generation);
+            return synthetic;
+        },
+        subsample_rng);
 }
 
 GenerationResult Chain::step() {

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "madlab/core/matrix.h"
+#include "madlab/core/rng.h"
 
 namespace madlab {
 
@@ -57,5 +58,33 @@ struct TrainingSet {
     // The subset of the given rows, in the given order.
     TrainingSet select(const std::vector<std::size_t>& rows) const;
 };
+
+// Builds the training set of generation t >= 1 from the schedule, for any kind of training set
+// (TrainingSet of matrix rows, TextTrainingSet of lines): Set needs size(), append(const Set&)
+// and select(row indices). `draw_real(n)` returns n fresh real rows; `sample(j, n,
+// model_generation)` returns n samples of the j-th of the `models` most recent models (oldest
+// first) with their origin set; `pool` is the accumulated data and grows under accumulate.
+template <class Set, class DrawReal, class Sample>
+Set compose_generation(int generation, const ScheduleOptions& s, const Set& fixed_real, Set& pool,
+                       std::size_t models, DrawReal&& draw_real, Sample&& sample,
+                       Rng& subsample_rng) {
+    Set added;  // fresh real and synthetic rows of this generation
+    if (s.n_real_fresh > 0) added.append(draw_real(s.n_real_fresh));
+    // Synthetic rows spread evenly over the last K models; the newest takes the remainder.
+    for (std::size_t j = 0; j < models; ++j) {
+        const std::size_t share =
+            s.n_synthetic / models + (j + 1 == models ? s.n_synthetic % models : 0);
+        if (share == 0) continue;
+        added.append(sample(j, share, generation - static_cast<int>(models - j)));
+    }
+    if (!s.accumulate) {
+        Set next = fixed_real;
+        next.append(added);
+        return next;
+    }
+    pool.append(added);
+    if (s.subsample == 0 || s.subsample >= pool.size()) return pool;
+    return pool.select(sample_without_replacement(pool.size(), s.subsample, subsample_rng));
+}
 
 }  // namespace madlab
