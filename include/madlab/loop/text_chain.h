@@ -1,0 +1,76 @@
+#pragma once
+// One self-consuming chain on text: an n-gram language model retrained generation after
+// generation on a mix of real lines and lines it sampled itself (Shumailov et al. 2024's
+// experiment), with the same schedules as continuous data (schedule.h). Each generation is
+// scored on the held-out real text (perplexity, KenLM's convention; vocabulary retention) and
+// on n_eval sampled lines (distinct-n, unigram entropy, Zipf exponent, line length).
+
+#include <cstdint>
+#include <deque>
+#include <vector>
+
+#include "madlab/data/corpus.h"
+#include "madlab/data/text_source.h"
+#include "madlab/loop/chain.h"
+#include "madlab/loop/schedule.h"
+#include "madlab/models/ngram.h"
+
+namespace madlab {
+
+// A training set of text lines with the origin of every line (kRealOrigin or the generation
+// of the model that wrote it); the text counterpart of TrainingSet.
+struct TextTrainingSet {
+    Corpus corpus;
+    std::vector<int> origin;
+
+    std::size_t size() const { return origin.size(); }
+    double real_fraction() const;
+    void append(const Corpus& lines, int line_origin);
+    void append(const TextTrainingSet& other);
+    TextTrainingSet select(const std::vector<std::size_t>& lines) const;
+};
+
+struct TextChainSpec {
+    const TextSource* source = nullptr;  // not owned; outlives the chain
+    NgramOptions model;
+    ScheduleOptions schedule;  // sizes count lines
+    double bias = 1.0;         // sampling temperature tau = lambda (SCIENCE.md section 3)
+    int generations = 10;
+    std::size_t n_eval = 1000;          // lines sampled per generation for the sample metrics
+    std::size_t token_budget = 10000;   // tokens those metrics read (comparable generations)
+    std::size_t max_line_length = 200;  // a sampled line is cut after this many words
+    std::uint64_t seed = 0;
+};
+
+class TextChain {
+public:
+    // Streams depend on (seed, generation, purpose) only, as in Chain.
+    explicit TextChain(TextChainSpec spec);
+
+    int next_generation() const { return next_generation_; }
+    bool done() const { return next_generation_ > spec_.generations; }
+    // Trains, samples and scores generation next_generation(), then advances.
+    GenerationResult step();
+
+    const TextTrainingSet& last_training_set() const { return train_; }
+    const NgramModel* last_model() const {
+        return recent_models_.empty() ? nullptr : &recent_models_.back();
+    }
+    // Sampled lines of the last generation (kept for reports).
+    const Corpus& last_samples() const { return samples_; }
+
+private:
+    TextTrainingSet next_training_set(int generation);
+    Rng rng(int generation, std::string_view purpose, std::uint64_t extra = 0) const;
+
+    TextChainSpec spec_;
+    int next_generation_ = 0;
+    Corpus test_;
+    TextTrainingSet fixed_real_;
+    TextTrainingSet pool_;
+    TextTrainingSet train_;
+    Corpus samples_;
+    std::deque<NgramModel> recent_models_;  // last K, newest at back
+};
+
+}  // namespace madlab

@@ -1,0 +1,124 @@
+#include "madlab/loop/text_chain.h"
+
+#include "madlab/core/error.h"
+#include "madlab/metrics/text_metrics.h"
+
+namespace madlab {
+
+double TextTrainingSet::real_fraction() const {
+    if (origin.empty()) return 0.0;
+    std::size_t real = 0;
+    for (int o : origin) real += (o == kRealOrigin);
+    return static_cast<double>(real) / origin.size();
+}
+
+void TextTrainingSet::append(const Corpus& lines, int line_origin) {
+    if (!corpus.vocabulary) corpus.vocabulary = lines.vocabulary;
+    for (std::size_t i = 0; i < lines.lines(); ++i) corpus.add_line(lines.line(i));
+    origin.insert(origin.end(), lines.lines(), line_origin);
+}
+
+void TextTrainingSet::append(const TextTrainingSet& other) {
+    if (!corpus.vocabulary) corpus.vocabulary = other.corpus.vocabulary;
+    for (std::size_t i = 0; i < other.corpus.lines(); ++i) corpus.add_line(other.corpus.line(i));
+    origin.insert(origin.end(), other.origin.begin(), other.origin.end());
+}
+
+TextTrainingSet TextTrainingSet::select(const std::vector<std::size_t>& lines) const {
+    TextTrainingSet out;
+    out.corpus.vocabulary = corpus.vocabulary;
+    for (std::size_t i : lines) {
+        out.corpus.add_line(corpus.line(i));
+        out.origin.push_back(origin[i]);
+    }
+    return out;
+}
+
+TextChain::TextChain(TextChainSpec spec) : spec_(std::move(spec)) {
+    if (spec_.source == nullptr) throw Error("TextChain needs a text source");
+    validate(spec_.schedule);
+    test_ = spec_.source->test_set();
+    if (test_.lines() == 0)
+        throw DataError(spec_.source->describe() +
+                        " holds out no lines: set a held-out share so that perplexity of real "
+                        "text can be measured");
+}
+
+Rng TextChain::rng(int generation, std::string_view purpose, std::uint64_t extra) const {
+    return Rng::stream(
+        {spec_.seed, static_cast<std::uint64_t>(generation), hash_tag(purpose), extra});
+}
+
+TextTrainingSet TextChain::next_training_set(int generation) {
+    const ScheduleOptions& s = spec_.schedule;
+    if (generation == 0) {
+        Rng real_rng = rng(0, "real");
+        TextTrainingSet first;
+        first.append(spec_.source->draw_train(s.n_real_initial, real_rng), kRealOrigin);
+        std::vector<std::size_t> head(s.n_real_fixed);
+        for (std::size_t i = 0; i < head.size(); ++i) head[i] = i;
+        fixed_real_ = first.select(head);
+        pool_ = first;
+        return first;
+    }
+    Rng subsample_rng = rng(generation, "subsample");
+    return compose_generation(
+        generation, s, fixed_real_, pool_, recent_models_.size(),
+        [&](std::size_t n) {
+            Rng real_rng = rng(generation, "real");
+            TextTrainingSet real;
+            real.append(spec_.source->draw_train(n, real_rng), kRealOrigin);
+            return real;
+        },
+        [&](std::size_t j, std::size_t n, int model_generation) {
+            Rng sample_rng = rng(generation, "synthetic", j);
+            TextTrainingSet synthetic;
+            synthetic.append(
+                recent_models_[j].sample(n, spec_.bias, sample_rng, spec_.max_line_length),
+                model_generation);
+            return synthetic;
+        },
+        subsample_rng);
+}
+
+GenerationResult TextChain::step() {
+    if (done()) throw Error("TextChain::step called after the last generation");
+    const int g = next_generation_;
+    train_ = next_training_set(g);
+
+    NgramModel model(spec_.model);
+    GenerationResult result;
+    result.generation = g;
+    result.fit = model.fit(train_.corpus);
+
+    Rng eval_rng = rng(g, "eval");
+    samples_ = model.sample(spec_.n_eval, spec_.bias, eval_rng, spec_.max_line_length);
+
+    const NgramModel::Perplexity ppl = model.perplexity(test_);
+    auto& v = result.values;
+    v.emplace_back("perplexity", ppl.perplexity);
+    v.emplace_back("perplexity_excluding_oov", ppl.perplexity_excluding_oov);
+    v.emplace_back("oov_rate", ppl.tokens ? static_cast<double>(ppl.oov) / ppl.tokens : 0.0);
+    const TailLoss tail = vocabulary_retention(test_, model);
+    v.emplace_back("lost_types", static_cast<double>(tail.lost_types));
+    v.emplace_back("lost_mass", tail.lost_mass);
+    const DistinctN distinct = distinct_n(samples_, spec_.token_budget);
+    v.emplace_back("distinct_1", distinct.d1);
+    v.emplace_back("distinct_2", distinct.d2);
+    v.emplace_back("distinct_3", distinct.d3);
+    v.emplace_back("distinct_4", distinct.d4);
+    v.emplace_back("unigram_entropy", unigram_entropy(samples_, spec_.token_budget));
+    if (auto zipf = zipf_exponent(samples_, spec_.token_budget)) v.emplace_back("zipf", *zipf);
+    v.emplace_back("mean_line_length", mean_line_length(samples_));
+    v.emplace_back("train_size", static_cast<double>(train_.size()));
+    v.emplace_back("train_tokens", static_cast<double>(train_.corpus.token_count()));
+    v.emplace_back("real_fraction", train_.real_fraction());
+
+    recent_models_.push_back(std::move(model));
+    while (recent_models_.size() > static_cast<std::size_t>(spec_.schedule.synthetic_from_last_k))
+        recent_models_.pop_front();
+    ++next_generation_;
+    return result;
+}
+
+}  // namespace madlab

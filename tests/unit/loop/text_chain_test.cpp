@@ -1,0 +1,99 @@
+#include "madlab/loop/text_chain.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <map>
+
+#include "madlab/data/text_source.h"
+
+namespace madlab {
+namespace {
+
+const std::string kQuijote = std::string(MADLAB_SHARED_DIR) + "/data/text/es/quijote.txt";
+
+double value_of(const GenerationResult& r, const std::string& name) {
+    for (const auto& [metric, value] : r.values)
+        if (metric == name) return value;
+    ADD_FAILURE() << "no metric " << name;
+    return 0.0;
+}
+
+class TextChainTest : public ::testing::Test {
+protected:
+    static void SetUpTestSuite() {
+        if (std::filesystem::exists(kQuijote))
+            source_ = new TextSource(load_text_source(kQuijote, {}));
+    }
+    static void TearDownTestSuite() {
+        delete source_;
+        source_ = nullptr;
+    }
+    void SetUp() override {
+        if (source_ == nullptr) GTEST_SKIP() << kQuijote << " not present";
+    }
+    TextChainSpec spec(const ScheduleOptions& schedule, int generations) const {
+        TextChainSpec s;
+        s.source = source_;
+        s.model.order = 3;
+        s.model.fallback = NgramOptions::DiscountFallback::kDefault;
+        s.schedule = schedule;
+        s.generations = generations;
+        s.n_eval = 300;
+        s.token_budget = 3000;
+        s.seed = 7;
+        return s;
+    }
+    std::vector<GenerationResult> run(const TextChainSpec& s) const {
+        TextChain chain(s);
+        std::vector<GenerationResult> out;
+        while (!chain.done()) out.push_back(chain.step());
+        return out;
+    }
+    static TextSource* source_;
+};
+
+TextSource* TextChainTest::source_ = nullptr;
+
+// Zero is absorbing (SCIENCE.md section 4): a model trained only on its predecessor's samples
+// can only produce words its predecessor knew, so the real word types it has lost never come
+// back and lost_types can only grow.
+TEST_F(TextChainTest, LostWordsNeverReturnUnderReplace) {
+    const auto results = run(spec(schedule_preset("fully-synthetic", 1500), 6));
+    for (std::size_t g = 1; g < results.size(); ++g)
+        EXPECT_GE(value_of(results[g], "lost_types"), value_of(results[g - 1], "lost_types"))
+            << "generation " << g;
+    EXPECT_GT(value_of(results.back(), "lost_types"), value_of(results.front(), "lost_types"));
+}
+
+// Shumailov et al. 2024: perplexity of real text rises generation after generation when the
+// model learns from its own text, and fresh real data holds it back.
+TEST_F(TextChainTest, PerplexityRisesUnderReplaceAndLessWithFreshData) {
+    const auto replace = run(spec(schedule_preset("fully-synthetic", 1500), 5));
+    ScheduleOptions fresh = schedule_preset("fresh-data", 1500);
+    fresh.n_real_fresh = 150;  // 10% of every training set stays real
+    fresh.n_synthetic = 1350;
+    const auto kept = run(spec(fresh, 5));
+    const double start = value_of(replace.front(), "perplexity");
+    EXPECT_EQ(start, value_of(kept.front(), "perplexity"));  // generation 0 is shared
+    EXPECT_GT(value_of(replace.back(), "perplexity"), 1.2 * start);
+    EXPECT_LT(value_of(kept.back(), "perplexity"), value_of(replace.back(), "perplexity"));
+    EXPECT_DOUBLE_EQ(value_of(kept.back(), "real_fraction"), 0.1);
+    EXPECT_EQ(value_of(kept.back(), "train_size"), 1500.0);
+}
+
+TEST_F(TextChainTest, SameSeedSameNumbersAndProvenance) {
+    const auto s = spec(schedule_preset("accumulate", 200), 3);
+    const auto a = run(s);
+    const auto b = run(s);
+    for (std::size_t g = 0; g < a.size(); ++g) EXPECT_EQ(a[g].values, b[g].values);
+    TextChain chain(s);
+    while (!chain.done()) chain.step();
+    std::map<int, int> counts;
+    for (int o : chain.last_training_set().origin) ++counts[o];
+    EXPECT_EQ(counts, (std::map<int, int>{{kRealOrigin, 200}, {0, 200}, {1, 200}, {2, 200}}));
+    EXPECT_EQ(chain.last_samples().lines(), 300u);
+}
+
+}  // namespace
+}  // namespace madlab
