@@ -4,6 +4,7 @@
 
 #include <cstring>
 
+#include "checkpoint_io.h"
 #include "madlab/core/error.h"
 
 namespace madlab {
@@ -92,14 +93,9 @@ namespace {
 
 constexpr char kCheckpointMagic[8] = {'M', 'A', 'D', 'C', 'H', 'K', '0', '1'};
 
-void put_bytes(std::string& out, const void* data, std::size_t size) {
-    out.append(static_cast<const char*>(data), size);
-}
-
-template <class T>
-void put(std::string& out, T value) {
-    put_bytes(out, &value, sizeof(T));
-}
+using checkpoint_io::put;
+using checkpoint_io::put_bytes;
+using checkpoint_io::Reader;
 
 void put_set(std::string& out, const TrainingSet& t) {
     put<std::uint64_t>(out, static_cast<std::uint64_t>(t.x.rows()));
@@ -108,40 +104,18 @@ void put_set(std::string& out, const TrainingSet& t) {
     put_bytes(out, t.origin.data(), sizeof(int) * t.origin.size());
 }
 
-// Reads what put() wrote, checking every length against the bytes left.
-class Reader {
-public:
-    explicit Reader(const std::string& bytes) : bytes_(bytes) {}
-    void get_bytes(void* data, std::size_t size) {
-        if (size > bytes_.size() - offset_)
-            throw DataError("chain checkpoint is truncated; delete the run folder and start again");
-        std::memcpy(data, bytes_.data() + offset_, size);
-        offset_ += size;
-    }
-    template <class T>
-    T get() {
-        T value;
-        get_bytes(&value, sizeof(T));
-        return value;
-    }
-    TrainingSet get_set() {
-        TrainingSet t;
-        const auto rows = get<std::uint64_t>();
-        const auto cols = get<std::uint64_t>();
-        if (rows > (bytes_.size() - offset_) / sizeof(double) + 1 || cols > 1000000)
-            throw DataError("chain checkpoint is corrupt (impossible matrix size)");
-        t.x.resize(static_cast<Eigen::Index>(rows), static_cast<Eigen::Index>(cols));
-        get_bytes(t.x.data(), sizeof(double) * t.x.size());
-        t.origin.resize(rows);
-        get_bytes(t.origin.data(), sizeof(int) * rows);
-        return t;
-    }
-    bool at_end() const { return offset_ == bytes_.size(); }
-
-private:
-    const std::string& bytes_;
-    std::size_t offset_ = 0;
-};
+TrainingSet get_set(Reader& in) {
+    TrainingSet t;
+    const auto rows = in.get<std::uint64_t>();
+    const auto cols = in.get<std::uint64_t>();
+    if (rows > in.left() / sizeof(double) + 1 || cols > 1000000)
+        throw DataError("chain checkpoint is corrupt (impossible matrix size)");
+    t.x.resize(static_cast<Eigen::Index>(rows), static_cast<Eigen::Index>(cols));
+    in.get_bytes(t.x.data(), sizeof(double) * t.x.size());
+    t.origin.resize(rows);
+    in.get_bytes(t.origin.data(), sizeof(int) * rows);
+    return t;
+}
 
 }  // namespace
 
@@ -166,8 +140,8 @@ void Chain::restore(const std::string& bytes) {
     if (next < 0 || next > spec_.generations + 1)
         throw DataError(fmt::format("chain checkpoint is at generation {}, outside 0..{}", next,
                                     spec_.generations + 1));
-    fixed_real_ = in.get_set();
-    pool_ = in.get_set();
+    fixed_real_ = get_set(in);
+    pool_ = get_set(in);
     const auto k = in.get<std::uint32_t>();
     if (k > static_cast<std::uint32_t>(spec_.schedule.synthetic_from_last_k) ||
         k > static_cast<std::uint32_t>(next))
@@ -175,7 +149,7 @@ void Chain::restore(const std::string& bytes) {
     recent_training_.clear();
     recent_models_.clear();
     for (std::uint32_t j = 0; j < k; ++j) {
-        recent_training_.push_back(in.get_set());
+        recent_training_.push_back(get_set(in));
         const int generation = next - static_cast<int>(k) + static_cast<int>(j);
         auto model = spec_.prototype->clone();
         Rng fit_rng = rng(generation, "fit");

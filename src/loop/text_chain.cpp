@@ -1,5 +1,6 @@
 #include "madlab/loop/text_chain.h"
 
+#include "checkpoint_io.h"
 #include "madlab/core/error.h"
 #include "madlab/metrics/text_metrics.h"
 
@@ -115,10 +116,92 @@ GenerationResult TextChain::step() {
     v.emplace_back("real_fraction", train_.real_fraction());
 
     recent_models_.push_back(std::move(model));
-    while (recent_models_.size() > static_cast<std::size_t>(spec_.schedule.synthetic_from_last_k))
+    recent_training_.push_back(train_);
+    while (recent_models_.size() > static_cast<std::size_t>(spec_.schedule.synthetic_from_last_k)) {
         recent_models_.pop_front();
+        recent_training_.pop_front();
+    }
     ++next_generation_;
     return result;
+}
+
+namespace {
+
+constexpr char kTextCheckpointMagic[8] = {'M', 'A', 'D', 'T', 'X', 'T', '0', '1'};
+
+using checkpoint_io::put;
+using checkpoint_io::put_bytes;
+using checkpoint_io::Reader;
+
+void put_set(std::string& out, const TextTrainingSet& t) {
+    put<std::uint64_t>(out, t.corpus.lines());
+    put<std::uint64_t>(out, t.corpus.token_count());
+    put_bytes(out, t.corpus.offsets.data(), sizeof(std::size_t) * t.corpus.offsets.size());
+    put_bytes(out, t.corpus.tokens.data(), sizeof(TokenId) * t.corpus.tokens.size());
+    put_bytes(out, t.origin.data(), sizeof(int) * t.origin.size());
+}
+
+TextTrainingSet get_set(Reader& in, const std::shared_ptr<const Vocabulary>& vocabulary) {
+    TextTrainingSet t;
+    const auto lines = in.get<std::uint64_t>();
+    const auto tokens = in.get<std::uint64_t>();
+    if (lines > in.left() / sizeof(std::size_t) || tokens > in.left() / sizeof(TokenId))
+        throw DataError("text chain checkpoint is corrupt (impossible corpus size)");
+    t.corpus.vocabulary = vocabulary;
+    t.corpus.offsets.resize(lines + 1);
+    in.get_bytes(t.corpus.offsets.data(), sizeof(std::size_t) * t.corpus.offsets.size());
+    t.corpus.tokens.resize(tokens);
+    in.get_bytes(t.corpus.tokens.data(), sizeof(TokenId) * tokens);
+    t.origin.resize(lines);
+    in.get_bytes(t.origin.data(), sizeof(int) * lines);
+    if (t.corpus.offsets.front() != 0 || t.corpus.offsets.back() != tokens)
+        throw DataError("text chain checkpoint is corrupt (line offsets)");
+    for (TokenId id : t.corpus.tokens)
+        if (id >= vocabulary->size())
+            throw DataError("text chain checkpoint does not match the study's text");
+    return t;
+}
+
+}  // namespace
+
+std::string TextChain::checkpoint() const {
+    std::string out;
+    put_bytes(out, kTextCheckpointMagic, sizeof(kTextCheckpointMagic));
+    put<std::int32_t>(out, next_generation_);
+    put_set(out, fixed_real_);
+    put_set(out, spec_.schedule.accumulate ? pool_ : TextTrainingSet{});
+    put<std::uint32_t>(out, static_cast<std::uint32_t>(recent_training_.size()));
+    for (const auto& t : recent_training_) put_set(out, t);
+    return out;
+}
+
+void TextChain::restore(const std::string& bytes) {
+    Reader in(bytes);
+    char magic[sizeof(kTextCheckpointMagic)];
+    in.get_bytes(magic, sizeof(magic));
+    if (std::memcmp(magic, kTextCheckpointMagic, sizeof(magic)) != 0)
+        throw DataError("not a madlab text chain checkpoint (bad magic bytes)");
+    const int next = in.get<std::int32_t>();
+    if (next < 0 || next > spec_.generations + 1)
+        throw DataError("text chain checkpoint is at a generation outside the study");
+    const auto& vocabulary = spec_.source->vocabulary_ptr();
+    fixed_real_ = get_set(in, vocabulary);
+    pool_ = get_set(in, vocabulary);
+    const auto k = in.get<std::uint32_t>();
+    if (k > static_cast<std::uint32_t>(spec_.schedule.synthetic_from_last_k) ||
+        k > static_cast<std::uint32_t>(next))
+        throw DataError("text chain checkpoint does not match the study (too many models)");
+    recent_training_.clear();
+    recent_models_.clear();
+    for (std::uint32_t j = 0; j < k; ++j) {
+        recent_training_.push_back(get_set(in, vocabulary));
+        NgramModel model(spec_.model);
+        model.fit(recent_training_.back().corpus);
+        recent_models_.push_back(std::move(model));
+    }
+    if (!in.at_end()) throw DataError("text chain checkpoint has trailing bytes; it is corrupt");
+    train_ = recent_training_.empty() ? TextTrainingSet{} : recent_training_.back();
+    next_generation_ = next;
 }
 
 }  // namespace madlab

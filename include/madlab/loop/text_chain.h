@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <string>
 #include <vector>
 
 #include "madlab/data/corpus.h"
@@ -52,6 +53,13 @@ public:
     // Trains, samples and scores generation next_generation(), then advances.
     GenerationResult step();
 
+    // As Chain::checkpoint(): the generation counter, the fixed real lines, the pool and the
+    // training sets of the last K models; restore() refits those models (the fit is
+    // deterministic), so the chain continues bit-identically.
+    std::string checkpoint() const;
+    // Throws DataError on malformed bytes.
+    void restore(const std::string& bytes);
+
     const TextTrainingSet& last_training_set() const { return train_; }
     const NgramModel* last_model() const {
         return recent_models_.empty() ? nullptr : &recent_models_.back();
@@ -70,7 +78,8 @@ private:
     TextTrainingSet pool_;
     TextTrainingSet train_;
     Corpus samples_;
-    std::deque<NgramModel> recent_models_;  // last K, newest at back
+    std::deque<NgramModel> recent_models_;         // last K, newest at back
+    std::deque<TextTrainingSet> recent_training_;  // their training sets, for checkpoints
 };
 
 }  // namespace madlab
