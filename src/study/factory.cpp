@@ -36,6 +36,18 @@ std::unique_ptr<RealSource> make_source(const SourceConfig& config) {
     return make_builtin_source(config.kind);
 }
 
+std::unique_ptr<TextSource> make_text_source(const SourceConfig& config) {
+    TextSourceOptions options;
+    options.text.tokens = config.tokens == "char" ? TextOptions::Tokens::kCharacter
+                                                  : TextOptions::Tokens::kWhitespace;
+    options.text.split_sentences = config.split_sentences;
+    options.text.jsonl_field = config.jsonl_field;
+    options.held_out_every = config.held_out_every;
+    options.test_fraction = config.test_fraction;
+    options.split_seed = config.split_seed;
+    return std::make_unique<TextSource>(load_text_source(config.path, options));
+}
+
 std::unique_ptr<ContinuousModel> make_model(const ModelConfig& config) {
     if (config.family == "gaussian") return std::make_unique<GaussianModel>(config.gaussian);
     if (config.family == "gmm") return std::make_unique<GmmModel>(config.gmm);

@@ -18,6 +18,15 @@ json flat_json(const ChainConfig& c) {
         j["source.test_fraction"] = c.source.test_fraction;
         j["source.split_seed"] = c.source.split_seed;
     }
+    if (c.source.kind == "text") {
+        j["source.path"] = c.source.path;
+        j["source.tokens"] = c.source.tokens;
+        j["source.held_out_every"] = c.source.held_out_every;
+        if (c.source.test_fraction > 0.0) j["source.test_fraction"] = c.source.test_fraction;
+        j["source.split_seed"] = c.source.split_seed;
+        j["source.split_sentences"] = c.source.split_sentences;
+        j["source.jsonl_field"] = c.source.jsonl_field;
+    }
     if (c.source.kind == "gaussian") {
         j["source.dim"] = c.source.dim;
         j["source.mean"] = c.source.mean;
@@ -35,6 +44,11 @@ json flat_json(const ChainConfig& c) {
         j["model.tol"] = c.model.gmm.tol;
         j["model.reg_covar"] = c.model.gmm.reg_covar;
         j["model.n_init"] = c.model.gmm.n_init;
+    } else if (c.model.family == "ngram") {
+        j["model.order"] = c.model.ngram.order;
+        j["model.discount_fallback"] =
+            c.model.ngram.fallback == NgramOptions::DiscountFallback::kDefault;
+        j["model.max_line_length"] = c.model.max_line_length;
     } else if (c.model.family == "kde") {
         switch (c.model.kde.rule) {
             case KdeOptions::Rule::kScott:
@@ -57,11 +71,12 @@ json flat_json(const ChainConfig& c) {
     j["schedule.accumulate"] = c.schedule.accumulate;
     j["schedule.subsample"] = c.schedule.subsample;
     j["schedule.synthetic_from_last_k"] = c.schedule.synthetic_from_last_k;
-    j["metrics.list"] = c.metrics.names;
+    if (c.source.kind != "text") j["metrics.list"] = c.metrics.names;
     j["metrics.n_eval"] = c.metrics.n_eval;
     j["metrics.n_test"] = c.metrics.n_test;
     j["metrics.k"] = c.metrics.k;
     j["metrics.collapse_ratio"] = c.metrics.collapse_ratio;
+    j["metrics.token_budget"] = c.metrics.token_budget;
     return j;
 }
 

@@ -47,12 +47,20 @@ const std::vector<std::string> kChainKeys = {"source.kind",
                                              "metrics.n_eval",
                                              "metrics.n_test",
                                              "metrics.collapse_ratio",
+                                             "metrics.token_budget",
+                                             "source.tokens",
+                                             "source.held_out_every",
+                                             "source.split_sentences",
+                                             "source.jsonl_field",
+                                             "model.order",
+                                             "model.discount_fallback",
+                                             "model.max_line_length",
                                              "metrics.collapse_ratio",
                                              "metrics.k"};
 
-const std::vector<std::string> kSourceKinds = {"gaussian",      "grid25", "ring8",
-                                               "two-gaussians", "csv",    "npy"};
-const std::vector<std::string> kFamilies = {"gaussian", "gmm", "kde"};
+const std::vector<std::string> kSourceKinds = {"gaussian", "grid25", "ring8", "two-gaussians",
+                                               "csv",      "npy",    "text"};
+const std::vector<std::string> kFamilies = {"gaussian", "gmm", "kde", "ngram"};
 const std::vector<std::string> kMetricNames = {"frechet", "prdc", "nll", "gaussian_drift"};
 
 // Family-specific model keys: using one with another family is an error.
@@ -64,6 +72,9 @@ const std::vector<std::pair<std::string, std::vector<std::string>>> kFamilyKeys 
     {"model.tol", {"gmm"}},
     {"model.n_init", {"gmm"}},
     {"model.bandwidth", {"kde"}},
+    {"model.order", {"ngram"}},
+    {"model.discount_fallback", {"ngram"}},
+    {"model.max_line_length", {"ngram"}},
 };
 
 SourceConfig read_source(KeyReader& r) {
@@ -78,6 +89,25 @@ SourceConfig read_source(KeyReader& r) {
         if (s.test_fraction >= 1.0)
             r.fail("source.test_fraction", "must be below 1: some rows must remain for training");
         s.split_seed = static_cast<std::uint64_t>(r.get_int("source.split_seed", 0, 0));
+    }
+    if (s.kind == "text") {
+        s.path = r.get_string("source.path", "");
+        if (s.path.empty())
+            r.fail("source.path",
+                   "is required when source.kind = \"text\" (a .txt file, a folder of .txt files "
+                   "or a .jsonl file)");
+        s.tokens = r.get_string("source.tokens", s.tokens, {"word", "char"});
+        s.held_out_every = static_cast<std::size_t>(r.get_int("source.held_out_every", 20, 0));
+        if (s.held_out_every == 1)
+            r.fail("source.held_out_every", "= 1 would hold out every line; use 0 (none) or >= 2");
+        s.test_fraction = r.has("source.test_fraction")
+                              ? r.get_double("source.test_fraction", 0.0, 0.0, 1.0, true)
+                              : 0.0;
+        if (s.test_fraction >= 1.0)
+            r.fail("source.test_fraction", "must be below 1: some lines must remain for training");
+        s.split_seed = static_cast<std::uint64_t>(r.get_int("source.split_seed", 0, 0));
+        s.split_sentences = r.get_bool("source.split_sentences", false);
+        s.jsonl_field = r.get_string("source.jsonl_field", s.jsonl_field);
     }
     if (s.kind == "gaussian") {
         s.mean = r.get_vector("source.mean");
@@ -146,6 +176,12 @@ ModelConfig read_model(KeyReader& r) {
         m.gmm.tol = r.get_double("model.tol", m.gmm.tol, 0.0, 1e300);
         m.gmm.reg_covar = r.get_double("model.reg_covar", m.gmm.reg_covar, 0.0, 1e300);
         m.gmm.n_init = static_cast<int>(r.get_int("model.n_init", m.gmm.n_init, 1, 1000));
+    } else if (m.family == "ngram") {
+        m.ngram.order = static_cast<int>(r.get_int("model.order", m.ngram.order, 1, 6));
+        m.ngram.fallback = r.get_bool("model.discount_fallback", false)
+                               ? NgramOptions::DiscountFallback::kDefault
+                               : NgramOptions::DiscountFallback::kError;
+        m.max_line_length = static_cast<std::size_t>(r.get_int("model.max_line_length", 200, 1));
     } else if (m.family == "kde") {
         if (const toml::node* n = r.node("model.bandwidth")) {
             if (auto rule = n->value<std::string>()) {
@@ -203,6 +239,7 @@ MetricsConfig read_metrics(KeyReader& r) {
         r.get_int("metrics.n_test", static_cast<std::int64_t>(m.n_eval), 2));
     m.k = static_cast<int>(r.get_int("metrics.k", m.k, 1, 1000));
     m.collapse_ratio = r.get_double("metrics.collapse_ratio", m.collapse_ratio, 0.0, 1.0, true);
+    m.token_budget = static_cast<std::size_t>(r.get_int("metrics.token_budget", 10000, 1));
     if (m.collapse_ratio >= 1.0) r.fail("metrics.collapse_ratio", "must be below 1");
     const bool prdc = std::find(m.names.begin(), m.names.end(), "prdc") != m.names.end();
     if (prdc &&
@@ -222,6 +259,17 @@ ChainConfig read_chain(const FlatConfig& flat, const std::vector<std::string>& e
     c.model = read_model(r);
     read_schedule(r, c);
     c.metrics = read_metrics(r);
+    const bool text = c.source.kind == "text";
+    if (text != (c.model.family == "ngram"))
+        r.fail(text ? "model.family" : "source.kind",
+               text ? fmt::format("= \"{}\" cannot model text; use model.family = \"ngram\"",
+                                  c.model.family)
+                    : "= \"" + c.source.kind +
+                          "\" is continuous data; the ngram family needs source.kind = \"text\"");
+    if (text && r.has_own("metrics.list"))
+        r.fail("metrics.list",
+               "applies to continuous data; text studies always report perplexity, vocabulary "
+               "retention and sample diversity (docs/config.md)");
     std::vector<std::string> valid = kChainKeys;
     valid.insert(valid.end(), extra_allowed.begin(), extra_allowed.end());
     r.reject_unused(valid);

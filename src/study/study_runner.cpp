@@ -13,6 +13,7 @@
 #include "madlab/core/progress.h"
 #include "madlab/data/file_source.h"
 #include "madlab/loop/chain.h"
+#include "madlab/loop/text_chain.h"
 #include "madlab/store/atomic_file.h"
 #include "madlab/store/generation_writer.h"
 #include "madlab/store/record_files.h"
@@ -26,6 +27,7 @@ namespace {
 // What the chains of one setting share: the source, the unfitted model and the metrics. All
 // are used read-only by the chains.
 struct SettingParts {
+    std::unique_ptr<TextSource> text;  // text studies: the corpus; the rest stays empty
     std::unique_ptr<RealSource> source;
     std::unique_ptr<ContinuousModel> prototype;
     std::vector<std::unique_ptr<Metric>> metrics;
@@ -36,6 +38,22 @@ struct SettingParts {
 void check_study_inputs(const StudyConfig& study) {
     for (const auto& setting : study.settings) {
         const ChainConfig& c = setting.config;
+        if (c.source.kind == "text") {
+            const auto text = make_text_source(c.source);
+            const std::size_t largest =
+                std::max(c.schedule.n_real_initial, c.schedule.n_real_fresh);
+            if (largest > text->train_lines())
+                throw DataError(fmt::format(
+                    "{} has {} training lines, but setting '{}' draws {} real lines at once; "
+                    "lower schedule.n / n_real_initial / n_real_fresh",
+                    text->describe(), text->train_lines(), setting.name, largest));
+            if (text->test_lines() == 0)
+                throw DataError(
+                    fmt::format("{} holds out no lines; set source.held_out_every "
+                                ">= 2 or source.test_fraction",
+                                text->describe()));
+            continue;
+        }
         const auto source = make_source(c.source);
         const auto* file = dynamic_cast<const FileSource*>(source.get());
         if (file == nullptr) continue;
@@ -125,10 +143,14 @@ StudyResult run_study(const StudyConfig& study, const RunOptions& options, Resul
     std::vector<SettingParts> parts;
     for (const auto& setting : study.settings) {
         SettingParts p;
-        p.source = make_source(setting.config.source);
-        p.prototype = make_model(setting.config.model);
-        // With one chain the metrics may use every core; otherwise chains fill the cores.
-        p.metrics = make_metrics(setting.config.metrics, chains == 1 ? threads : 1);
+        if (setting.config.source.kind == "text") {
+            p.text = make_text_source(setting.config.source);
+        } else {
+            p.source = make_source(setting.config.source);
+            p.prototype = make_model(setting.config.model);
+            // With one chain the metrics may use every core; otherwise chains fill the cores.
+            p.metrics = make_metrics(setting.config.metrics, chains == 1 ? threads : 1);
+        }
         parts.push_back(std::move(p));
     }
 
@@ -141,6 +163,45 @@ StudyResult run_study(const StudyConfig& study, const RunOptions& options, Resul
         const std::size_t s = index / seeds;
         const Setting& setting = study.settings[s];
         const std::uint64_t seed = study.first_seed + index % seeds;
+        std::int64_t chain_id = db != nullptr ? ids->chain_ids[s][index % seeds] : 0;
+        auto& out = per_chain[index];
+        // Runs any kind of chain (Chain, TextChain) to its last generation, resuming from the
+        // database's checkpoint when there is one.
+        auto drive = [&](auto& chain) {
+            if (db != nullptr) {
+                if (auto state = db->checkpoint(chain_id); state && !state->empty()) {
+                    chain.restore(*state);
+                    progress.advance(static_cast<std::size_t>(chain.next_generation()));
+                }
+            }
+            while (!chain.done()) {
+                GenerationResult g = chain.step();
+                if (setting.config.model.family == "gmm")
+                    g.values.emplace_back("fit_converged", g.fit.converged ? 1.0 : 0.0);
+                if (writer) {
+                    writer->push({chain_id, g.generation, g.values, chain.checkpoint()});
+                } else {
+                    for (const auto& [metric, value] : g.values)
+                        out.push_back(Record{setting.name, seed, g.generation, metric, value});
+                }
+                progress.advance();
+            }
+        };
+        if (parts[s].text) {
+            TextChainSpec spec;
+            spec.source = parts[s].text.get();
+            spec.model = setting.config.model.ngram;
+            spec.schedule = setting.config.schedule;
+            spec.bias = setting.config.model.bias;
+            spec.generations = study.generations;
+            spec.n_eval = setting.config.metrics.n_eval;
+            spec.token_budget = setting.config.metrics.token_budget;
+            spec.max_line_length = setting.config.model.max_line_length;
+            spec.seed = seed;
+            TextChain chain(spec);
+            drive(chain);
+            return;
+        }
         ChainSpec spec;
         spec.source = parts[s].source.get();
         spec.prototype = parts[s].prototype.get();
@@ -152,27 +213,7 @@ StudyResult run_study(const StudyConfig& study, const RunOptions& options, Resul
         spec.n_test = setting.config.metrics.n_test;
         spec.seed = seed;
         Chain chain(spec);
-        std::int64_t chain_id = 0;
-        if (db != nullptr) {
-            chain_id = ids->chain_ids[s][index % seeds];
-            if (auto state = db->checkpoint(chain_id); state && !state->empty()) {
-                chain.restore(*state);
-                progress.advance(static_cast<std::size_t>(chain.next_generation()));
-            }
-        }
-        auto& out = per_chain[index];
-        while (!chain.done()) {
-            GenerationResult g = chain.step();
-            if (setting.config.model.family == "gmm")
-                g.values.emplace_back("fit_converged", g.fit.converged ? 1.0 : 0.0);
-            if (writer) {
-                writer->push({chain_id, g.generation, g.values, chain.checkpoint()});
-            } else {
-                for (const auto& [metric, value] : g.values)
-                    out.push_back(Record{setting.name, seed, g.generation, metric, value});
-            }
-            progress.advance();
-        }
+        drive(chain);
     });
     progress.finish();
     if (writer) writer->finish();

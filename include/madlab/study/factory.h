@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "madlab/data/real_source.h"
+#include "madlab/data/text_source.h"
 #include "madlab/metrics/metric.h"
 #include "madlab/models/generative_model.h"
 #include "madlab/study/study_config.h"
@@ -15,6 +16,9 @@ namespace madlab {
 // Loads file sources (CSV / NPY) or builds a built-in distribution. Throws DataError for a bad
 // file, ConfigError for a bad setting.
 std::unique_ptr<RealSource> make_source(const SourceConfig& config);
+
+// The text corpus of a `source.kind = "text"` config, with its held-out split.
+std::unique_ptr<TextSource> make_text_source(const SourceConfig& config);
 
 // An unfitted model of the configured family.
 std::unique_ptr<ContinuousModel> make_model(const ModelConfig& config);

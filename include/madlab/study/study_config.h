@@ -14,6 +14,7 @@
 #include "madlab/models/gaussian.h"
 #include "madlab/models/gmm.h"
 #include "madlab/models/kde.h"
+#include "madlab/models/ngram.h"
 #include "madlab/study/flat_config.h"
 
 namespace madlab {
@@ -27,22 +28,31 @@ struct SourceConfig {
     int dim = 2;
     std::vector<double> mean;
     std::vector<std::vector<double>> covariance;
+    // text: a file, a folder of .txt files or a .jsonl file.
+    std::string tokens = "word";       // word (whitespace, as KenLM) or char
+    std::size_t held_out_every = 20;   // hold out every k-th line (unless test_fraction is set)
+    bool split_sentences = false;      // split long lines at sentence ends
+    std::string jsonl_field = "text";  // the text field of .jsonl lines
 };
 
 struct ModelConfig {
-    std::string family = "gmm";  // gaussian | gmm | kde
+    std::string family = "gmm";  // gaussian | gmm | kde | ngram (text)
     double bias = 1.0;           // sampling bias lambda in (0, 1]
     GaussianOptions gaussian;
     GmmOptions gmm;
     KdeOptions kde;
+    NgramOptions ngram;
+    std::size_t max_line_length = 200;  // ngram: a sampled line is cut after this many words
 };
 
 struct MetricsConfig {
     std::vector<std::string> names = {"frechet", "prdc", "nll", "gaussian_drift"};
-    std::size_t n_eval = 1000;     // model samples per generation (M)
-    std::size_t n_test = 1000;     // held-out real points (N)
-    int k = 5;                     // neighbours for precision/recall/density/coverage
-    double collapse_ratio = 0.01;  // "collapsed" when sample variance < ratio * real variance
+    std::size_t n_eval = 1000;  // model samples per generation (M)
+    std::size_t n_test = 1000;  // held-out real points (N)
+    int k = 5;                  // neighbours for precision/recall/density/coverage
+    double collapse_ratio = 0.01;
+    std::size_t token_budget = 10000;  // text: sampled tokens read by distinct-n, entropy, Zipf  //
+                                       // "collapsed" when sample variance < ratio * real variance
 };
 
 // Everything one chain needs besides its seed.

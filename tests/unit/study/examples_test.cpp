@@ -16,6 +16,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <filesystem>
 #include <functional>
 #include <map>
 #include <numbers>
@@ -319,6 +320,47 @@ TEST(PaperExamples, BiasPhaseTransition) {
     EXPECT_LT(flat.mean, 4.0 * flat.se) << "lambda 1: 1600 synthetic points should not hurt";
     const Estimate better = paired_difference(unbiased.at(0), unbiased.at(1600));
     EXPECT_GT(better.mean, 4.0 * better.se) << "lambda 1: synthetic data should help";
+}
+
+}  // namespace
+}  // namespace madlab
+
+namespace madlab {
+namespace {
+
+// examples/shumailov_text.toml at reduced size (2,000 lines, 4 generations, 1 seed):
+// perplexity of real text rises under replace and less with 10% real lines; lost real words
+// never come back under replace (zero is absorbing).
+TEST(PaperExamples, ShumailovTextPerplexity) {
+    const std::string novels =
+        std::string(MADLAB_SHARED_DIR) + "/data/text/es/novelas/novela-espanola";
+    if (!std::filesystem::exists(novels)) GTEST_SKIP() << novels << " not present";
+    StudyConfig study =
+        load_study(std::string(MADLAB_SOURCE_DIR) + "/examples/shumailov_text.toml");
+    study.seeds = 1;
+    study.generations = 4;
+    for (auto& setting : study.settings) {
+        setting.config.source.path = novels;
+        auto& s = setting.config.schedule;
+        s.n_real_initial = 2000;
+        s.n_synthetic = s.n_real_fresh > 0 ? 1800 : 2000;
+        if (s.n_real_fresh > 0) s.n_real_fresh = 200;
+        setting.config.metrics.n_eval = 200;
+    }
+    RunOptions options;
+    options.progress = false;
+    const auto result = run_study(study, options);
+    std::map<std::pair<std::string, int>, double> perplexity, lost;
+    for (const auto& r : result.records) {
+        if (r.metric == "perplexity") perplexity[{r.setting, r.generation}] = r.value;
+        if (r.metric == "lost_types") lost[{r.setting, r.generation}] = r.value;
+    }
+    auto at = [](const auto& values, const std::string& setting, int generation) {
+        return values.at({setting, generation});
+    };
+    EXPECT_GT(at(perplexity, "replace", 4), 1.3 * at(perplexity, "replace", 0));
+    EXPECT_LT(at(perplexity, "10% real", 4), at(perplexity, "replace", 4));
+    for (int g = 1; g <= 4; ++g) EXPECT_GE(at(lost, "replace", g), at(lost, "replace", g - 1));
 }
 
 }  // namespace

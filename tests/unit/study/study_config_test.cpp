@@ -261,3 +261,47 @@ TEST(StudySweep, ResolvedTomlReadsBackToTheSameSettings) {
 
 }  // namespace
 }  // namespace madlab
+
+namespace madlab {
+namespace {
+
+TEST(StudyConfigText, TextSourcesPairWithTheNgramFamily) {
+    const StudyConfig s = parse_study(R"(
+[source]
+kind = "text"
+path = "corpus.txt"
+tokens = "char"
+held_out_every = 10
+[model]
+family = "ngram"
+order = 4
+discount_fallback = true
+[metrics]
+token_budget = 500
+)",
+                                      "text.toml");
+    EXPECT_EQ(s.base.source.tokens, "char");
+    EXPECT_EQ(s.base.source.held_out_every, 10u);
+    EXPECT_EQ(s.base.model.ngram.order, 4);
+    EXPECT_EQ(s.base.model.ngram.fallback, NgramOptions::DiscountFallback::kDefault);
+    EXPECT_EQ(s.base.metrics.token_budget, 500u);
+    const StudyConfig again = parse_study(to_toml(s), "again.toml");
+    EXPECT_EQ(to_json(s), to_json(again));
+
+    std::string e = error_of("[source]\nkind = \"text\"\npath = \"x.txt\"\n");
+    EXPECT_TRUE(contains(e, "model.family = \"gmm\" cannot model text")) << e;
+    e = error_of("[model]\nfamily = \"ngram\"\n");
+    EXPECT_TRUE(contains(e, "needs source.kind = \"text\"")) << e;
+    e = error_of("[source]\nkind = \"text\"\n[model]\nfamily = \"ngram\"\n");
+    EXPECT_TRUE(contains(e, "source.path is required")) << e;
+    e = error_of(
+        "[source]\nkind = \"text\"\npath = \"x\"\n[model]\nfamily = \"ngram\"\norder = 7\n");
+    EXPECT_TRUE(contains(e, "model.order = 7 is out of range")) << e;
+    e = error_of(
+        "[source]\nkind = \"text\"\npath = \"x\"\n[model]\nfamily = \"ngram\"\n"
+        "[metrics]\nlist = [\"prdc\"]\n");
+    EXPECT_TRUE(contains(e, "metrics.list applies to continuous data")) << e;
+}
+
+}  // namespace
+}  // namespace madlab
