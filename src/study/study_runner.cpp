@@ -260,7 +260,8 @@ std::string format_summary_table(const StudyConfig& study, const std::vector<Sum
         if (std::find(present.begin(), present.end(), r.metric) == present.end())
             present.push_back(r.metric);
     std::vector<std::string> shown;
-    for (const char* m : {"precision", "recall", "coverage", "frechet"})
+    for (const char* m : {"precision", "recall", "coverage", "frechet", "perplexity", "lost_mass",
+                          "distinct_2", "unigram_entropy"})
         if (std::find(present.begin(), present.end(), m) != present.end()) shown.push_back(m);
     if (shown.empty())
         for (const auto& m : present)
