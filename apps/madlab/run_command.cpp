@@ -95,6 +95,11 @@ Action add_run_command(CLI::App& app) {
         if (!args->resume_dir.empty()) {
             out = args->resume_dir;
             const auto [db_path, study_id] = read_run_file(out);
+            if (!std::filesystem::exists(db_path))
+                throw DataError(
+                    fmt::format("--resume {}: its database '{}' does not exist; was it "
+                                "moved or deleted?",
+                                out, db_path));
             db = ResultsDb::open(db_path, ResultsDb::Mode::kReadWrite);
             const auto row = db->study(study_id);
             if (!row)
@@ -105,6 +110,7 @@ Action add_run_command(CLI::App& app) {
             study = parse_study(row->config_toml,
                                 db_path + " (study " + std::to_string(study_id) + ")");
             ids = find_study(*db, study_id, study);
+            db->set_study_status(study_id, "running");
         } else {
             study = args->study_file.empty() ? parse_study(default_study_toml(), "<default study>")
                                              : load_study(args->study_file);

@@ -22,7 +22,11 @@ void flatten(const toml::table& table, const std::string& prefix, const std::str
         FlatEntry entry;
         entry.file = file;
         entry.line = static_cast<int>(node.source().begin.line);
-        if (entry.line == 0) entry.line = static_cast<int>(key.source().begin.line);
+        entry.column = static_cast<int>(node.source().begin.column);
+        if (entry.line == 0) {
+            entry.line = static_cast<int>(key.source().begin.line);
+            entry.column = static_cast<int>(key.source().begin.column);
+        }
         entry.value = std::shared_ptr<toml::node>(node.visit(
             [](const auto& n) -> toml::node* { return new std::decay_t<decltype(n)>(n); }));
         out[name] = std::move(entry);
@@ -63,6 +67,15 @@ void FlatConfig::override_with(const FlatConfig& overrides) {
     for (const auto& [key, entry] : overrides.entries_) entries_[key] = entry;
 }
 
+void FlatConfig::erase_prefix(const std::string& prefix, const FlatConfig& keep) {
+    for (auto it = entries_.begin(); it != entries_.end();) {
+        if (it->first.rfind(prefix, 0) == 0 && keep.find(it->first) == nullptr)
+            it = entries_.erase(it);
+        else
+            ++it;
+    }
+}
+
 const FlatEntry* FlatConfig::find(const std::string& key) const {
     auto it = entries_.find(key);
     return it == entries_.end() ? nullptr : &it->second;
@@ -78,6 +91,7 @@ std::optional<std::string> closest_key(const std::string& key,
     std::optional<std::string> best;
     std::size_t best_distance = 0;
     for (const auto& candidate : valid) {
+        if (candidate == key) continue;
         const std::size_t d = edit_distance(key, candidate);
         if (!best || d < best_distance) {
             best = candidate;

@@ -146,14 +146,19 @@ std::string to_toml(const StudyConfig& study) {
     }
     // Settings list every key whose resolved value differs from the base, plus keys that only
     // exist in the setting (another family's options, say), so that reading back gives the same.
-    const bool implicit_single =
-        study.settings.size() == 1 && study.settings[0].overrides.entries().empty();
-    if (implicit_single) return out.str();
+    if (!study.explicit_settings) return out.str();
     for (const auto& s : study.settings) {
         out << "\n[[settings]]\nname = " << toml_value(s.name) << "\n";
+        if (!s.label.empty() && s.label != s.name) out << "label = " << toml_value(s.label) << "\n";
         const json flat = flat_json(s.config);
         for (const auto& [key, value] : flat.items()) {
-            if (base.contains(key) && base[key] == value) continue;
+            // A setting that changes the source kind or model family drops the base's keys of
+            // that section when read (study_config.cpp), so all of them are written.
+            const bool new_source =
+                key.rfind("source.", 0) == 0 && flat["source.kind"] != base["source.kind"];
+            const bool new_model =
+                key.rfind("model.", 0) == 0 && flat["model.family"] != base["model.family"];
+            if (!new_source && !new_model && base.contains(key) && base[key] == value) continue;
             out << "\"" << key << "\" = " << toml_value(value) << "\n";
         }
         // A key present in the base but absent in the setting (e.g. family changed): the

@@ -367,7 +367,8 @@ StudyConfig parse_study(const std::string& toml_text, const std::string& file) {
                 throw ConfigError(fmt::format(
                     "{} line {}: setting name \"{}\" is used twice; names must be unique", file,
                     line, *name));
-            FlatConfig overrides = FlatConfig::from_table(table, file, {"name"});
+            FlatConfig overrides = FlatConfig::from_table(table, file, {"name", "label"});
+            const std::string label = table["label"].value<std::string>().value_or("");
             for (const auto& [key, entry] : overrides.entries()) {
                 if (key.rfind("study.", 0) == 0 || key.rfind("sweep.", 0) == 0 ||
                     key.rfind("threshold.", 0) == 0 || key.rfind("decompose.", 0) == 0)
@@ -376,7 +377,7 @@ StudyConfig parse_study(const std::string& toml_text, const std::string& file) {
                                     "to the base sections",
                                     entry.where(), key, *name));
             }
-            named.push_back(Setting{*name, "", ChainConfig{}, std::move(overrides)});
+            named.push_back(Setting{*name, label, ChainConfig{}, std::move(overrides)});
         }
         if (named.empty())
             throw ConfigError(
@@ -384,8 +385,10 @@ StudyConfig parse_study(const std::string& toml_text, const std::string& file) {
     }
 
     // The sweep: a cartesian grid over config keys, axes in the order they were written.
-    std::sort(sweep_axes.begin(), sweep_axes.end(),
-              [](const auto& a, const auto& b) { return a.second.line < b.second.line; });
+    std::sort(sweep_axes.begin(), sweep_axes.end(), [](const auto& a, const auto& b) {
+        return std::pair(a.second.line, a.second.column) <
+               std::pair(b.second.line, b.second.column);
+    });
     std::vector<std::vector<FlatEntry>> axis_values;
     for (const auto& [key, entry] : sweep_axes) {
         const toml::array* values = entry.value->as_array();
@@ -439,7 +442,8 @@ StudyConfig parse_study(const std::string& toml_text, const std::string& file) {
                      : named.size() == 1 && settings_node == nullptr
                          ? short_label
                          : base_setting.name + " " + short_label;
-            s.label = label.empty()              ? base_setting.name
+            s.label = label.empty()
+                          ? (base_setting.label.empty() ? base_setting.name : base_setting.label)
                       : settings_node == nullptr ? label
                                                  : base_setting.name + ": " + label;
             if (!final_names.insert(s.name).second)
@@ -447,7 +451,26 @@ StudyConfig parse_study(const std::string& toml_text, const std::string& file) {
                     "{}: two settings would both be named \"{}\"; make the sweep values or "
                     "setting names distinct",
                     file, s.name));
+            // A setting that changes the source kind or the model family starts from that kind's
+            // or family's defaults: the base's keys of the old one are dropped (model.bias is
+            // kept: it applies to every family).
             FlatConfig merged = chain_flat;
+            const auto changes = [&](const std::string& key) {
+                const FlatEntry* own = overrides.find(key);
+                const FlatEntry* base = chain_flat.find(key);
+                const auto text = [](const FlatEntry* e) {
+                    return e ? e->value->value<std::string>().value_or("") : std::string();
+                };
+                return own != nullptr && text(own) != text(base);
+            };
+            if (changes("source.kind")) merged.erase_prefix("source.", overrides);
+            if (changes("model.family")) {
+                FlatConfig keep = overrides;
+                if (const FlatEntry* bias = chain_flat.find("model.bias");
+                    bias && !overrides.find("model.bias"))
+                    keep.set("model.bias", *bias);
+                merged.erase_prefix("model.", keep);
+            }
             merged.override_with(overrides);
             try {
                 s.config = read_chain(merged, kStudyKeys, &overrides);
@@ -458,6 +481,7 @@ StudyConfig parse_study(const std::string& toml_text, const std::string& file) {
             study.settings.push_back(std::move(s));
         }
     }
+    study.explicit_settings = settings_node != nullptr || !sweep_axes.empty();
     return study;
 }
 

@@ -18,6 +18,7 @@ struct FlatEntry {
     std::shared_ptr<toml::node> value;  // a leaf: a value or an array
     std::string file;                   // where it was written ("" for built-in defaults)
     int line = 0;                       // 1-based line, 0 if unknown
+    int column = 0;                     // 1-based column (orders keys written on one line)
     std::string where() const;          // "study.toml line 7" or "the default"
 };
 
@@ -31,6 +32,8 @@ public:
     // Replaces or adds the entries of `overrides`.
     void override_with(const FlatConfig& overrides);
     void set(const std::string& key, FlatEntry entry) { entries_[key] = std::move(entry); }
+    // Removes every key that starts with `prefix` (e.g. "source.") except those in `keep`.
+    void erase_prefix(const std::string& prefix, const FlatConfig& keep);
 
     const FlatEntry* find(const std::string& key) const;
     const std::map<std::string, FlatEntry>& entries() const { return entries_; }

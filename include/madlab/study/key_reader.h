@@ -140,6 +140,11 @@ public:
     void reject_unused(const std::vector<std::string>& valid) const {
         for (const auto& [key, entry] : (own_ ? *own_ : flat_).entries()) {
             if (used_.count(key)) continue;
+            if (std::find(valid.begin(), valid.end(), key) != valid.end())
+                throw ConfigError(
+                    fmt::format("{}: {} does not apply here: it belongs to another source.kind or "
+                                "model.family (see docs/config.md); remove it",
+                                entry.where(), key));
             std::string message = fmt::format("{}: unknown key '{}'", entry.where(), key);
             if (auto near = closest_key(key, valid))
                 message += fmt::format("; did you mean '{}'?", *near);

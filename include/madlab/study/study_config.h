@@ -83,8 +83,9 @@ struct StudyConfig {
     std::string file;              // where the config came from ("" for the built-in)
     ChainConfig base;
     FlatConfig base_flat;
-    std::vector<Setting> settings;  // at least one: named settings x sweep grid
-    FlatConfig analysis;            // [threshold] and [decompose] keys, read by their commands
+    std::vector<Setting> settings;   // at least one: named settings x sweep grid
+    bool explicit_settings = false;  // the file had [[settings]] or a [sweep]
+    FlatConfig analysis;             // [threshold] and [decompose] keys, read by their commands
 };
 
 // Parses and validates a study from TOML text. `file` names the source in messages.

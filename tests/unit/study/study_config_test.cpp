@@ -305,3 +305,65 @@ token_budget = 500
 
 }  // namespace
 }  // namespace madlab
+
+namespace madlab {
+namespace {
+
+// Review findings: each of these once failed to read back the same study.
+TEST(StudyConfigRoundTrip, SingleNamedSettingKeepsItsName) {
+    const StudyConfig s = parse_study("[[settings]]\nname = \"foo\"\n", "a.toml");
+    const StudyConfig again = parse_study(to_toml(s), "b.toml");
+    ASSERT_EQ(again.settings.size(), 1u);
+    EXPECT_EQ(again.settings[0].name, "foo");
+}
+
+TEST(StudyConfigRoundTrip, ChangingKindOrFamilyStartsFromItsDefaults) {
+    const StudyConfig s = parse_study(R"(
+[source]
+kind = "csv"
+path = "d.csv"
+test_fraction = 0.5
+split_seed = 7
+[model]
+family = "gaussian"
+reg_covar = 0.5
+bias = 0.9
+[[settings]]
+name = "text"
+source = { kind = "text", path = "t.txt" }
+model = { family = "ngram" }
+[[settings]]
+name = "gmm"
+model.family = "gmm"
+[[settings]]
+name = "gaussian-again"
+model = { family = "gmm", reg_covar = 0.5 }
+)",
+                                      "a.toml");
+    EXPECT_EQ(s.settings[0].config.source.test_fraction, 0.0);  // every 20th line, not 50%
+    EXPECT_EQ(s.settings[0].config.source.held_out_every, 20u);
+    EXPECT_EQ(s.settings[1].config.model.gmm.reg_covar, 1e-6);  // gmm's default
+    EXPECT_EQ(s.settings[1].config.model.bias, 0.9);            // bias is kept
+    EXPECT_EQ(s.settings[2].config.model.gmm.reg_covar, 0.5);
+    const StudyConfig again = parse_study(to_toml(s), "b.toml");
+    EXPECT_EQ(to_json(s), to_json(again)) << to_toml(s);
+}
+
+TEST(StudyConfigRoundTrip, SweepLabelsSurviveAndInlineAxesKeepTheirOrder) {
+    const StudyConfig s =
+        parse_study("sweep = { \"schedule.n\" = [10, 20], \"model.bias\" = [0.5, 1.0] }\n", "a");
+    ASSERT_EQ(s.settings.size(), 4u);
+    EXPECT_EQ(s.settings[0].name, "n=10 bias=0.5");
+    const StudyConfig again = parse_study(to_toml(s), "b.toml");
+    for (std::size_t i = 0; i < s.settings.size(); ++i)
+        EXPECT_EQ(again.settings[i].label, s.settings[i].label);
+}
+
+TEST(StudyConfigRoundTrip, AKnownKeyOfAnotherKindSaysSo) {
+    const std::string e = error_of("[source]\nkind = \"grid25\"\ndim = 3\n");
+    EXPECT_TRUE(contains(e, "source.dim does not apply here")) << e;
+    EXPECT_FALSE(contains(e, "did you mean 'source.dim'")) << e;
+}
+
+}  // namespace
+}  // namespace madlab
