@@ -319,6 +319,7 @@ FitInfo NgramModel::fit(const Corpus& train) {
             prev_prob[i] = p;
             uni.log10_prob[i] = i == bos_entry_ ? 0.0 : std::min(0.0, std::log10(p));
         }
+        root_max_ = *std::max_element(prev_prob.begin(), prev_prob.end());
     }
     for (int k = 2; k <= n_order; ++k) {
         Order& o = orders_[k - 1];
@@ -327,11 +328,20 @@ FitInfo NgramModel::fit(const Corpus& train) {
         const std::size_t n_ctx = ctx.table.size();
         const std::size_t n = o.table.size();
         ctx.log10_backoff.assign(n_ctx, 0.0);
+        ctx.max_bound.assign(n_ctx, 1.0);
         o.log10_prob.resize(n);
         o.cum_alpha.resize(n);
         std::vector<double> prob(n);
         for (std::size_t j = 0; j < n_ctx; ++j) {
             const std::uint32_t b = ctx.child_begin[j], e = ctx.child_begin[j + 1];
+            // M of the context's suffix c' (the empty context for a unigram context).
+            double suffix_bound = root_max_;
+            if (k > 2) {
+                const Order& below = orders_[k - 3];
+                const std::uint32_t s = below.table.find(ctx.table.key(j) + 1);
+                suffix_bound = s == kNone ? 1.0 : below.max_bound[s];
+            }
+            ctx.max_bound[j] = suffix_bound;
             if (b == e) continue;
             double denom = 0.0;
             std::array<double, 3> nk{};
@@ -342,12 +352,13 @@ FitInfo NgramModel::fit(const Corpus& train) {
             }
             const double gamma = (d[0] * nk[0] + d[1] * nk[1] + d[2] * nk[2]) / denom;
             ctx.log10_backoff[j] = std::log10(gamma);
-            double cum = 0.0;
+            double cum = 0.0, max_alpha = 0.0;
             for (std::uint32_t i = b; i < e; ++i) {
                 const std::uint32_t c = o.count[i];
                 const double alpha = (c - discount_of(d, c)) / denom;
                 cum += alpha;
                 o.cum_alpha[i] = cum;
+                max_alpha = std::max(max_alpha, alpha);
                 const TokenId* key = o.table.key(i);
                 const std::uint32_t suffix =
                     k == 2 ? word_index_[key[1]] : orders_[k - 2].table.find(key + 1);
@@ -355,6 +366,7 @@ FitInfo NgramModel::fit(const Corpus& train) {
                 prob[i] = p;
                 o.log10_prob[i] = std::min(0.0, std::log10(p));
             }
+            ctx.max_bound[j] = std::min(1.0, max_alpha + gamma * suffix_bound);
         }
         prev_prob.swap(prob);
     }
@@ -486,6 +498,11 @@ std::size_t NgramModel::find_contexts(std::span<const TokenId> context,
 std::uint32_t NgramModel::draw_fast(std::span<const TokenId> context, Rng& rng) const {
     std::array<std::uint32_t, 6> entries{};
     const std::size_t m = find_contexts(context, entries);
+    return draw_fast(entries, m, rng);
+}
+
+std::uint32_t NgramModel::draw_fast(const std::array<std::uint32_t, 6>& entries, std::size_t m,
+                                    Rng& rng) const {
     for (std::size_t len = m; len >= 1; --len) {
         const Order& ctx = orders_[len - 1];
         const std::uint32_t j = entries[len - 1];
@@ -508,6 +525,25 @@ std::uint32_t NgramModel::draw_fast(std::span<const TokenId> context, Rng& rng) 
     std::uint64_t r = rng.uniform_int(uni.table.size() - 1);
     if (r >= bos_entry_) ++r;
     return *uni.table.key(r);
+}
+
+std::uint32_t NgramModel::draw_tempered(std::span<const TokenId> context, double temperature,
+                                        Rng& rng, std::vector<double>& work,
+                                        std::vector<std::uint32_t>& order_work) const {
+    constexpr int kMaxTrials = 256;
+    std::array<std::uint32_t, 6> entries{};
+    const std::size_t m = find_contexts(context, entries);
+    const double bound = m == 0 ? root_max_ : orders_[m - 1].max_bound[entries[m - 1]];
+    const double log10_bound = std::log10(bound);
+    const double exponent = 1.0 / temperature - 1.0;
+    for (int trial = 0; trial < kMaxTrials; ++trial) {
+        const TokenId w = draw_fast(entries, m, rng);
+        // Accept with probability (p / M)^exponent, compared in log10.
+        const double log10_accept = exponent * (log10_prob(context, w) - log10_bound);
+        if (std::log10(rng.uniform()) < log10_accept) return w;
+    }
+    // Exact as well: the target distribution does not depend on the trials rejected before.
+    return draw_dense(context, temperature, 0, 1.0, rng, work, order_work);
 }
 
 std::uint32_t NgramModel::draw_dense(std::span<const TokenId> context, double temperature,
@@ -589,7 +625,9 @@ Corpus NgramModel::sample(std::size_t n_lines, double temperature, Rng& rng, std
         throw ConfigError("ngram: sampling temperature must be > 0");
     if (top_k < 0) throw ConfigError("ngram: top_k must be >= 0 (0 = off)");
     if (!(top_p > 0.0 && top_p <= 1.0)) throw ConfigError("ngram: top_p must be in (0, 1]");
-    const bool fast = temperature == 1.0 && top_k == 0 && top_p >= 1.0;
+    const bool plain = top_k == 0 && top_p >= 1.0;
+    const bool fast = plain && temperature == 1.0;
+    const bool tempered = plain && temperature < 1.0;
     Corpus out;
     out.vocabulary = vocabulary_;
     std::vector<TokenId> ctx;
@@ -602,8 +640,9 @@ Corpus NgramModel::sample(std::size_t n_lines, double temperature, Rng& rng, std
             const std::span<const TokenId> c(
                 ctx.data() + (ctx.size() > keep ? ctx.size() - keep : 0),
                 std::min(ctx.size(), keep));
-            const TokenId w =
-                fast ? draw_fast(c, rng) : draw_dense(c, temperature, top_k, top_p, rng, work, idx);
+            const TokenId w = fast       ? draw_fast(c, rng)
+                              : tempered ? draw_tempered(c, temperature, rng, work, idx)
+                                         : draw_dense(c, temperature, top_k, top_p, rng, work, idx);
             if (w == Vocabulary::kEos) break;
             out.tokens.push_back(w);
             ctx.push_back(w);
@@ -617,7 +656,8 @@ std::size_t NgramModel::memory_bytes() const {
     std::size_t b = word_index_.capacity() * sizeof(std::uint32_t);
     for (const Order& o : orders_) {
         b += o.table.memory_bytes() + o.count.capacity() * sizeof(std::uint32_t) +
-             (o.log10_prob.capacity() + o.log10_backoff.capacity() + o.cum_alpha.capacity()) *
+             (o.log10_prob.capacity() + o.log10_backoff.capacity() + o.cum_alpha.capacity() +
+              o.max_bound.capacity()) *
                  sizeof(double) +
              o.child_begin.capacity() * sizeof(std::uint32_t);
     }

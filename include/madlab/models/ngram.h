@@ -33,6 +33,18 @@
 //    probability 1 - gamma(c) pick an explicit successor of c (binary search in the cumulative
 //    alphas), else recurse to c'; at the empty context, gamma(empty) goes to the uniform
 //    distribution over V - 1 words. Cost O(order * log(successors)) a token.
+//  - 0 < temperature < 1, top_k == 0, top_p >= 1: exact rejection sampling (von Neumann 1951,
+//    "Various techniques used in connection with random digits") of the tempered target
+//    q(w) proportional to p(w | c)^(1/temperature). Propose w from p(. | c) with the fast path
+//    above and accept it with probability (p(w | c) / M(c))^(1/temperature - 1), where M(c) >=
+//    max_w p(w | c); the accepted w has density proportional to p (p/M)^(1/temperature - 1),
+//    i.e. to p^(1/temperature), for any valid bound. M is precomputed per context at fit time:
+//    M(c) = max_s alpha(c s) + gamma(c) M(c') over c's explicit successors s (M(c) = M(c') when
+//    c has none), M(empty) = the exact maximum of the interpolated unigram probabilities; it is
+//    <= 1 and valid since p(w | c) = alpha(c w) + gamma(c) p(w | c'). p(w | c) of the proposal
+//    is log10_prob's value. After 256 rejections in a row the token is drawn from the dense
+//    path, which is still exact (each trial's acceptance, given it happens, yields q). Cost
+//    O(order * log(successors)) a proposal, 1 / acceptance rate proposals a token.
 //  - otherwise the exact dense path, O(order * V + V log V) a token: the full distribution p over
 //    the V - 1 predictable words is built, then (in this order, as Hugging Face's generate)
 //    temperature: p^(1/temperature) renormalised (SCIENCE.md lambda = temperature); top_k > 0:
@@ -168,6 +180,7 @@ private:
         std::vector<double> log10_backoff;       // log10 gamma(this n-gram as a context); 0 if none
         std::vector<double> cum_alpha;           // cumulative discounted terms among siblings
         std::vector<std::uint32_t> child_begin;  // orders < N: successors [cb[i], cb[i+1])
+        std::vector<double> max_bound;  // orders < N: M(this n-gram as a context), see sample()
     };
 
     std::uint32_t word_index(TokenId id) const;  // unigram entry, the <unk> entry if unknown
@@ -177,6 +190,13 @@ private:
     std::size_t find_contexts(std::span<const TokenId> context,
                               std::array<std::uint32_t, 6>& entries) const;
     std::uint32_t draw_fast(std::span<const TokenId> context, Rng& rng) const;
+    // draw_fast given find_contexts' result.
+    std::uint32_t draw_fast(const std::array<std::uint32_t, 6>& entries, std::size_t m,
+                            Rng& rng) const;
+    // Rejection sampling of p^(1/temperature), 0 < temperature < 1 (see the header comment).
+    std::uint32_t draw_tempered(std::span<const TokenId> context, double temperature, Rng& rng,
+                                std::vector<double>& work,
+                                std::vector<std::uint32_t>& order_work) const;
     std::uint32_t draw_dense(std::span<const TokenId> context, double temperature, int top_k,
                              double top_p, Rng& rng, std::vector<double>& work,
                              std::vector<std::uint32_t>& order_work) const;
@@ -187,6 +207,7 @@ private:
     std::vector<std::uint32_t> word_index_;  // TokenId -> unigram entry (kNone if unseen)
     std::uint32_t unk_entry_ = 0, bos_entry_ = 0, eos_entry_ = 0;
     double root_gamma_ = 1.0;  // gamma of the empty context
+    double root_max_ = 1.0;    // M(empty context): max_w of the interpolated unigram p(w)
     double uniform_ = 0.0;     // 1 / (V - 1)
     std::vector<std::array<double, 3>> discounts_;
     std::vector<std::array<std::uint64_t, 4>> counts_of_counts_;

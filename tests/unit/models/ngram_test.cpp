@@ -2,7 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <chrono>
 #include <cmath>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -427,6 +430,83 @@ TEST(NgramHand, SamplingFrequenciesMatchProbabilitiesFastPath) { check_sampling(
 // top_k larger than the vocabulary changes nothing but takes the exact dense path.
 TEST(NgramHand, SamplingFrequenciesMatchProbabilitiesDensePath) { check_sampling(100); }
 
+// Chi-square of the first tokens (context <s>) and of the second tokens after "a" (context
+// <s> a) of lines sampled at temperature tau < 1 (the rejection-sampling path) against the
+// exact tempered distribution p^(1/tau) computed densely over the predictable words.
+// Categories are pooled, rarest first, until every expected count is >= 5; the bound is the
+// 0.999 quantile of chi-square with (categories - 1) degrees of freedom.
+void check_tempered_sampling(int order, double tau) {
+    Words w;
+    const Corpus c = tokenize(kTiny, w, true);
+    const NgramModel m = fit_model(c, order, NgramOptions::DiscountFallback::kDefault);
+    Rng rng(777);
+    const std::size_t n = 40000;
+    const Corpus s = m.sample(n, tau, rng, 2);
+    ASSERT_EQ(s.lines(), n);
+    const std::vector<TokenId> predictable{0, 2, 3, 4, 5, 6};
+    const TokenId a = w.find("a");
+    std::map<TokenId, double> first, after_a;
+    double n_after_a = 0.0;
+    for (std::size_t l = 0; l < n; ++l) {
+        const auto line = s.line(l);
+        first[line.empty() ? Vocabulary::kEos : line[0]] += 1.0;
+        if (!line.empty() && line[0] == a) {
+            after_a[line.size() > 1 ? line[1] : Vocabulary::kEos] += 1.0;
+            n_after_a += 1.0;
+        }
+    }
+    const double q999[] = {0.0,    10.828, 13.816, 16.266, 18.467,
+                           20.515, 22.458, 24.322, 26.124, 27.877};
+    const auto check = [&](const std::vector<TokenId>& ctx, std::map<TokenId, double>& obs,
+                           double total) {
+        std::vector<std::pair<double, double>> cells;  // (expected, observed)
+        double z = 0.0;
+        for (TokenId t : predictable) z += std::pow(10.0, m.log10_prob(ctx, t) / tau);
+        double seen = 0.0;
+        for (TokenId t : predictable) {
+            cells.emplace_back(total * std::pow(10.0, m.log10_prob(ctx, t) / tau) / z, obs[t]);
+            seen += obs[t];
+        }
+        EXPECT_EQ(seen, total);  // never <s>, never outside the vocabulary
+        std::sort(cells.begin(), cells.end());
+        while (cells.size() > 1 && cells[0].first < 5.0) {
+            cells[1].first += cells[0].first;
+            cells[1].second += cells[0].second;
+            cells.erase(cells.begin());
+            std::sort(cells.begin(), cells.end());
+        }
+        ASSERT_GE(cells.size(), 2u);
+        double x = 0.0;
+        for (const auto& [e, o] : cells) x += (o - e) * (o - e) / e;
+        EXPECT_LT(x, q999[cells.size() - 1]) << "order " << order << " tau " << tau;
+    };
+    check({Vocabulary::kBos}, first, n);
+    check({Vocabulary::kBos, a}, after_a, n_after_a);
+}
+
+TEST(NgramHand, TemperedSamplingMatchesDenseDistribution) {
+    for (int order : {2, 3})
+        for (double tau : {0.5, 0.8}) check_tempered_sampling(order, tau);
+}
+
+TEST_F(NgramKenlm, TemperedSamplingSpeed) {
+    // Not an assertion: tokens/s of the rejection-sampling path against the dense path.
+    const auto rate = [&](double tau, int top_k, std::size_t lines) {
+        Rng rng(11);
+        const auto t0 = std::chrono::steady_clock::now();
+        const Corpus s = model_->sample(lines, tau, rng, 200, top_k);
+        const double sec =
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+        return (static_cast<double>(s.tokens.size()) + static_cast<double>(lines)) / sec;
+    };
+    const int dense = static_cast<int>(model_->vocabulary_size()) + 1;  // forces the dense path
+    std::printf(
+        "ngram sampling (V = %zu) tokens/s: tau 1 fast %.0f, tau 0.8 rejection %.0f, "
+        "tau 0.8 dense %.0f, tau 0.5 rejection %.0f\n",
+        model_->vocabulary_size(), rate(1.0, 0, 2000), rate(0.8, 0, 2000), rate(0.8, dense, 20),
+        rate(0.5, 0, 2000));
+}
+
 double first_token_entropy(const Corpus& s) {
     std::map<TokenId, double> f;
     for (std::size_t l = 0; l < s.lines(); ++l)
@@ -468,6 +548,7 @@ TEST(NgramHand, SamplingIsDeterministicGivenTheSeed) {
     Rng r1(99), r2(99);
     EXPECT_EQ(m.sample(50, 1.0, r1).tokens, m.sample(50, 1.0, r2).tokens);
     EXPECT_EQ(m.sample(50, 0.7, r1, 10, 3, 0.9).tokens, m.sample(50, 0.7, r2, 10, 3, 0.9).tokens);
+    EXPECT_EQ(m.sample(50, 0.6, r1).tokens, m.sample(50, 0.6, r2).tokens);  // rejection path
 }
 
 TEST(NgramHand, RejectsBadInput) {
