@@ -18,8 +18,7 @@ Chain::Chain(ChainSpec spec) : spec_(std::move(spec)) {
 }
 
 Rng Chain::rng(int generation, std::string_view purpose, std::uint64_t extra) const {
-    return Rng::stream(
-        {spec_.seed, static_cast<std::uint64_t>(generation), hash_tag(purpose), extra});
+    return chain_stream(spec_.seed, generation, purpose, extra);
 }
 
 const ContinuousModel* Chain::last_model() const {
@@ -27,35 +26,18 @@ const ContinuousModel* Chain::last_model() const {
 }
 
 TrainingSet Chain::next_training_set(int generation) {
-    const ScheduleOptions& s = spec_.schedule;
-    if (generation == 0) {
-        Rng real_rng = rng(0, "real");
-        TrainingSet first;
-        first.append(spec_.source->draw_train(s.n_real_initial, real_rng), kRealOrigin);
-        std::vector<std::size_t> head(s.n_real_fixed);
-        for (std::size_t i = 0; i < head.size(); ++i) head[i] = i;
-        fixed_real_ = first.select(head);
-        pool_ = first;
-        return first;
-    }
-
-    Rng subsample_rng = rng(generation, "subsample");
-    return compose_generation(
-        generation, s, fixed_real_, pool_, recent_models_.size(),
-        [&](std::size_t n) {
-            Rng real_rng = rng(generation, "real");
+    return build_training_set(
+        generation, spec_.schedule, spec_.seed, fixed_real_, pool_, recent_models_.size(),
+        [&](std::size_t n, Rng& rng) {
             TrainingSet real;
-            real.append(spec_.source->draw_train(n, real_rng), kRealOrigin);
+            real.append(spec_.source->draw_train(n, rng), kRealOrigin);
             return real;
         },
-        [&](std::size_t j, std::size_t n, int model_generation) {
-            Rng sample_rng = rng(generation, "synthetic", j);
+        [&](std::size_t j, std::size_t n, int model_generation, Rng& rng) {
             TrainingSet synthetic;
-            synthetic.append(recent_models_[j]->sample(n, spec_.bias, sample_rng),
-                             model_generation);
+            synthetic.append(recent_models_[j]->sample(n, spec_.bias, rng), model_generation);
             return synthetic;
-        },
-        subsample_rng);
+        });
 }
 
 GenerationResult Chain::step() {

@@ -11,6 +11,7 @@
 
 #include <cstddef>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "madlab/core/matrix.h"
@@ -59,23 +60,46 @@ struct TrainingSet {
     TrainingSet select(const std::vector<std::size_t>& rows) const;
 };
 
-// Builds the training set of generation t >= 1 from the schedule, for any kind of training set
+// The random stream of one purpose ("real", "synthetic", "fit"...) at one generation of the
+// chain with this seed. Streams do not depend on the setting: settings compared in one study
+// share their real data seed by seed (common random numbers).
+inline Rng chain_stream(std::uint64_t seed, int generation, std::string_view purpose,
+                        std::uint64_t extra = 0) {
+    return Rng::stream({seed, static_cast<std::uint64_t>(generation), hash_tag(purpose), extra});
+}
+
+// Builds the training set of `generation` from the schedule, for any kind of training set
 // (TrainingSet of matrix rows, TextTrainingSet of lines): Set needs size(), append(const Set&)
-// and select(row indices). `draw_real(n)` returns n fresh real rows; `sample(j, n,
-// model_generation)` returns n samples of the j-th of the `models` most recent models (oldest
-// first) with their origin set; `pool` is the accumulated data and grows under accumulate.
+// and select(row indices). `draw_real(n, rng)` returns n real rows; `sample(j, n,
+// model_generation, rng)` returns n samples of the j-th of the `models` most recent models
+// (oldest first) with their origin set. Generation 0 draws n_real_initial real rows and sets
+// `fixed_real` (its first n_real_fixed rows) and `pool`; later generations add fresh and
+// synthetic rows, and `pool` grows under accumulate.
 template <class Set, class DrawReal, class Sample>
-Set compose_generation(int generation, const ScheduleOptions& s, const Set& fixed_real, Set& pool,
-                       std::size_t models, DrawReal&& draw_real, Sample&& sample,
-                       Rng& subsample_rng) {
+Set build_training_set(int generation, const ScheduleOptions& s, std::uint64_t seed,
+                       Set& fixed_real, Set& pool, std::size_t models, DrawReal&& draw_real,
+                       Sample&& sample) {
+    if (generation == 0) {
+        Rng real_rng = chain_stream(seed, 0, "real");
+        Set first = draw_real(s.n_real_initial, real_rng);
+        std::vector<std::size_t> head(s.n_real_fixed);
+        for (std::size_t i = 0; i < head.size(); ++i) head[i] = i;
+        fixed_real = first.select(head);
+        pool = first;
+        return first;
+    }
     Set added;  // fresh real and synthetic rows of this generation
-    if (s.n_real_fresh > 0) added.append(draw_real(s.n_real_fresh));
+    if (s.n_real_fresh > 0) {
+        Rng real_rng = chain_stream(seed, generation, "real");
+        added.append(draw_real(s.n_real_fresh, real_rng));
+    }
     // Synthetic rows spread evenly over the last K models; the newest takes the remainder.
     for (std::size_t j = 0; j < models; ++j) {
         const std::size_t share =
             s.n_synthetic / models + (j + 1 == models ? s.n_synthetic % models : 0);
         if (share == 0) continue;
-        added.append(sample(j, share, generation - static_cast<int>(models - j)));
+        Rng sample_rng = chain_stream(seed, generation, "synthetic", j);
+        added.append(sample(j, share, generation - static_cast<int>(models - j), sample_rng));
     }
     if (!s.accumulate) {
         Set next = fixed_real;
@@ -84,6 +108,7 @@ Set compose_generation(int generation, const ScheduleOptions& s, const Set& fixe
     }
     pool.append(added);
     if (s.subsample == 0 || s.subsample >= pool.size()) return pool;
+    Rng subsample_rng = chain_stream(seed, generation, "subsample");
     return pool.select(sample_without_replacement(pool.size(), s.subsample, subsample_rng));
 }
 
