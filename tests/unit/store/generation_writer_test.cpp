@@ -14,7 +14,10 @@ namespace {
 class GenerationWriterTest : public ::testing::Test {
 protected:
     void SetUp() override {
-        dir_ = std::filesystem::temp_directory_path() / "madlab_generation_writer_test";
+        // One folder per test: ctest runs the tests of this fixture in parallel processes.
+        dir_ = std::filesystem::temp_directory_path() /
+               ("madlab_generation_writer_" +
+                std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
         std::filesystem::remove_all(dir_);
         std::filesystem::create_directories(dir_);
         db_ = ResultsDb::open((dir_ / "r.sqlite").string(), ResultsDb::Mode::kReadWrite);
