@@ -52,8 +52,8 @@ GenerationResult Chain::step() {
     result.fit = model->fit(train_.x, fit_rng);
 
     Rng eval_rng = rng(g, "eval");
-    const Matrix samples = model->sample(spec_.n_eval, spec_.bias, eval_rng);
-    const MetricInput input{test_, samples, *model, spec_.source->gaussian()};
+    samples_ = model->sample(spec_.n_eval, spec_.bias, eval_rng);
+    const MetricInput input{test_, samples_, *model, spec_.source->gaussian()};
     for (const Metric* metric : spec_.metrics) {
         MetricValues values = metric->compute(input);
         result.values.insert(result.values.end(), values.begin(), values.end());

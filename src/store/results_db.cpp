@@ -32,14 +32,14 @@ namespace {
 // other SQLite file is refused instead of being written into.
 constexpr std::int32_t kApplicationId = 0x4D41444C;
 // PRAGMA user_version of the schema this code writes; see docs/database.md for the history.
-constexpr int kSchemaVersion = 1;
+constexpr int kSchemaVersion = 2;
 // How long a statement waits for a lock held by another connection (a reader checkpointing, a
 // second process reading) before failing with SQLITE_BUSY.
 constexpr int kBusyTimeoutMs = 10000;
 
-// The schema of version 1, created in one transaction. `value` has no declared type on purpose:
-// a REAL column would store -0.0 as the integer 0; without a type SQLite keeps the 8-byte IEEE
-// double exactly as bound (typeof(value) is still 'real').
+// The schema (version 1 plus kSamplesTable), created in one transaction. `value` has no declared
+// type on purpose: a REAL column would store -0.0 as the integer 0; without a type SQLite keeps the
+// 8-byte IEEE double exactly as bound (typeof(value) is still 'real').
 constexpr const char* kSchema = R"sql(
 CREATE TABLE studies (
     id             INTEGER PRIMARY KEY,
@@ -95,6 +95,18 @@ FROM records r
 JOIN chains c ON c.id = r.chain_id
 JOIN settings s ON s.id = c.setting_id
 JOIN studies st ON st.id = s.study_id;
+)sql";
+
+// Version 2 adds the samples kept for the report; a version 1 file opened for writing gains it.
+constexpr const char* kSamplesTable = R"sql(
+CREATE TABLE samples (
+    chain_id   INTEGER NOT NULL REFERENCES chains(id) ON DELETE CASCADE,
+    generation INTEGER NOT NULL,
+    kind       TEXT NOT NULL,
+    columns    INTEGER NOT NULL,
+    data       TEXT NOT NULL,
+    PRIMARY KEY (chain_id, generation, kind)
+) WITHOUT ROWID;
 )sql";
 
 // Seeds are unsigned 64-bit; SQLite integers are signed. The bits are stored as they are, so a
@@ -472,6 +484,7 @@ public:
                     throw;
                 }
             }
+            insert_samples(commit);
         }
         if (!replace_checkpoint_)
             replace_checkpoint_ = std::make_unique<Statement>(
@@ -597,6 +610,40 @@ public:
         return out;
     }
 
+    std::vector<SampleRow> samples(std::int64_t study_id) const override {
+        std::lock_guard guard(mutex_);
+        std::vector<SampleRow> out;
+        if (schema_version_ < 2) return out;
+        Statement select(db(), path_,
+                         "SELECT s.name, c.seed, x.generation, x.kind, x.columns, x.data "
+                         "FROM samples x JOIN chains c ON c.id = x.chain_id "
+                         "JOIN settings s ON s.id = c.setting_id WHERE s.study_id = ?1 "
+                         "ORDER BY s.position, c.seed < 0, c.seed, x.generation, x.kind");
+        select.bind(1, study_id);
+        while (select.step()) {
+            SampleRow row;
+            row.setting = select.text(0);
+            row.seed = seed_from_sql(select.integer(1));
+            row.generation = static_cast<int>(select.integer(2));
+            const std::string where = fmt::format(
+                "results database '{}': samples of setting "
+                "'{}' seed {} generation {}",
+                path_, row.setting, row.seed, row.generation);
+            nlohmann::json data;
+            try {
+                data = nlohmann::json::parse(select.text(5));
+            } catch (const nlohmann::json::exception& e) {
+                throw DataError(fmt::format("{}: malformed JSON ({})", where, e.what()));
+            }
+            const std::int64_t columns = select.integer(4);
+            if (columns < 0) throw DataError(where + ": negative column count");
+            row.samples = sample_data_from_json(data, select.text(3),
+                                                static_cast<std::size_t>(columns), where);
+            out.push_back(std::move(row));
+        }
+        return out;
+    }
+
 private:
     static constexpr const char* kSelectStudy =
         "SELECT id, name, config_toml, config_json, madlab_version, created_at, status "
@@ -615,6 +662,36 @@ private:
     }
 
     sqlite3* db() const { return db_.get(); }
+
+    // Inserts the sample sets of one commit; the caller holds the mutex and the transaction.
+    void insert_samples(const GenerationCommit& commit) {
+        if (commit.samples.empty()) return;
+        if (!insert_samples_)
+            insert_samples_ = std::make_unique<Statement>(
+                db(), path_,
+                "INSERT INTO samples (chain_id, generation, kind, columns, data) "
+                "VALUES (?1, ?2, ?3, ?4, ?5)");
+        for (const SampleSet& set : commit.samples) {
+            try {
+                insert_samples_->bind(1, commit.chain_id)
+                    .bind(2, commit.generation)
+                    .bind(3, set.kind)
+                    .bind(4, static_cast<std::int64_t>(set.columns))
+                    .bind(5, sample_data_to_json(set).dump())
+                    .run();
+            } catch (const SqliteError& e) {
+                insert_samples_->reset();
+                if (e.code != SQLITE_CONSTRAINT) throw;
+                throw Error(fmt::format(
+                    "results database '{}': chain {} generation {} has two sample sets of kind "
+                    "'{}'",
+                    path_, commit.chain_id, commit.generation, set.kind));
+            } catch (...) {
+                insert_samples_->reset();
+                throw;
+            }
+        }
+    }
 
     void require_writable() const {
         if (mode_ == Mode::kReadOnly)
@@ -670,7 +747,11 @@ private:
                 throw DataError(fmt::format(
                     "results database '{}' has an unknown schema version {}; it may be damaged",
                     path_, user_version));
-            if (mode_ == Mode::kReadWrite) set_journal();
+            schema_version_ = static_cast<int>(user_version);
+            if (mode_ == Mode::kReadWrite) {
+                set_journal();
+                if (schema_version_ < kSchemaVersion) migrate_to_current();
+            }
             return;
         }
         if (objects != 0 || user_version != 0 || application_id != 0)
@@ -684,12 +765,24 @@ private:
         set_journal();
         Transaction transaction(db(), path_);
         execute(db(), path_, kSchema, "creating the schema");
+        execute(db(), path_, kSamplesTable, "creating the samples table");
         execute(db(), path_,
                 fmt::format("PRAGMA application_id = {}; PRAGMA user_version = {}", kApplicationId,
                             kSchemaVersion)
                     .c_str(),
                 "setting the schema version");
         transaction.commit();
+        schema_version_ = kSchemaVersion;
+    }
+
+    // Brings an older schema to kSchemaVersion in one transaction (docs/database.md, history).
+    void migrate_to_current() {
+        Transaction transaction(db(), path_);
+        if (schema_version_ < 2) execute(db(), path_, kSamplesTable, "adding the samples table");
+        execute(db(), path_, fmt::format("PRAGMA user_version = {}", kSchemaVersion).c_str(),
+                "setting the schema version");
+        transaction.commit();
+        schema_version_ = kSchemaVersion;
     }
 
     // WAL: readers never block the writer, and a committed transaction survives a crash of the
@@ -712,6 +805,8 @@ private:
     mutable std::mutex mutex_;
     std::unique_ptr<Statement> insert_record_;  // cached for commit_generation
     std::unique_ptr<Statement> replace_checkpoint_;
+    std::unique_ptr<Statement> insert_samples_;
+    int schema_version_ = 0;  // of the open file
 };
 
 }  // namespace

@@ -116,9 +116,15 @@ nlohmann::json to_json(const ChainConfig& config) { return nest(flat_json(config
 
 nlohmann::json to_json(const StudyConfig& study) {
     json j;
-    j["study"] = {
-        {"name", study.name},       {"description", study.description}, {"seeds", study.seeds},
-        {"seed", study.first_seed}, {"generations", study.generations}, {"threads", study.threads}};
+    j["study"] = {{"name", study.name},
+                  {"description", study.description},
+                  {"seeds", study.seeds},
+                  {"seed", study.first_seed},
+                  {"generations", study.generations},
+                  {"threads", study.threads},
+                  {"sample_generations", study.sample_generations},
+                  {"sample_points", study.sample_points},
+                  {"sample_lines", study.sample_lines}};
     j["base"] = to_json(study.base);
     j["settings"] = json::array();
     for (const auto& s : study.settings)
@@ -137,6 +143,9 @@ std::string to_toml(const StudyConfig& study) {
     out << "seed = " << study.first_seed << "\n";
     out << "generations = " << study.generations << "\n";
     out << "threads = " << study.threads << "\n";
+    out << "sample_generations = " << toml_value(json(study.sample_generations)) << "\n";
+    out << "sample_points = " << study.sample_points << "\n";
+    out << "sample_lines = " << study.sample_lines << "\n";
     const json base = flat_json(study.base);
     const json nested = nest(base);
     for (const auto& [section, keys] : nested.items()) {

@@ -16,8 +16,15 @@ namespace madlab {
 
 namespace {
 
-const std::vector<std::string> kStudyKeys = {"study.name", "study.description", "study.seeds",
-                                             "study.seed", "study.generations", "study.threads"};
+const std::vector<std::string> kStudyKeys = {"study.name",
+                                             "study.description",
+                                             "study.seeds",
+                                             "study.seed",
+                                             "study.generations",
+                                             "study.threads",
+                                             "study.sample_generations",
+                                             "study.sample_points",
+                                             "study.sample_lines"};
 const std::vector<std::string> kChainKeys = {"source.kind",
                                              "source.path",
                                              "source.test_fraction",
@@ -61,7 +68,8 @@ const std::vector<std::string> kChainKeys = {"source.kind",
 const std::vector<std::string> kSourceKinds = {"gaussian", "grid25", "ring8", "two-gaussians",
                                                "csv",      "npy",    "text"};
 const std::vector<std::string> kFamilies = {"gaussian", "gmm", "kde", "ngram"};
-const std::vector<std::string> kMetricNames = {"frechet", "prdc", "nll", "gaussian_drift"};
+const std::vector<std::string> kMetricNames = {"frechet", "prdc", "nll", "gaussian_drift",
+                                               "kid"};
 
 // Family-specific model keys: using one with another family is an error.
 const std::vector<std::pair<std::string, std::vector<std::string>>> kFamilyKeys = {
@@ -326,6 +334,17 @@ StudyConfig parse_study(const std::string& toml_text, const std::string& file) {
     study.generations =
         static_cast<int>(r.get_int("study.generations", study.generations, 0, 1000000));
     study.threads = static_cast<int>(r.get_int("study.threads", 0, 0, 4096));
+    for (double g : r.get_vector("study.sample_generations")) {
+        if (g != std::floor(g) || g < -1 || g > study.generations)
+            r.fail("study.sample_generations",
+                   fmt::format("contains {}; use generations 0..study.generations ({}) or -1 "
+                               "for the last",
+                               g, study.generations));
+        study.sample_generations.push_back(static_cast<int>(g));
+    }
+    study.sample_points =
+        static_cast<std::size_t>(r.get_int("study.sample_points", 500, 0, 100000));
+    study.sample_lines = static_cast<std::size_t>(r.get_int("study.sample_lines", 20, 0, 100000));
 
     // Sections read elsewhere: [sweep] here below, [threshold] and [decompose] by their
     // commands (study.analysis).

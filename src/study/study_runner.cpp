@@ -12,6 +12,7 @@
 #include "madlab/core/parallel.h"
 #include "madlab/core/progress.h"
 #include "madlab/data/file_source.h"
+#include "madlab/data/text_reader.h"
 #include "madlab/loop/chain.h"
 #include "madlab/loop/text_chain.h"
 #include "madlab/store/atomic_file.h"
@@ -33,7 +34,58 @@ struct SettingParts {
     std::vector<std::unique_ptr<Metric>> metrics;
 };
 
+// The first `rows` rows of a matrix as a sample set.
+SampleSet point_samples(const std::string& kind, const Matrix& x, std::size_t rows) {
+    SampleSet set;
+    set.kind = kind;
+    set.columns = static_cast<std::size_t>(x.cols());
+    rows = std::min(rows, static_cast<std::size_t>(x.rows()));
+    for (std::size_t r = 0; r < rows; ++r)
+        for (Eigen::Index c = 0; c < x.cols(); ++c)
+            set.values.push_back(x(static_cast<Eigen::Index>(r), c));
+    return set;
+}
+
+// The first `lines` lines of a corpus as text.
+SampleSet line_samples(const std::string& kind, const Corpus& corpus, std::size_t lines,
+                       TextOptions::Tokens tokens) {
+    SampleSet set;
+    set.kind = kind;
+    for (std::size_t i = 0; i < std::min(lines, corpus.lines()); ++i)
+        set.lines.push_back(detokenize(corpus.line(i), *corpus.vocabulary, tokens));
+    return set;
+}
+
+// The samples generation `generation` of a chain keeps: the model's, and the real test data at
+// generation 0.
+std::vector<SampleSet> kept_samples(const StudyConfig& study, const Chain& chain, int generation) {
+    if (study.sample_points == 0) return {};
+    std::vector<SampleSet> out{point_samples("model", chain.last_samples(), study.sample_points)};
+    if (generation == 0)
+        out.push_back(point_samples("real", chain.test_set(), study.sample_points));
+    return out;
+}
+
+std::vector<SampleSet> kept_samples(const StudyConfig& study, const TextChain& chain,
+                                    int generation, TextOptions::Tokens tokens) {
+    if (study.sample_lines == 0) return {};
+    std::vector<SampleSet> out{
+        line_samples("model", chain.last_samples(), study.sample_lines, tokens)};
+    if (generation == 0)
+        out.push_back(line_samples("real", chain.test_set(), study.sample_lines, tokens));
+    return out;
+}
+
 }  // namespace
+
+bool keeps_samples(const StudyConfig& study, bool text, int generation) {
+    if (study.sample_generations.empty())
+        return text || generation == 0 || generation == 1 || generation == 5 || generation == 10 ||
+               generation == study.generations;
+    for (int g : study.sample_generations)
+        if (g == generation || (g == -1 && generation == study.generations)) return true;
+    return false;
+}
 
 void check_study_inputs(const StudyConfig& study) {
     for (const auto& setting : study.settings) {
@@ -155,6 +207,7 @@ StudyResult run_study(const StudyConfig& study, const RunOptions& options, Resul
     }
 
     std::vector<std::vector<Record>> per_chain(chains);
+    std::vector<std::vector<SampleRow>> per_chain_samples(chains);
     std::unique_ptr<GenerationWriter> writer;
     if (db != nullptr) writer = std::make_unique<GenerationWriter>(*db);
     Progress progress(chains * static_cast<std::size_t>(study.generations + 1), study.name,
@@ -165,9 +218,11 @@ StudyResult run_study(const StudyConfig& study, const RunOptions& options, Resul
         const std::uint64_t seed = study.first_seed + index % seeds;
         std::int64_t chain_id = db != nullptr ? ids->chain_ids[s][index % seeds] : 0;
         auto& out = per_chain[index];
+        const bool first_seed = index % seeds == 0;
         // Runs any kind of chain (Chain, TextChain) to its last generation, resuming from the
-        // database's checkpoint when there is one.
-        auto drive = [&](auto& chain) {
+        // database's checkpoint when there is one. `samples_of(chain, g)` gives the samples
+        // generation g keeps for the report (asked for the first seed only).
+        auto drive = [&](auto& chain, auto samples_of) {
             if (db != nullptr) {
                 if (auto state = db->checkpoint(chain_id); state && !state->empty()) {
                     chain.restore(*state);
@@ -178,11 +233,18 @@ StudyResult run_study(const StudyConfig& study, const RunOptions& options, Resul
                 GenerationResult g = chain.step();
                 if (setting.config.model.family == "gmm")
                     g.values.emplace_back("fit_converged", g.fit.converged ? 1.0 : 0.0);
+                std::vector<SampleSet> samples;
+                if (first_seed && keeps_samples(study, parts[s].text != nullptr, g.generation))
+                    samples = samples_of(chain, g.generation);
                 if (writer) {
-                    writer->push({chain_id, g.generation, g.values, chain.checkpoint()});
+                    writer->push(
+                        {chain_id, g.generation, g.values, chain.checkpoint(), std::move(samples)});
                 } else {
                     for (const auto& [metric, value] : g.values)
                         out.push_back(Record{setting.name, seed, g.generation, metric, value});
+                    for (auto& set : samples)
+                        per_chain_samples[index].push_back(
+                            SampleRow{setting.name, seed, g.generation, std::move(set)});
                 }
                 progress.advance();
             }
@@ -199,7 +261,9 @@ StudyResult run_study(const StudyConfig& study, const RunOptions& options, Resul
             spec.max_line_length = setting.config.model.max_line_length;
             spec.seed = seed;
             TextChain chain(spec);
-            drive(chain);
+            const auto tokens = parts[s].text->text_options().tokens;
+            drive(chain,
+                  [&](const TextChain& c, int g) { return kept_samples(study, c, g, tokens); });
             return;
         }
         ChainSpec spec;
@@ -213,7 +277,7 @@ StudyResult run_study(const StudyConfig& study, const RunOptions& options, Resul
         spec.n_test = setting.config.metrics.n_test;
         spec.seed = seed;
         Chain chain(spec);
-        drive(chain);
+        drive(chain, [&](const Chain& c, int g) { return kept_samples(study, c, g); });
     });
     progress.finish();
     if (writer) writer->finish();
@@ -223,12 +287,24 @@ StudyResult run_study(const StudyConfig& study, const RunOptions& options, Resul
         RecordFilter filter;
         filter.study_id = ids->study_id;
         result.records = db->records(filter);
+        result.samples = db->samples(ids->study_id);
         db->set_study_status(ids->study_id, "finished");
     } else {
         for (auto& chain_records : per_chain)
             result.records.insert(result.records.end(),
                                   std::make_move_iterator(chain_records.begin()),
                                   std::make_move_iterator(chain_records.end()));
+        // Sorted as the database sorts them: by setting, seed, generation and kind.
+        for (auto& chain_samples : per_chain_samples) {
+            std::stable_sort(chain_samples.begin(), chain_samples.end(),
+                             [](const SampleRow& a, const SampleRow& b) {
+                                 return std::pair(a.generation, a.samples.kind) <
+                                        std::pair(b.generation, b.samples.kind);
+                             });
+            result.samples.insert(result.samples.end(),
+                                  std::make_move_iterator(chain_samples.begin()),
+                                  std::make_move_iterator(chain_samples.end()));
+        }
     }
     result.summary = summarize(result.records);
     result.seconds =
@@ -248,6 +324,7 @@ void write_study_outputs(const std::string& dir, const StudyConfig& study,
     summary["run_seconds"] = result.seconds;
     summary["summary"] = summary_to_json(result.summary);
     write_file_atomically(dir + "/summary.json", summary.dump(1) + "\n");
+    write_file_atomically(dir + "/samples.json", samples_file_json(result.samples).dump() + "\n");
     write_file_atomically(dir + "/config.toml", to_toml(study));
 }
 

@@ -79,6 +79,8 @@ TEST(Resume, KilledRunResumesToIdenticalRecords) {
 
     ASSERT_EQ(run_to_end("run " + study.string() + " -q --out " + (dir / "clean").string()), 0);
     const std::string expected = read(dir / "clean" / "records.csv");
+    const std::string expected_samples = read(dir / "clean" / "samples.json");
+    EXPECT_NE(expected_samples.find("\"kind\":\"real\""), std::string::npos);
     const int total = 2 * 3 * 13;  // settings x seeds x generations
 
     // Kill at two different moments: early and after most generations.
@@ -112,6 +114,7 @@ TEST(Resume, KilledRunResumesToIdenticalRecords) {
 
         ASSERT_EQ(run_to_end("run -q --resume " + out.string()), 0);
         EXPECT_EQ(read(out / "records.csv"), expected) << "killed after " << committed;
+        EXPECT_EQ(read(out / "samples.json"), expected_samples) << "killed after " << committed;
         // Resuming a finished run changes nothing.
         ASSERT_EQ(run_to_end("run -q --resume " + out.string()), 0);
         EXPECT_EQ(read(out / "records.csv"), expected);

@@ -61,6 +61,8 @@ public:
     // The training set of the last finished generation, with provenance.
     const TrainingSet& last_training_set() const { return train_; }
     const Matrix& test_set() const { return test_; }
+    // The samples the last finished generation was scored on (kept for reports).
+    const Matrix& last_samples() const { return samples_; }
 
 private:
     TrainingSet next_training_set(int generation);
@@ -69,6 +71,7 @@ private:
     ChainSpec spec_;
     int next_generation_ = 0;
     Matrix test_;
+    Matrix samples_;
     TrainingSet fixed_real_;  // reused real rows (synthetic augmentation)
     TrainingSet pool_;        // everything trained on so far (accumulate)
     TrainingSet train_;       // the current generation's training set

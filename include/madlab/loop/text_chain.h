@@ -66,6 +66,8 @@ public:
     }
     // Sampled lines of the last generation (kept for reports).
     const Corpus& last_samples() const { return samples_; }
+    // The held-out real lines every generation is scored on.
+    const Corpus& test_set() const { return test_; }
 
 private:
     TextTrainingSet next_training_set(int generation);

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "madlab/store/record.h"
+#include "madlab/store/sample_set.h"
 
 namespace madlab {
 
@@ -53,6 +54,7 @@ struct GenerationCommit {
     int generation = 0;
     std::vector<std::pair<std::string, double>> values;  // metric name, value, in order
     std::string checkpoint;  // opaque bytes (may be empty); replaces the chain's previous one
+    std::vector<SampleSet> samples;  // samples kept for the report (kinds must differ)
 };
 
 // A filter for queries; empty / nullopt fields match everything.
@@ -115,6 +117,9 @@ public:
     virtual std::vector<RecordRow> record_rows(const RecordFilter& filter) const = 0;
     // The distinct metric names recorded in a study, in the order they are committed.
     virtual std::vector<std::string> metrics(std::int64_t study_id) const = 0;
+    // The samples kept for a study's report, ordered by setting position, seed, generation and
+    // kind; empty for a database of schema version 1.
+    virtual std::vector<SampleRow> samples(std::int64_t study_id) const = 0;
 };
 
 }  // namespace madlab

@@ -80,7 +80,13 @@ struct StudyConfig {
     std::uint64_t first_seed = 0;  // seeds are first_seed, first_seed + 1, ...
     int generations = 20;          // generations 0..generations
     int threads = 0;               // 0 = all cores
-    std::string file;              // where the config came from ("" for the built-in)
+    // Samples kept for the report, for the first seed of every setting (study.sample_*):
+    // the generations (-1 = the last; empty = 0, 1, 5, 10 and the last for points, every
+    // generation for text), how many points and how many text lines (0 = keep none).
+    std::vector<int> sample_generations;
+    std::size_t sample_points = 500;
+    std::size_t sample_lines = 20;
+    std::string file;  // where the config came from ("" for the built-in)
     ChainConfig base;
     FlatConfig base_flat;
     std::vector<Setting> settings;   // at least one: named settings x sweep grid

@@ -20,6 +20,7 @@ struct RunOptions {
 
 struct StudyResult {
     std::vector<Record> records;
+    std::vector<SampleRow> samples;  // kept for the report (study.sample_*), first seed only
     std::vector<SummaryRow> summary;
     double seconds = 0.0;  // wall time of the run
 };
@@ -51,7 +52,11 @@ StudyIds find_study(const ResultsDb& db, std::int64_t study_id, const StudyConfi
 StudyResult run_study(const StudyConfig& study, const RunOptions& options = {},
                       ResultsDb* db = nullptr, const StudyIds* ids = nullptr);
 
-// Writes DIR/records.csv, DIR/summary.json and DIR/config.toml (creating DIR), each atomically.
+// Whether generation g of a study keeps samples for the report (study.sample_generations).
+bool keeps_samples(const StudyConfig& study, bool text, int generation);
+
+// Writes DIR/records.csv, DIR/summary.json, DIR/samples.json and DIR/config.toml (creating
+// DIR), each atomically.
 void write_study_outputs(const std::string& dir, const StudyConfig& study,
                          const StudyResult& result);
 

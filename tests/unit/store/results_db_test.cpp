@@ -453,17 +453,113 @@ TEST_F(ResultsDbTest, SchemaHasTheDocumentedPragmasAndView) {
         sqlite3_finalize(statement);
         return out;
     };
-    EXPECT_EQ(scalar("PRAGMA user_version"), "1");
+    EXPECT_EQ(scalar("PRAGMA user_version"), "2");
     EXPECT_EQ(scalar("PRAGMA journal_mode"), "wal");
     EXPECT_EQ(scalar("SELECT count(*) FROM sqlite_schema WHERE type = 'view' AND name = "
                      "'results'"),
               "1");
-    for (const char* table : {"studies", "settings", "chains", "records", "checkpoints"})
+    for (const char* table : {"studies", "settings", "chains", "records", "checkpoints", "samples"})
         EXPECT_EQ(scalar(("SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = '" +
                           std::string(table) + "'")
                              .c_str()),
                   "1")
             << table;
+    sqlite3_close(raw);
+}
+
+SampleSet make_points(const std::string& kind, std::size_t rows, double base) {
+    SampleSet set;
+    set.kind = kind;
+    set.columns = 2;
+    for (std::size_t i = 0; i < 2 * rows; ++i) set.values.push_back(base + i / 3.0);
+    return set;
+}
+
+TEST_F(ResultsDbTest, SamplesRoundTripExactlyWithTheirChain) {
+    auto db = ResultsDb::open(path_, Mode::kReadWrite);
+    const SmallStudy s = fill_small_study(*db);
+    // Chain 0 is setting a, seed 7: generation 3 keeps model points (with a NaN, stored as
+    // JSON null) and the real points; setting b's first chain keeps text lines.
+    GenerationCommit commit = make_commit(s.chains[0], 3, 0.0);
+    commit.samples.push_back(make_points("real", 3, -1.0));
+    SampleSet model = make_points("model", 2, 0.1);
+    model.values[1] = std::numeric_limits<double>::quiet_NaN();
+    commit.samples.push_back(model);
+    db->commit_generation(commit);
+    GenerationCommit text = make_commit(s.chains[2], 3, 0.0);
+    SampleSet lines;
+    lines.kind = "model";
+    lines.lines = {"en un lugar de la Mancha", "\"quoted\" </script> ñ", ""};
+    text.samples.push_back(lines);
+    db->commit_generation(text);
+
+    const auto rows = db->samples(s.study);
+    ASSERT_EQ(rows.size(), 3u);
+    // Ordered by setting position (a before b), seed, generation, kind ("model" < "real").
+    EXPECT_EQ(rows[0].setting, "a");
+    EXPECT_EQ(rows[0].seed, 7u);
+    EXPECT_EQ(rows[0].generation, 3);
+    EXPECT_EQ(rows[0].samples.kind, "model");
+    ASSERT_EQ(rows[0].samples.values.size(), 4u);
+    EXPECT_TRUE(std::isnan(rows[0].samples.values[1]));
+    for (std::size_t i : {0u, 2u, 3u})
+        EXPECT_TRUE(same_bits(rows[0].samples.values[i], model.values[i]));
+    EXPECT_EQ(rows[1].samples.kind, "real");
+    EXPECT_EQ(rows[1].samples.rows(), 3u);
+    for (std::size_t i = 0; i < 6; ++i)
+        EXPECT_TRUE(same_bits(rows[1].samples.values[i], -1.0 + i / 3.0));
+    EXPECT_EQ(rows[2].setting, "b");
+    EXPECT_EQ(rows[2].samples.columns, 0u);
+    EXPECT_EQ(rows[2].samples.lines, lines.lines);
+    // Another study sees none of them.
+    EXPECT_TRUE(db->samples(s.study + 1).empty());
+}
+
+TEST_F(ResultsDbTest, TwoSampleSetsOfOneKindFailTheWholeCommit) {
+    auto db = ResultsDb::open(path_, Mode::kReadWrite);
+    const SmallStudy s = fill_small_study(*db);
+    GenerationCommit commit = make_commit(s.chains[0], 3, 0.0);
+    commit.samples = {make_points("model", 2, 0.0), make_points("model", 2, 1.0)};
+    expect_error([&] { db->commit_generation(commit); }, {"two sample sets", "'model'"});
+    EXPECT_EQ(db->chains(s.setting_a)[1].last_generation, 2);  // seed 7 (sorted after 3)
+    RecordFilter filter;
+    filter.generation = 3;
+    EXPECT_TRUE(db->records(filter).empty());
+    EXPECT_TRUE(db->samples(s.study).empty());
+}
+
+TEST_F(ResultsDbTest, VersionOneFileReadsWithoutSamplesAndMigratesWhenWritten) {
+    std::int64_t study = 0;
+    std::int64_t chain = 0;
+    {
+        auto db = ResultsDb::open(path_, Mode::kReadWrite);
+        const SmallStudy s = fill_small_study(*db);
+        study = s.study;
+        chain = s.chains[0];
+    }
+    // What madlab 0.1 wrote: the same tables without `samples`, user_version 1.
+    raw_sql("DROP TABLE samples; PRAGMA user_version = 1");
+    {
+        auto reader = ResultsDb::open(path_, Mode::kReadOnly);
+        EXPECT_TRUE(reader->samples(study).empty());
+        EXPECT_EQ(reader->records(RecordFilter{}).size(), 48u);  // 4 chains x 3 generations x 4
+    }
+    {
+        auto writer = ResultsDb::open(path_, Mode::kReadWrite);
+        GenerationCommit commit = make_commit(chain, 3, 0.0);
+        commit.samples.push_back(make_points("model", 1, 5.0));
+        writer->commit_generation(commit);
+        ASSERT_EQ(writer->samples(study).size(), 1u);
+        EXPECT_EQ(writer->samples(study)[0].samples.values,
+                  (std::vector<double>{5.0, 5.0 + 1 / 3.0}));
+    }
+    sqlite3* raw = nullptr;
+    ASSERT_EQ(sqlite3_open(path_.c_str(), &raw), SQLITE_OK);
+    sqlite3_stmt* statement = nullptr;
+    ASSERT_EQ(sqlite3_prepare_v2(raw, "PRAGMA user_version", -1, &statement, nullptr), SQLITE_OK);
+    ASSERT_EQ(sqlite3_step(statement), SQLITE_ROW);
+    EXPECT_EQ(sqlite3_column_int(statement, 0), 2);
+    sqlite3_finalize(statement);
     sqlite3_close(raw);
 }
 

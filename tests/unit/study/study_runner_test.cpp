@@ -6,7 +6,9 @@
 #include <fstream>
 #include <sstream>
 
+#include "madlab/core/error.h"
 #include "madlab/store/record_files.h"
+#include "madlab/study/resolved_config.h"
 
 namespace madlab {
 namespace {
@@ -127,6 +129,88 @@ TEST(StudyRunner, DatabaseContentsDoNotDependOnTheThreadCount) {
     options.progress = false;
     EXPECT_EQ(records_to_csv(run_study(study, options).records), csv[0]);
     std::filesystem::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace madlab
+
+namespace madlab {
+namespace {
+
+// Samples kept for the report: the first seed of each setting, at the chosen generations, the
+// same with and without a database (the database path reads them back).
+TEST(StudyRunner, KeptSamplesAreTheFirstSeedsAndMatchTheDatabase) {
+    std::string text = kStudy;
+    text.replace(text.find("generations = 4"), 15,
+                 "generations = 4\nsample_generations = [1, -1]\nsample_points = 40");
+    const StudyConfig study = parse_study(text, "samples.toml");
+    RunOptions options;
+    options.progress = false;
+    const auto memory = run_study(study, options);
+    // 3 settings x (generation 1: model; generation 4: model); no real set without generation 0.
+    ASSERT_EQ(memory.samples.size(), 6u);
+    for (std::size_t i = 0; i < memory.samples.size(); ++i) {
+        const SampleRow& row = memory.samples[i];
+        EXPECT_EQ(row.seed, 0u);
+        EXPECT_EQ(row.generation, i % 2 == 0 ? 1 : 4);
+        EXPECT_EQ(row.samples.kind, "model");
+        EXPECT_EQ(row.samples.columns, 2u);
+        EXPECT_EQ(row.samples.rows(), 40u);
+    }
+    EXPECT_EQ(memory.samples[0].setting, "replace");
+    EXPECT_EQ(memory.samples[5].setting, "kde-biased");
+    // The default: generations 0, 1 and the last (5 and 10 are beyond 4), plus the real points.
+    const StudyConfig defaults = parse_study(kStudy, "defaults.toml");
+    EXPECT_TRUE(keeps_samples(defaults, false, 0));
+    EXPECT_TRUE(keeps_samples(defaults, false, 4));
+    EXPECT_FALSE(keeps_samples(defaults, false, 2));
+    EXPECT_TRUE(keeps_samples(defaults, true, 2));  // text keeps every generation
+
+    const auto dir = std::filesystem::temp_directory_path() / "madlab_runner_samples_test";
+    std::filesystem::remove_all(dir);
+    std::filesystem::create_directories(dir);
+    {
+        auto db = ResultsDb::open((dir / "r.sqlite").string(), ResultsDb::Mode::kReadWrite);
+        const StudyIds ids = register_study(*db, study);
+        const auto stored = run_study(study, options, db.get(), &ids);
+        EXPECT_EQ(samples_file_json(stored.samples), samples_file_json(memory.samples));
+        write_study_outputs(dir.string(), study, stored);
+    }
+    std::ifstream in(dir / "samples.json");
+    const auto file = nlohmann::json::parse(in);
+    ASSERT_EQ(file["samples"].size(), 6u);
+    EXPECT_EQ(file["samples"][1]["generation"], 4);
+    EXPECT_EQ(file["samples"][1]["points"].size(), 40u);
+    std::filesystem::remove_all(dir);
+
+    // The model samples are the first rows of what the metrics scored: generation 0's real
+    // set comes with it when generation 0 is kept.
+    const auto with_real = run_study(defaults, options);
+    ASSERT_FALSE(with_real.samples.empty());
+    EXPECT_EQ(with_real.samples[0].generation, 0);
+    EXPECT_EQ(with_real.samples[0].samples.kind, "model");
+    EXPECT_EQ(with_real.samples[1].samples.kind, "real");
+    EXPECT_EQ(with_real.samples[1].samples.rows(), 300u);  // n_test = 300 < sample_points
+}
+
+TEST(StudyConfig, SampleKeysAreCheckedAndRoundTrip) {
+    std::string text = kStudy;
+    text.replace(text.find("generations = 4"), 15, "generations = 4\nsample_generations = [0, 7]");
+    try {
+        parse_study(text, "bad.toml");
+        ADD_FAILURE() << "no error";
+    } catch (const ConfigError& e) {
+        EXPECT_NE(std::string(e.what()).find("study.sample_generations"), std::string::npos);
+        EXPECT_NE(std::string(e.what()).find("contains 7"), std::string::npos);
+    }
+    text = kStudy;
+    text.replace(text.find("generations = 4"), 15,
+                 "generations = 4\nsample_generations = [2, -1]\nsample_lines = 3");
+    const StudyConfig study = parse_study(text, "ok.toml");
+    const StudyConfig back = parse_study(to_toml(study), "back.toml");
+    EXPECT_EQ(back.sample_generations, (std::vector<int>{2, -1}));
+    EXPECT_EQ(back.sample_lines, 3u);
+    EXPECT_EQ(back.sample_points, 500u);
 }
 
 }  // namespace

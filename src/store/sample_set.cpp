@@ -1,0 +1,74 @@
+#include "madlab/store/sample_set.h"
+
+#include <fmt/core.h>
+
+#include <cmath>
+#include <limits>
+
+#include "madlab/core/error.h"
+
+namespace madlab {
+
+nlohmann::json sample_data_to_json(const SampleSet& samples) {
+    nlohmann::json data = nlohmann::json::array();
+    if (samples.columns == 0) {
+        for (const auto& line : samples.lines) data.push_back(line);
+        return data;
+    }
+    for (std::size_t r = 0; r < samples.rows(); ++r) {
+        nlohmann::json point = nlohmann::json::array();
+        for (std::size_t c = 0; c < samples.columns; ++c) {
+            const double v = samples.values[r * samples.columns + c];
+            point.push_back(std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr));
+        }
+        data.push_back(std::move(point));
+    }
+    return data;
+}
+
+SampleSet sample_data_from_json(const nlohmann::json& data, const std::string& kind,
+                                std::size_t columns, const std::string& where) {
+    SampleSet out;
+    out.kind = kind;
+    out.columns = columns;
+    if (!data.is_array()) throw DataError(where + ": samples are not a JSON array");
+    for (const auto& item : data) {
+        if (columns == 0) {
+            if (!item.is_string()) throw DataError(where + ": a text sample is not a string");
+            out.lines.push_back(item.get<std::string>());
+            continue;
+        }
+        if (!item.is_array() || item.size() != columns)
+            throw DataError(
+                fmt::format("{}: a sample point does not have {} values", where, columns));
+        for (const auto& v : item) {
+            if (v.is_null()) {
+                out.values.push_back(std::numeric_limits<double>::quiet_NaN());
+            } else if (v.is_number()) {
+                out.values.push_back(v.get<double>());
+            } else {
+                throw DataError(where + ": a sample value is not a number");
+            }
+        }
+    }
+    return out;
+}
+
+nlohmann::json samples_file_json(const std::vector<SampleRow>& rows) {
+    nlohmann::json file;
+    file["madlab_version"] = MADLAB_VERSION;
+    nlohmann::json list = nlohmann::json::array();
+    for (const auto& row : rows) {
+        nlohmann::json entry = {{"setting", row.setting},
+                                {"seed", row.seed},
+                                {"generation", row.generation},
+                                {"kind", row.samples.kind},
+                                {"columns", row.samples.columns}};
+        entry[row.samples.columns == 0 ? "lines" : "points"] = sample_data_to_json(row.samples);
+        list.push_back(std::move(entry));
+    }
+    file["samples"] = std::move(list);
+    return file;
+}
+
+}  // namespace madlab
