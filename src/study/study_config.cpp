@@ -68,8 +68,7 @@ const std::vector<std::string> kChainKeys = {"source.kind",
 const std::vector<std::string> kSourceKinds = {"gaussian", "grid25", "ring8", "two-gaussians",
                                                "csv",      "npy",    "text"};
 const std::vector<std::string> kFamilies = {"gaussian", "gmm", "kde", "ngram"};
-const std::vector<std::string> kMetricNames = {"frechet", "prdc", "nll", "gaussian_drift",
-                                               "kid"};
+const std::vector<std::string> kMetricNames = {"frechet", "prdc", "nll", "gaussian_drift", "kid"};
 
 // Family-specific model keys: using one with another family is an error.
 const std::vector<std::pair<std::string, std::vector<std::string>>> kFamilyKeys = {
