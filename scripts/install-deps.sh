@@ -6,6 +6,7 @@ packages=(
   build-essential cmake ninja-build pkg-config   # compiler and build
   libeigen3-dev        # linear algebra
   libnanoflann-dev     # k-d trees for exact nearest neighbours
+  libopenblas-dev      # optimised BLAS/LAPACK: Frechet distance and KID at large d
   libtomlplusplus-dev  # study configs (TOML)
   libcli11-dev         # command line
   libfmt-dev           # formatting

@@ -28,6 +28,10 @@ Action add_show_command(CLI::App& app);
 // `madlab export DB [--format csv|json] [--out FILE] [filters as show]`
 Action add_export_command(CLI::App& app);
 
+// `madlab metrics REAL FAKE [--k 5] [--metrics prdc,frechet,kid] [--threads N]
+// [--format table|json] [--out FILE]` (metrics_command.cpp)
+Action add_metrics_command(CLI::App& app);
+
 // The database and the filters shared by `show` and `export`; empty means everything.
 struct RecordSelection {
     std::string db;

@@ -7,6 +7,7 @@
 #include "madlab/data/file_source.h"
 #include "madlab/metrics/collapse.h"
 #include "madlab/metrics/frechet.h"
+#include "madlab/metrics/kid.h"
 #include "madlab/metrics/gaussian_drift.h"
 #include "madlab/metrics/likelihood.h"
 #include "madlab/metrics/prdc.h"
@@ -66,6 +67,11 @@ std::vector<std::unique_ptr<Metric>> make_metrics(const MetricsConfig& config, i
             metrics.push_back(std::make_unique<NllMetric>());
         else if (name == "gaussian_drift")
             metrics.push_back(std::make_unique<GaussianDriftMetric>());
+        else if (name == "kid") {
+            KidOptions kid;
+            kid.threads = threads;
+            metrics.push_back(std::make_unique<KidMetric>(kid));
+        }
         else
             throw ConfigError(fmt::format("metrics.list: unknown metric '{}'", name));
     }

@@ -7,6 +7,11 @@
 // (eigenvalues clamped at 0), then tr((S_1 S_2)^{1/2}) = sum_i sqrt(max(eig_i(A S_2 A), 0)),
 // because A S_2 A is symmetric positive semi-definite and similar to S_1 S_2 when S_1 is
 // invertible. It never fails on singular covariances (a collapsed model has one).
+//
+// From d = 128 on, when OpenBLAS is loaded (blas.h), the same value comes from LAPACK: with a
+// Cholesky factor S_1 = L L^T (when S_1 is positive definite) the eigenvalues of L^T S_2 L,
+// which is similar to S_1 S_2; otherwise S_1^{1/2} by dsyevd as above. About 1.2 s of one core at d
+// = 2048 against about 16.5 s (CPU) for Eigen's eigensolvers (bench/RESULTS.md).
 
 #include <string>
 
@@ -22,12 +27,14 @@ double frechet_distance(const Vector& mu1, const SquareMatrix& s1, const Vector&
                         const SquareMatrix& s2);
 
 // Sample mean and covariance of the rows of x, the covariance divided by N - 1 (pytorch-fid and
-// clean-fid convention). Requires N >= 2 rows (throws DataError otherwise).
-GaussianParams sample_mean_covariance(const Matrix& x);
+// clean-fid convention). Requires N >= 2 rows (throws DataError otherwise). From d = 128 on,
+// with OpenBLAS loaded (blas.h), the covariance is computed by BLAS in fixed tiles on `threads`
+// threads (0 = all cores); the result never depends on `threads`.
+GaussianParams sample_mean_covariance(const Matrix& x, int threads = 1);
 
 // Frechet distance between Gaussians fitted to the rows of x and y by sample_mean_covariance.
 // Requires at least 2 rows each and equal dimensions (throws DataError otherwise).
-double frechet_distance(const Matrix& x, const Matrix& y);
+double frechet_distance(const Matrix& x, const Matrix& y, int threads = 1);
 
 // Metric "frechet": value "frechet". From samples (real test set vs model samples) normally;
 // when the model is one Gaussian (implements HasGaussianParams) and the source's Gaussian

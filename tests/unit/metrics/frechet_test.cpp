@@ -4,9 +4,12 @@
 
 #include <Eigen/QR>
 #include <cmath>
+#include <utility>
+#include <vector>
 
 #include "madlab/core/error.h"
 #include "madlab/core/rng.h"
+#include "madlab/metrics/blas.h"
 #include "test_models.h"
 
 namespace madlab {
@@ -206,6 +209,97 @@ TEST(FrechetMetric, UsesSamplesForOtherModelsAndSkipsUndefinedValues) {
     Matrix broken = samples;
     broken(0, 1) = std::numeric_limits<double>::quiet_NaN();
     EXPECT_TRUE(metric.compute(MetricInput{real, broken, model, source}).empty());
+}
+
+// ---- large d: the LAPACK path (blas.h) against the Eigen path and closed forms -------------
+
+// Q D Q^T with Q a product of a permutation and random 2 x 2 rotations: covariances that share
+// eigenvectors, cheap to build at d = 2048 (a dense random orthogonal matrix is not).
+SquareMatrix rotated_diagonal(const Vector& eig, const std::vector<Eigen::Index>& perm,
+                              const Vector& angles) {
+    const Eigen::Index d = eig.size();
+    SquareMatrix out = SquareMatrix::Zero(d, d);
+    // Q's columns i and i + 1 (i even) are c e_p + s e_q and -s e_p + c e_q with p = perm[i],
+    // q = perm[i + 1]: S = sum_k eig_k q_k q_k^T touches a 2 x 2 block per pair.
+    for (Eigen::Index i = 0; i + 1 < d; i += 2) {
+        const double c = std::cos(angles[i / 2]), s = std::sin(angles[i / 2]);
+        const Eigen::Index p = perm[static_cast<std::size_t>(i)];
+        const Eigen::Index q = perm[static_cast<std::size_t>(i + 1)];
+        out(p, p) = c * c * eig[i] + s * s * eig[i + 1];
+        out(q, q) = s * s * eig[i] + c * c * eig[i + 1];
+        out(p, q) = out(q, p) = c * s * (eig[i] - eig[i + 1]);
+    }
+    if (d % 2 == 1) {
+        const Eigen::Index p = perm[static_cast<std::size_t>(d - 1)];
+        out(p, p) = eig[d - 1];
+    }
+    return out;
+}
+
+TEST(FrechetDistance, LapackPathMatchesTheClosedFormAtD2048) {
+    if (!blas_available()) GTEST_SKIP() << blas_description();
+    Rng rng(51);
+    const Eigen::Index d = 2048;
+    std::vector<Eigen::Index> perm(static_cast<std::size_t>(d));
+    for (Eigen::Index i = 0; i < d; ++i) perm[static_cast<std::size_t>(i)] = i;
+    for (Eigen::Index i = d - 1; i > 0; --i)
+        std::swap(perm[static_cast<std::size_t>(i)],
+                  perm[rng.uniform_int(static_cast<std::uint64_t>(i + 1))]);
+    Vector angles(d / 2), a(d), b(d);
+    for (Eigen::Index i = 0; i < d / 2; ++i) angles[i] = 6.28 * rng.uniform();
+    for (Eigen::Index i = 0; i < d; ++i) {
+        a[i] = 0.01 + 2.0 * rng.uniform();
+        b[i] = 0.01 + 2.0 * rng.uniform();
+    }
+    const Vector mu1 = random_vector(d, rng), mu2 = random_vector(d, rng, 0.5);
+    const double expected = commuting_closed_form(mu1, a, mu2, b);
+    const SquareMatrix s1 = rotated_diagonal(a, perm, angles);
+    const SquareMatrix s2 = rotated_diagonal(b, perm, angles);
+    // Positive definite S1: the Cholesky route. Relative 1e-9: eigenvalues of a well-conditioned
+    // (condition ~200) matrix are exact to ~1e-16 * d * norm; summed over 2048 square roots.
+    EXPECT_NEAR(frechet_distance(mu1, s1, mu2, s2), expected, 1e-9 * expected);
+    // Singular S1 (a quarter of its eigenvalues 0): the eigendecomposition route.
+    Vector a0 = a;
+    for (Eigen::Index i = 0; i < d; i += 4) a0[i] = 0.0;
+    const SquareMatrix s1_singular = rotated_diagonal(a0, perm, angles);
+    const double expected0 = commuting_closed_form(mu1, a0, mu2, b);
+    EXPECT_NEAR(frechet_distance(mu1, s1_singular, mu2, s2), expected0, 1e-7 * expected0);
+}
+
+TEST(FrechetDistance, LapackPathMatchesTheEigenPath) {
+    // d = 200 (above the switch at 128): random dense covariances, positive definite and rank
+    // deficient (the last rank-deficient case exercises the eigendecomposition fallback).
+    Rng rng(52);
+    const Eigen::Index d = 200;
+    const SquareMatrix s1 = random_spd(d, rng), s2 = random_spd(d, rng);
+    Matrix low(d, 50);
+    for (Eigen::Index i = 0; i < low.size(); ++i) low.data()[i] = rng.normal();
+    const SquareMatrix s3 = low * low.transpose() / 50.0;  // rank 50
+    const Vector mu1 = random_vector(d, rng), mu2 = random_vector(d, rng);
+    for (const auto& [x, y] : {std::pair{&s1, &s2}, {&s3, &s2}, {&s2, &s3}, {&s3, &s3}}) {
+        set_blas_enabled(false);
+        const double eigen = frechet_distance(mu1, *x, mu2, *y);
+        set_blas_enabled(true);
+        const double lapack = frechet_distance(mu1, *x, mu2, *y);
+        // Both are backward stable; the trace term of a rank-deficient S1 loses ~sqrt(eps) on the
+        // clamped eigenvalues (sqrt of a 1e-16 rounding residue), hence 1e-6 absolute.
+        EXPECT_NEAR(lapack, eigen, 1e-9 * eigen + 1e-6);
+    }
+}
+
+TEST(SampleMeanCovariance, BlasTilesMatchEigenAndDoNotDependOnThreads) {
+    // d = 1100: three tiles of 512 per side, with a ragged last one.
+    const Matrix x = gaussian_points(1200, 1100, 53, 0.5, 2.0);
+    set_blas_enabled(false);
+    const GaussianParams eigen = sample_mean_covariance(x);
+    set_blas_enabled(true);
+    const GaussianParams one = sample_mean_covariance(x, 1);
+    const GaussianParams two = sample_mean_covariance(x, 2);
+    EXPECT_EQ(one.covariance, two.covariance);
+    EXPECT_EQ(one.mean, eigen.mean);
+    // Entries are ~4 (variance 4) summed over 1200 products: rounding ~1e-13.
+    EXPECT_LT((one.covariance - eigen.covariance).cwiseAbs().maxCoeff(), 1e-11);
+    EXPECT_EQ(one.covariance, one.covariance.transpose());
 }
 
 }  // namespace

@@ -8,35 +8,17 @@
 
 #include "madlab/core/error.h"
 #include "madlab/core/rng.h"
+#include "naive_reference.h"
 #include "test_models.h"
 
 namespace madlab {
 namespace {
 
 using testing::gaussian_points;
+using testing::naive_kth;
+using testing::naive_sq_dist;
 
 // ---- naive O(N^2) references ----------------------------------------------------------------
-
-double naive_sq_dist(const Matrix& a, Eigen::Index i, const Matrix& b, Eigen::Index j) {
-    double s = 0.0;
-    for (Eigen::Index t = 0; t < a.cols(); ++t) {
-        const double diff = a(i, t) - b(j, t);
-        s += diff * diff;
-    }
-    return s;
-}
-
-std::vector<double> naive_kth(const Matrix& x, int k) {
-    std::vector<double> out;
-    for (Eigen::Index i = 0; i < x.rows(); ++i) {
-        std::vector<double> dist;
-        for (Eigen::Index j = 0; j < x.rows(); ++j)
-            if (j != i) dist.push_back(naive_sq_dist(x, i, x, j));
-        std::sort(dist.begin(), dist.end());
-        out.push_back(dist[static_cast<std::size_t>(k) - 1]);
-    }
-    return out;
-}
 
 BallCounts naive_balls(const Matrix& c, const std::vector<double>& r2, const Matrix& q) {
     BallCounts out;

@@ -9,6 +9,7 @@
 
 #include "madlab/core/error.h"
 #include "madlab/core/rng.h"
+#include "naive_reference.h"
 #include "test_models.h"
 
 namespace madlab {
@@ -16,60 +17,11 @@ namespace {
 
 using testing::FixedGaussianModel;
 using testing::gaussian_points;
+using testing::naive_kth;
+using testing::naive_prdc;
+using testing::naive_sq_dist;
 
-// ---- naive O(N M) reference, straight from the definitions (SCIENCE.md section 6) ----------
-
-double sq_dist(const Matrix& a, Eigen::Index i, const Matrix& b, Eigen::Index j) {
-    double s = 0.0;
-    for (Eigen::Index t = 0; t < a.cols(); ++t) {
-        const double diff = a(i, t) - b(j, t);
-        s += diff * diff;
-    }
-    return s;
-}
-
-std::vector<double> kth_radii(const Matrix& x, int k) {
-    std::vector<double> out;
-    for (Eigen::Index i = 0; i < x.rows(); ++i) {
-        std::vector<double> dist;
-        for (Eigen::Index j = 0; j < x.rows(); ++j)
-            if (j != i) dist.push_back(sq_dist(x, i, x, j));
-        std::nth_element(dist.begin(), dist.begin() + (k - 1), dist.end());
-        out.push_back(dist[static_cast<std::size_t>(k - 1)]);
-    }
-    return out;
-}
-
-PrdcResult naive_prdc(const Matrix& real, const Matrix& fake, int k) {
-    const auto rr = kth_radii(real, k), rf = kth_radii(fake, k);
-    const Eigen::Index n = real.rows(), m = fake.rows();
-    std::vector<int> fake_in(static_cast<std::size_t>(m), 0);
-    std::vector<char> real_recalled(static_cast<std::size_t>(n), 0),
-        real_covered(static_cast<std::size_t>(n), 0);
-    for (Eigen::Index i = 0; i < n; ++i)
-        for (Eigen::Index j = 0; j < m; ++j) {
-            const double d2 = sq_dist(real, i, fake, j);
-            if (d2 <= rr[static_cast<std::size_t>(i)]) {
-                ++fake_in[static_cast<std::size_t>(j)];
-                real_covered[static_cast<std::size_t>(i)] = 1;
-            }
-            if (d2 <= rf[static_cast<std::size_t>(j)])
-                real_recalled[static_cast<std::size_t>(i)] = 1;
-        }
-    PrdcResult r;
-    long long inside = 0, fake_hit = 0;
-    for (int c : fake_in) {
-        inside += c;
-        fake_hit += c > 0;
-    }
-    r.precision = static_cast<double>(fake_hit) / static_cast<double>(m);
-    r.density = static_cast<double>(inside) / (static_cast<double>(k) * static_cast<double>(m));
-    r.recall = static_cast<double>(std::count(real_recalled.begin(), real_recalled.end(), 1)) /
-               static_cast<double>(n);
-    r.coverage = static_cast<double>(std::count(real_covered.begin(), real_covered.end(), 1)) /
-                 static_cast<double>(n);
-    return r;
-}
+// The naive O(N M) references are in naive_reference.h.
 
 void expect_same(const PrdcResult& got, const PrdcResult& expected, const std::string& what) {
     // Exact: both count the same pairs and divide the same integers.
@@ -197,10 +149,10 @@ TEST(Prdc, CollapsedModelHasFullPrecisionAndNoRecall) {
     EXPECT_EQ(r.recall, 1.0 / 400.0);
     // The samples lie in the balls of x_17 and of the real points that have x_17 among their k
     // nearest: c balls each, so density = c / k and coverage = c / N.
-    const auto radii = kth_radii(real, 5);
+    const auto radii = naive_kth(real, 5);
     int c = 0;
     for (Eigen::Index i = 0; i < real.rows(); ++i)
-        c += sq_dist(real, i, real, 17) <= radii[static_cast<std::size_t>(i)];
+        c += naive_sq_dist(real, i, real, 17) <= radii[static_cast<std::size_t>(i)];
     EXPECT_GE(c, 1);
     EXPECT_DOUBLE_EQ(r.density, c / 5.0);
     EXPECT_DOUBLE_EQ(r.coverage, c / 400.0);

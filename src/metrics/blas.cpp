@@ -1,0 +1,110 @@
+#include "madlab/metrics/blas.h"
+
+#include <atomic>
+#include <cstdlib>
+#include <mutex>
+#include <string>
+
+#include "blas_api.h"
+
+#if defined(MADLAB_OPENBLAS_SONAME)
+#include <dlfcn.h>
+#endif
+
+namespace madlab {
+namespace {
+
+struct Loaded {
+    blas::Api api{};
+    bool ok = false;
+    std::string description = "OpenBLAS not used (madlab was built without it); Eigen only";
+};
+
+std::atomic<bool> g_enabled{true};
+
+#if defined(MADLAB_OPENBLAS_SONAME)
+// The OpenBLAS kernels this CPU runs; nullptr when no override is needed or known.
+const char* best_core_type() {
+#if defined(__x86_64__) || defined(__i386__)
+    if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+        __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl"))
+        return "SkylakeX";
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return "Haswell";
+    if (__builtin_cpu_supports("avx")) return "Sandybridge";
+#endif
+    return nullptr;
+}
+
+template <class F>
+bool resolve(void* handle, const char* name, F& out) {
+    out = reinterpret_cast<F>(dlsym(handle, name));
+    return out != nullptr;
+}
+
+Loaded load() {
+    Loaded out;
+    const char* soname = MADLAB_OPENBLAS_SONAME;
+    void* handle = dlopen(soname, RTLD_NOW | RTLD_LOCAL | RTLD_NOLOAD);
+    if (handle == nullptr) {
+        // Not in the process yet: choose its kernels before its constructor detects the CPU.
+        // setenv only adds a variable the environment lacks, once (under call_once).
+        const char* core = best_core_type();
+        if (core != nullptr && std::getenv("OPENBLAS_CORETYPE") == nullptr)
+            setenv("OPENBLAS_CORETYPE", core, 0);
+        handle = dlopen(soname, RTLD_NOW | RTLD_LOCAL);
+    }
+    if (handle == nullptr) {
+        out.description = std::string("OpenBLAS not found (") + soname +
+                          "); Eigen only. Install it with scripts/install-deps.sh";
+        return out;
+    }
+    char* (*core_name)() = nullptr;
+    char* (*config)() = nullptr;
+    const bool all = resolve(handle, "cblas_sgemm", out.api.sgemm) &&
+                     resolve(handle, "cblas_dgemm", out.api.dgemm) &&
+                     resolve(handle, "cblas_dsyrk", out.api.dsyrk) &&
+                     resolve(handle, "cblas_dtrmm", out.api.dtrmm) &&
+                     resolve(handle, "dpotrf_", out.api.dpotrf) &&
+                     resolve(handle, "dsyevd_", out.api.dsyevd) &&
+                     resolve(handle, "openblas_set_num_threads", out.api.set_num_threads);
+    if (!all) {
+        out.description = std::string(soname) + " lacks a BLAS or LAPACK routine; Eigen only";
+        return out;
+    }
+    out.api.set_num_threads(1);  // madlab parallelises over fixed blocks itself (blas.h)
+    resolve(handle, "openblas_get_corename", core_name);
+    resolve(handle, "openblas_get_config", config);
+    out.description = std::string(config != nullptr ? config() : "OpenBLAS") + " (" +
+                      (core_name != nullptr ? core_name() : "unknown") + " kernels)";
+    out.ok = true;
+    return out;
+}
+#else
+Loaded load() { return Loaded{}; }
+#endif
+
+const Loaded& loaded() {
+    static const Loaded instance = load();
+    return instance;
+}
+
+}  // namespace
+
+namespace blas {
+const Api* api() {
+    if (!g_enabled.load(std::memory_order_relaxed)) return nullptr;
+    const Loaded& l = loaded();
+    return l.ok ? &l.api : nullptr;
+}
+}  // namespace blas
+
+bool blas_available() { return blas::api() != nullptr; }
+
+std::string blas_description() {
+    if (!g_enabled.load()) return "OpenBLAS disabled; Eigen only";
+    return loaded().description;
+}
+
+void set_blas_enabled(bool enabled) { g_enabled.store(enabled); }
+
+}  // namespace madlab
