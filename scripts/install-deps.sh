@@ -14,6 +14,7 @@ packages=(
   libsqlite3-dev       # results database
   libgtest-dev libgmock-dev libbenchmark-dev  # tests and benchmarks
   clang-format         # the style check of the test script
+  fortunes-es          # small Spanish text corpus for text studies (source.path = "fortunes-es")
 )
 missing=()
 for p in "${packages[@]}"; do

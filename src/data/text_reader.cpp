@@ -135,6 +135,32 @@ void read_plain_file(const std::string& path, const TextOptions& options,
     for (std::size_t i = begin; i < end; ++i) emit_line(lines[i], options, out);
 }
 
+// Reads a fortune(6) file (see the header): entries between lines holding only "%", the
+// attribution lines ("-- Author") dropped, the rest joined by spaces into one document.
+void read_fortune_file(const std::string& path, const TextOptions& options,
+                       std::vector<std::string>& out) {
+    const std::string data = read_file(path);
+    check_utf8(path, data);
+    std::string_view text = data;
+    std::string entry;
+    auto finish_entry = [&] {
+        emit_line(entry, options, out);
+        entry.clear();
+    };
+    while (!text.empty()) {
+        const std::size_t nl = text.find('\n');
+        std::string_view line = trim(text.substr(0, nl));
+        text.remove_prefix(nl == std::string_view::npos ? text.size() : nl + 1);
+        if (line == "%") {
+            finish_entry();
+        } else if (!line.empty() && !line.starts_with("-- ")) {
+            if (!entry.empty()) entry += ' ';
+            entry += line;
+        }
+    }
+    finish_entry();
+}
+
 // Reads a .jsonl file (see the header) and appends its documents to `out`.
 void read_jsonl_file(const std::string& path, const TextOptions& options,
                      std::vector<std::string>& out) {
@@ -194,6 +220,8 @@ void read_one_file(const std::string& path, const TextOptions& options,
                    std::vector<std::string>& out) {
     if (has_extension(path, ".jsonl")) {
         read_jsonl_file(path, options, out);
+    } else if (has_extension(path, ".fortunes")) {
+        read_fortune_file(path, options, out);
     } else {
         read_plain_file(path, options, out);
     }
@@ -321,7 +349,12 @@ std::vector<std::string> read_text_lines(const std::string& path, const TextOpti
         std::vector<fs::path> files;
         for (fs::recursive_directory_iterator it(path, ec), end; !ec && it != end;
              it.increment(ec)) {
-            if (it->is_regular_file() && has_extension(it->path(), ".txt")) {
+            if (it->is_directory() && it->path().filename() == "off") {
+                it.disable_recursion_pending();  // fortune(6)'s offensive fortunes
+                continue;
+            }
+            if (it->is_regular_file() &&
+                (has_extension(it->path(), ".txt") || has_extension(it->path(), ".fortunes"))) {
                 files.push_back(it->path());
             }
         }
@@ -333,12 +366,12 @@ std::vector<std::string> read_text_lines(const std::string& path, const TextOpti
         }
         if (files.empty()) {
             throw DataError(fmt::format(
-                "no .txt files in folder '{}' (its subfolders included); put the text in files "
-                "named *.txt",
+                "no .txt or .fortunes files in folder '{}' (its subfolders included); put the "
+                "text in files named *.txt",
                 path));
         }
         std::sort(files.begin(), files.end());
-        for (const fs::path& file : files) read_plain_file(file.string(), options, lines);
+        for (const fs::path& file : files) read_one_file(file.string(), options, lines);
     } else {
         read_one_file(path, options, lines);
     }

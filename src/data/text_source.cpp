@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <filesystem>
 #include <utility>
 
 #include "madlab/core/error.h"
@@ -131,8 +132,29 @@ std::string TextSource::describe() const {
                        vocabulary_->size() - 3, words ? "word" : "character");
 }
 
+std::string resolve_text_path(const std::string& path) {
+    struct NamedCorpus {
+        const char* name;
+        const char* folder;
+        const char* package;
+    };
+    static constexpr NamedCorpus kNamed[] = {
+        {"fortunes-es", "/usr/share/games/fortunes/es", "fortunes-es"}};
+    for (const auto& corpus : kNamed) {
+        if (path != corpus.name) continue;
+        if (std::filesystem::exists(path)) return path;  // a file of that name wins
+        if (!std::filesystem::is_directory(corpus.folder))
+            throw DataError(fmt::format(
+                "text corpus '{}' is Debian's package {}, which is not installed ({} is "
+                "missing); install it with `apt-get install {}` (scripts/install-deps.sh does)",
+                corpus.name, corpus.package, corpus.folder, corpus.package));
+        return corpus.folder;
+    }
+    return path;
+}
+
 TextSource load_text_source(const std::string& path, const TextSourceOptions& options) {
-    return TextSource(read_text_lines(path, options.text), path, options);
+    return TextSource(read_text_lines(resolve_text_path(path), options.text), path, options);
 }
 
 }  // namespace madlab

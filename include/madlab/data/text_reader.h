@@ -5,9 +5,13 @@
 //   - a plain text file: one line = one document; line ends are \n or \r\n; a UTF-8 byte order
 //     mark at the start is dropped; every line is trimmed of ASCII whitespace and lines that are
 //     then empty are dropped.
-//   - a folder: every regular file named *.txt in it and its subfolders, read as above, in sorted
-//     path order (std::filesystem::path ordering), so the result never depends on the order the
-//     file system lists them in. Other files (metadata.csv...) are ignored.
+//   - a fortune(6) file, named *.fortunes (Debian's fortunes-es, /usr/share/games/fortunes/es):
+//     entries separated by lines holding only "%"; each entry is one document, its lines joined
+//     by single spaces, its attribution lines (starting with "-- " after trimming) dropped.
+//   - a folder: every regular file named *.txt or *.fortunes in it and its subfolders, read as
+//     above, in sorted path order (std::filesystem::path ordering), so the result never depends
+//     on the order the file system lists them in. Other files (metadata.csv..., fortune's *.dat
+//     and *.u8) and folders named "off" (fortune's offensive fortunes) are left out.
 //   - a .jsonl file: one JSON object per line, the document text in the string field
 //     `jsonl_field`. Blank lines are skipped. Newlines and carriage returns inside a document
 //     become spaces, so each document stays one line.
@@ -64,7 +68,7 @@ struct TextOptions {
 // The token that stands for a run of whitespace in character tokenisation: "▁" (U+2581).
 inline constexpr std::string_view kSpaceToken = "\xE2\x96\x81";
 
-// Reads the lines of a text file, a folder of *.txt files or a .jsonl file (see above), trimmed,
+// Reads the lines of a text, fortune or .jsonl file or a folder of them (see above), trimmed,
 // non-empty, in file order. Throws DataError if the path does not exist, a file cannot be read,
 // holds invalid UTF-8 or a bad JSONL line, or no line is left ("no text lines in ...").
 std::vector<std::string> read_text_lines(const std::string& path, const TextOptions& options = {});

@@ -91,7 +91,14 @@ private:
     std::size_t test_tokens_ = 0;
 };
 
-// read_text_lines(path, options.text), then a TextSource described by `path`.
+// Corpora known by name, for source.path: "fortunes-es" is Debian's package fortunes-es
+// (/usr/share/games/fortunes/es, about 10,000 Spanish quotations and proverbs, 1 MB), which
+// scripts/install-deps.sh installs as the small text corpus of a fresh machine. Returns the
+// folder of a known name (DataError saying which package to install if it is missing), and any
+// other path unchanged.
+std::string resolve_text_path(const std::string& path);
+
+// read_text_lines(resolve_text_path(path), options.text), then a TextSource described by `path`.
 TextSource load_text_source(const std::string& path, const TextSourceOptions& options = {});
 
 }  // namespace madlab

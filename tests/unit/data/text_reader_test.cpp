@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "madlab/core/error.h"
+#include "madlab/data/text_source.h"
 #include "temp_dir.h"
 
 namespace madlab {
@@ -92,7 +93,64 @@ TEST(TextReader, FolderReadsTxtFilesRecursivelyInSortedOrder) {
 TEST(TextReader, FolderWithoutTxtFilesIsAnError) {
     TempDir dir;
     dir.write("x.csv", "1,2\n");
-    EXPECT_THAT(read_error(dir.path().string()), HasSubstr("no .txt files in folder"));
+    EXPECT_THAT(read_error(dir.path().string()), HasSubstr("no .txt or .fortunes files in folder"));
+}
+
+TEST(FortuneReader, EntriesAreDocumentsWithoutAttributions) {
+    TempDir dir;
+    // fortune(6) format: "%" lines separate entries; an entry spans lines; the attribution is
+    // indented and starts with "--". A "%" inside text is not a separator, "--" without a
+    // space is kept, and a trailing entry without a final "%" still counts.
+    const std::string path = dir.write("refranes.fortunes",
+                                       "A quien madruga,\nDios le ayuda.\n\t\t-- Refrán.\n%\n"
+                                       "El 100% de nada --es nada.\n%\n%\n"
+                                       "  Último   \n  sin final\n\t-- Anónimo \n");
+    EXPECT_THAT(read_text_lines(path),
+                ElementsAre("A quien madruga, Dios le ayuda.", "El 100% de nada --es nada.",
+                            "Último sin final"));
+}
+
+TEST(FortuneReader, FoldersSkipOffensiveFortunesAndIndexFiles) {
+    TempDir dir;
+    std::filesystem::create_directories(dir.path() / "off");
+    dir.write("b.fortunes", "uno\n%\ndos\n%\n");
+    dir.write("b.fortunes.dat", std::string("\0\0\0\2binary", 10));
+    dir.write("a.txt", "plain line\n");
+    dir.write("off/c.fortunes", "ofensivo\n%\n");
+    std::filesystem::create_symlink(dir.path() / "b.fortunes", dir.path() / "b.fortunes.u8");
+    EXPECT_THAT(read_text_lines(dir.path().string()), ElementsAre("plain line", "uno", "dos"));
+}
+
+TEST(FortuneReader, InvalidUtf8NamesTheFortuneFile) {
+    TempDir dir;
+    const std::string path = dir.write("latin1.fortunes", "bien\n%\nespa\xF1ol\n%\n");
+    EXPECT_THAT(read_error(path),
+                AllOf(HasSubstr("latin1.fortunes"), HasSubstr("line 3"), HasSubstr("0xF1")));
+}
+
+// Debian's fortunes-es, by name: installed by scripts/install-deps.sh. Where it is missing the
+// name must say which package to install.
+TEST(FortuneReader, FortunesEsByName) {
+    if (!std::filesystem::is_directory("/usr/share/games/fortunes/es")) {
+        try {
+            resolve_text_path("fortunes-es");
+            ADD_FAILURE() << "no error without the package";
+        } catch (const DataError& e) {
+            EXPECT_THAT(e.what(), HasSubstr("apt-get install fortunes-es"));
+        }
+        return;
+    }
+    EXPECT_EQ(resolve_text_path("fortunes-es"), "/usr/share/games/fortunes/es");
+    EXPECT_EQ(resolve_text_path("other/path.txt"), "other/path.txt");
+    const auto lines = read_text_lines(resolve_text_path("fortunes-es"));
+    // fortunes-es 1.36 holds about 10,700 entries outside off/ (grep -c '^%$'); a reader that
+    // mistook lines for documents would return about twice as many.
+    EXPECT_GT(lines.size(), 8000u);
+    EXPECT_LT(lines.size(), 14000u);
+    for (const auto& line : lines) {
+        EXPECT_NE(line, "%");
+        EXPECT_FALSE(line.starts_with("-- ")) << line;
+    }
 }
 
 TEST(TextReader, GutenbergHeaderAndFooterAreStripped) {
