@@ -10,9 +10,10 @@
 // held out (TextSource's default). Timed, each once: reading (UTF-8 check, splitting),
 // tokenising and splitting into train / held out, fit, querying the held-out lines and the whole
 // training text (KenLM's query figure is over the training file), sampling --samples lines at
-// temperature 1 (the backoff path) and --tempered-samples at 0.8 (the dense path), and with
-// --arpa PATH writing the ARPA file (lmplz's wall time includes writing it). Prints the peak RSS
-// (getrusage ru_maxrss) after fitting and at the end, and the held-out perplexity.
+// temperature 1 (the backoff path), --tempered-samples at 0.8 (rejection sampling) and
+// --top-samples at temperature 1 with top_k = 50, then with top_p = 0.9, and with --arpa PATH
+// writing the ARPA file (lmplz's wall time includes writing it). Prints the peak RSS (getrusage
+// ru_maxrss) before and after fitting and at the end, and the held-out perplexity.
 #include <sys/resource.h>
 
 #include <algorithm>
@@ -49,7 +50,7 @@ double peak_rss_mib() {
     std::fprintf(stderr,
                  "ngram_bench: %s\n"
                  "usage: ngram_bench [--order N] [--path DIR] [--samples N] "
-                 "[--tempered-samples N] [--seed S] [--arpa FILE]\n",
+                 "[--tempered-samples N] [--top-samples N] [--seed S] [--arpa FILE]\n",
                  message);
     std::exit(2);
 }
@@ -64,6 +65,7 @@ int main(int argc, char** argv) {
     std::string path = "../shared/data/text/es/novelas";
     std::size_t samples = 10000;
     std::size_t tempered_samples = 50;
+    std::size_t top_samples = 200;
     std::uint64_t seed = 1;
     std::string arpa;
     for (int i = 1; i < argc; ++i) {
@@ -78,6 +80,8 @@ int main(int argc, char** argv) {
             samples = std::strtoull(value.c_str(), nullptr, 10);
         } else if (arg == "--tempered-samples") {
             tempered_samples = std::strtoull(value.c_str(), nullptr, 10);
+        } else if (arg == "--top-samples") {
+            top_samples = std::strtoull(value.c_str(), nullptr, 10);
         } else if (arg == "--seed") {
             seed = std::strtoull(value.c_str(), nullptr, 10);
         } else if (arg == "--arpa") {
@@ -117,6 +121,7 @@ int main(int argc, char** argv) {
         madlab::NgramOptions options;
         options.order = order;
         madlab::NgramModel model(options);
+        const double rss_before_fit = peak_rss_mib();
         t0 = Clock::now();
         const madlab::FitInfo info = model.fit(train);
         const double fit_s = seconds_since(t0);
@@ -145,6 +150,15 @@ int main(int argc, char** argv) {
         t0 = Clock::now();
         const madlab::Corpus s08 = model.sample(tempered_samples, 0.8, rng);
         const double sample08_s = seconds_since(t0);
+        t0 = Clock::now();
+        model.sample(1, 1.0, rng, 1, 50);  // builds the top-k / top-p tables
+        const double top_tables_s = seconds_since(t0);
+        t0 = Clock::now();
+        const madlab::Corpus s_k = model.sample(top_samples, 1.0, rng, 200, 50);
+        const double sample_k_s = seconds_since(t0);
+        t0 = Clock::now();
+        const madlab::Corpus s_p = model.sample(top_samples, 1.0, rng, 200, 0, 0.9);
+        const double sample_p_s = seconds_since(t0);
 
         std::printf("corpus        %s\n", source.describe().c_str());
         std::printf("training      %zu lines, %zu tokens (without </s>), %.1f MB of text\n",
@@ -174,11 +188,19 @@ int main(int argc, char** argv) {
         std::printf("sample T=0.8  %8.3f s  %10.0f tokens/s (%zu lines, %zu tokens with </s>)\n",
                     sample08_s, static_cast<double>(sampled_tokens(s08)) / sample08_s, s08.lines(),
                     sampled_tokens(s08));
+        std::printf("top tables    %8.3f s  (first top-k sample: one line of one token)\n",
+                    top_tables_s);
+        std::printf("sample k=50   %8.3f s  %10.0f tokens/s (%zu lines, %zu tokens with </s>)\n",
+                    sample_k_s, static_cast<double>(sampled_tokens(s_k)) / sample_k_s, s_k.lines(),
+                    sampled_tokens(s_k));
+        std::printf("sample p=0.9  %8.3f s  %10.0f tokens/s (%zu lines, %zu tokens with </s>)\n",
+                    sample_p_s, static_cast<double>(sampled_tokens(s_p)) / sample_p_s, s_p.lines(),
+                    sampled_tokens(s_p));
         std::printf("perplexity    %.4f held out (%.4f excluding %zu OOV), %.4f on training\n",
                     held_out.perplexity, held_out.perplexity_excluding_oov, held_out.oov,
                     on_train.perplexity);
-        std::printf("peak RSS      %.0f MiB after fit, %.0f MiB at the end\n", rss_fit,
-                    peak_rss_mib());
+        std::printf("peak RSS      %.0f MiB before fit, %.0f MiB after fit, %.0f MiB at the end\n",
+                    rss_before_fit, rss_fit, peak_rss_mib());
     } catch (const std::exception& e) {
         std::fprintf(stderr, "ngram_bench: %s\n", e.what());
         return 1;

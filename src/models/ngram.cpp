@@ -2,121 +2,28 @@
 // Reference: KenLM lmplz (github kpu/kenlm, lm/builder/adjust_counts.cc for the adjusted counts
 // and discounts, initial_probabilities.cc for the discounted terms and gamma, interpolate.cc
 // for the interpolation with the uniform distribution 1/(V - 1) "including <unk> but excluding
-// <s>"). The estimation here is in memory with hash tables instead of lmplz's sorted streams.
+// <s>"). The estimation here is in memory and counts by sorting, as lmplz does on its streams:
+// the n-grams of each order are radix-sorted positions in the padded text (no hash tables).
 
 #include "madlab/models/ngram.h"
 
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <limits>
+#include <mutex>
 #include <numeric>
 #include <ostream>
 #include <sstream>
+#include <unordered_map>
 
 #include "madlab/core/error.h"
 
 namespace madlab {
 
-namespace ngram_detail {
-
 namespace {
 
-std::uint64_t hash_key(const TokenId* key, int k) {
-    std::uint64_t h = 0x9E3779B97F4A7C15ull * static_cast<std::uint64_t>(k + 1);
-    for (int i = 0; i < k; ++i) {
-        h = (h ^ key[i]) * 0xff51afd7ed558ccdull;
-        h ^= h >> 32;
-    }
-    h ^= h >> 29;
-    h *= 0xc4ceb9fe1a85ec53ull;
-    h ^= h >> 32;
-    return h;
-}
-
-}  // namespace
-
-std::uint32_t GramTable::find(const TokenId* key) const {
-    if (slots_.empty()) return kNone;
-    const std::uint64_t h = hash_key(key, k_);
-    const std::uint64_t tag = h >> 32;
-    for (std::size_t pos = h & mask_;; pos = (pos + 1) & mask_) {
-        const std::uint64_t s = slots_[pos];
-        if (s == 0) return kNone;
-        if ((s >> 32) == tag) {
-            const std::uint32_t idx = static_cast<std::uint32_t>(s) - 1;
-            if (std::equal(key, key + k_, keys_.data() + static_cast<std::size_t>(idx) * k_))
-                return idx;
-        }
-    }
-}
-
-std::uint32_t GramTable::insert(const TokenId* key, bool* added) {
-    if ((size() + 1) * 2 > slots_.size()) grow();
-    const std::uint64_t h = hash_key(key, k_);
-    const std::uint64_t tag = h >> 32;
-    std::size_t pos = h & mask_;
-    for (;; pos = (pos + 1) & mask_) {
-        const std::uint64_t s = slots_[pos];
-        if (s == 0) break;
-        if ((s >> 32) == tag) {
-            const std::uint32_t idx = static_cast<std::uint32_t>(s) - 1;
-            if (std::equal(key, key + k_, keys_.data() + static_cast<std::size_t>(idx) * k_)) {
-                *added = false;
-                return idx;
-            }
-        }
-    }
-    const std::size_t n = size();
-    if (n >= kNone - 1) throw DataError("ngram: more than 2^32 - 2 distinct n-grams of one order");
-    keys_.insert(keys_.end(), key, key + k_);
-    slots_[pos] = (tag << 32) | static_cast<std::uint64_t>(n + 1);
-    *added = true;
-    return static_cast<std::uint32_t>(n);
-}
-
-void GramTable::reserve(std::size_t n) {
-    if (n * 2 <= slots_.size()) return;
-    keys_.reserve(n * k_);
-    std::size_t cap = 16;
-    while (cap < n * 2) cap *= 2;
-    slots_.assign(cap, 0);
-    mask_ = cap - 1;
-    for (std::size_t i = 0; i < size(); ++i) {
-        const std::uint64_t h = hash_key(key(i), k_);
-        std::size_t pos = h & mask_;
-        while (slots_[pos] != 0) pos = (pos + 1) & mask_;
-        slots_[pos] = ((h >> 32) << 32) | static_cast<std::uint64_t>(i + 1);
-    }
-}
-
-void GramTable::grow() { reserve(std::max<std::size_t>(8, slots_.size())); }
-
-void GramTable::permute(const std::vector<std::uint32_t>& new_index) {
-    std::vector<TokenId> keys(keys_.size());
-    const std::size_t n = size();
-    for (std::size_t i = 0; i < n; ++i)
-        std::copy(key(i), key(i) + k_, keys.data() + static_cast<std::size_t>(new_index[i]) * k_);
-    keys_.swap(keys);
-    for (std::uint64_t& s : slots_) {
-        if (s == 0) continue;
-        const std::uint32_t idx = static_cast<std::uint32_t>(s) - 1;
-        s = (s & 0xffffffff00000000ull) | static_cast<std::uint64_t>(new_index[idx] + 1);
-    }
-}
-
-}  // namespace ngram_detail
-
-namespace {
-
-using ngram_detail::GramTable;
-constexpr std::uint32_t kNone = GramTable::kNone;
-
-template <class T>
-void apply_permutation(std::vector<T>& v, const std::vector<std::uint32_t>& new_index) {
-    std::vector<T> out(v.size());
-    for (std::size_t i = 0; i < v.size(); ++i) out[new_index[i]] = v[i];
-    v.swap(out);
-}
+constexpr std::uint32_t kNone = 0xffffffffu;
 
 // Discount D(c) for an adjusted count c (lmplz's Discount::Apply subtracts amount[min(c, 3)],
 // amount[0] = 0).
@@ -131,7 +38,63 @@ void append_number(std::string& s, double x) {
     s.append(buf, r.ptr);
 }
 
+// The smallest float >= x (a bound stays a bound when stored as float).
+float round_up(double x) {
+    float f = static_cast<float>(x);
+    if (static_cast<double>(f) < x) f = std::nextafter(f, std::numeric_limits<float>::infinity());
+    return f;
+}
+
+// Stable LSD radix sort of `items` by `len` digits, digit(item, d) < n_buckets for d = 0..len-1
+// (d = 0 the most significant). The histograms of all digits are taken in one pass over the
+// items in their initial order (positions in increasing order: sequential reads of the text);
+// a digit that is the same for every item is skipped.
+template <class Digit>
+void radix_sort(std::vector<std::uint32_t>& items, std::vector<std::uint32_t>& tmp, int len,
+                std::size_t n_buckets, Digit digit) {
+    if (len <= 0 || items.size() < 2) return;
+    std::vector<std::uint32_t> hist(static_cast<std::size_t>(len) * n_buckets, 0);
+    for (std::uint32_t x : items)
+        for (int d = 0; d < len; ++d) ++hist[static_cast<std::size_t>(d) * n_buckets + digit(x, d)];
+    tmp.resize(items.size());
+    for (int d = len - 1; d >= 0; --d) {
+        std::uint32_t* h = hist.data() + static_cast<std::size_t>(d) * n_buckets;
+        if (h[digit(items[0], d)] == items.size()) continue;
+        std::uint32_t sum = 0;
+        for (std::size_t b = 0; b < n_buckets; ++b) {
+            const std::uint32_t c = h[b];
+            h[b] = sum;
+            sum += c;
+        }
+        for (std::uint32_t x : items) tmp[h[digit(x, d)]++] = x;
+        items.swap(tmp);
+    }
+}
+
+// Lower bound of w in the sorted words[b, e).
+std::uint32_t lower_bound_word(const std::uint32_t* words, std::uint32_t b, std::uint32_t e,
+                               std::uint32_t w) {
+    std::uint32_t n = e - b;
+    const std::uint32_t* base = words + b;
+    while (n > 1) {
+        const std::uint32_t half = n / 2;
+        base = base[half] <= w ? base + half : base;
+        n -= half;
+    }
+    return static_cast<std::uint32_t>(base - words) + (n == 1 && *base < w ? 1 : 0);
+}
+
 }  // namespace
+
+// The tables of the top-k / top-p sampler, built once per fitted model on first use.
+struct NgramModel::TopCache {
+    std::once_flag once;
+    // Unigram entries without <s>, by interpolated probability (descending), then entry.
+    std::vector<std::uint32_t> uni_order;
+    // perm[k - 1] (orders k >= 2): within the successors of each context, their entries by
+    // interpolated probability p(w | context) (descending), then by entry.
+    std::vector<std::vector<std::uint32_t>> perm;
+};
 
 NgramModel::NgramModel(NgramOptions options) : options_(options) {
     if (options_.order < 1 || options_.order > 6)
@@ -146,6 +109,7 @@ NgramModel::NgramModel(NgramOptions options) : options_(options) {
 
 FitInfo NgramModel::fit(const Corpus& train) {
     fitted_ = false;
+    top_cache_ = std::make_shared<TopCache>();
     const int n_order = options_.order;
     if (train.lines() == 0) throw DataError("ngram: the training text has no lines");
     TokenId max_id = Vocabulary::kEos;
@@ -156,101 +120,202 @@ FitInfo NgramModel::fit(const Corpus& train) {
                 "line; remove them from the text)");
         max_id = std::max(max_id, t);
     }
+    const std::size_t n_buckets = static_cast<std::size_t>(max_id) + 1;
 
-    orders_.clear();
-    orders_.resize(n_order);
-    for (int k = 1; k <= n_order; ++k) orders_[k - 1].table = GramTable(k);
-
-    // 1. Raw counts of the highest order, and of the shorter n-grams at a line start (they
-    //    begin with <s>: lmplz pads and then collapses them, keeping their raw counts).
+    // 1. The padded text s: <s> w_1 .. w_n </s> for every line. An n-gram is represented by a
+    //    position in s where it occurs (the first, in sorted order).
+    std::vector<TokenId> s;
+    std::vector<std::uint32_t> line_begin;  // position of each line's <s>, then s.size()
     {
-        std::vector<TokenId> seq;
+        const std::size_t total = train.tokens.size() + 2 * train.lines();
+        if (total >= kNone - 8)
+            throw DataError("ngram: the training text has more than 2^32 - 8 tokens");
+        s.reserve(total);
+        line_begin.reserve(train.lines() + 1);
         for (std::size_t l = 0; l < train.lines(); ++l) {
             const auto line = train.line(l);
-            seq.clear();
-            seq.push_back(Vocabulary::kBos);
-            seq.insert(seq.end(), line.begin(), line.end());
-            seq.push_back(Vocabulary::kEos);
-            Order& top = orders_[n_order - 1];
-            for (std::size_t i = 1; i < seq.size(); ++i) {
-                const std::size_t start = i + 1 >= static_cast<std::size_t>(n_order)
-                                              ? i + 1 - static_cast<std::size_t>(n_order)
-                                              : 0;
-                const std::size_t k = i - start + 1;
-                Order& o = k == static_cast<std::size_t>(n_order) ? top : orders_[k - 1];
-                bool added = false;
-                const std::uint32_t idx = o.table.insert(seq.data() + start, &added);
-                if (added) o.count.push_back(0);
-                ++o.count[idx];
+            line_begin.push_back(static_cast<std::uint32_t>(s.size()));
+            s.push_back(Vocabulary::kBos);
+            s.insert(s.end(), line.begin(), line.end());
+            s.push_back(Vocabulary::kEos);
+        }
+        line_begin.push_back(static_cast<std::uint32_t>(s.size()));
+    }
+    const auto key_equal = [&](std::uint32_t a, std::uint32_t b, int k) {
+        return std::equal(s.begin() + a, s.begin() + a + k, s.begin() + b);
+    };
+
+    // pos[k - 1], cnt[k - 1]: the distinct n-grams of order k in lexicographic order of their
+    // TokenIds (a representative position, the adjusted count).
+    std::vector<std::vector<std::uint32_t>> pos(n_order), cnt(n_order);
+    // link[k - 1] (3 <= k <= n_order - 1): the entry of order k - 1 that is the suffix of each
+    // entry of order k (for the bound M of the contexts, step 5).
+    std::vector<std::vector<std::uint32_t>> link(n_order);
+    std::vector<std::uint32_t> items, tmp;
+
+    // 2. Raw counts of the highest order: every window of n_order tokens inside a padded line
+    //    (for order 1 every token but <s>), sorted; runs of equal keys are the n-grams.
+    if (n_order >= 2) {
+        items.reserve(s.size());
+        for (std::size_t l = 0; l + 1 < line_begin.size(); ++l)
+            for (std::uint32_t p = line_begin[l]; p + n_order <= line_begin[l + 1]; ++p)
+                items.push_back(p);
+        radix_sort(items, tmp, n_order, n_buckets,
+                   [&](std::uint32_t x, int d) { return s[x + d]; });
+        auto& P = pos[n_order - 1];
+        auto& C = cnt[n_order - 1];
+        for (std::size_t i = 0; i < items.size(); ++i) {
+            if (i > 0 && key_equal(items[i], P.back(), n_order)) {
+                ++C.back();
+            } else {
+                P.push_back(items[i]);
+                C.push_back(1);
             }
         }
+        std::vector<std::uint32_t>().swap(items);
     }
-    // 2. Adjusted counts of the lower orders: one per distinct left extension (every n-gram of
-    //    order k+1, those starting with <s> included, extends its suffix). Suffixes never start
-    //    with <s>, so the raw counts of step 1 are not touched.
-    for (int k = n_order - 1; k >= 1; --k) {
-        Order& hi = orders_[k];
-        Order& lo = orders_[k - 1];
-        lo.table.reserve(lo.table.size() + hi.table.size() / 2);
-        const std::size_t n_hi = hi.table.size();
-        for (std::size_t i = 0; i < n_hi; ++i) {
-            bool added = false;
-            const std::uint32_t idx = lo.table.insert(hi.table.key(i) + 1, &added);
-            if (added) lo.count.push_back(0);
-            ++lo.count[idx];
+    // 3. Adjusted counts of the lower orders: one per distinct left extension (every n-gram of
+    //    order k+1, those starting with <s> included, extends its suffix), found by sorting the
+    //    suffixes. The n-grams of order k < n_order that start with <s> (line starts: lmplz pads
+    //    and then collapses them) keep their raw counts; suffixes never start with <s>, so the
+    //    two lists are disjoint and merge by their first token.
+    for (int k = n_order - 1; k >= 2; --k) {
+        const auto& hi = pos[k];
+        const bool want_link = k + 1 >= 3 && k + 1 <= n_order - 1;
+        items.resize(hi.size());
+        std::iota(items.begin(), items.end(), 0u);
+        radix_sort(items, tmp, k, n_buckets,
+                   [&](std::uint32_t x, int d) { return s[hi[x] + 1 + d]; });
+        std::vector<std::uint32_t> suf_pos, suf_cnt;
+        if (want_link) link[k].assign(hi.size(), 0);
+        for (std::size_t i = 0; i < items.size(); ++i) {
+            const std::uint32_t p = hi[items[i]] + 1;
+            if (i > 0 && key_equal(p, suf_pos.back(), k)) {
+                ++suf_cnt.back();
+            } else {
+                suf_pos.push_back(p);
+                suf_cnt.push_back(1);
+            }
+            if (want_link) link[k][items[i]] = static_cast<std::uint32_t>(suf_pos.size() - 1);
         }
-    }
-    {
-        Order& uni = orders_[0];
-        for (TokenId special : {Vocabulary::kUnk, Vocabulary::kBos, Vocabulary::kEos}) {
-            bool added = false;
-            uni.table.insert(&special, &added);
-            if (added) uni.count.push_back(0);
+        // Line starts of at least k tokens, sorted by tokens 1..k-1 (token 0 is <s>).
+        items.clear();
+        for (std::size_t l = 0; l + 1 < line_begin.size(); ++l)
+            if (line_begin[l] + k <= line_begin[l + 1]) items.push_back(line_begin[l]);
+        radix_sort(items, tmp, k, n_buckets, [&](std::uint32_t x, int d) { return s[x + d]; });
+        std::vector<std::uint32_t> start_pos, start_cnt;
+        for (std::size_t i = 0; i < items.size(); ++i) {
+            if (i > 0 && key_equal(items[i], start_pos.back(), k)) {
+                ++start_cnt.back();
+            } else {
+                start_pos.push_back(items[i]);
+                start_cnt.push_back(1);
+            }
         }
+        // Suffixes starting with <unk> (id 0) sort before the <s> n-grams, the others after.
+        const std::size_t split = static_cast<std::size_t>(
+            std::partition_point(suf_pos.begin(), suf_pos.end(),
+                                 [&](std::uint32_t p) { return s[p] < Vocabulary::kBos; }) -
+            suf_pos.begin());
+        auto& P = pos[k - 1];
+        auto& C = cnt[k - 1];
+        P.reserve(suf_pos.size() + start_pos.size());
+        C.reserve(suf_pos.size() + start_pos.size());
+        P.insert(P.end(), suf_pos.begin(), suf_pos.begin() + split);
+        C.insert(C.end(), suf_cnt.begin(), suf_cnt.begin() + split);
+        P.insert(P.end(), start_pos.begin(), start_pos.end());
+        C.insert(C.end(), start_cnt.begin(), start_cnt.end());
+        P.insert(P.end(), suf_pos.begin() + split, suf_pos.end());
+        C.insert(C.end(), suf_cnt.begin() + split, suf_cnt.end());
+        if (want_link)
+            for (std::uint32_t& r : link[k])
+                if (r >= split) r += static_cast<std::uint32_t>(start_pos.size());
     }
+    std::vector<std::uint32_t>().swap(items);
+    std::vector<std::uint32_t>().swap(tmp);
 
-    // 3. Order the entries: unigrams by TokenId, each higher order by its context's entry, so
-    //    that the successors of a context are contiguous.
+    // 4. Unigrams, by TokenId: adjusted counts from the bigrams (raw counts for order 1), plus
+    //    <unk>, <s> and </s> (adjusted count 0 if they never occur).
+    orders_.clear();
+    orders_.resize(n_order);
     {
+        std::vector<std::uint32_t> count(n_buckets, 0);
+        std::vector<std::uint8_t> seen(n_buckets, 0);
+        if (n_order >= 2) {
+            for (std::uint32_t p : pos[1]) {
+                ++count[s[p + 1]];
+                seen[s[p + 1]] = 1;
+            }
+        } else {
+            for (TokenId t : s)
+                if (t != Vocabulary::kBos) {
+                    ++count[t];
+                    seen[t] = 1;
+                }
+        }
+        for (TokenId special : {Vocabulary::kUnk, Vocabulary::kBos, Vocabulary::kEos})
+            seen[special] = 1;
         Order& uni = orders_[0];
-        const std::size_t v = uni.table.size();
-        std::vector<std::uint32_t> by_id(v);
-        std::iota(by_id.begin(), by_id.end(), 0u);
-        std::sort(by_id.begin(), by_id.end(), [&](std::uint32_t a, std::uint32_t b) {
-            return *uni.table.key(a) < *uni.table.key(b);
-        });
-        std::vector<std::uint32_t> new_index(v);
-        for (std::size_t i = 0; i < v; ++i) new_index[by_id[i]] = static_cast<std::uint32_t>(i);
-        uni.table.permute(new_index);
-        apply_permutation(uni.count, new_index);
+        word_index_.assign(n_buckets, kNone);
+        for (std::size_t t = 0; t < n_buckets; ++t) {
+            if (!seen[t]) continue;
+            word_index_[t] = static_cast<std::uint32_t>(uni.word.size());
+            uni.word.push_back(static_cast<std::uint32_t>(t));
+            uni.cum.push_back(count[t]);
+        }
     }
-    for (int k = 2; k <= n_order; ++k) {
+    unk_entry_ = word_index_[Vocabulary::kUnk];
+    bos_entry_ = word_index_[Vocabulary::kBos];
+    eos_entry_ = word_index_[Vocabulary::kEos];
+
+    // 5. Orders >= 2, highest first: the context of each entry (its prefix, one order below,
+    //    found by walking both sorted lists), then the positions become the last words and the
+    //    counts become cumulative within each context. Counts-of-counts on the way.
+    counts_of_counts_.assign(n_order, {});
+    for (std::uint32_t c : orders_[0].cum)
+        if (c >= 1 && c <= 4) ++counts_of_counts_[0][c - 1];
+    for (int k = n_order; k >= 2; --k) {
         Order& o = orders_[k - 1];
         Order& ctx = orders_[k - 2];
-        const std::size_t n = o.table.size();
-        std::vector<std::uint32_t> parent(n);
-        std::vector<std::uint32_t>& begin = ctx.child_begin;
-        begin.assign(ctx.table.size() + 1, 0);
+        auto& P = pos[k - 1];
+        auto& C = cnt[k - 1];
+        const std::size_t n = P.size();
+        const std::size_t n_ctx = k == 2 ? orders_[0].word.size() : pos[k - 2].size();
+        ctx.child_begin.assign(n_ctx + 1, 0);
+        std::size_t j = 0;
         for (std::size_t i = 0; i < n; ++i) {
-            parent[i] = ctx.table.find(o.table.key(i));
-            ++begin[parent[i] + 1];
+            if (k == 2) {
+                j = word_index_[s[P[i]]];
+            } else {
+                while (j < n_ctx && !key_equal(P[i], pos[k - 2][j], k - 1)) ++j;
+                if (j == n_ctx) throw Error("ngram: internal error, an n-gram without context");
+            }
+            ++ctx.child_begin[j + 1];
         }
-        for (std::size_t j = 1; j < begin.size(); ++j) begin[j] += begin[j - 1];
-        std::vector<std::uint32_t> next(begin.begin(), begin.end() - 1);
-        std::vector<std::uint32_t> new_index(n);
-        for (std::size_t i = 0; i < n; ++i) new_index[i] = next[parent[i]]++;
-        o.table.permute(new_index);
-        apply_permutation(o.count, new_index);
+        for (std::size_t x = 1; x <= n_ctx; ++x) ctx.child_begin[x] += ctx.child_begin[x - 1];
+        auto& nk = counts_of_counts_[k - 1];
+        for (std::size_t x = 0; x < n_ctx; ++x) {
+            std::uint32_t sum = 0;
+            for (std::uint32_t i = ctx.child_begin[x]; i < ctx.child_begin[x + 1]; ++i) {
+                const std::uint32_t c = C[i];
+                if (c >= 1 && c <= 4) ++nk[c - 1];
+                sum += c;
+                C[i] = sum;
+            }
+        }
+        for (std::size_t i = 0; i < n; ++i) P[i] = word_index_[s[P[i] + k - 1]];
+        o.word.swap(P);
+        o.cum.swap(C);
     }
+    std::vector<TokenId>().swap(s);
+    std::vector<std::vector<std::uint32_t>>().swap(pos);
+    std::vector<std::vector<std::uint32_t>>().swap(cnt);
 
-    // 4. Counts-of-counts and discounts (Chen & Goodman eq. 26; lmplz's StatCollector).
+    // 6. Discounts (Chen & Goodman eq. 26; lmplz's StatCollector).
     discounts_.assign(n_order, {});
-    counts_of_counts_.assign(n_order, {});
     std::string note;
     for (int k = 1; k <= n_order; ++k) {
-        auto& n = counts_of_counts_[k - 1];
-        for (std::uint32_t c : orders_[k - 1].count)
-            if (c >= 1 && c <= 4) ++n[c - 1];
+        const auto& n = counts_of_counts_[k - 1];
         std::string problem;
         std::array<double, 3> d{};
         for (int j = 1; j <= 3 && problem.empty(); ++j)
@@ -285,90 +350,66 @@ FitInfo NgramModel::fit(const Corpus& train) {
         discounts_[k - 1] = d;
     }
 
-    // 5. Discounted terms, gammas and interpolated probabilities, order by order (lmplz's
-    //    InitialProbabilities and Interpolate).
+    // 7. The unigram distribution, then gamma and the sampling bound M of every context
+    //    (lmplz's InitialProbabilities; interpolated probabilities are computed when needed).
     Order& uni = orders_[0];
-    const std::size_t v = uni.table.size();
-    word_index_.assign(static_cast<std::size_t>(max_id) + 1, kNone);
-    for (std::size_t i = 0; i < v; ++i)
-        word_index_[*uni.table.key(i)] = static_cast<std::uint32_t>(i);
-    unk_entry_ = word_index_[Vocabulary::kUnk];
-    bos_entry_ = word_index_[Vocabulary::kBos];
-    eos_entry_ = word_index_[Vocabulary::kEos];
+    const std::size_t v = uni.word.size();
     uniform_ = 1.0 / static_cast<double>(v - 1);
-
-    std::vector<double> prev_prob(v);  // linear interpolated probabilities of the order below
     {
         const auto& d = discounts_[0];
         double denom = 0.0;
         std::array<double, 3> nk{};
-        for (std::uint32_t c : uni.count) {
+        for (std::uint32_t c : uni.cum) {
             denom += c;
             if (c > 0) nk[std::min<std::uint32_t>(c, 3) - 1] += 1.0;
         }
         root_gamma_ = (d[0] * nk[0] + d[1] * nk[1] + d[2] * nk[2]) / denom;
-        uni.log10_prob.resize(v);
-        uni.cum_alpha.resize(v);
+        uni_prob_.assign(v, 0.0);
+        uni_log10_.assign(v, 0.0);
+        uni_cum_alpha_.assign(v, 0.0);
         double cum = 0.0;
         for (std::size_t i = 0; i < v; ++i) {
-            const std::uint32_t c = uni.count[i];
+            const std::uint32_t c = uni.cum[i];
             const double alpha = (c - discount_of(d, c)) / denom;
             cum += alpha;
-            uni.cum_alpha[i] = cum;
+            uni_cum_alpha_[i] = cum;
             const double p = i == bos_entry_ ? 0.0 : alpha + root_gamma_ * uniform_;
-            prev_prob[i] = p;
-            uni.log10_prob[i] = i == bos_entry_ ? 0.0 : std::min(0.0, std::log10(p));
+            uni_prob_[i] = p;
+            uni_log10_[i] = i == bos_entry_ ? 0.0 : std::min(0.0, std::log10(p));
         }
-        root_max_ = *std::max_element(prev_prob.begin(), prev_prob.end());
+        root_max_ = *std::max_element(uni_prob_.begin(), uni_prob_.end());
     }
     for (int k = 2; k <= n_order; ++k) {
-        Order& o = orders_[k - 1];
+        const Order& o = orders_[k - 1];
         Order& ctx = orders_[k - 2];
         const auto& d = discounts_[k - 1];
-        const std::size_t n_ctx = ctx.table.size();
-        const std::size_t n = o.table.size();
-        ctx.log10_backoff.assign(n_ctx, 0.0);
-        ctx.max_bound.assign(n_ctx, 1.0);
-        o.log10_prob.resize(n);
-        o.cum_alpha.resize(n);
-        std::vector<double> prob(n);
+        const std::size_t n_ctx = ctx.child_begin.size() - 1;
+        ctx.gamma.assign(n_ctx, 1.0);
+        ctx.max_bound.assign(n_ctx, 1.0f);
         for (std::size_t j = 0; j < n_ctx; ++j) {
             const std::uint32_t b = ctx.child_begin[j], e = ctx.child_begin[j + 1];
             // M of the context's suffix c' (the empty context for a unigram context).
-            double suffix_bound = root_max_;
-            if (k > 2) {
-                const Order& below = orders_[k - 3];
-                const std::uint32_t s = below.table.find(ctx.table.key(j) + 1);
-                suffix_bound = s == kNone ? 1.0 : below.max_bound[s];
+            const double suffix_bound = k == 2   ? root_max_
+                                        : k == 3 ? orders_[0].max_bound[ctx.word[j]]
+                                                 : orders_[k - 3].max_bound[link[k - 2][j]];
+            if (b == e) {
+                ctx.max_bound[j] = round_up(suffix_bound);
+                continue;
             }
-            ctx.max_bound[j] = suffix_bound;
-            if (b == e) continue;
-            double denom = 0.0;
+            const double denom = static_cast<double>(o.cum[e - 1]);
             std::array<double, 3> nk{};
+            double max_alpha = 0.0;
+            std::uint32_t before = 0;
             for (std::uint32_t i = b; i < e; ++i) {
-                const std::uint32_t c = o.count[i];
-                denom += c;
-                if (c > 0) nk[std::min<std::uint32_t>(c, 3) - 1] += 1.0;
+                const std::uint32_t c = o.cum[i] - before;
+                before = o.cum[i];
+                nk[std::min<std::uint32_t>(c, 3) - 1] += 1.0;
+                max_alpha = std::max(max_alpha, (c - discount_of(d, c)) / denom);
             }
             const double gamma = (d[0] * nk[0] + d[1] * nk[1] + d[2] * nk[2]) / denom;
-            ctx.log10_backoff[j] = std::log10(gamma);
-            double cum = 0.0, max_alpha = 0.0;
-            for (std::uint32_t i = b; i < e; ++i) {
-                const std::uint32_t c = o.count[i];
-                const double alpha = (c - discount_of(d, c)) / denom;
-                cum += alpha;
-                o.cum_alpha[i] = cum;
-                max_alpha = std::max(max_alpha, alpha);
-                const TokenId* key = o.table.key(i);
-                const std::uint32_t suffix =
-                    k == 2 ? word_index_[key[1]] : orders_[k - 2].table.find(key + 1);
-                const double p = alpha + gamma * prev_prob[suffix];
-                prob[i] = p;
-                o.log10_prob[i] = std::min(0.0, std::log10(p));
-            }
-            ctx.max_bound[j] = std::min(1.0, max_alpha + gamma * suffix_bound);
+            ctx.gamma[j] = gamma;
+            ctx.max_bound[j] = round_up(std::min(1.0, max_alpha + gamma * suffix_bound));
         }
-        prev_prob.swap(prob);
     }
     vocabulary_ = train.vocabulary;
     fitted_ = true;
@@ -388,58 +429,105 @@ std::uint32_t NgramModel::word_index(TokenId id) const {
     return known(id) ? word_index_[id] : unk_entry_;
 }
 
-double NgramModel::log10_prob(std::span<const TokenId> context, TokenId word) const {
-    if (!fitted_) throw Error("ngram: log10_prob() before fit()");
+std::uint32_t NgramModel::child(int k, std::uint32_t ctx, std::uint32_t w) const {
+    const Order& o = orders_[k - 1];
+    const std::uint32_t b = o.child_begin[ctx], e = o.child_begin[ctx + 1];
+    if (b == e) return kNone;
+    const std::uint32_t* words = orders_[k].word.data();
+    const std::uint32_t i = lower_bound_word(words, b, e, w);
+    return i < e && words[i] == w ? i : kNone;
+}
+
+double NgramModel::alpha(int k, std::uint32_t i, std::uint32_t begin, std::uint32_t end) const {
+    const std::vector<std::uint32_t>& cum = orders_[k - 1].cum;
+    const std::uint32_t c = cum[i] - (i > begin ? cum[i - 1] : 0);
+    return (c - discount_of(discounts_[k - 1], c)) / static_cast<double>(cum[end - 1]);
+}
+
+NgramModel::Contexts NgramModel::find_contexts(std::span<const TokenId> context) const {
     const std::size_t n_ctx = std::min<std::size_t>(options_.order - 1, context.size());
-    std::array<TokenId, 6> buf{};
-    for (std::size_t i = 0; i < n_ctx; ++i) buf[i] = canonical(context[context.size() - n_ctx + i]);
-    buf[n_ctx] = canonical(word);
-    double p = orders_[0].log10_prob[word_index(word)];
-    std::size_t matched = 0;
+    std::array<std::uint32_t, 6> buf{};
+    for (std::size_t i = 0; i < n_ctx; ++i)
+        buf[i] = word_index(context[context.size() - n_ctx + i]);
+    Contexts c;
     for (std::size_t len = 1; len <= n_ctx; ++len) {
-        const std::uint32_t idx = orders_[len].table.find(&buf[n_ctx - len]);
-        if (idx == kNone) break;
-        p = orders_[len].log10_prob[idx];
+        // The context of length len: its first word, then down the successors.
+        std::uint32_t e = buf[n_ctx - len];
+        for (std::size_t t = 1; t < len && e != kNone; ++t)
+            e = child(static_cast<int>(t), e, buf[n_ctx - len + t]);
+        if (e == kNone) break;
+        c.entry[len - 1] = e;
+        c.m = len;
+    }
+    return c;
+}
+
+double NgramModel::score(const Contexts& c, std::uint32_t w, Contexts* next) const {
+    // The interpolated probability of the longest n-gram (context suffix, w) in the model, from
+    // the unigram up: p = alpha(c w) + gamma(c) p(w | c'), as lmplz computes it; then the
+    // backoffs of the longer contexts.
+    double p = uni_prob_[w];
+    std::size_t matched = 0;
+    std::array<std::uint32_t, 6> found{};
+    for (std::size_t len = 1; len <= c.m; ++len) {
+        const Order& ctx = orders_[len - 1];
+        const std::uint32_t j = c.entry[len - 1];
+        const std::uint32_t i = child(static_cast<int>(len), j, w);
+        if (i == kNone) break;
+        p = alpha(static_cast<int>(len) + 1, i, ctx.child_begin[j], ctx.child_begin[j + 1]) +
+            ctx.gamma[j] * p;
+        found[len] = i;
         matched = len;
     }
-    for (std::size_t len = matched + 1; len <= n_ctx; ++len) {
-        const std::uint32_t idx = orders_[len - 1].table.find(&buf[n_ctx - len]);
-        if (idx == kNone) break;
-        p += orders_[len - 1].log10_backoff[idx];
+    double lp = matched == 0 ? uni_log10_[w] : std::min(0.0, std::log10(p));
+    for (std::size_t len = matched + 1; len <= c.m; ++len)
+        lp += std::log10(orders_[len - 1].gamma[c.entry[len - 1]]);
+    if (next != nullptr) {
+        const std::size_t keep = static_cast<std::size_t>(options_.order - 1);
+        next->m = std::min(matched + 1, keep);
+        if (next->m >= 1) next->entry[0] = w;
+        for (std::size_t len = 1; len < next->m; ++len) next->entry[len] = found[len];
     }
-    return p;
+    return lp;
+}
+
+double NgramModel::log10_prob(std::span<const TokenId> context, TokenId word) const {
+    if (!fitted_) throw Error("ngram: log10_prob() before fit()");
+    return score(find_contexts(context), word_index(word), nullptr);
 }
 
 double NgramModel::sentence_log10(std::span<const TokenId> line) const {
-    std::vector<TokenId> ctx;
-    ctx.reserve(line.size() + 2);
-    ctx.push_back(Vocabulary::kBos);
+    if (!fitted_) throw Error("ngram: sentence_log10() before fit()");
+    const TokenId bos = Vocabulary::kBos;
+    Contexts c = find_contexts(std::span<const TokenId>(&bos, 1)), next;
     double total = 0.0;
     for (TokenId w : line) {
-        total += log10_prob(ctx, w);
-        ctx.push_back(w);
+        total += score(c, word_index(w), &next);
+        c = next;
     }
-    return total + log10_prob(ctx, Vocabulary::kEos);
+    return total + score(c, eos_entry_, nullptr);
 }
 
 NgramModel::Perplexity NgramModel::perplexity(const Corpus& text) const {
     if (!fitted_) throw Error("ngram: perplexity() before fit()");
     Perplexity r;
     double oov_sum = 0.0;
-    std::vector<TokenId> ctx;
+    const TokenId bos = Vocabulary::kBos;
+    const Contexts start = find_contexts(std::span<const TokenId>(&bos, 1));
+    Contexts c, next;
     for (std::size_t l = 0; l < text.lines(); ++l) {
         const auto line = text.line(l);
-        ctx.assign(1, Vocabulary::kBos);
+        c = start;
         for (TokenId w : line) {
-            const double lp = log10_prob(ctx, w);
+            const double lp = score(c, word_index(w), &next);
+            c = next;
             r.log10_sum += lp;
             if (!known(w) || w == Vocabulary::kUnk) {
                 ++r.oov;
                 oov_sum += lp;
             }
-            ctx.push_back(w);
         }
-        r.log10_sum += log10_prob(ctx, Vocabulary::kEos);
+        r.log10_sum += score(c, eos_entry_, nullptr);
         r.tokens += line.size() + 1;
     }
     if (r.tokens == 0) throw DataError("ngram: perplexity of a text with no lines");
@@ -451,130 +539,155 @@ NgramModel::Perplexity NgramModel::perplexity(const Corpus& text) const {
     return r;
 }
 
+void NgramModel::level_probabilities(int k, const std::vector<double>& below,
+                                     const std::vector<std::uint32_t>& suffix_below,
+                                     std::vector<double>& prob,
+                                     std::vector<std::uint32_t>* suffix) const {
+    if (k == 1) {
+        prob = uni_prob_;
+        return;
+    }
+    const Order& o = orders_[k - 1];
+    const Order& ctx = orders_[k - 2];
+    const std::size_t n = o.word.size();
+    prob.assign(n, 0.0);
+    if (suffix != nullptr) suffix->assign(n, kNone);
+    const std::size_t n_ctx = ctx.child_begin.size() - 1;
+    for (std::size_t j = 0; j < n_ctx; ++j) {
+        const std::uint32_t b = ctx.child_begin[j], e = ctx.child_begin[j + 1];
+        if (b == e) continue;
+        const double gamma = ctx.gamma[j];
+        // The suffix of (c w) is (c' w): a successor of c' (one order below), and the
+        // successors of c and of c' are both sorted by word.
+        std::uint32_t t = 0;
+        const std::uint32_t* below_words = nullptr;
+        if (k > 2) {
+            const std::uint32_t cs = suffix_below[j];
+            t = orders_[k - 3].child_begin[cs];
+            below_words = orders_[k - 2].word.data();
+        }
+        for (std::uint32_t i = b; i < e; ++i) {
+            const std::uint32_t w = o.word[i];
+            if (k > 2)
+                while (below_words[t] < w) ++t;
+            const std::uint32_t s = k > 2 ? t : w;
+            prob[i] = alpha(k, i, b, e) + gamma * below[s];
+            if (suffix != nullptr) (*suffix)[i] = s;
+        }
+    }
+}
+
 void NgramModel::write_arpa(std::ostream& out,
                             const std::function<std::string(TokenId)>& word_of) const {
     if (!fitted_) throw Error("ngram: write_arpa() before fit()");
     const int n_order = options_.order;
     out << "\\data\\\n";
     for (int k = 1; k <= n_order; ++k) out << "ngram " << k << "=" << ngram_count(k) << "\n";
+    std::vector<double> prob_lo, prob;
+    std::vector<std::uint32_t> suffix_lo, suffix;
+    std::vector<std::string> spelling(orders_[0].word.size());
+    for (std::size_t i = 0; i < spelling.size(); ++i) spelling[i] = word_of(orders_[0].word[i]);
     std::string line;
+    std::array<std::uint32_t, 6> key{};
     for (int k = 1; k <= n_order; ++k) {
-        const Order& o = orders_[k - 1];
+        level_probabilities(k, prob_lo, suffix_lo, prob, k < n_order ? &suffix : nullptr);
         out << "\n\\" << k << "-grams:\n";
-        for (std::size_t i = 0; i < o.table.size(); ++i) {
+        // Entries of order k in order: a walk down the successors (lexicographic order).
+        const auto emit = [&](auto& self, int level, std::uint32_t entry) -> void {
+            key[level - 1] = level == 1 ? entry : orders_[level - 1].word[entry];
+            if (level < k) {
+                const Order& o = orders_[level - 1];
+                for (std::uint32_t i = o.child_begin[entry]; i < o.child_begin[entry + 1]; ++i)
+                    self(self, level + 1, i);
+                return;
+            }
             line.clear();
-            append_number(line, o.log10_prob[i]);
-            const TokenId* key = o.table.key(i);
+            append_number(line,
+                          k == 1 ? uni_log10_[entry] : std::min(0.0, std::log10(prob[entry])));
             for (int j = 0; j < k; ++j) {
                 line += j == 0 ? '\t' : ' ';
-                line += word_of(key[j]);
+                line += spelling[key[j]];
             }
             if (k < n_order) {
                 line += '\t';
-                append_number(line, o.log10_backoff[i]);
+                append_number(line, std::log10(orders_[k - 1].gamma[entry]));
             }
             line += '\n';
             out << line;
-        }
+        };
+        for (std::uint32_t e = 0; e < orders_[0].word.size(); ++e) emit(emit, 1, e);
+        prob_lo.swap(prob);
+        suffix_lo.swap(suffix);
     }
     out << "\n\\end\\\n";
 }
 
-std::size_t NgramModel::find_contexts(std::span<const TokenId> context,
-                                      std::array<std::uint32_t, 6>& entries) const {
-    const std::size_t n_ctx = std::min<std::size_t>(options_.order - 1, context.size());
-    std::array<TokenId, 6> buf{};
-    for (std::size_t i = 0; i < n_ctx; ++i) buf[i] = canonical(context[context.size() - n_ctx + i]);
-    std::size_t m = 0;
-    for (std::size_t len = 1; len <= n_ctx; ++len) {
-        const std::uint32_t idx = orders_[len - 1].table.find(&buf[n_ctx - len]);
-        if (idx == kNone) break;
-        entries[len - 1] = idx;
-        m = len;
-    }
-    return m;
-}
-
-std::uint32_t NgramModel::draw_fast(std::span<const TokenId> context, Rng& rng) const {
-    std::array<std::uint32_t, 6> entries{};
-    const std::size_t m = find_contexts(context, entries);
-    return draw_fast(entries, m, rng);
-}
-
-std::uint32_t NgramModel::draw_fast(const std::array<std::uint32_t, 6>& entries, std::size_t m,
-                                    Rng& rng) const {
-    for (std::size_t len = m; len >= 1; --len) {
+std::uint32_t NgramModel::draw_fast(const Contexts& c, Rng& rng) const {
+    for (std::size_t len = c.m; len >= 1; --len) {
         const Order& ctx = orders_[len - 1];
-        const std::uint32_t j = entries[len - 1];
+        const std::uint32_t j = c.entry[len - 1];
         const std::uint32_t b = ctx.child_begin[j], e = ctx.child_begin[j + 1];
         if (b == e) continue;
-        const Order& ch = orders_[len];
-        const double u = rng.uniform();
-        if (u < ch.cum_alpha[e - 1]) {
-            const auto it = std::upper_bound(ch.cum_alpha.begin() + b, ch.cum_alpha.begin() + e, u);
-            const std::size_t i = static_cast<std::size_t>(it - ch.cum_alpha.begin());
-            return ch.table.key(i)[len];
+        // With probability sum_s alpha(c s) = 1 - gamma(c): an explicit successor s, drawn with
+        // probability proportional to a(c s) - D(a(c s)): propose s proportionally to its
+        // count a (integers: exact), accept with probability (a - D(a)) / a.
+        if (rng.uniform() < 1.0 - ctx.gamma[j]) {
+            const Order& ch = orders_[len];
+            const auto& d = discounts_[len];
+            const std::uint32_t* cum = ch.cum.data();
+            for (;;) {
+                const std::uint64_t r = rng.uniform_int(cum[e - 1]);
+                const std::uint32_t i =
+                    static_cast<std::uint32_t>(std::upper_bound(cum + b, cum + e, r) - cum);
+                const std::uint32_t a = cum[i] - (i > b ? cum[i - 1] : 0);
+                if (rng.uniform() * a < a - discount_of(d, a)) return ch.word[i];
+            }
         }
     }
-    const Order& uni = orders_[0];
     const double u = rng.uniform();
-    if (u < uni.cum_alpha.back()) {
-        const auto it = std::upper_bound(uni.cum_alpha.begin(), uni.cum_alpha.end(), u);
-        return *uni.table.key(static_cast<std::size_t>(it - uni.cum_alpha.begin()));
+    if (u < uni_cum_alpha_.back()) {
+        const auto it = std::upper_bound(uni_cum_alpha_.begin(), uni_cum_alpha_.end(), u);
+        return static_cast<std::uint32_t>(it - uni_cum_alpha_.begin());
     }
-    std::uint64_t r = rng.uniform_int(uni.table.size() - 1);
+    std::uint64_t r = rng.uniform_int(orders_[0].word.size() - 1);
     if (r >= bos_entry_) ++r;
-    return *uni.table.key(r);
+    return static_cast<std::uint32_t>(r);
 }
 
-std::uint32_t NgramModel::draw_tempered(std::span<const TokenId> context, double temperature,
-                                        Rng& rng, std::vector<double>& work,
+std::uint32_t NgramModel::draw_tempered(const Contexts& c, double temperature, Rng& rng,
+                                        std::vector<double>& work,
                                         std::vector<std::uint32_t>& order_work) const {
     constexpr int kMaxTrials = 256;
-    std::array<std::uint32_t, 6> entries{};
-    const std::size_t m = find_contexts(context, entries);
-    const double bound = m == 0 ? root_max_ : orders_[m - 1].max_bound[entries[m - 1]];
+    const double bound = c.m == 0 ? root_max_ : orders_[c.m - 1].max_bound[c.entry[c.m - 1]];
     const double log10_bound = std::log10(bound);
     const double exponent = 1.0 / temperature - 1.0;
     for (int trial = 0; trial < kMaxTrials; ++trial) {
-        const TokenId w = draw_fast(entries, m, rng);
+        const std::uint32_t w = draw_fast(c, rng);
         // Accept with probability (p / M)^exponent, compared in log10.
-        const double log10_accept = exponent * (log10_prob(context, w) - log10_bound);
+        const double log10_accept = exponent * (score(c, w, nullptr) - log10_bound);
         if (std::log10(rng.uniform()) < log10_accept) return w;
     }
     // Exact as well: the target distribution does not depend on the trials rejected before.
-    return draw_dense(context, temperature, 0, 1.0, rng, work, order_work);
+    return draw_dense(c, temperature, 0, 1.0, rng, work, order_work);
 }
 
-std::uint32_t NgramModel::draw_dense(std::span<const TokenId> context, double temperature,
-                                     int top_k, double top_p, Rng& rng, std::vector<double>& p,
+std::uint32_t NgramModel::draw_dense(const Contexts& c, double temperature, int top_k, double top_p,
+                                     Rng& rng, std::vector<double>& p,
                                      std::vector<std::uint32_t>& idx) const {
-    const Order& uni = orders_[0];
-    const std::size_t v = uni.table.size();
+    const std::size_t v = orders_[0].word.size();
     // The exact distribution over the unigram entries: p_0 = unigram probabilities, then
-    // p_len = alpha(ctx_len w) + gamma(ctx_len) p_{len-1} for the context suffixes in the model.
-    p.assign(v, 0.0);
-    double prev = 0.0;
-    for (std::size_t i = 0; i < v; ++i) {
-        const double alpha = uni.cum_alpha[i] - prev;
-        prev = uni.cum_alpha[i];
-        p[i] = i == bos_entry_ ? 0.0 : alpha + root_gamma_ * uniform_;
-    }
-    std::array<std::uint32_t, 6> entries{};
-    const std::size_t m = find_contexts(context, entries);
-    for (std::size_t len = 1; len <= m; ++len) {
+    // p_len = alpha(ctx_len w) + gamma(ctx_len) p_{len-1} for the contexts that have successors.
+    p = uni_prob_;
+    for (std::size_t len = 1; len <= c.m; ++len) {
         const Order& ctx = orders_[len - 1];
-        const std::uint32_t j = entries[len - 1];
+        const std::uint32_t j = c.entry[len - 1];
         const std::uint32_t b = ctx.child_begin[j], e = ctx.child_begin[j + 1];
         if (b == e) continue;
-        const double gamma = std::pow(10.0, ctx.log10_backoff[j]);
+        const double gamma = ctx.gamma[j];
         for (double& x : p) x *= gamma;
         const Order& ch = orders_[len];
-        double before = 0.0;
-        for (std::uint32_t i = b; i < e; ++i) {
-            p[word_index_[ch.table.key(i)[len]]] += ch.cum_alpha[i] - before;
-            before = ch.cum_alpha[i];
-        }
+        for (std::uint32_t i = b; i < e; ++i)
+            p[ch.word[i]] += alpha(static_cast<int>(len) + 1, i, b, e);
     }
     if (temperature != 1.0) {
         double max_log = -HUGE_VAL;
@@ -613,39 +726,334 @@ std::uint32_t NgramModel::draw_dense(std::span<const TokenId> context, double te
         if (p[i] <= 0.0) continue;
         last = i;
         u -= p[i];
-        if (u < 0.0) return *uni.table.key(i);
+        if (u < 0.0) return static_cast<std::uint32_t>(i);
     }
-    return *uni.table.key(last);  // rounding: u ended at the total
+    return static_cast<std::uint32_t>(last);  // rounding: u ended at the total
+}
+
+// Scratch of draw_top for one sample() call.
+struct NgramModel::TopState {
+    std::vector<std::pair<double, std::uint32_t>> cand;  // (tempered weight q, unigram entry)
+    std::vector<double> terms;
+    std::vector<double> work;  // draw_dense's scratch
+    std::vector<std::uint32_t> index;
+    // log Z (sum of p^(1/temperature) over the vocabulary) of the empty context and of the
+    // contexts met so far, by (length << 32 | entry): top_p < 1 without top_k, temperature != 1.
+    double log_z0 = std::numeric_limits<double>::quiet_NaN();
+    std::unordered_map<std::uint64_t, double> log_z;
+};
+
+const NgramModel::TopCache& NgramModel::top_cache() const {
+    TopCache& cache = *top_cache_;
+    std::call_once(cache.once, [&] {
+        const std::size_t v = orders_[0].word.size();
+        for (std::uint32_t i = 0; i < v; ++i)
+            if (i != bos_entry_) cache.uni_order.push_back(i);
+        std::sort(cache.uni_order.begin(), cache.uni_order.end(),
+                  [&](std::uint32_t a, std::uint32_t b) {
+                      return uni_prob_[a] > uni_prob_[b] || (uni_prob_[a] == uni_prob_[b] && a < b);
+                  });
+        const int n_order = options_.order;
+        cache.perm.assign(n_order, {});
+        std::vector<double> prob_lo, prob;
+        std::vector<std::uint32_t> suffix_lo, suffix;
+        level_probabilities(1, prob, suffix, prob_lo, nullptr);
+        for (int k = 2; k <= n_order; ++k) {
+            level_probabilities(k, prob_lo, suffix_lo, prob, k < n_order ? &suffix : nullptr);
+            auto& perm = cache.perm[k - 1];
+            perm.resize(prob.size());
+            std::iota(perm.begin(), perm.end(), 0u);
+            const Order& ctx = orders_[k - 2];
+            for (std::size_t j = 0; j + 1 < ctx.child_begin.size(); ++j)
+                std::sort(perm.begin() + ctx.child_begin[j], perm.begin() + ctx.child_begin[j + 1],
+                          [&](std::uint32_t a, std::uint32_t b) {
+                              return prob[a] > prob[b] || (prob[a] == prob[b] && a < b);
+                          });
+            prob_lo.swap(prob);
+            suffix_lo.swap(suffix);
+        }
+    });
+    return cache;
+}
+
+std::uint32_t NgramModel::draw_top(const Contexts& c, double temperature, int top_k, double top_p,
+                                   Rng& rng, TopState& st) const {
+    const TopCache& cache = top_cache();
+    const std::size_t m = c.m;
+    // P_l(w): the distribution given the contexts of length 1..l (P_0: the unigrams), computed
+    // as draw_dense does: P_l = alpha(ctx_l w) + gamma(ctx_l) P_{l-1} where ctx_l has
+    // successors, P_l = P_{l-1} where it has none.
+    struct Level {
+        std::uint32_t b = 0, e = 0, next_a = 0;
+        double gamma = 1.0;
+        bool pass = true;  // ctx_l has no successors
+        bool loaded_a = false, loaded_b = false, has_a = false, has_b = false;
+        double va = 0.0, vb = 0.0;
+        std::uint32_t wa = 0, wb = 0;
+    };
+    std::array<Level, 7> lv{};
+    for (std::size_t l = 1; l <= m; ++l) {
+        const Order& ctx = orders_[l - 1];
+        const std::uint32_t j = c.entry[l - 1];
+        Level& L = lv[l];
+        L.b = ctx.child_begin[j];
+        L.e = ctx.child_begin[j + 1];
+        L.next_a = L.b;
+        L.pass = L.b == L.e;
+        L.gamma = ctx.gamma[j];
+    }
+    // P_l(w) for a word that is a successor of ctx_1..ctx_l (entry i of order l + 1 if known).
+    const auto chain = [&](std::size_t l, std::uint32_t w, std::uint32_t i) {
+        double x = uni_prob_[w];
+        for (std::size_t t = 1; t <= l; ++t) {
+            const Level& L = lv[t];
+            const std::uint32_t it =
+                t == l && i != kNone ? i : child(static_cast<int>(t), c.entry[t - 1], w);
+            x = alpha(static_cast<int>(t) + 1, it, L.b, L.e) + L.gamma * x;
+        }
+        return x;
+    };
+    // The words in order of decreasing P_l (weakly: ties in any order). Level 0 walks the
+    // unigrams by probability; level l merges the successors of ctx_l (in the order of
+    // P_l, precomputed per context) with the words of level l - 1 that are not successors of
+    // ctx_l, whose P_l = gamma P_{l-1} keeps their order.
+    std::size_t next0 = 0;
+    const auto pull = [&](auto& self, std::size_t l, double& value, std::uint32_t& w) -> bool {
+        if (l == 0) {
+            if (next0 == cache.uni_order.size()) return false;
+            w = cache.uni_order[next0++];
+            value = uni_prob_[w];
+            return true;
+        }
+        Level& L = lv[l];
+        if (L.pass) return self(self, l - 1, value, w);
+        if (!L.loaded_a) {
+            L.loaded_a = true;
+            L.has_a = L.next_a < L.e;
+            if (L.has_a) {
+                const std::uint32_t i = cache.perm[l][L.next_a++];
+                L.wa = orders_[l].word[i];
+                L.va = chain(l, L.wa, i);
+            }
+        }
+        if (!L.loaded_b) {
+            L.loaded_b = true;
+            L.has_b = false;
+            double v = 0.0;
+            std::uint32_t x = 0;
+            while (self(self, l - 1, v, x))
+                if (child(static_cast<int>(l), c.entry[l - 1], x) == kNone) {
+                    L.has_b = true;
+                    L.vb = L.gamma * v;
+                    L.wb = x;
+                    break;
+                }
+        }
+        if (!L.has_a && !L.has_b) return false;
+        if (L.has_a && (!L.has_b || L.va >= L.vb)) {
+            value = L.va;
+            w = L.wa;
+            L.loaded_a = false;
+        } else {
+            value = L.vb;
+            w = L.wb;
+            L.loaded_b = false;
+        }
+        return true;
+    };
+
+    const bool tempered = temperature != 1.0;
+    double v0 = 0.0;
+    std::uint32_t w0 = 0;
+    pull(pull, m, v0, w0);  // the most probable word: the vocabulary has >= 2 words
+    const double max_log = tempered ? std::log(v0) / temperature : 0.0;
+    const auto weight = [&](double v) {
+        return tempered ? std::exp(std::log(v) / temperature - max_log) : v;
+    };
+
+    // Z = sum over the vocabulary of the weights (top_p without top_k only): 1 at temperature
+    // 1 (the model is normalised); else sum_w P_m(w)^(1/temperature), by the recursion
+    // Z_l = sum_{s in succ(ctx_l)} P_l(s)^(1/t) + gamma^(1/t) (Z_{l-1} -
+    // sum_{s in succ(ctx_l)} P_{l-1}(s)^(1/t)), in logs, cached per context.
+    double z = 1.0;
+    if (top_k == 0 && tempered) {
+        const auto log_sum_exp = [](const std::vector<double>& t) {
+            double mx = -HUGE_VAL;
+            for (double x : t) mx = std::max(mx, x);
+            if (mx == -HUGE_VAL) return mx;
+            double sum = 0.0;
+            for (double x : t) sum += std::exp(x - mx);
+            return mx + std::log(sum);
+        };
+        const auto log_z = [&](auto& self, std::size_t l) -> double {
+            if (l == 0) {
+                if (std::isnan(st.log_z0)) {
+                    st.terms.clear();
+                    for (std::uint32_t w : cache.uni_order)
+                        st.terms.push_back(std::log(uni_prob_[w]) / temperature);
+                    st.log_z0 = log_sum_exp(st.terms);
+                }
+                return st.log_z0;
+            }
+            const Level& L = lv[l];
+            if (L.pass) return self(self, l - 1);
+            const std::uint64_t key = (static_cast<std::uint64_t>(l) << 32) | c.entry[l - 1];
+            const auto it = st.log_z.find(key);
+            if (it != st.log_z.end()) return it->second;
+            const double lower = self(self, l - 1);
+            st.terms.clear();
+            std::vector<double> below;
+            for (std::uint32_t i = L.b; i < L.e; ++i) {
+                const std::uint32_t w = orders_[l].word[i];
+                const double prev = chain(l - 1, w, kNone);
+                st.terms.push_back(
+                    std::log(alpha(static_cast<int>(l) + 1, i, L.b, L.e) + L.gamma * prev) /
+                    temperature);
+                below.push_back(std::log(prev) / temperature);
+            }
+            const double lse_a = log_sum_exp(st.terms), lse_b = log_sum_exp(below);
+            const double log_g = std::log(L.gamma) / temperature;
+            const double r = std::max(lse_a, log_g + lower);
+            const double val =
+                std::max(std::exp(lse_a - r), std::exp(lse_a - r) + std::exp(log_g + lower - r) -
+                                                  std::exp(log_g + lse_b - r));
+            const double result = r + std::log(val);
+            st.log_z.emplace(key, result);
+            return result;
+        };
+        z = std::exp(log_z(log_z, m) - max_log);
+    }
+
+    // Candidates in stream order until the top_k most probable / a mass of top_p * Z are in,
+    // then every word tied (within rounding) with the last one: a superset of the dense
+    // path's kept set, which is then chosen exactly as draw_dense chooses it.
+    constexpr double kMargin = 1e-9;
+    const double target = top_p * z * (1.0 + kMargin);
+    st.cand.clear();
+    double cum = 0.0, q_min = HUGE_VAL;
+    const auto satisfied = [&] {
+        return top_k > 0 ? st.cand.size() >= static_cast<std::size_t>(top_k) : cum >= target;
+    };
+    const auto add = [&](double q, std::uint32_t w) {
+        st.cand.emplace_back(q, w);
+        cum += q;
+        q_min = std::min(q_min, q);
+    };
+    add(weight(v0), w0);
+    double v = 0.0;
+    std::uint32_t w = 0;
+    // A nucleus of more than a quarter of the vocabulary is drawn by the dense path instead
+    // (no random number has been used yet, so the draw is the one draw_dense makes): the
+    // enumeration costs about 1 us a word, the dense path's sort about 0.1 us a word.
+    const std::size_t max_candidates = std::max<std::size_t>(64, cache.uni_order.size() / 4);
+    while (pull(pull, m, v, w)) {
+        const double q = weight(v);
+        if (q == 0.0) break;  // underflow: these words have weight 0 in draw_dense as well
+        if (satisfied() && q < q_min * (1.0 - kMargin)) break;
+        if (top_k == 0 && st.cand.size() >= max_candidates)
+            return draw_dense(c, temperature, 0, top_p, rng, st.work, st.index);
+        add(q, w);
+    }
+    auto& cand = st.cand;
+    std::sort(cand.begin(), cand.end(), [](const auto& a, const auto& b) {
+        return a.first > b.first || (a.first == b.first && a.second < b.second);
+    });
+    if (top_k > 0 && cand.size() > static_cast<std::size_t>(top_k)) cand.resize(top_k);
+    if (top_p < 1.0) {
+        double total = z;
+        if (top_k > 0) {  // draw_dense's total: the kept weights summed in entry order
+            std::sort(cand.begin(), cand.end(),
+                      [](const auto& a, const auto& b) { return a.second < b.second; });
+            total = 0.0;
+            for (const auto& x : cand) total += x.first;
+            std::sort(cand.begin(), cand.end(), [](const auto& a, const auto& b) {
+                return a.first > b.first || (a.first == b.first && a.second < b.second);
+            });
+        }
+        double sum = 0.0;
+        std::size_t keep = 0;
+        while (keep < cand.size() && sum < top_p * total) sum += cand[keep++].first;
+        cand.resize(keep);
+    }
+    // The draw, in entry order as draw_dense.
+    std::sort(cand.begin(), cand.end(),
+              [](const auto& a, const auto& b) { return a.second < b.second; });
+    double total = 0.0;
+    for (const auto& x : cand) total += x.first;
+    double u = rng.uniform() * total;
+    for (const auto& x : cand) {
+        u -= x.first;
+        if (u < 0.0) return x.second;
+    }
+    return cand.back().second;  // rounding: u ended at the total
 }
 
 Corpus NgramModel::sample(std::size_t n_lines, double temperature, Rng& rng, std::size_t max_len,
                           int top_k, double top_p) const {
+    return sample_impl(n_lines, temperature, rng, max_len, top_k, top_p, false);
+}
+
+Corpus NgramModel::sample_reference(std::size_t n_lines, double temperature, Rng& rng,
+                                    std::size_t max_len, int top_k, double top_p) const {
+    return sample_impl(n_lines, temperature, rng, max_len, top_k, top_p, true);
+}
+
+Corpus NgramModel::sample_impl(std::size_t n_lines, double temperature, Rng& rng,
+                               std::size_t max_len, int top_k, double top_p, bool reference) const {
     if (!fitted_) throw Error("ngram: sample() before fit()");
     if (!(temperature > 0.0) || !std::isfinite(temperature))
         throw ConfigError("ngram: sampling temperature must be > 0");
     if (top_k < 0) throw ConfigError("ngram: top_k must be >= 0 (0 = off)");
     if (!(top_p > 0.0 && top_p <= 1.0)) throw ConfigError("ngram: top_p must be in (0, 1]");
+    const std::size_t n_words = orders_[0].word.size() - 1;
+    // top_k >= the number of predictable words keeps them all (as draw_dense does).
+    if (!reference && static_cast<std::size_t>(top_k) >= n_words) top_k = 0;
     const bool plain = top_k == 0 && top_p >= 1.0;
-    const bool fast = plain && temperature == 1.0;
-    const bool tempered = plain && temperature < 1.0;
+    enum class Path { kFast, kTempered, kTop, kDense };
+    const Path path = reference                     ? Path::kDense
+                      : plain && temperature == 1.0 ? Path::kFast
+                      : plain && temperature < 1.0  ? Path::kTempered
+                      : !plain                      ? Path::kTop
+                                                    : Path::kDense;
     Corpus out;
     out.vocabulary = vocabulary_;
-    std::vector<TokenId> ctx;
     std::vector<double> work;
     std::vector<std::uint32_t> idx;
+    TopState top_state;
+    const TokenId bos = Vocabulary::kBos;
+    const Contexts start = find_contexts(std::span<const TokenId>(&bos, 1));
     const std::size_t keep = static_cast<std::size_t>(options_.order - 1);
     for (std::size_t l = 0; l < n_lines; ++l) {
-        ctx.assign(1, Vocabulary::kBos);
+        Contexts c = start;
         for (std::size_t t = 0; t < max_len; ++t) {
-            const std::span<const TokenId> c(
-                ctx.data() + (ctx.size() > keep ? ctx.size() - keep : 0),
-                std::min(ctx.size(), keep));
-            const TokenId w = fast       ? draw_fast(c, rng)
-                              : tempered ? draw_tempered(c, temperature, rng, work, idx)
-                                         : draw_dense(c, temperature, top_k, top_p, rng, work, idx);
-            if (w == Vocabulary::kEos) break;
-            out.tokens.push_back(w);
-            ctx.push_back(w);
+            std::uint32_t w = 0;
+            switch (path) {
+                case Path::kFast:
+                    w = draw_fast(c, rng);
+                    break;
+                case Path::kTempered:
+                    w = draw_tempered(c, temperature, rng, work, idx);
+                    break;
+                case Path::kTop:
+                    w = draw_top(c, temperature, top_k, top_p, rng, top_state);
+                    break;
+                case Path::kDense:
+                    w = draw_dense(c, temperature, top_k, top_p, rng, work, idx);
+                    break;
+            }
+            if (w == eos_entry_) break;
+            out.tokens.push_back(orders_[0].word[w]);
+            // The contexts after w: w itself, then (ctx_len w) while it is in the model.
+            Contexts next;
+            next.m = std::min<std::size_t>(1, keep);
+            if (next.m == 1) next.entry[0] = w;
+            for (std::size_t len = 1; len <= c.m && len < keep; ++len) {
+                const std::uint32_t i = child(static_cast<int>(len), c.entry[len - 1], w);
+                if (i == kNone) break;
+                next.entry[len] = i;
+                next.m = len + 1;
+            }
+            c = next;
         }
         out.offsets.push_back(out.tokens.size());
     }
@@ -653,14 +1061,13 @@ Corpus NgramModel::sample(std::size_t n_lines, double temperature, Rng& rng, std
 }
 
 std::size_t NgramModel::memory_bytes() const {
-    std::size_t b = word_index_.capacity() * sizeof(std::uint32_t);
-    for (const Order& o : orders_) {
-        b += o.table.memory_bytes() + o.count.capacity() * sizeof(std::uint32_t) +
-             (o.log10_prob.capacity() + o.log10_backoff.capacity() + o.cum_alpha.capacity() +
-              o.max_bound.capacity()) *
-                 sizeof(double) +
-             o.child_begin.capacity() * sizeof(std::uint32_t);
-    }
+    std::size_t b =
+        word_index_.capacity() * sizeof(std::uint32_t) +
+        (uni_prob_.capacity() + uni_log10_.capacity() + uni_cum_alpha_.capacity()) * sizeof(double);
+    for (const Order& o : orders_)
+        b += (o.word.capacity() + o.cum.capacity() + o.child_begin.capacity()) *
+                 sizeof(std::uint32_t) +
+             o.gamma.capacity() * sizeof(double) + o.max_bound.capacity() * sizeof(float);
     return b;
 }
 

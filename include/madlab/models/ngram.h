@@ -20,6 +20,7 @@
 //    gamma(empty)/(V - 1); <s> is never predicted (its ARPA log10 probability is 0, as the
 //    fixture's lmplz writes it, and sample() never draws it).
 // Values are computed in double (lmplz uses float: differences are about 1e-7 relative).
+// top_k >= V - 1 keeps every word (no truncation).
 //
 // Querying (log10_prob) is KenLM's ARPA backoff: the longest n-gram (context suffix, word) in
 // the model gives its interpolated probability, plus the log10 backoffs gamma of the longer
@@ -30,9 +31,9 @@
 // distribution p(w | last order-1 tokens).
 //  - temperature == 1, top_k == 0, top_p >= 1: the recursive backoff decomposition. p(w | c) =
 //    alpha(c w) + gamma(c) p(w | c') with sum_w alpha(c w) + gamma(c) = 1, so draw u: with
-//    probability 1 - gamma(c) pick an explicit successor of c (binary search in the cumulative
-//    alphas), else recurse to c'; at the empty context, gamma(empty) goes to the uniform
-//    distribution over V - 1 words. Cost O(order * log(successors)) a token.
+//    probability 1 - gamma(c) pick an explicit successor of c (see below), else recurse to c'; at
+//    the empty context, gamma(empty) goes to the uniform distribution over V - 1 words. Cost
+//    O(order * log(successors)) a token.
 //  - 0 < temperature < 1, top_k == 0, top_p >= 1: exact rejection sampling (von Neumann 1951,
 //    "Various techniques used in connection with random digits") of the tempered target
 //    q(w) proportional to p(w | c)^(1/temperature). Propose w from p(. | c) with the fast path
@@ -45,17 +46,45 @@
 //    is log10_prob's value. After 256 rejections in a row the token is drawn from the dense
 //    path, which is still exact (each trial's acceptance, given it happens, yields q). Cost
 //    O(order * log(successors)) a proposal, 1 / acceptance rate proposals a token.
-//  - otherwise the exact dense path, O(order * V + V log V) a token: the full distribution p over
-//    the V - 1 predictable words is built, then (in this order, as Hugging Face's generate)
-//    temperature: p^(1/temperature) renormalised (SCIENCE.md lambda = temperature); top_k > 0:
-//    only the top_k most probable words are kept; top_p < 1: only the smallest set of most
-//    probable words whose probability reaches top_p is kept (nucleus sampling, Holtzman et al.
-//    2020); then renormalised and drawn.
+//    In both, an explicit successor s of c is drawn proportionally to a(c s) - D(a(c s)) by
+//    proposing s proportionally to its count a (exact integers) and accepting it with
+//    probability (a - D(a)) / a.
+//  - top_k > 0 or top_p < 1: the exact top-k / top-p sampler. The words are enumerated in
+//    decreasing p(w | c) without scanning the vocabulary: p(w | c) = alpha(c w) + gamma(c)
+//    p(w | c') for the successors of c, gamma(c) p(w | c') for the other words, so the order
+//    at context c merges the successors of c (sorted by probability once per model, on the
+//    first such sample(): about 1.5 s and 4 bytes an n-gram for the novels at order 3) with
+//    the order at c' minus c's successors, down to the unigrams sorted by probability.
+//    Candidates are taken until top_k words / a mass of top_p are in, plus every word tied
+//    with the last one (within 1e-9 relative), then chosen, weighted and drawn exactly as on
+//    the dense path below (same weights, same order, one uniform a token), so sample() and
+//    sample_reference() return the same lines for the same Rng state. Tie rule (both paths):
+//    equal weights are ranked by TokenId, smaller first. top_p without top_k needs the total
+//    weight Z: 1 at temperature 1 (the model is normalised; the dense path sums it, which can
+//    differ in the last bits), else sum_w p^(1/temperature) by the same decomposition per
+//    context. Cost O(order * candidates * log(successors)) a token; a nucleus of more than a
+//    quarter of the vocabulary goes to the dense path.
+//  - otherwise (temperature > 1 alone), and always in sample_reference(): the exact dense path,
+//    O(order * V + V log V) a token: the full distribution p over the V - 1 predictable words
+//    is built, then (in this order, as Hugging Face's generate) temperature: p^(1/temperature)
+//    renormalised (SCIENCE.md lambda = temperature); top_k > 0: only the top_k most probable
+//    words are kept; top_p < 1: only the smallest set of most probable words whose probability
+//    reaches top_p is kept (nucleus sampling, Holtzman et al. 2020); then renormalised and
+//    drawn.
 //
-// Storage: one open-addressing hash table per order from the n-gram (its TokenIds) to an entry;
-// the entries of order k are sorted by their context (the (k-1)-gram prefix), so that the
-// successors of a context are one contiguous range. Thread-safety: const methods may be called
-// concurrently.
+// Storage (about 8 bytes an n-gram plus 16 a context, against lmplz's sorted streams): the
+// n-grams of each order in lexicographic order of their TokenIds, so that the successors of a
+// context are one contiguous range, sorted by word. Per n-gram of order >= 2: its last word
+// (unigram entry) and its count summed over the preceding successors of its context (count =
+// difference, context total = last); per context: the start of its successors, gamma (double)
+// and the sampling bound M (float, rounded up). Interpolated probabilities are not stored:
+// queries recompute them from the counts along the context suffixes, in the same double
+// operations as lmplz's interpolation, so log10_prob and the ARPA values are bit for bit those
+// of a table of precomputed values. Lookups are binary searches among a context's successors;
+// perplexity() and sample() carry the context entries from one word to the next. Estimation
+// counts by sorting: the windows of the padded text are radix-sorted positions, the lower
+// orders' adjusted counts come from sorting the suffixes of the order above. Thread-safety:
+// const methods may be called concurrently.
 
 #include <array>
 #include <cstddef>
@@ -82,37 +111,6 @@ struct NgramOptions {
     std::array<double, 3> fallback_discounts{0.5, 1.0, 1.5};
 };
 
-namespace ngram_detail {
-// Open-addressing hash table from k TokenIds to an entry index 0..size()-1 (insertion order,
-// until permute()). Linear probing, load <= 1/2; each slot holds the entry index + 1 (0 =
-// empty) and 32 bits of the hash to skip most key comparisons.
-class GramTable {
-public:
-    static constexpr std::uint32_t kNone = 0xffffffffu;
-    explicit GramTable(int k = 1) : k_(k) {}
-    int order() const { return k_; }
-    std::size_t size() const { return keys_.size() / static_cast<std::size_t>(k_); }
-    const TokenId* key(std::size_t i) const { return keys_.data() + i * k_; }
-    // The entry of `key` (k ids), or kNone.
-    std::uint32_t find(const TokenId* key) const;
-    // The entry of `key`, added (with the next index) if new; *added says which.
-    std::uint32_t insert(const TokenId* key, bool* added);
-    void reserve(std::size_t n);
-    // Renumbers the entries: entry i becomes new_index[i] (a permutation of 0..size()-1).
-    void permute(const std::vector<std::uint32_t>& new_index);
-    std::size_t memory_bytes() const {
-        return keys_.capacity() * sizeof(TokenId) + slots_.capacity() * sizeof(std::uint64_t);
-    }
-
-private:
-    void grow();
-    int k_;
-    std::vector<TokenId> keys_;
-    std::vector<std::uint64_t> slots_;
-    std::size_t mask_ = 0;
-};
-}  // namespace ngram_detail
-
 class NgramModel {
 public:
     // Throws ConfigError unless 1 <= order <= 6 and the fallback discounts are in (0, k).
@@ -127,9 +125,9 @@ public:
     bool fitted() const { return fitted_; }
     int order() const { return options_.order; }
     // V: distinct training words plus <unk>, <s>, </s>.
-    std::size_t vocabulary_size() const { return orders_.empty() ? 0 : orders_[0].count.size(); }
+    std::size_t vocabulary_size() const { return orders_.empty() ? 0 : orders_[0].word.size(); }
     // Number of n-grams of order k (1..order()), as the ARPA header.
-    std::size_t ngram_count(int k) const { return orders_.at(k - 1).count.size(); }
+    std::size_t ngram_count(int k) const { return orders_.at(k - 1).word.size(); }
     // D1, D2, D3+ per order (index k-1), as lmplz prints them.
     const std::vector<std::array<double, 3>>& discounts() const { return discounts_; }
     // n_1..n_4 of the adjusted counts per order (index k-1).
@@ -168,43 +166,75 @@ public:
     // top_k >= 0, 0 < top_p <= 1; Error if not fitted. A drawn <unk> is emitted as kUnk.
     Corpus sample(std::size_t n_lines, double temperature, Rng& rng, std::size_t max_len = 200,
                   int top_k = 0, double top_p = 1.0) const;
+    // The same distribution through the O(V) dense path for every token: the reference that
+    // the fast samplers are tested against (same arguments, same errors). With top_k > 0 or
+    // top_p < 1 it returns exactly the lines sample() returns for the same Rng state.
+    Corpus sample_reference(std::size_t n_lines, double temperature, Rng& rng,
+                            std::size_t max_len = 200, int top_k = 0, double top_p = 1.0) const;
 
     // Bytes held by the fitted tables (for reports).
     std::size_t memory_bytes() const;
 
 private:
+    // The n-grams of one order, in lexicographic order of their TokenIds (see "Storage").
     struct Order {
-        ngram_detail::GramTable table;
-        std::vector<std::uint32_t> count;        // adjusted count (raw for the highest order)
-        std::vector<double> log10_prob;          // interpolated log10 p(last word | prefix)
-        std::vector<double> log10_backoff;       // log10 gamma(this n-gram as a context); 0 if none
-        std::vector<double> cum_alpha;           // cumulative discounted terms among siblings
+        // Order 1: the TokenId of each entry. Orders >= 2: the unigram entry of the last word.
+        std::vector<std::uint32_t> word;
+        // Order 1: the adjusted count. Orders >= 2: the adjusted counts (raw for the highest
+        // order) summed over the entries of the same context up to this one; the count is the
+        // difference with the previous entry of the context, the context's total the last one.
+        std::vector<std::uint32_t> cum;
         std::vector<std::uint32_t> child_begin;  // orders < N: successors [cb[i], cb[i+1])
-        std::vector<double> max_bound;  // orders < N: M(this n-gram as a context), see sample()
+        std::vector<double> gamma;               // orders < N: gamma(this n-gram as a context)
+        std::vector<float> max_bound;  // orders < N: M(this n-gram as a context), rounded up
     };
+    // The context suffixes found for a query, longest last: entry[len - 1] is the context of
+    // length len (an entry of order len), for len = 1..m.
+    struct Contexts {
+        std::array<std::uint32_t, 6> entry{};
+        std::size_t m = 0;
+    };
+    struct TopCache;  // lazily built tables of the top-k / top-p sampler (ngram.cpp)
+    struct TopState;  // per-sample() scratch of the top-k / top-p sampler (ngram.cpp)
 
     std::uint32_t word_index(TokenId id) const;  // unigram entry, the <unk> entry if unknown
     // Maps ids the model has not seen to kUnk.
     TokenId canonical(TokenId id) const;
-    // Entry indices of the context suffixes of length 1..L that exist (ctx[i] for length i+1).
-    std::size_t find_contexts(std::span<const TokenId> context,
-                              std::array<std::uint32_t, 6>& entries) const;
-    std::uint32_t draw_fast(std::span<const TokenId> context, Rng& rng) const;
-    // draw_fast given find_contexts' result.
-    std::uint32_t draw_fast(const std::array<std::uint32_t, 6>& entries, std::size_t m,
-                            Rng& rng) const;
+    // The successor of context entry `ctx` (order k) with last word `w` (unigram entry): its
+    // entry in order k + 1, or 0xffffffff.
+    std::uint32_t child(int k, std::uint32_t ctx, std::uint32_t w) const;
+    // alpha of entry i of order k >= 2 (the discounted term), given its context's range end.
+    double alpha(int k, std::uint32_t i, std::uint32_t begin, std::uint32_t end) const;
+    Contexts find_contexts(std::span<const TokenId> context) const;
+    // log10 p(w | contexts) as log10_prob; *next (if not null) receives the contexts after w.
+    double score(const Contexts& c, std::uint32_t w, Contexts* next) const;
+    // The linear interpolated probability of every entry of order k, given those of order k - 1
+    // and their suffix entries (suffix_below; empty for k = 2); fills the suffix entries of
+    // order k if `suffix` is not null. k = 1 fills prob with the unigram probabilities.
+    void level_probabilities(int k, const std::vector<double>& below,
+                             const std::vector<std::uint32_t>& suffix_below,
+                             std::vector<double>& prob, std::vector<std::uint32_t>* suffix) const;
+    std::uint32_t draw_fast(const Contexts& c, Rng& rng) const;
     // Rejection sampling of p^(1/temperature), 0 < temperature < 1 (see the header comment).
-    std::uint32_t draw_tempered(std::span<const TokenId> context, double temperature, Rng& rng,
+    std::uint32_t draw_tempered(const Contexts& c, double temperature, Rng& rng,
                                 std::vector<double>& work,
                                 std::vector<std::uint32_t>& order_work) const;
-    std::uint32_t draw_dense(std::span<const TokenId> context, double temperature, int top_k,
-                             double top_p, Rng& rng, std::vector<double>& work,
+    std::uint32_t draw_dense(const Contexts& c, double temperature, int top_k, double top_p,
+                             Rng& rng, std::vector<double>& work,
                              std::vector<std::uint32_t>& order_work) const;
+    std::uint32_t draw_top(const Contexts& c, double temperature, int top_k, double top_p, Rng& rng,
+                           TopState& state) const;
+    const TopCache& top_cache() const;
+    Corpus sample_impl(std::size_t n_lines, double temperature, Rng& rng, std::size_t max_len,
+                       int top_k, double top_p, bool reference) const;
 
     NgramOptions options_;
     bool fitted_ = false;
     std::vector<Order> orders_;
     std::vector<std::uint32_t> word_index_;  // TokenId -> unigram entry (kNone if unseen)
+    std::vector<double> uni_prob_;           // interpolated unigram p (0 for <s>)
+    std::vector<double> uni_log10_;          // min(0, log10 p), 0 for <s> (as lmplz)
+    std::vector<double> uni_cum_alpha_;      // cumulative discounted unigram terms
     std::uint32_t unk_entry_ = 0, bos_entry_ = 0, eos_entry_ = 0;
     double root_gamma_ = 1.0;  // gamma of the empty context
     double root_max_ = 1.0;    // M(empty context): max_w of the interpolated unigram p(w)
@@ -212,6 +242,9 @@ private:
     std::vector<std::array<double, 3>> discounts_;
     std::vector<std::array<std::uint64_t, 4>> counts_of_counts_;
     std::shared_ptr<const Vocabulary> vocabulary_;
+    // Built on the first top-k / top-p sample() and shared by copies of the model (immutable
+    // once built); fit() replaces it.
+    std::shared_ptr<TopCache> top_cache_;
 };
 
 }  // namespace madlab

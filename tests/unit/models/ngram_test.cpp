@@ -393,13 +393,13 @@ TEST(NgramHand, BadDiscountWithoutSingletonsAndFallback) {
 // Chi-square of the first and second tokens of sampled lines against the model.
 // The 0.999 quantile of chi-square with 5 degrees of freedom is 20.515 (six predictable words:
 // <unk>, </s>, a, b, c, d).
-void check_sampling(int top_k) {
+void check_sampling(bool reference) {
     Words w;
     const Corpus c = tokenize(kTiny, w, true);
     const NgramModel m = fit_model(c, 2);
     Rng rng(12345);
     const std::size_t n = 40000;
-    const Corpus s = m.sample(n, 1.0, rng, 2, top_k);
+    const Corpus s = reference ? m.sample_reference(n, 1.0, rng, 2) : m.sample(n, 1.0, rng, 2);
     ASSERT_EQ(s.lines(), n);
     const std::vector<TokenId> predictable{0, 2, 3, 4, 5, 6};
     std::map<TokenId, double> first, after_a;
@@ -426,9 +426,8 @@ void check_sampling(int top_k) {
     EXPECT_LT(chi2({a}, after_a, n_after_a), 20.515);
 }
 
-TEST(NgramHand, SamplingFrequenciesMatchProbabilitiesFastPath) { check_sampling(0); }
-// top_k larger than the vocabulary changes nothing but takes the exact dense path.
-TEST(NgramHand, SamplingFrequenciesMatchProbabilitiesDensePath) { check_sampling(100); }
+TEST(NgramHand, SamplingFrequenciesMatchProbabilitiesFastPath) { check_sampling(false); }
+TEST(NgramHand, SamplingFrequenciesMatchProbabilitiesDensePath) { check_sampling(true); }
 
 // Chi-square of the first tokens (context <s>) and of the second tokens after "a" (context
 // <s> a) of lines sampled at temperature tau < 1 (the rejection-sampling path) against the
@@ -491,20 +490,20 @@ TEST(NgramHand, TemperedSamplingMatchesDenseDistribution) {
 
 TEST_F(NgramKenlm, TemperedSamplingSpeed) {
     // Not an assertion: tokens/s of the rejection-sampling path against the dense path.
-    const auto rate = [&](double tau, int top_k, std::size_t lines) {
+    const auto rate = [&](double tau, bool dense, std::size_t lines) {
         Rng rng(11);
         const auto t0 = std::chrono::steady_clock::now();
-        const Corpus s = model_->sample(lines, tau, rng, 200, top_k);
+        const Corpus s = dense ? model_->sample_reference(lines, tau, rng, 200)
+                               : model_->sample(lines, tau, rng, 200);
         const double sec =
             std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
         return (static_cast<double>(s.tokens.size()) + static_cast<double>(lines)) / sec;
     };
-    const int dense = static_cast<int>(model_->vocabulary_size()) + 1;  // forces the dense path
     std::printf(
         "ngram sampling (V = %zu) tokens/s: tau 1 fast %.0f, tau 0.8 rejection %.0f, "
         "tau 0.8 dense %.0f, tau 0.5 rejection %.0f\n",
-        model_->vocabulary_size(), rate(1.0, 0, 2000), rate(0.8, 0, 2000), rate(0.8, dense, 20),
-        rate(0.5, 0, 2000));
+        model_->vocabulary_size(), rate(1.0, false, 2000), rate(0.8, false, 2000),
+        rate(0.8, true, 20), rate(0.5, false, 2000));
 }
 
 double first_token_entropy(const Corpus& s) {
@@ -559,6 +558,144 @@ TEST(NgramHand, RejectsBadInput) {
     c.add_line(bad);
     EXPECT_THROW(m.fit(c), DataError);
     EXPECT_THROW(m.log10_prob({}, 3), Error);
+}
+
+// ---- Top-k / top-p: the fast path against the dense O(V) definition ---------------------
+
+struct Setting {
+    double tau;
+    int k;
+    double p;
+};
+
+// The fast path draws the very words of the dense path (same Rng state, one uniform a token,
+// the same kept set and weights, summed and walked in the same order).
+TEST_F(NgramKenlm, TopKTopPSameLinesAsTheDensePath) {
+    const std::vector<Setting> settings{{1.0, 50, 1.0}, {1.0, 1, 1.0},  {1.0, 0, 0.9},
+                                        {1.0, 0, 0.5},  {0.7, 10, 1.0}, {1.3, 5, 0.8},
+                                        {0.8, 0, 0.6},  {2.0, 0, 0.3},  {0.5, 40, 0.95}};
+    for (const Setting& s : settings) {
+        Rng a(2026), b(2026);
+        const Corpus fast = model_->sample(60, s.tau, a, 30, s.k, s.p);
+        const Corpus dense = model_->sample_reference(60, s.tau, b, 30, s.k, s.p);
+        EXPECT_EQ(fast.tokens, dense.tokens) << "tau " << s.tau << " k " << s.k << " p " << s.p;
+        EXPECT_EQ(fast.offsets, dense.offsets);
+        EXPECT_EQ(a.next_u64(), b.next_u64());  // the same number of draws
+    }
+}
+
+// The dense definition written out here independently, from log10_prob over every id: q =
+// p^(1/tau); the top_k largest q (ties: smaller id first); then the smallest prefix of the
+// rest, in that order, whose mass reaches top_p of their total; renormalised. `wrong_k` adds
+// one to k: the deliberately wrong variant.
+std::map<TokenId, double> dense_definition(const NgramModel& m, std::size_t n_ids,
+                                           const std::vector<TokenId>& ctx, const Setting& s,
+                                           bool wrong_k = false) {
+    std::vector<std::pair<double, TokenId>> q;
+    for (TokenId w = 0; w < n_ids; ++w)
+        if (w != Vocabulary::kBos) q.emplace_back(std::pow(10.0, m.log10_prob(ctx, w) / s.tau), w);
+    std::sort(q.begin(), q.end(), [](const auto& a, const auto& b) {
+        return a.first > b.first || (a.first == b.first && a.second < b.second);
+    });
+    const int k = s.k + (wrong_k ? 1 : 0);
+    if (s.k > 0 && static_cast<std::size_t>(k) < q.size()) q.resize(k);
+    if (s.p < 1.0) {
+        double total = 0.0, cum = 0.0;
+        for (const auto& x : q) total += x.first;
+        std::size_t keep = 0;
+        while (keep < q.size() && cum < s.p * total) cum += q[keep++].first;
+        q.resize(keep);
+    }
+    double z = 0.0;
+    for (const auto& x : q) z += x.first;
+    std::map<TokenId, double> out;
+    for (const auto& x : q) out[x.second] = x.first / z;
+    return out;
+}
+
+// Pearson's chi-square of `observed` (counts of n draws) against `expected` (probabilities);
+// cells with expected count < 5 are pooled. A word observed outside the expected support
+// makes the statistic infinite. Returns (statistic, degrees of freedom).
+std::pair<double, int> chi_square(const std::map<TokenId, double>& expected,
+                                  const std::map<TokenId, double>& observed, double n) {
+    for (const auto& [w, c] : observed)
+        if (expected.count(w) == 0) return {HUGE_VAL, 1};
+    std::vector<std::pair<double, double>> cells;  // (expected count, observed)
+    double pool_e = 0.0, pool_o = 0.0;
+    for (const auto& [w, p] : expected) {
+        const auto it = observed.find(w);
+        const double o = it == observed.end() ? 0.0 : it->second;
+        if (p * n < 5.0) {
+            pool_e += p * n;
+            pool_o += o;
+        } else {
+            cells.emplace_back(p * n, o);
+        }
+    }
+    if (pool_e > 0.0) cells.emplace_back(pool_e, pool_o);
+    double x = 0.0;
+    for (const auto& [e, o] : cells) x += (o - e) * (o - e) / e;
+    return {x, static_cast<int>(cells.size()) - 1};
+}
+
+// Upper 0.001 point of chi-square with df degrees of freedom (Wilson-Hilferty; within 1% of
+// the exact quantile for df >= 3; df <= 2 from the table).
+double chi2_q999(int df) {
+    if (df <= 0) return 0.0;
+    if (df == 1) return 10.828;
+    if (df == 2) return 13.816;
+    const double z = 3.0902, a = 2.0 / (9.0 * df);
+    return df * std::pow(1.0 - a + z * std::sqrt(a), 3.0);
+}
+
+// Sampled first words (context <s>, max_len 1) against the dense definition, for several
+// settings. Each check is at the 0.999 level with a fixed seed (about 1 in 1000 per check for
+// a correct sampler); the wrong variant (k + 1 words) must fail it in every top-k setting: the
+// extra word holds several percent of the mass, which 40,000 draws see at chi-square >> 100.
+TEST_F(NgramKenlm, TopKTopPChiSquareAgainstTheDenseDefinition) {
+    const std::vector<Setting> settings{{1.0, 10, 1.0}, {0.8, 5, 1.0}, {1.5, 20, 0.9},
+                                        {1.0, 0, 0.7},  {0.7, 0, 0.9}, {1.0, 30, 0.6}};
+    const std::vector<TokenId> bos{Vocabulary::kBos};
+    const double n = 40000;
+    for (const Setting& s : settings) {
+        Rng rng(4242);
+        const Corpus lines = model_->sample(static_cast<std::size_t>(n), s.tau, rng, 1, s.k, s.p);
+        std::map<TokenId, double> observed;
+        for (std::size_t l = 0; l < lines.lines(); ++l)
+            observed[lines.line(l).empty() ? Vocabulary::kEos : lines.line(l)[0]] += 1.0;
+        const auto [x, df] =
+            chi_square(dense_definition(*model_, words_->words.size(), bos, s), observed, n);
+        EXPECT_LT(x, chi2_q999(df)) << "tau " << s.tau << " k " << s.k << " p " << s.p;
+        if (s.k > 0 && s.p >= 1.0) {
+            const auto [xw, dfw] = chi_square(
+                dense_definition(*model_, words_->words.size(), bos, s, true), observed, n);
+            EXPECT_GT(xw, chi2_q999(dfw)) << "the wrong variant passed: k " << s.k;
+        }
+    }
+}
+
+// Second words after the most frequent first word (context <s> w): a context of length 2.
+TEST_F(NgramKenlm, TopKTopPChiSquareAfterAFirstWord) {
+    const Setting s{1.0, 25, 0.95};
+    Rng rng(99);
+    const Corpus lines = model_->sample(60000, s.tau, rng, 2, s.k, s.p);
+    std::map<TokenId, double> first;
+    for (std::size_t l = 0; l < lines.lines(); ++l)
+        if (!lines.line(l).empty()) first[lines.line(l)[0]] += 1.0;
+    const TokenId w = std::max_element(first.begin(), first.end(), [](auto& a, auto& b) {
+                          return a.second < b.second;
+                      })->first;
+    std::map<TokenId, double> observed;
+    double n = 0.0;
+    for (std::size_t l = 0; l < lines.lines(); ++l) {
+        const auto line = lines.line(l);
+        if (line.empty() || line[0] != w) continue;
+        observed[line.size() > 1 ? line[1] : Vocabulary::kEos] += 1.0;
+        n += 1.0;
+    }
+    const auto [x, df] = chi_square(
+        dense_definition(*model_, words_->words.size(), {Vocabulary::kBos, w}, s), observed, n);
+    EXPECT_LT(x, chi2_q999(df));
 }
 
 }  // namespace
