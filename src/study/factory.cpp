@@ -7,8 +7,8 @@
 #include "madlab/data/file_source.h"
 #include "madlab/metrics/collapse.h"
 #include "madlab/metrics/frechet.h"
-#include "madlab/metrics/kid.h"
 #include "madlab/metrics/gaussian_drift.h"
+#include "madlab/metrics/kid.h"
 #include "madlab/metrics/likelihood.h"
 #include "madlab/metrics/prdc.h"
 #include "madlab/models/gaussian.h"
@@ -71,8 +71,7 @@ std::vector<std::unique_ptr<Metric>> make_metrics(const MetricsConfig& config, i
             KidOptions kid;
             kid.threads = threads;
             metrics.push_back(std::make_unique<KidMetric>(kid));
-        }
-        else
+        } else
             throw ConfigError(fmt::format("metrics.list: unknown metric '{}'", name));
     }
     // Always measured: whether the chain has collapsed (its fraction over seeds is a summary).
