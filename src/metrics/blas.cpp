@@ -35,6 +35,16 @@ const char* best_core_type() {
     return nullptr;
 }
 
+// OPENBLAS_CORETYPE is set during static initialisation, while the process still has one
+// thread: setenv while another thread may read the environment is undefined behaviour, and
+// OpenBLAS is loaded later, on first use, from whichever thread needs it. An existing value is
+// kept (setenv's last argument 0).
+const bool g_core_type_chosen = [] {
+    const char* core = best_core_type();
+    if (core != nullptr) setenv("OPENBLAS_CORETYPE", core, 0);
+    return core != nullptr;
+}();
+
 template <class F>
 bool resolve(void* handle, const char* name, F& out) {
     out = reinterpret_cast<F>(dlsym(handle, name));
@@ -45,14 +55,8 @@ Loaded load() {
     Loaded out;
     const char* soname = MADLAB_OPENBLAS_SONAME;
     void* handle = dlopen(soname, RTLD_NOW | RTLD_LOCAL | RTLD_NOLOAD);
-    if (handle == nullptr) {
-        // Not in the process yet: choose its kernels before its constructor detects the CPU.
-        // setenv only adds a variable the environment lacks, once (under call_once).
-        const char* core = best_core_type();
-        if (core != nullptr && std::getenv("OPENBLAS_CORETYPE") == nullptr)
-            setenv("OPENBLAS_CORETYPE", core, 0);
-        handle = dlopen(soname, RTLD_NOW | RTLD_LOCAL);
-    }
+    // Not in the process yet: its constructor reads OPENBLAS_CORETYPE (g_core_type_chosen).
+    if (handle == nullptr) handle = dlopen(soname, RTLD_NOW | RTLD_LOCAL);
     if (handle == nullptr) {
         out.description = std::string("OpenBLAS not found (") + soname +
                           "); Eigen only. Install it with scripts/install-deps.sh";
