@@ -307,6 +307,20 @@ std::vector<StudyRow> select_studies(const ResultsDb& db, const RecordSelection&
                     "--metric: no metric '{}' in the selected studies of '{}'; metrics: {}", wanted,
                     db.path(), join(names)));
     }
+    if (!selection.generations.empty()) {
+        int last = -1;  // the last generation any chain of the selected studies committed
+        for (const auto& s : studies)
+            for (const auto& setting : db.settings(s.id))
+                for (const auto& chain : db.chains(setting.id))
+                    last = std::max(last, chain.last_generation);
+        for (int wanted : selection.generations)
+            if (wanted < 0 || wanted > last)
+                throw ConfigError(fmt::format(
+                    "--generation: no generation {} in the selected studies of '{}'; {}", wanted,
+                    db.path(),
+                    last < 0 ? std::string("no generation is committed yet")
+                             : fmt::format("generations 0..{} are recorded", last)));
+    }
     return studies;
 }
 

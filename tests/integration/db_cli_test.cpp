@@ -204,6 +204,18 @@ TEST_F(DbCli, BadFormatAndMissingDatabaseExitTwo) {
     EXPECT_NE(r.output.find("not a madlab results database"), std::string::npos) << r.output;
 }
 
+TEST_F(DbCli, AGenerationBeyondTheRecordsIsAnError) {
+    // Generations 0..3 are committed: 3 is shown, 4 names the recorded range (a negative
+    // generation is refused by the command line parser already).
+    EXPECT_EQ(run_madlab("show " + db_ + " --generation 3").exit_code, 0);
+    for (const char* command : {"show ", "export "}) {
+        const auto r = run_madlab(command + db_ + " --generation 4");
+        EXPECT_EQ(r.exit_code, 2) << command << r.output;
+        EXPECT_NE(r.output.find("generations 0..3 are recorded"), std::string::npos) << r.output;
+        EXPECT_EQ(run_madlab(command + db_ + " --generation -1").exit_code, 2);
+    }
+}
+
 TEST_F(DbCli, ShowWorksWhileAWriterHoldsTheDatabase) {
     const auto writer = madlab::ResultsDb::open(db_, madlab::ResultsDb::Mode::kReadWrite);
     const auto r = run_madlab("show " + db_);
