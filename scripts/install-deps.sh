@@ -14,6 +14,7 @@ packages=(
   libsqlite3-dev       # results database
   libgtest-dev libgmock-dev libbenchmark-dev  # tests and benchmarks
   clang-format         # the style check of the test script
+  chromium             # headless browser: the report's browser test and PNG figures
   fortunes-es          # small Spanish text corpus for text studies (source.path = "fortunes-es")
 )
 missing=()
@@ -23,4 +24,18 @@ done
 if [ "${#missing[@]}" -gt 0 ]; then
   apt-get update
   apt-get install -y --no-install-recommends "${missing[@]}"
+fi
+# node and npm for the report's JavaScript (report/package.json): Debian's nodejs and npm,
+# unless a node is already installed (one from elsewhere brings its own npm).
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+  apt-get update
+  apt-get install -y --no-install-recommends nodejs npm
+fi
+# vega, vega-lite and vega-embed (compiled into madlab and inlined into every report.html) and
+# playwright-core (drives chromium), at the versions of report/package-lock.json; installed
+# again only when the lockfile changed.
+report_dir="$(cd "$(dirname "$0")/.." && pwd)/report"
+if ! cmp -s "$report_dir/package-lock.json" "$report_dir/node_modules/.madlab-lock"; then
+  (cd "$report_dir" && npm ci --no-audit --no-fund)
+  cp "$report_dir/package-lock.json" "$report_dir/node_modules/.madlab-lock"
 fi

@@ -22,6 +22,9 @@ Action add_threshold_command(CLI::App& app);
 // `madlab decompose STUDY.toml [--out DIR] [--threads N] [--quiet]` (decompose_command.cpp)
 Action add_decompose_command(CLI::App& app);
 
+// `madlab report DIR [--out FILE] [--figures FIGDIR]` (report_command.cpp)
+Action add_report_command(CLI::App& app);
+
 // `madlab show DB [--study NAME] [--setting NAME...] [--metric NAME...] [--generation G...]`
 Action add_show_command(CLI::App& app);
 

@@ -3,6 +3,7 @@
 #include <memory>
 
 #include "commands.h"
+#include "madlab/report/html_report.h"
 #include "madlab/study/decompose.h"
 #include "madlab/study/study_config.h"
 
@@ -28,7 +29,8 @@ Action add_decompose_command(CLI::App& app) {
         "variants with the same seeds (the configured family at n, a well-specified family at\n"
         "n, the configured family at a large n) and report per generation how much of the\n"
         "metric's degradation is statistical and how much functional (SCIENCE.md section 4).\n"
-        "Keys: [decompose] in docs/analyses.md. Writes DIR/decompose.json and DIR/records.csv.");
+        "Keys: [decompose] in docs/analyses.md. Writes DIR/decompose.json, DIR/records.csv and\n"
+        "DIR/report.html.");
     cmd->add_option("study", args->study_file, "Study config (TOML); see docs/analyses.md")
         ->required()
         ->check(CLI::ExistingFile);
@@ -53,6 +55,7 @@ Action add_decompose_command(CLI::App& app) {
         if (!args->quiet) fmt::print("{}\n", format_decompose(result));
         fmt::print("results: {}/decompose.json, {}/records.csv ({:.1f} s)\n", out, out,
                    result.seconds);
+        fmt::print("report: {}\n", write_report(out));
         return 0;
     };
 }

@@ -22,6 +22,7 @@ int main(int argc, char** argv) {
     auto export_records = madlab::cli::add_export_command(app);
     auto threshold = madlab::cli::add_threshold_command(app);
     auto decompose = madlab::cli::add_decompose_command(app);
+    auto report = madlab::cli::add_report_command(app);
     auto metrics = madlab::cli::add_metrics_command(app);
 
     try {
@@ -36,6 +37,7 @@ int main(int argc, char** argv) {
         if (app.got_subcommand("export")) return export_records();
         if (app.got_subcommand("threshold")) return threshold();
         if (app.got_subcommand("decompose")) return decompose();
+        if (app.got_subcommand("report")) return report();
         if (app.got_subcommand("metrics")) return metrics();
         return 2;
     } catch (const madlab::ConfigError& e) {

@@ -8,6 +8,7 @@
 
 #include "commands.h"
 #include "madlab/core/error.h"
+#include "madlab/report/html_report.h"
 #include "madlab/store/atomic_file.h"
 #include "madlab/store/results_db.h"
 #include "madlab/study/resolved_config.h"
@@ -26,6 +27,7 @@ struct RunArguments {
     int threads = -1;
     bool quiet = false;
     bool no_db = false;
+    bool no_report = false;
 };
 
 // DIR/run.json ties an output folder to its study in a database, for --resume.
@@ -62,7 +64,8 @@ Action add_run_command(CLI::App& app) {
         "Without STUDY.toml, runs the default study (GMM on the 25-mode grid under the four loop\n"
         "designs). Every finished generation is committed to a SQLite database with the chain's\n"
         "checkpoint, so a killed run continues with --resume. At the end it writes\n"
-        "DIR/records.csv, DIR/summary.json and DIR/config.toml and prints a summary table.");
+        "DIR/records.csv, DIR/summary.json, DIR/config.toml and the page DIR/report.html and\n"
+        "prints a summary table.");
     run->add_option("study", args->study_file, "Study config (TOML); see docs/config.md")
         ->check(CLI::ExistingFile);
     run->add_option("--out,-o", args->out_dir,
@@ -86,6 +89,8 @@ Action add_run_command(CLI::App& app) {
                     "do not depend on it")
         ->check(CLI::NonNegativeNumber);
     run->add_flag("--quiet,-q", args->quiet, "No progress bar and no summary table");
+    run->add_flag("--no-report", args->no_report,
+                  "Do not write DIR/report.html (`madlab report DIR` writes it later)");
 
     return [args]() -> int {
         StudyConfig study;
@@ -143,6 +148,7 @@ Action add_run_command(CLI::App& app) {
         if (!args->quiet) fmt::print("{}\n", format_summary_table(study, result.summary));
         fmt::print("results: {}/records.csv, {}/summary.json{} ({:.1f} s)\n", out, out,
                    db ? ", database " + db->path() : std::string(), result.seconds);
+        if (!args->no_report) fmt::print("report: {}\n", write_report(out));
         return 0;
     };
 }

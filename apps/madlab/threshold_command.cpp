@@ -3,6 +3,7 @@
 #include <memory>
 
 #include "commands.h"
+#include "madlab/report/html_report.h"
 #include "madlab/study/study_config.h"
 #include "madlab/study/threshold.h"
 
@@ -28,7 +29,8 @@ Action add_threshold_command(CLI::App& app) {
         "setting, find the smallest n_real_fresh whose metric stays within the tolerance of\n"
         "the real-only generation 0 at every generation, with 95% confidence, and the effective\n"
         "sample size n_e of the fresh-data loop (Alemohammad et al. 2023) over n_synthetic.\n"
-        "Keys: [threshold] in docs/analyses.md. Writes DIR/threshold.json and DIR/records.csv.");
+        "Keys: [threshold] in docs/analyses.md. Writes DIR/threshold.json, DIR/records.csv and\n"
+        "DIR/report.html.");
     cmd->add_option("study", args->study_file, "Study config (TOML); see docs/analyses.md")
         ->required()
         ->check(CLI::ExistingFile);
@@ -60,6 +62,7 @@ Action add_threshold_command(CLI::App& app) {
         }
         fmt::print("results: {}/threshold.json, {}/records.csv ({:.1f} s)\n", out, out,
                    result.seconds);
+        fmt::print("report: {}\n", write_report(out));
         return 0;
     };
 }

@@ -1,0 +1,66 @@
+#include <fmt/core.h>
+
+#include <filesystem>
+#include <memory>
+
+#include "commands.h"
+#include "madlab/report/figures.h"
+#include "madlab/report/html_report.h"
+#include "madlab/report/study_folder.h"
+
+namespace madlab::cli {
+
+namespace {
+
+struct ReportArguments {
+    std::string dir;
+    std::string out;
+    std::string figures;
+    double scale = 2.0;
+    bool svg_only = false;
+};
+
+}  // namespace
+
+// `madlab report DIR [--out FILE] [--figures FIGDIR]`
+Action add_report_command(CLI::App& app) {
+    auto args = std::make_shared<ReportArguments>();
+    CLI::App* cmd = app.add_subcommand(
+        "report",
+        "Write DIR/report.html for the output folder of `madlab run`, `threshold` or\n"
+        "`decompose`: one self-contained page (charts inlined, no network needed) with the\n"
+        "study's question, verdicts per setting, final values, every metric against generation\n"
+        "with its 95% band, the quality-diversity plane, samples, and the analyses' charts.\n"
+        "With --figures, also every chart as SVG and PNG for papers (needs node and chromium).\n"
+        "See docs/report.md.");
+    cmd->add_option("dir", args->dir, "Output folder of a madlab run or analysis")
+        ->required()
+        ->check(CLI::ExistingDirectory);
+    cmd->add_option("--out,-o", args->out, "Page to write (default: DIR/report.html)");
+    cmd->add_option("--figures", args->figures,
+                    "Also write every chart as FIGDIR/<chart>.svg and .png (Vega's renderer via "
+                    "node and headless chromium)");
+    cmd->add_option("--scale", args->scale, "PNG pixels per chart pixel (default 2)")
+        ->check(CLI::PositiveNumber);
+    cmd->add_flag("--svg-only", args->svg_only, "With --figures: SVG only, no chromium needed");
+
+    return [args]() -> int {
+        const StudyFolder folder = read_study_folder(args->dir);
+        const std::string path = args->out.empty()
+                                     ? (std::filesystem::path(args->dir) / "report.html").string()
+                                     : args->out;
+        write_report(folder, path);
+        fmt::print("report: {}\n", path);
+        if (!args->figures.empty()) {
+            FigureOptions options;
+            options.png_scale = args->scale;
+            options.png = !args->svg_only;
+            const auto ids = write_figures(folder, args->figures, {}, options);
+            fmt::print("figures: {} charts in {} ({})\n", ids.size(), args->figures,
+                       args->svg_only ? "SVG" : "SVG and PNG");
+        }
+        return 0;
+    };
+}
+
+}  // namespace madlab::cli

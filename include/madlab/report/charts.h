@@ -1,0 +1,47 @@
+#pragma once
+// The report's charts as Vega-Lite specs (https://vega.github.io/vega-lite/), built from a study
+// folder. Every spec holds its data in a top-level `datasets` object (data by name), so the
+// page can store a dataset that several charts use once.
+
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "madlab/report/findings.h"
+#include "madlab/report/study_folder.h"
+
+namespace madlab {
+
+struct ReportView {
+    std::string id;       // the chart's HTML id and figure file name: "headline", "qd-plane"...
+    std::string title;    // heading above the chart
+    std::string caption;  // plain text: what the chart shows and how to read it
+    nlohmann::json spec;  // Vega-Lite
+};
+
+struct ReportOptions {
+    std::size_t max_points = 600;  // points per (setting, generation, kind) in the sample grid
+    std::size_t max_lines = 6;     // text sample lines shown per generation
+    FindingOptions findings;
+};
+
+// The settings drawn as trajectories: for a threshold folder its candidates ("candidate
+// n_real_fresh=..." settings, by n_real_fresh); otherwise every setting with more than one
+// generation, in summary order.
+std::vector<std::string> trajectory_settings(const StudyFolder& folder);
+
+// The page's charts, in page order: headline metrics (small multiples), the metric explorer
+// (metric and setting selectors bound to HTML inputs), the quality-diversity plane (when
+// precision and recall were recorded), the sample grid (2-D or 1-D samples in samples.json),
+// and for analyses the threshold, effective-sample-size or decomposition charts.
+std::vector<ReportView> report_views(const StudyFolder& folder, const ReportOptions& options);
+
+// The same charts for papers (`madlab report --figures`): no HTML inputs, so the explorer is
+// replaced by one chart per recorded metric ("metric-<name>").
+std::vector<ReportView> figure_views(const StudyFolder& folder, const ReportOptions& options);
+
+// The colours of the settings, in `settings` order (Vega's tableau10, then tableau20's lighter
+// shades, repeated past 20); every chart uses the same mapping.
+std::vector<std::string> setting_colors(std::size_t count);
+
+}  // namespace madlab

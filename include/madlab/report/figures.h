@@ -1,0 +1,32 @@
+#pragma once
+// Figures for papers: every chart of the report as SVG and PNG, drawn by Vega's own renderer.
+// madlab writes the Vega-Lite specs (figure_views) to FIGDIR/figures.json and runs
+// `node report/figures.mjs`, which compiles them with vega-lite, writes SVG with vega's
+// view.toSVG() in node, and PNG with view.toImageURL('png') inside Debian's headless chromium
+// (driven by playwright-core; node's canvas package would need a native download).
+
+#include <string>
+#include <vector>
+
+#include "madlab/report/charts.h"
+#include "madlab/report/study_folder.h"
+
+namespace madlab {
+
+struct FigureOptions {
+    double png_scale = 2.0;  // PNG pixels per CSS pixel
+    bool png = true;         // false: SVG only, no browser needed
+};
+
+// The folder holding figures.mjs and its node_modules: $MADLAB_REPORT_DIR, or the source tree's
+// report/ that madlab was built from.
+std::string report_scripts_dir();
+
+// Writes FIGDIR/<id>.svg and FIGDIR/<id>.png for every chart of figure_views(folder) and
+// returns their ids. Throws Error saying what to install when node, the npm packages or
+// chromium are missing, or when the script fails.
+std::vector<std::string> write_figures(const StudyFolder& folder, const std::string& fig_dir,
+                                       const ReportOptions& options = {},
+                                       const FigureOptions& figure_options = {});
+
+}  // namespace madlab

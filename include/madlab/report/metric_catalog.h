@@ -1,0 +1,37 @@
+#pragma once
+// What the report says about each metric madlab records: a one-line meaning for captions and
+// which direction is better, and which metrics a study's report leads with.
+
+#include <string>
+#include <vector>
+
+namespace madlab {
+
+enum class Better { kHigher, kLower, kNeither };
+
+struct MetricInfo {
+    std::string name;
+    Better better = Better::kNeither;
+    std::string meaning;  // one sentence, for captions and tooltips
+};
+
+// The entry for `name`; a metric madlab does not know gets {name, kNeither, ""}.
+MetricInfo metric_info(const std::string& name);
+
+// "recall (higher is better)", or the name alone when neither direction is better.
+std::string metric_label(const std::string& name);
+
+// The metrics a report leads with, among those `present`, in order: precision and recall's
+// diversity and quality pair, coverage and Frechet distance for continuous data; perplexity,
+// lost mass, distinct-2 and entropy for text; Gaussian drift for Gaussian models. `first` (the
+// analysed metric of threshold and decompose) comes first when present. When none is known,
+// the first four that are not bookkeeping (train_size, real_fraction, fit_converged,
+// collapsed).
+std::vector<std::string> headline_metrics(const std::vector<std::string>& present,
+                                          const std::string& first = "");
+
+// Metrics that describe the loop rather than the model (train_size, real_fraction,
+// train_tokens, fit_converged, collapsed).
+bool is_bookkeeping_metric(const std::string& name);
+
+}  // namespace madlab

@@ -1,0 +1,104 @@
+#include "madlab/report/metric_catalog.h"
+
+#include <algorithm>
+#include <array>
+
+namespace madlab {
+
+namespace {
+
+const std::vector<MetricInfo>& catalog() {
+    static const std::vector<MetricInfo> metrics = {
+        {"precision", Better::kHigher,
+         "quality: share of model samples inside the real data's k-NN balls "
+         "(Kynkaanniemi et al. 2019)"},
+        {"recall", Better::kHigher,
+         "diversity: share of real points inside the model samples' k-NN balls; falls when "
+         "modes are lost"},
+        {"density", Better::kHigher,
+         "quality: how many real k-NN balls a model sample falls in, on average (Naeem et al. "
+         "2020; 1 = as dense as the data)"},
+        {"coverage", Better::kHigher,
+         "diversity: share of real points whose k-NN ball holds a model sample (Naeem et al. "
+         "2020)"},
+        {"frechet", Better::kLower,
+         "Frechet distance between Gaussians fitted to real data and model samples (0 = same "
+         "mean and covariance)"},
+        {"nll", Better::kLower, "negative log-likelihood of held-out real data under the model"},
+        {"kid", Better::kLower, "kernel inception-style distance between real data and samples"},
+        {"mean_sq_err", Better::kLower, "squared distance of the model's mean from the true mean"},
+        {"cov_logdet_ratio", Better::kNeither,
+         "log det of the model's covariance minus the true one's; falls as variance collapses"},
+        {"cov_trace_ratio", Better::kNeither,
+         "trace of the model's covariance over the true one's; 1 = same total variance"},
+        {"perplexity", Better::kLower, "perplexity of held-out real text under the model"},
+        {"perplexity_excluding_oov", Better::kLower,
+         "perplexity of held-out real text, words out of the vocabulary left out"},
+        {"oov_rate", Better::kLower, "share of real tokens the model's vocabulary lacks"},
+        {"lost_types", Better::kLower, "real word types the model can no longer produce"},
+        {"lost_mass", Better::kLower,
+         "share of real tokens whose word the model can no longer produce (the lost tail)"},
+        {"distinct_1", Better::kHigher, "distinct words over all words of the samples"},
+        {"distinct_2", Better::kHigher, "distinct word pairs over all pairs of the samples"},
+        {"distinct_3", Better::kHigher, "distinct word triples over all triples of the samples"},
+        {"distinct_4", Better::kHigher, "distinct 4-grams over all 4-grams of the samples"},
+        {"unigram_entropy", Better::kHigher, "entropy of the samples' word distribution (bits)"},
+        {"zipf", Better::kNeither, "Zipf exponent of the samples' word frequencies"},
+        {"mean_line_length", Better::kNeither, "mean tokens per sampled line"},
+        {"train_size", Better::kNeither, "rows in the generation's training set"},
+        {"train_tokens", Better::kNeither, "tokens in the generation's training set"},
+        {"real_fraction", Better::kNeither, "share of real rows in the training set"},
+        {"fit_converged", Better::kNeither, "1 when the fit converged"},
+        {"collapsed", Better::kNeither,
+         "1 when the samples' spread fell below metrics.collapse_ratio of the data's"},
+    };
+    return metrics;
+}
+
+}  // namespace
+
+MetricInfo metric_info(const std::string& name) {
+    for (const auto& m : catalog())
+        if (m.name == name) return m;
+    return {name, Better::kNeither, ""};
+}
+
+std::string metric_label(const std::string& name) {
+    switch (metric_info(name).better) {
+        case Better::kHigher:
+            return name + " (higher is better)";
+        case Better::kLower:
+            return name + " (lower is better)";
+        case Better::kNeither:
+            break;
+    }
+    return name;
+}
+
+bool is_bookkeeping_metric(const std::string& name) {
+    static constexpr std::array<const char*, 5> kNames = {
+        "train_size", "real_fraction", "train_tokens", "fit_converged", "collapsed"};
+    return std::find(kNames.begin(), kNames.end(), name) != kNames.end();
+}
+
+std::vector<std::string> headline_metrics(const std::vector<std::string>& present,
+                                          const std::string& first) {
+    static const std::vector<std::string> kPreferred = {
+        "recall",    "coverage",   "precision",       "frechet",     "perplexity",
+        "lost_mass", "distinct_2", "unigram_entropy", "mean_sq_err", "cov_logdet_ratio"};
+    const auto has = [&](const std::string& m) {
+        return std::find(present.begin(), present.end(), m) != present.end();
+    };
+    std::vector<std::string> out;
+    if (!first.empty() && has(first)) out.push_back(first);
+    for (const auto& m : kPreferred)
+        if (out.size() < 4 && has(m) && std::find(out.begin(), out.end(), m) == out.end())
+            out.push_back(m);
+    for (const auto& m : present)
+        if (out.size() < 4 && !is_bookkeeping_metric(m) &&
+            std::find(out.begin(), out.end(), m) == out.end())
+            out.push_back(m);
+    return out;
+}
+
+}  // namespace madlab
