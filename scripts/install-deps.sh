@@ -16,6 +16,8 @@ packages=(
   clang-format         # the style check of the test script
   chromium             # headless browser: the report's browser test and PNG figures
   fortunes-es          # small Spanish text corpus for text studies (source.path = "fortunes-es")
+  zlib1g-dev           # gzip-compressed image files (MNIST, Fashion-MNIST)
+  dataset-fashion-mnist  # Fashion-MNIST images for image studies (source.path = "fashion-mnist")
 )
 missing=()
 for p in "${packages[@]}"; do

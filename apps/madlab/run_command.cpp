@@ -137,6 +137,7 @@ Action add_run_command(CLI::App& app) {
         RunOptions options;
         options.threads = args->threads;
         options.progress = !args->quiet;
+        options.work_dir = out;  // the external family keeps its files under DIR/external
         StudyResult result;
         try {
             result = run_study(study, options, db.get(), db ? &ids : nullptr);

@@ -9,7 +9,9 @@
 
 namespace madlab {
 
-nlohmann::json sample_data_to_json(const SampleSet& samples) {
+namespace {
+
+nlohmann::json points_json(const SampleSet& samples) {
     nlohmann::json data = nlohmann::json::array();
     if (samples.columns == 0) {
         for (const auto& line : samples.lines) data.push_back(line);
@@ -26,11 +28,37 @@ nlohmann::json sample_data_to_json(const SampleSet& samples) {
     return data;
 }
 
+}  // namespace
+
+nlohmann::json sample_data_to_json(const SampleSet& samples) {
+    if (samples.shape.empty()) return points_json(samples);
+    return {{"shape", samples.shape}, {"points", points_json(samples)}};
+}
+
 SampleSet sample_data_from_json(const nlohmann::json& data, const std::string& kind,
                                 std::size_t columns, const std::string& where) {
     SampleSet out;
     out.kind = kind;
     out.columns = columns;
+    if (data.is_object() && columns > 0) {
+        const auto shape = data.find("shape");
+        const auto points = data.find("points");
+        if (shape == data.end() || points == data.end() || !shape->is_array())
+            throw DataError(where + ": image samples need \"shape\" and \"points\"");
+        std::size_t product = 1;
+        for (const auto& v : *shape) {
+            if (!v.is_number_unsigned())
+                throw DataError(where + ": an image shape entry is not a positive integer");
+            out.shape.push_back(v.get<std::size_t>());
+            product *= out.shape.back();
+        }
+        if (out.shape.empty() || product != columns)
+            throw DataError(fmt::format("{}: image shape of {} values does not match {} columns",
+                                        where, product, columns));
+        SampleSet flat = sample_data_from_json(*points, kind, columns, where);
+        flat.shape = std::move(out.shape);
+        return flat;
+    }
     if (!data.is_array()) throw DataError(where + ": samples are not a JSON array");
     for (const auto& item : data) {
         if (columns == 0) {
@@ -64,7 +92,11 @@ nlohmann::json samples_file_json(const std::vector<SampleRow>& rows) {
                                 {"generation", row.generation},
                                 {"kind", row.samples.kind},
                                 {"columns", row.samples.columns}};
-        entry[row.samples.columns == 0 ? "lines" : "points"] = sample_data_to_json(row.samples);
+        if (!row.samples.shape.empty()) entry["shape"] = row.samples.shape;
+        if (row.samples.columns == 0)
+            entry["lines"] = sample_data_to_json(row.samples);
+        else
+            entry["points"] = points_json(row.samples);
         list.push_back(std::move(entry));
     }
     file["samples"] = std::move(list);

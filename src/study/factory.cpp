@@ -2,10 +2,14 @@
 
 #include <fmt/core.h>
 
+#include <algorithm>
+
 #include "madlab/core/error.h"
 #include "madlab/data/builtin_sources.h"
 #include "madlab/data/file_source.h"
+#include "madlab/data/image_source.h"
 #include "madlab/metrics/collapse.h"
+#include "madlab/metrics/feature_map.h"
 #include "madlab/metrics/frechet.h"
 #include "madlab/metrics/gaussian_drift.h"
 #include "madlab/metrics/kid.h"
@@ -14,6 +18,7 @@
 #include "madlab/models/gaussian.h"
 #include "madlab/models/gmm.h"
 #include "madlab/models/kde.h"
+#include "madlab/models/pca_model.h"
 
 namespace madlab {
 
@@ -34,6 +39,16 @@ std::unique_ptr<RealSource> make_source(const SourceConfig& config) {
         options.split_seed = config.split_seed;
         return std::make_unique<FileSource>(load_file_source(config.path, options));
     }
+    if (config.kind == "idx" || config.kind == "digits") {
+        ImageSourceOptions options;
+        options.kind = config.kind;
+        options.path = config.path;
+        options.labels_path = config.labels_path;
+        options.labels = config.labels;
+        options.test_fraction = config.test_fraction;
+        options.split_seed = config.split_seed;
+        return std::make_unique<ImageSource>(load_image_source(options));
+    }
     return make_builtin_source(config.kind);
 }
 
@@ -53,6 +68,8 @@ std::unique_ptr<ContinuousModel> make_model(const ModelConfig& config) {
     if (config.family == "gaussian") return std::make_unique<GaussianModel>(config.gaussian);
     if (config.family == "gmm") return std::make_unique<GmmModel>(config.gmm);
     if (config.family == "kde") return std::make_unique<KdeModel>(config.kde);
+    if (config.family == "external")
+        throw Error("the external family is built per chain: use make_external_model");
     throw ConfigError(fmt::format("model.family: unknown family '{}'", config.family));
 }
 
@@ -77,6 +94,67 @@ std::vector<std::unique_ptr<Metric>> make_metrics(const MetricsConfig& config, i
     // Always measured: whether the chain has collapsed (its fraction over seeds is a summary).
     metrics.push_back(std::make_unique<CollapseMetric>(config.collapse_ratio));
     return metrics;
+}
+
+}  // namespace madlab
+
+namespace madlab {
+
+std::size_t source_pca_components(const ChainConfig& config) {
+    return std::max(config.model.pca_components,
+                    config.metrics.features == "pca" ? config.metrics.feature_components : 0);
+}
+
+std::shared_ptr<const Pca> make_source_pca(const ChainConfig& config, const RealSource& source) {
+    const std::size_t model_k = config.model.pca_components;
+    const std::size_t metric_k =
+        config.metrics.features == "pca" ? config.metrics.feature_components : 0;
+    if (model_k == 0 && metric_k == 0) return nullptr;
+    const auto* images = dynamic_cast<const ImageSource*>(&source);
+    if (images == nullptr)
+        throw ConfigError(
+            "model.pca_components and metrics.features = \"pca\" apply to image sources "
+            "(source.kind = \"idx\" or \"digits\")");
+    const char* key = model_k >= metric_k ? "model.pca_components" : "metrics.pca_components";
+    return std::make_shared<const Pca>(
+        Pca::fit(images->training_pool(), std::max(model_k, metric_k), key));
+}
+
+namespace {
+
+std::unique_ptr<ContinuousModel> with_pca(std::unique_ptr<ContinuousModel> model,
+                                          const ModelConfig& config,
+                                          const std::shared_ptr<const Pca>& pca) {
+    if (config.pca_components == 0) return model;
+    if (!pca) throw ConfigError("model.pca_components needs an image source");
+    return std::make_unique<PcaModel>(
+        std::make_shared<const Pca>(pca->truncated(config.pca_components)), std::move(model));
+}
+
+}  // namespace
+
+std::unique_ptr<ContinuousModel> make_model(const ModelConfig& config,
+                                            const std::shared_ptr<const Pca>& pca) {
+    if (config.family == "external") return nullptr;  // built per chain
+    return with_pca(make_model(config), config, pca);
+}
+
+std::unique_ptr<ContinuousModel> make_external_model(const ModelConfig& config,
+                                                     const ExternalContext& context,
+                                                     const std::shared_ptr<const Pca>& pca) {
+    return with_pca(std::make_unique<ExternalModel>(config.external, context), config, pca);
+}
+
+std::vector<std::unique_ptr<Metric>> make_metrics(const MetricsConfig& config, int threads,
+                                                  const std::shared_ptr<const Pca>& pca) {
+    std::vector<std::unique_ptr<Metric>> metrics = make_metrics(config, threads);
+    if (config.features != "pca") return metrics;
+    if (!pca) throw ConfigError("metrics.features = \"pca\" needs an image source");
+    const std::size_t k = config.feature_components;
+    auto map =
+        std::make_shared<const PcaFeatureMap>(std::make_shared<const Pca>(pca->truncated(k)),
+                                              fmt::format("pca({}) of the real training pool", k));
+    return in_feature_space(std::move(metrics), std::move(map));
 }
 
 }  // namespace madlab

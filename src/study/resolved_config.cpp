@@ -13,10 +13,18 @@ using nlohmann::json;
 json flat_json(const ChainConfig& c) {
     json j = json::object();
     j["source.kind"] = c.source.kind;
-    if (c.source.kind == "csv" || c.source.kind == "npy") {
+    const bool image = c.source.kind == "idx" || c.source.kind == "digits";
+    if (c.source.kind == "csv" || c.source.kind == "npy" || image) {
         j["source.path"] = c.source.path;
         j["source.test_fraction"] = c.source.test_fraction;
         j["source.split_seed"] = c.source.split_seed;
+    }
+    if (image) {
+        if (c.source.kind == "idx") j["source.labels_path"] = c.source.labels_path;
+        j["source.labels"] = c.source.labels;
+        j["model.pca_components"] = c.model.pca_components;
+        j["metrics.features"] = c.metrics.features;
+        if (c.metrics.features == "pca") j["metrics.pca_components"] = c.metrics.feature_components;
     }
     if (c.source.kind == "text") {
         j["source.path"] = c.source.path;
@@ -49,6 +57,13 @@ json flat_json(const ChainConfig& c) {
         j["model.discount_fallback"] =
             c.model.ngram.fallback == NgramOptions::DiscountFallback::kDefault;
         j["model.max_line_length"] = c.model.max_line_length;
+    } else if (c.model.family == "external") {
+        j["model.fit"] = c.model.external.fit;
+        j["model.sample"] = c.model.external.sample;
+        j["model.timeout_s"] = c.model.external.timeout_s;
+        j["model.retries"] = c.model.external.retries;
+        j["model.prune"] = c.model.external.prune;
+        j["model.work_dir"] = c.model.external.work_dir;
     } else if (c.model.family == "kde") {
         switch (c.model.kde.rule) {
             case KdeOptions::Rule::kScott:

@@ -63,11 +63,22 @@ const std::vector<std::string> kChainKeys = {"source.kind",
                                              "model.discount_fallback",
                                              "model.max_line_length",
                                              "metrics.collapse_ratio",
-                                             "metrics.k"};
+                                             "metrics.k",
+                                             "source.labels_path",
+                                             "source.labels",
+                                             "model.pca_components",
+                                             "model.fit",
+                                             "model.sample",
+                                             "model.timeout_s",
+                                             "model.retries",
+                                             "model.prune",
+                                             "model.work_dir",
+                                             "metrics.features",
+                                             "metrics.pca_components"};
 
-const std::vector<std::string> kSourceKinds = {"gaussian", "grid25", "ring8", "two-gaussians",
-                                               "csv",      "npy",    "text"};
-const std::vector<std::string> kFamilies = {"gaussian", "gmm", "kde", "ngram"};
+const std::vector<std::string> kSourceKinds = {
+    "gaussian", "grid25", "ring8", "two-gaussians", "csv", "npy", "text", "idx", "digits"};
+const std::vector<std::string> kFamilies = {"gaussian", "gmm", "kde", "ngram", "external"};
 const std::vector<std::string> kMetricNames = {"frechet", "prdc", "nll", "gaussian_drift", "kid"};
 
 // Family-specific model keys: using one with another family is an error.
@@ -82,12 +93,19 @@ const std::vector<std::pair<std::string, std::vector<std::string>>> kFamilyKeys 
     {"model.order", {"ngram"}},
     {"model.discount_fallback", {"ngram"}},
     {"model.max_line_length", {"ngram"}},
+    {"model.fit", {"external"}},
+    {"model.sample", {"external"}},
+    {"model.timeout_s", {"external"}},
+    {"model.retries", {"external"}},
+    {"model.prune", {"external"}},
+    {"model.work_dir", {"external"}},
 };
 
 SourceConfig read_source(KeyReader& r) {
     SourceConfig s;
     s.kind = r.get_string("source.kind", s.kind, kSourceKinds);
-    const bool file = s.kind == "csv" || s.kind == "npy";
+    const bool image = s.kind == "idx" || s.kind == "digits";
+    const bool file = s.kind == "csv" || s.kind == "npy" || image;
     if (file) {
         s.path = r.get_string("source.path", "");
         if (s.path.empty())
@@ -96,6 +114,15 @@ SourceConfig read_source(KeyReader& r) {
         if (s.test_fraction >= 1.0)
             r.fail("source.test_fraction", "must be below 1: some rows must remain for training");
         s.split_seed = static_cast<std::uint64_t>(r.get_int("source.split_seed", 0, 0));
+    }
+    if (image) {
+        if (s.kind == "idx") s.labels_path = r.get_string("source.labels_path", "");
+        for (double label : r.get_vector("source.labels")) {
+            if (label != std::floor(label) || label < 0 || label > 255)
+                r.fail("source.labels",
+                       fmt::format("contains {}; class labels are integers 0..255", label));
+            s.labels.push_back(static_cast<int>(label));
+        }
     }
     if (s.kind == "text") {
         s.path = r.get_string("source.path", "");
@@ -189,6 +216,20 @@ ModelConfig read_model(KeyReader& r) {
                                ? NgramOptions::DiscountFallback::kDefault
                                : NgramOptions::DiscountFallback::kError;
         m.max_line_length = static_cast<std::size_t>(r.get_int("model.max_line_length", 200, 1));
+    } else if (m.family == "external") {
+        m.external.fit = r.get_string("model.fit", "");
+        m.external.sample = r.get_string("model.sample", "");
+        m.external.timeout_s = r.get_double("model.timeout_s", m.external.timeout_s, 0.0, 1e9);
+        m.external.retries = static_cast<int>(r.get_int("model.retries", 0, 0, 100));
+        m.external.prune = r.get_bool("model.prune", false);
+        m.external.work_dir = r.get_string("model.work_dir", "");
+        try {
+            check_external_commands(m.external);
+        } catch (const ConfigError& e) {
+            const bool sample = std::string(e.what()).rfind("model.sample", 0) == 0;
+            throw ConfigError(
+                fmt::format("{}: {}", r.where(sample ? "model.sample" : "model.fit"), e.what()));
+        }
     } else if (m.family == "kde") {
         if (const toml::node* n = r.node("model.bandwidth")) {
             if (auto rule = n->value<std::string>()) {
@@ -266,6 +307,15 @@ ChainConfig read_chain(const FlatConfig& flat, const std::vector<std::string>& e
     c.model = read_model(r);
     read_schedule(r, c);
     c.metrics = read_metrics(r);
+    if (c.source.kind == "idx" || c.source.kind == "digits") {
+        // Images: PCA features for the model and the metrics by default (docs/images.md).
+        c.model.pca_components =
+            static_cast<std::size_t>(r.get_int("model.pca_components", 20, 0, 100000));
+        c.metrics.features = r.get_string("metrics.features", "pca", {"pca", "pixels"});
+        if (c.metrics.features == "pca")
+            c.metrics.feature_components =
+                static_cast<std::size_t>(r.get_int("metrics.pca_components", 32, 1, 100000));
+    }
     const bool text = c.source.kind == "text";
     if (text != (c.model.family == "ngram"))
         r.fail(text ? "model.family" : "source.kind",

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <filesystem>
 #include <map>
 #include <set>
@@ -12,6 +13,7 @@
 #include "madlab/core/parallel.h"
 #include "madlab/core/progress.h"
 #include "madlab/data/file_source.h"
+#include "madlab/data/image_source.h"
 #include "madlab/data/text_reader.h"
 #include "madlab/loop/chain.h"
 #include "madlab/loop/text_chain.h"
@@ -29,9 +31,11 @@ namespace {
 // are used read-only by the chains.
 struct SettingParts {
     std::unique_ptr<TextSource> text;  // text studies: the corpus; the rest stays empty
-    std::unique_ptr<RealSource> source;
+    std::shared_ptr<RealSource> source;
     std::unique_ptr<ContinuousModel> prototype;
     std::vector<std::unique_ptr<Metric>> metrics;
+    std::shared_ptr<const Pca> pca;        // image sources: PCA of the real training pool
+    std::vector<std::size_t> image_shape;  // image sources: {height, width}
 };
 
 // The first `rows` rows of a matrix as a sample set.
@@ -57,12 +61,20 @@ SampleSet line_samples(const std::string& kind, const Corpus& corpus, std::size_
 }
 
 // The samples generation `generation` of a chain keeps: the model's, and the real test data at
-// generation 0.
-std::vector<SampleSet> kept_samples(const StudyConfig& study, const Chain& chain, int generation) {
+// generation 0. Images keep their shape, and their pixels are rounded to 1/1000: they are only
+// drawn, and the rounding divides the size of samples.json by about three.
+std::vector<SampleSet> kept_samples(const StudyConfig& study, const Chain& chain, int generation,
+                                    const std::vector<std::size_t>& image_shape) {
     if (study.sample_points == 0) return {};
     std::vector<SampleSet> out{point_samples("model", chain.last_samples(), study.sample_points)};
     if (generation == 0)
         out.push_back(point_samples("real", chain.test_set(), study.sample_points));
+    if (!image_shape.empty()) {
+        for (auto& set : out) {
+            set.shape = image_shape;
+            for (double& v : set.values) v = std::round(v * 1000.0) / 1000.0;
+        }
+    }
     return out;
 }
 
@@ -108,6 +120,8 @@ void check_study_inputs(const StudyConfig& study) {
         }
         const auto source = make_source(c.source);
         const auto* file = dynamic_cast<const FileSource*>(source.get());
+        if (const auto* images = dynamic_cast<const ImageSource*>(source.get()))
+            file = &images->file();
         if (file == nullptr) continue;
         const std::size_t largest_draw =
             std::max(c.schedule.n_real_initial, c.schedule.n_real_fresh);
@@ -198,10 +212,26 @@ StudyResult run_study(const StudyConfig& study, const RunOptions& options, Resul
         if (setting.config.source.kind == "text") {
             p.text = make_text_source(setting.config.source);
         } else {
-            p.source = make_source(setting.config.source);
-            p.prototype = make_model(setting.config.model);
+            // Settings with the same image source share it and its PCA (both are large).
+            for (const SettingParts& earlier : parts) {
+                const auto* images = dynamic_cast<const ImageSource*>(earlier.source.get());
+                const std::size_t i = static_cast<std::size_t>(&earlier - parts.data());
+                if (images != nullptr && to_json(study.settings[i].config).at("source") ==
+                                             to_json(setting.config).at("source")) {
+                    p.source = earlier.source;
+                    if (earlier.pca &&
+                        source_pca_components(setting.config) <= earlier.pca->components())
+                        p.pca = earlier.pca;
+                    break;
+                }
+            }
+            if (!p.source) p.source = make_source(setting.config.source);
+            if (!p.pca) p.pca = make_source_pca(setting.config, *p.source);
+            if (const auto* images = dynamic_cast<const ImageSource*>(p.source.get()))
+                p.image_shape = images->shape();
+            p.prototype = make_model(setting.config.model, p.pca);
             // With one chain the metrics may use every core; otherwise chains fill the cores.
-            p.metrics = make_metrics(setting.config.metrics, chains == 1 ? threads : 1);
+            p.metrics = make_metrics(setting.config.metrics, chains == 1 ? threads : 1, p.pca);
         }
         parts.push_back(std::move(p));
     }
@@ -269,6 +299,20 @@ StudyResult run_study(const StudyConfig& study, const RunOptions& options, Resul
         ChainSpec spec;
         spec.source = parts[s].source.get();
         spec.prototype = parts[s].prototype.get();
+        std::unique_ptr<ContinuousModel> external;  // the external family: one per chain
+        if (setting.config.model.family == "external") {
+            ExternalContext context;
+            const auto& own_dir = setting.config.model.external.work_dir;
+            context.work_dir = !own_dir.empty()            ? own_dir
+                               : !options.work_dir.empty() ? options.work_dir + "/external"
+                                                           : "";
+            context.setting = setting.name;
+            context.chain_seed = seed;
+            context.generations = study.generations;
+            context.synthetic_from_last_k = setting.config.schedule.synthetic_from_last_k;
+            external = make_external_model(setting.config.model, context, parts[s].pca);
+            spec.prototype = external.get();
+        }
         for (const auto& m : parts[s].metrics) spec.metrics.push_back(m.get());
         spec.schedule = setting.config.schedule;
         spec.bias = setting.config.model.bias;
@@ -277,7 +321,9 @@ StudyResult run_study(const StudyConfig& study, const RunOptions& options, Resul
         spec.n_test = setting.config.metrics.n_test;
         spec.seed = seed;
         Chain chain(spec);
-        drive(chain, [&](const Chain& c, int g) { return kept_samples(study, c, g); });
+        drive(chain, [&](const Chain& c, int g) {
+            return kept_samples(study, c, g, parts[s].image_shape);
+        });
     });
     progress.finish();
     if (writer) writer->finish();

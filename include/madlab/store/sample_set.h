@@ -15,6 +15,9 @@ struct SampleSet {
     std::size_t columns = 0;         // point dimension; 0 for text lines
     std::vector<double> values;      // points, row-major: rows() x columns
     std::vector<std::string> lines;  // text samples (columns == 0)
+    // Images: {height, width} with height * width == columns (pixel (r, c) of a point is value
+    // r * width + c); empty for points that are not images and for text.
+    std::vector<std::size_t> shape;
 
     std::size_t rows() const { return columns == 0 ? lines.size() : values.size() / columns; }
 };
@@ -28,16 +31,20 @@ struct SampleRow {
 };
 
 // The data of a sample set as JSON: an array of points (arrays of numbers, null where a value
-// is not finite) or an array of strings.
+// is not finite) or an array of strings; for images (a non-empty shape) the object
+// {"shape": [h, w], "points": [...]}, so that the results database keeps the shape in its
+// `data` column (schema version 2 unchanged).
 nlohmann::json sample_data_to_json(const SampleSet& samples);
 
 // The inverse of sample_data_to_json, given the kind and the number of columns; throws
-// DataError (naming `where`) when the JSON does not have that shape.
+// DataError (naming `where`) when the JSON does not have that shape (or an image shape whose
+// product is not the column count).
 SampleSet sample_data_from_json(const nlohmann::json& data, const std::string& kind,
                                 std::size_t columns, const std::string& where);
 
 // The content of DIR/samples.json: {"madlab_version", "samples": [{"setting", "seed",
-// "generation", "kind", "columns", "points" | "lines"}]} in the order given.
+// "generation", "kind", "columns", ["shape": [h, w],] "points" | "lines"}]} in the order given;
+// "shape" only for images.
 nlohmann::json samples_file_json(const std::vector<SampleRow>& rows);
 
 }  // namespace madlab

@@ -9,6 +9,7 @@
 #include "madlab/data/text_source.h"
 #include "madlab/metrics/metric.h"
 #include "madlab/models/generative_model.h"
+#include "madlab/models/pca.h"
 #include "madlab/study/study_config.h"
 
 namespace madlab {
@@ -26,5 +27,26 @@ std::unique_ptr<ContinuousModel> make_model(const ModelConfig& config);
 // The configured metrics, in the order of metrics.list. `threads` is the thread count each
 // metric may use inside one chain.
 std::vector<std::unique_ptr<Metric>> make_metrics(const MetricsConfig& config, int threads);
+
+// Image sources (docs/images.md): the PCA of the source's training pool (never its test split)
+// with as many components as model.pca_components and metrics.pca_components need; nullptr when
+// neither uses PCA. Fitted once per source and shared by every chain and generation.
+std::shared_ptr<const Pca> make_source_pca(const ChainConfig& config, const RealSource& source);
+// The number of components make_source_pca fits (0: none).
+std::size_t source_pca_components(const ChainConfig& config);
+
+// The external family is built per chain (its files live in the chain's folder).
+std::unique_ptr<ContinuousModel> make_external_model(const ModelConfig& config,
+                                                     const ExternalContext& context,
+                                                     const std::shared_ptr<const Pca>& pca);
+
+// make_model, wrapped in the PCA's first model.pca_components components when that is > 0.
+std::unique_ptr<ContinuousModel> make_model(const ModelConfig& config,
+                                            const std::shared_ptr<const Pca>& pca);
+
+// make_metrics, computed in the PCA's first metrics.pca_components components when
+// metrics.features = "pca" (except nll, which reads the model's own density).
+std::vector<std::unique_ptr<Metric>> make_metrics(const MetricsConfig& config, int threads,
+                                                  const std::shared_ptr<const Pca>& pca);
 
 }  // namespace madlab

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "madlab/loop/schedule.h"
+#include "madlab/models/external.h"
 #include "madlab/models/gaussian.h"
 #include "madlab/models/gmm.h"
 #include "madlab/models/kde.h"
@@ -33,6 +34,9 @@ struct SourceConfig {
     std::size_t held_out_every = 20;   // hold out every k-th line (unless test_fraction is set)
     bool split_sentences = false;      // split long lines at sentence ends
     std::string jsonl_field = "text";  // the text field of .jsonl lines
+    // idx / digits (images): the IDX label file (empty: derived from path) and the classes kept.
+    std::string labels_path;
+    std::vector<int> labels;
 };
 
 struct ModelConfig {
@@ -42,7 +46,11 @@ struct ModelConfig {
     GmmOptions gmm;
     KdeOptions kde;
     NgramOptions ngram;
+    ExternalOptions external;  // external: commands, timeout, retries, pruning (docs/external.md)
     std::size_t max_line_length = 200;  // ngram: a sampled line is cut after this many words
+    // Image sources: the family models the top pca_components principal components of the real
+    // training pool (samples mapped back to pixels, clipped to [0, 1]); 0 = raw pixels.
+    std::size_t pca_components = 0;
 };
 
 struct MetricsConfig {
@@ -53,6 +61,10 @@ struct MetricsConfig {
     double collapse_ratio = 0.01;
     std::size_t token_budget = 10000;  // text: sampled tokens read by distinct-n, entropy, Zipf  //
                                        // "collapsed" when sample variance < ratio * real variance
+    // Image sources: the fixed feature space of the metrics: "pca" (the top feature_components
+    // principal components of the real training pool) or "pixels".
+    std::string features = "pixels";
+    std::size_t feature_components = 32;
 };
 
 // Everything one chain needs besides its seed.

@@ -16,6 +16,9 @@ namespace madlab {
 struct RunOptions {
     int threads = -1;      // -1: the study's own setting; 0: all cores
     bool progress = true;  // draw a progress bar on stderr when it is a terminal
+    // The output folder: external models keep their files in work_dir/external unless
+    // model.work_dir names another folder.
+    std::string work_dir;
 };
 
 struct StudyResult {

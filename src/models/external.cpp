@@ -1,0 +1,395 @@
+#include "madlab/models/external.h"
+
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
+#include <thread>
+#include <vector>
+
+#include "madlab/core/error.h"
+#include "madlab/data/npy_reader.h"
+
+extern char** environ;
+
+namespace madlab {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+const std::vector<std::string> kPlaceholders = {"train", "model_dir", "samples",    "n",
+                                                "bias",  "seed",      "chain_seed", "generation",
+                                                "dim",   "setting"};
+
+std::string shell_quote(const std::string& s) {
+    std::string out = "'";
+    for (char c : s) {
+        if (c == '\'')
+            out += "'\\''";
+        else
+            out += c;
+    }
+    return out + "'";
+}
+
+// Replaces {name} by the shell-quoted value; `key` names the config key in errors.
+std::string substitute(const std::string& command, const std::map<std::string, std::string>& values,
+                       const char* key) {
+    std::string out;
+    for (std::size_t i = 0; i < command.size(); ++i) {
+        // {{ and }} are literal braces (awk '{{print $1}}').
+        if ((command[i] == '{' || command[i] == '}') && i + 1 < command.size() &&
+            command[i + 1] == command[i]) {
+            out += command[i++];
+            continue;
+        }
+        if (command[i] != '{') {
+            out += command[i];
+            continue;
+        }
+        const std::size_t close = command.find('}', i);
+        if (close == std::string::npos) {
+            out += command.substr(i);
+            break;
+        }
+        const std::string name = command.substr(i + 1, close - i - 1);
+        if (std::find(kPlaceholders.begin(), kPlaceholders.end(), name) == kPlaceholders.end())
+            throw ConfigError(fmt::format("{} = \"{}\": unknown placeholder {{{}}}; use {{{}}}",
+                                          key, command, name,
+                                          fmt::format("{}", fmt::join(kPlaceholders, "}, {"))));
+        const auto it = values.find(name);
+        if (it == values.end())
+            throw ConfigError(fmt::format("{} = \"{}\": {{{}}} is not available to this command",
+                                          key, command, name));
+        out += shell_quote(it->second);
+        i = close;
+    }
+    return out;
+}
+
+std::uint64_t fnv1a(const void* data, std::size_t bytes,
+                    std::uint64_t h = 14695981039346656037ull) {
+    const auto* p = static_cast<const unsigned char*>(data);
+    for (std::size_t i = 0; i < bytes; ++i) {
+        h ^= p[i];
+        h *= 1099511628211ull;
+    }
+    return h;
+}
+
+std::uint64_t hash_matrix(const Matrix& x) {
+    return fnv1a(x.data(), sizeof(double) * static_cast<std::size_t>(x.size()));
+}
+
+std::uint64_t hash_rng(const Rng& rng) {
+    const Rng::State s = rng.state();
+    return fnv1a(s.data(), sizeof(s));
+}
+
+std::string slug(const std::string& name) {
+    std::string out;
+    for (char c : name)
+        out += (std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '.' || c == '_')
+                   ? c
+                   : '_';
+    return out.empty() ? "_" : out;
+}
+
+// Writes `text` to a temporary name beside `path` and renames it over `path`.
+void write_file_atomically(const std::string& path, const std::string& text) {
+    const std::string temp = path + ".tmp";
+    {
+        std::ofstream out(temp, std::ios::binary | std::ios::trunc);
+        out << text;
+        if (!out) throw Error(fmt::format("cannot write '{}'", temp));
+    }
+    std::error_code ec;
+    fs::rename(temp, path, ec);
+    if (ec) throw Error(fmt::format("cannot rename '{}' to '{}': {}", temp, path, ec.message()));
+}
+
+std::string read_text(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) return {};
+    std::stringstream s;
+    s << in.rdbuf();
+    return s.str();
+}
+
+// The last `lines` lines of a file (at most 4000 bytes), indented for an error message.
+std::string tail_of(const std::string& path, int lines = 15) {
+    std::string text = read_text(path);
+    if (text.size() > 4000) text = text.substr(text.size() - 4000);
+    while (!text.empty() && text.back() == '\n') text.pop_back();
+    std::size_t at = text.size();
+    for (int i = 0; i < lines && at != std::string::npos && at > 0; ++i)
+        at = text.rfind('\n', at - 1);
+    if (at != std::string::npos && at < text.size()) text = text.substr(at + 1);
+    if (text.empty()) return "  (stderr was empty)";
+    std::string out;
+    std::istringstream in(text);
+    for (std::string line; std::getline(in, line);) out += "  | " + line + "\n";
+    if (!out.empty()) out.pop_back();
+    return out;
+}
+
+struct RunResult {
+    bool ok = false;
+    std::string why;  // "exited with code 3", "was killed by signal 9", "timed out after 5 s"
+};
+
+// Runs `command` with /bin/sh -c in its own process group, stdin from /dev/null, stdout and
+// stderr to the given files. Kills the whole group after timeout_s (0 = no limit).
+RunResult run_shell(const std::string& command, const std::string& out_path,
+                    const std::string& err_path, double timeout_s) {
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+    posix_spawn_file_actions_addopen(&actions, 1, out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
+                                     0644);
+    posix_spawn_file_actions_addopen(&actions, 2, err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
+                                     0644);
+    posix_spawnattr_t attr;
+    posix_spawnattr_init(&attr);
+    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP);
+    posix_spawnattr_setpgroup(&attr, 0);
+    std::string sh = "/bin/sh", dash_c = "-c", cmd = command;
+    char* argv[] = {sh.data(), dash_c.data(), cmd.data(), nullptr};
+    pid_t pid = 0;
+    const int rc = posix_spawn(&pid, "/bin/sh", &actions, &attr, argv, environ);
+    posix_spawn_file_actions_destroy(&actions);
+    posix_spawnattr_destroy(&attr);
+    if (rc != 0) return {false, fmt::format("could not be started ({})", std::strerror(rc))};
+
+    const auto start = std::chrono::steady_clock::now();
+    auto pause = std::chrono::milliseconds(2);
+    int status = 0;
+    for (;;) {
+        const pid_t r = waitpid(pid, &status, WNOHANG);
+        if (r == pid) break;
+        if (r < 0 && errno != EINTR)
+            return {false, fmt::format("could not be waited for ({})", std::strerror(errno))};
+        const double elapsed =
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+        if (timeout_s > 0 && elapsed > timeout_s) {
+            kill(-pid, SIGKILL);
+            while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+            }
+            return {false, fmt::format("did not finish within model.timeout_s = {} s and was "
+                                       "killed (with its process group)",
+                                       timeout_s)};
+        }
+        std::this_thread::sleep_for(pause);
+        pause = std::min(pause * 2, std::chrono::milliseconds(50));
+    }
+    if (WIFEXITED(status)) {
+        if (WEXITSTATUS(status) == 0) return {true, ""};
+        return {false, fmt::format("exited with code {}", WEXITSTATUS(status))};
+    }
+    if (WIFSIGNALED(status))
+        return {false, fmt::format("was killed by signal {}", WTERMSIG(status))};
+    return {false, "ended abnormally"};
+}
+
+}  // namespace
+
+void check_external_commands(const ExternalOptions& options) {
+    std::map<std::string, std::string> all;
+    for (const auto& p : kPlaceholders) all[p] = "x";
+    if (options.fit.empty())
+        throw ConfigError(
+            "model.fit is required with model.family = \"external\": the command that trains "
+            "the model, e.g. \"python3 train.py --data {train} --out {model_dir}\"");
+    if (options.sample.empty())
+        throw ConfigError(
+            "model.sample is required with model.family = \"external\": the command that writes "
+            "{n} samples to {samples}, e.g. \"python3 sample.py --model {model_dir} --n {n} "
+            "--out {samples}\"");
+    std::map<std::string, std::string> fit_values = all;
+    fit_values.erase("samples");
+    fit_values.erase("n");
+    fit_values.erase("bias");
+    substitute(options.fit, fit_values, "model.fit");
+    all.erase("train");
+    substitute(options.sample, all, "model.sample");
+    if (options.sample.find("{samples}") == std::string::npos)
+        throw ConfigError(
+            fmt::format("model.sample = \"{}\" never names {{samples}}, the file it must write",
+                        options.sample));
+}
+
+ExternalModel::ExternalModel(ExternalOptions options, ExternalContext context)
+    : options_(std::move(options)), context_(std::move(context)) {
+    check_external_commands(options_);
+    if (context_.work_dir.empty())
+        throw ConfigError(
+            "the external family needs a folder for its files: set model.work_dir, or run the "
+            "study with an output folder (madlab run --out DIR)");
+    if (options_.timeout_s < 0 || options_.retries < 0)
+        throw ConfigError("model.timeout_s and model.retries must be >= 0");
+}
+
+std::map<std::string, std::string> ExternalModel::placeholder_values(std::uint64_t seed) const {
+    return {{"model_dir", dir_ + "/model"},
+            {"seed", std::to_string(seed)},
+            {"chain_seed", std::to_string(context_.chain_seed)},
+            {"generation", std::to_string(generation_)},
+            {"dim", std::to_string(dim_)},
+            {"setting", context_.setting}};
+}
+
+std::string ExternalModel::describe_step(const char* key, const std::string& command) const {
+    return fmt::format("{} command {} (setting '{}', seed {}, generation {})", key, command,
+                       context_.setting, context_.chain_seed, generation_);
+}
+
+void ExternalModel::run_step(const std::string& command, const std::string& where,
+                             const std::string& name) const {
+    const std::string log = dir_ + "/" + name;
+    RunResult result;
+    for (int attempt = 0; attempt <= options_.retries; ++attempt) {
+        result = run_shell(command, log + ".stdout", log + ".stderr", options_.timeout_s);
+        if (result.ok) return;
+    }
+    throw Error(fmt::format("{} {}; the last lines of its stderr ({}.stderr):\n{}", where,
+                            options_.retries > 0 ? fmt::format("failed {} times: it {}",
+                                                               options_.retries + 1, result.why)
+                                                 : result.why,
+                            log, tail_of(log + ".stderr")));
+}
+
+std::unique_ptr<ContinuousModel> ExternalModel::clone() const {
+    return std::make_unique<ExternalModel>(*this);
+}
+
+std::string ExternalModel::dir_for_fit(const Matrix& train, const Rng& rng, int& generation) const {
+    const fs::path chain = fs::absolute(fs::path(context_.work_dir) / slug(context_.setting) /
+                                        fmt::format("seed-{}", context_.chain_seed));
+    // loop/schedule.h: chain_stream(seed, g, "fit") = Rng::stream({seed, g, hash_tag("fit"), 0}).
+    const Rng::State state = rng.state();
+    for (int g = 0; g <= context_.generations; ++g) {
+        if (Rng::stream({context_.chain_seed, static_cast<std::uint64_t>(g), hash_tag("fit"), 0})
+                .state() == state) {
+            generation = g;
+            return (chain / fmt::format("gen-{:04}", g)).string();
+        }
+    }
+    generation = -1;
+    return (chain / fmt::format("fit-{:016x}", hash_matrix(train) ^ hash_rng(rng))).string();
+}
+
+FitInfo ExternalModel::fit(const Matrix& train, Rng& rng) {
+    if (train.rows() == 0) throw NumericalError("external model: no training data");
+    dim_ = static_cast<std::size_t>(train.cols());
+    dir_ = dir_for_fit(train, rng, generation_);
+    const std::uint64_t seed = rng.next_u64() >> 33;
+    const std::string model_dir = dir_ + "/model";
+    const std::string train_path = dir_ + "/train.npy";
+    auto values = placeholder_values(seed);
+    values["train"] = train_path;
+    const std::string command = substitute(options_.fit, values, "model.fit");
+    const std::string done = dir_ + "/fit.done";
+    const std::string key = fmt::format("{}\n{} x {} {:016x}\n", command, train.rows(),
+                                        train.cols(), hash_matrix(train));
+    FitInfo info;
+    if (read_text(done) == key && fs::is_directory(model_dir)) {
+        info.note = "reused the finished fit in " + dir_;
+        return info;
+    }
+    std::error_code ec;
+    fs::remove(done, ec);
+    fs::remove_all(model_dir, ec);
+    fs::create_directories(model_dir, ec);
+    if (ec) throw Error(fmt::format("cannot create '{}': {}", model_dir, ec.message()));
+    write_npy(train_path, train);
+    run_step(command, describe_step("model.fit", command), "fit");
+    if (!fs::is_directory(model_dir))
+        throw Error(
+            fmt::format("model.fit command {} removed its model folder {}", command, model_dir));
+    write_file_atomically(done, key);
+    info.note = "fitted in " + dir_;
+    if (options_.prune && generation_ >= 0) {
+        // Generation g samples from models g - K + 1 .. g only; older folders are not needed.
+        const int old = generation_ - context_.synthetic_from_last_k;
+        if (old >= 0)
+            fs::remove_all(fs::path(dir_).parent_path() / fmt::format("gen-{:04}", old), ec);
+    }
+    return info;
+}
+
+Matrix ExternalModel::sample(std::size_t n, double bias, Rng& rng) const {
+    if (dir_.empty()) throw Error("external model: sample() before fit()");
+    if (!(bias > 0.0 && bias <= 1.0))
+        throw ConfigError(fmt::format("model.bias = {} must be in (0, 1]", bias));
+    if (n == 0) return Matrix(0, static_cast<Eigen::Index>(dim_));
+    // Name the file after the stream it was drawn with (see the header).
+    std::string name = fmt::format("samples-{:016x}", hash_rng(rng) ^ n);
+    const Rng::State state = rng.state();
+    const auto seed_of = [&](int g, const char* purpose, std::uint64_t extra) {
+        return Rng::stream(
+                   {context_.chain_seed, static_cast<std::uint64_t>(g), hash_tag(purpose), extra})
+            .state();
+    };
+    if (generation_ >= 0) {
+        if (seed_of(generation_, "eval", 0) == state) {
+            name = "eval";
+        } else {
+            for (int t = generation_ + 1;
+                 t <= generation_ + context_.synthetic_from_last_k && t <= context_.generations;
+                 ++t)
+                for (int j = 0; j < context_.synthetic_from_last_k; ++j)
+                    if (seed_of(t, "synthetic", static_cast<std::uint64_t>(j)) == state)
+                        name = fmt::format("synthetic-{}-{}", t, j);
+        }
+    }
+    const std::uint64_t seed = rng.next_u64() >> 33;
+    const std::string out = dir_ + "/" + name + ".npy";
+    auto values = placeholder_values(seed);
+    values["samples"] = out;
+    values["n"] = std::to_string(n);
+    values["bias"] = fmt::format("{}", bias);
+    const std::string command = substitute(options_.sample, values, "model.sample");
+    const std::string done = dir_ + "/" + name + ".done";
+    const std::string key = command + "\n";
+    const std::string where = describe_step("model.sample", command);
+    const bool reuse = read_text(done) == key && fs::exists(out);
+    if (!reuse) {
+        std::error_code ec;
+        fs::remove(done, ec);
+        fs::remove(out, ec);
+        run_step(command, where, name);
+        if (!fs::exists(out))
+            throw Error(
+                fmt::format("{} exited with code 0 but did not write {}; it must write "
+                            "{} samples there as a .npy array of shape ({}, {})",
+                            where, out, n, n, dim_));
+    }
+    Matrix x;
+    try {
+        x = read_npy(out);
+    } catch (const DataError& e) {
+        throw Error(fmt::format("{} wrote samples madlab cannot use: {}", where, e.what()));
+    }
+    if (static_cast<std::size_t>(x.rows()) != n || static_cast<std::size_t>(x.cols()) != dim_)
+        throw Error(
+            fmt::format("{} wrote {} as an array of {} x {}; madlab asked for {} samples "
+                        "of dimension {}: shape ({}, {})",
+                        where, out, x.rows(), x.cols(), n, dim_, n, dim_));
+    if (!reuse) write_file_atomically(done, key);
+    return x;
+}
+
+}  // namespace madlab

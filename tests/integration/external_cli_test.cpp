@@ -1,0 +1,179 @@
+// The external model protocol end to end through `madlab run`: a Python script
+// (examples/external/gaussian_model.py) as the model; success and the files kept for audit, a
+// failing command, a wrong shape, a NaN, a timeout, retries, and a failed run resumed without
+// refitting finished generations.
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <string>
+
+#include "cli_runner.h"
+
+namespace madlab {
+namespace {
+
+namespace fs = std::filesystem;
+using testing::read_file;
+using testing::run_madlab;
+
+const std::string kScript = MADLAB_SOURCE_DIR "/examples/external/gaussian_model.py";
+
+class ExternalCli : public ::testing::Test {
+protected:
+    void SetUp() override {
+        static std::atomic<int> counter{0};
+        dir_ = fs::temp_directory_path() / ("madlab_external_" + std::to_string(::getpid()) + "_" +
+                                            std::to_string(counter.fetch_add(1)));
+        fs::create_directories(dir_);
+    }
+    void TearDown() override {
+        std::error_code ignored;
+        fs::remove_all(dir_, ignored);
+    }
+
+    // A 2-D Gaussian study with the external model; `fit` and `sample` are the commands and
+    // `extra` more [model] keys.
+    std::string study(const std::string& fit, const std::string& sample,
+                      const std::string& extra = "", int generations = 3) const {
+        const std::string path = (dir_ / "study.toml").string();
+        std::ofstream(path) << "[study]\nname = \"ext\"\nseeds = 1\ngenerations = " << generations
+                            << "\n[source]\nkind = \"gaussian\"\ndim = 2\n[model]\nfamily = "
+                               "\"external\"\nfit = '''"
+                            << fit << "'''\nsample = '''" << sample << "'''\n"
+                            << extra
+                            << "\n[schedule]\nn = 20\n[metrics]\nlist = [\"frechet\", "
+                               "\"prdc\"]\nn_eval = 50\n";
+        return path;
+    }
+    std::string fit_command() const {
+        return "python3 " + kScript + " fit --data {train} --out {model_dir} --seed {seed}";
+    }
+    std::string sample_command(const std::string& fault = "none") const {
+        return "python3 " + kScript +
+               " sample --model {model_dir} --n {n} --bias {bias} --seed {seed} --out {samples} "
+               "--fault " +
+               fault;
+    }
+    std::string out() const { return (dir_ / "out").string(); }
+
+    fs::path dir_;
+};
+
+TEST_F(ExternalCli, RunsTheLoopAndKeepsEveryGenerationsFiles) {
+    const auto r =
+        run_madlab("run " + study(fit_command(), sample_command()) + " -q --out " + out());
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+    const std::string records = read_file(out() + "/records.csv");
+    for (int g = 0; g <= 3; ++g)
+        EXPECT_NE(records.find(",0," + std::to_string(g) + ",frechet,"), std::string::npos) << g;
+    const fs::path chain = fs::path(out()) / "external" / "fully-synthetic" / "seed-0";
+    for (int g = 0; g <= 3; ++g) {
+        const fs::path gen = chain / ("gen-000" + std::to_string(g));
+        EXPECT_TRUE(fs::exists(gen / "train.npy")) << gen;
+        EXPECT_TRUE(fs::exists(gen / "model" / "gaussian.json")) << gen;
+        EXPECT_TRUE(fs::exists(gen / "eval.npy")) << gen;
+        EXPECT_TRUE(fs::exists(gen / "fit.done")) << gen;
+        EXPECT_TRUE(fs::exists(gen / "fit.stderr")) << gen;
+        // The samples that trained the next generation came from this one.
+        if (g < 3) EXPECT_TRUE(fs::exists(gen / ("synthetic-" + std::to_string(g + 1) + "-0.npy")));
+    }
+    // The same run again gives the same records (deterministic seeds for the commands).
+    const auto again = run_madlab("run " + (dir_ / "study.toml").string() + " -q --no-db --out " +
+                                  (dir_ / "again").string());
+    ASSERT_EQ(again.exit_code, 0) << again.output;
+    EXPECT_EQ(read_file(dir_ / "again" / "records.csv"), records);
+}
+
+TEST_F(ExternalCli, FailingCommandNamesCommandExitCodeAndStderr) {
+    const auto r = run_madlab("run " + study(fit_command(), sample_command("fail")) +
+                              " -q --no-db --out " + out());
+    EXPECT_EQ(r.exit_code, 1) << r.output;
+    EXPECT_NE(r.output.find("model.sample command"), std::string::npos) << r.output;
+    EXPECT_NE(r.output.find("exited with code 3"), std::string::npos) << r.output;
+    EXPECT_NE(r.output.find("simulated failure while sampling"), std::string::npos) << r.output;
+    EXPECT_NE(r.output.find("generation 0"), std::string::npos) << r.output;
+    EXPECT_FALSE(fs::exists(out() + "/records.csv"));  // no partial results
+    const auto f =
+        run_madlab("run " + study("sh -c 'echo no GPU here >&2; exit 7'", sample_command()) +
+                   " -q --no-db --out " + out());
+    EXPECT_EQ(f.exit_code, 1);
+    EXPECT_NE(f.output.find("model.fit command"), std::string::npos) << f.output;
+    EXPECT_NE(f.output.find("exited with code 7"), std::string::npos) << f.output;
+    EXPECT_NE(f.output.find("no GPU here"), std::string::npos) << f.output;
+}
+
+TEST_F(ExternalCli, WrongShapeAndNaNAreRejected) {
+    const auto shape = run_madlab("run " + study(fit_command(), sample_command("shape")) +
+                                  " -q --no-db --out " + out());
+    EXPECT_EQ(shape.exit_code, 1);
+    // The first samples asked for are generation 0's n_eval = 50 scored ones.
+    EXPECT_NE(shape.output.find("49 x 2"), std::string::npos) << shape.output;
+    EXPECT_NE(shape.output.find("shape (50, 2)"), std::string::npos) << shape.output;
+    const auto nan = run_madlab("run " + study(fit_command(), sample_command("nan")) +
+                                " -q --no-db --out " + out());
+    EXPECT_EQ(nan.exit_code, 1);
+    EXPECT_NE(nan.output.find("cannot use"), std::string::npos) << nan.output;
+    EXPECT_NE(nan.output.find("row 25"), std::string::npos) << nan.output;  // 50 rows, the middle
+    const auto none =
+        run_madlab("run " + study(fit_command(), "true {samples}") + " -q --no-db --out " + out());
+    EXPECT_EQ(none.exit_code, 1);
+    EXPECT_NE(none.output.find("did not write"), std::string::npos) << none.output;
+    const auto config = run_madlab("run " + study(fit_command(), "python3 x.py {output}") +
+                                   " -q --no-db --out " + out());
+    EXPECT_EQ(config.exit_code, 2);
+    EXPECT_NE(config.output.find("unknown placeholder {output}"), std::string::npos)
+        << config.output;
+}
+
+TEST_F(ExternalCli, TimeoutKillsAHungCommandAndRetriesOnlyWhenAsked) {
+    const auto start = std::chrono::steady_clock::now();
+    const auto hung =
+        run_madlab("run " + study(fit_command(), sample_command("hang"), "timeout_s = 1\n") +
+                   " -q --no-db --out " + out());
+    const double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    EXPECT_EQ(hung.exit_code, 1);
+    EXPECT_NE(hung.output.find("did not finish within model.timeout_s = 1 s"), std::string::npos)
+        << hung.output;
+    EXPECT_LT(seconds, 20.0);
+    const auto flaky = run_madlab("run " + study(fit_command(), sample_command("flaky")) +
+                                  " -q --no-db --out " + out());
+    EXPECT_EQ(flaky.exit_code, 1) << flaky.output;  // no retries by default
+    EXPECT_NE(flaky.output.find("exited with code 4"), std::string::npos) << flaky.output;
+    const auto retried =
+        run_madlab("run " + study(fit_command(), sample_command("flaky"), "retries = 1\n") +
+                   " -q --no-db --out " + (dir_ / "retried").string());
+    EXPECT_EQ(retried.exit_code, 0) << retried.output;
+}
+
+TEST_F(ExternalCli, ResumeReusesFinishedFitsAndMatchesAnUninterruptedRun) {
+    const std::string log = (dir_ / "fits.log").string();
+    const std::string stop = (dir_ / "stop").string();
+    std::ofstream(stop) << "x";
+    // The fit logs its generation; sampling fails at generation 2 while the stop file exists.
+    const std::string fit = "echo {generation} >> " + log + " && " + fit_command();
+    const std::string sample = "if [ {generation} -ge 2 ] && [ -e " + stop +
+                               " ]; then echo stopped >&2; exit 5; fi; " + sample_command();
+    const std::string path = study(fit, sample, "", 4);
+    const auto first = run_madlab("run " + path + " -q --out " + out());
+    ASSERT_EQ(first.exit_code, 1) << first.output;
+    EXPECT_NE(first.output.find("stopped"), std::string::npos) << first.output;
+    fs::remove(stop);
+    const auto resumed = run_madlab("run --resume " + out() + " -q");
+    ASSERT_EQ(resumed.exit_code, 0) << resumed.output;
+    // Every generation was fitted exactly once: the resumed run reused generations 0..2.
+    EXPECT_EQ(read_file(log), "0\n1\n2\n3\n4\n");
+    const auto whole =
+        run_madlab("run " + path + " -q --no-db --out " + (dir_ / "whole").string() + "");
+    ASSERT_EQ(whole.exit_code, 0) << whole.output;
+    EXPECT_EQ(read_file(out() + "/records.csv"), read_file(dir_ / "whole" / "records.csv"));
+}
+
+}  // namespace
+}  // namespace madlab
