@@ -18,6 +18,7 @@ packages=(
   fortunes-es          # small Spanish text corpus for text studies (source.path = "fortunes-es")
   zlib1g-dev           # gzip-compressed image files (MNIST, Fashion-MNIST)
   dataset-fashion-mnist  # Fashion-MNIST images for image studies (source.path = "fashion-mnist")
+  python3              # the external-model example (examples/external) and its tests
 )
 missing=()
 for p in "${packages[@]}"; do
