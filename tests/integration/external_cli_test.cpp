@@ -90,6 +90,17 @@ TEST_F(ExternalCli, RunsTheLoopAndKeepsEveryGenerationsFiles) {
     EXPECT_EQ(read_file(dir_ / "again" / "records.csv"), records);
 }
 
+TEST_F(ExternalCli, PruneKeepsOnlyTheFoldersLaterGenerationsNeed) {
+    const auto r = run_madlab("run " + study(fit_command(), sample_command(), "prune = true\n") +
+                              " -q --no-db --out " + out());
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+    const fs::path chain = fs::path(out()) / "external" / "fully-synthetic" / "seed-0";
+    // synthetic_from_last_k = 1: only the last generation's folder is left.
+    for (int g = 0; g <= 2; ++g)
+        EXPECT_FALSE(fs::exists(chain / ("gen-000" + std::to_string(g)))) << g;
+    EXPECT_TRUE(fs::exists(chain / "gen-0003" / "model" / "gaussian.json"));
+}
+
 TEST_F(ExternalCli, FailingCommandNamesCommandExitCodeAndStderr) {
     const auto r = run_madlab("run " + study(fit_command(), sample_command("fail")) +
                               " -q --no-db --out " + out());
@@ -124,6 +135,12 @@ TEST_F(ExternalCli, WrongShapeAndNaNAreRejected) {
         run_madlab("run " + study(fit_command(), "true {samples}") + " -q --no-db --out " + out());
     EXPECT_EQ(none.exit_code, 1);
     EXPECT_NE(none.output.find("did not write"), std::string::npos) << none.output;
+    // Not a .npy file at all (the encoding check).
+    const auto text = run_madlab("run " + study(fit_command(), "echo hello > {samples}") +
+                                 " -q --no-db --out " + out());
+    EXPECT_EQ(text.exit_code, 1);
+    EXPECT_NE(text.output.find("cannot use"), std::string::npos) << text.output;
+    EXPECT_NE(text.output.find("is not a NumPy .npy file"), std::string::npos) << text.output;
     const auto config = run_madlab("run " + study(fit_command(), "python3 x.py {output}") +
                                    " -q --no-db --out " + out());
     EXPECT_EQ(config.exit_code, 2);
