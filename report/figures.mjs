@@ -56,7 +56,8 @@ try {
   const page = await browser.newPage();
   // Nothing leaves the page: vega is added from node_modules, the data is inline.
   await page.route('**/*', (route) => route.abort());
-  const vegaBuild = fileURLToPath(new URL('./node_modules/vega/build/vega.min.js', import.meta.url));
+  const vegaBuild =
+    fileURLToPath(new URL('./node_modules/vega/build/vega.min.js', import.meta.url));
   await page.addScriptTag({ content: readFileSync(vegaBuild, 'utf8') });
   for (const { id, spec } of compiled) {
     const url = await page.evaluate(async ({ spec, scale }) => {

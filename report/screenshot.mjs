@@ -34,8 +34,8 @@ try {
   if (until) {
     const box = await page.locator('#' + until).boundingBox();
     if (!box) throw new Error(`no element #${until} in ${report}`);
-    await page.screenshot({ path: out, fullPage: true,
-                            clip: { x: 0, y: 0, width, height: Math.ceil(box.y + box.height + 16) } });
+    const height = Math.ceil(box.y + box.height + 16);
+    await page.screenshot({ path: out, fullPage: true, clip: { x: 0, y: 0, width, height } });
   } else {
     await page.screenshot({ path: out, fullPage: true });
   }

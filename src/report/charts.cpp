@@ -270,6 +270,37 @@ std::vector<const SampleEntry*> first_seed_samples(const StudyFolder& folder, bo
     return out;
 }
 
+// For 1-D samples: the density of each set of points, computed before faceting, on one grid
+// and with one bandwidth (Scott's rule on the real points), so that a collapsed model shows as a
+// spike rather than vanishing between grid points.
+json density_transform(const json& rows, const std::vector<const SampleEntry*>& entries) {
+    double low = INFINITY;
+    double high = -INFINITY;
+    for (const auto& r : rows) {
+        low = std::min(low, r["x"].get<double>());
+        high = std::max(high, r["x"].get<double>());
+    }
+    json density = {{"density", "x"},
+                    {"groupby", json::array({"setting", "generation", "who"})},
+                    {"steps", 400}};
+    if (low < high) density["extent"] = json::array({low, high});
+    // The real points of the first setting (every setting shares the test set).
+    const auto real = std::find_if(entries.begin(), entries.end(),
+                                   [](const SampleEntry* e) { return e->kind == "real"; });
+    if (real != entries.end() && (*real)->points.size() >= 2) {
+        const std::vector<double>& x = (*real)->points;
+        double mean = 0.0;
+        for (double v : x) mean += v;
+        mean /= static_cast<double>(x.size());
+        double ss = 0.0;
+        for (double v : x) ss += (v - mean) * (v - mean);
+        const double sd = std::sqrt(ss / static_cast<double>(x.size() - 1));
+        const double bandwidth = 1.06 * sd * std::pow(static_cast<double>(x.size()), -0.2);
+        if (bandwidth > 0.0) density["bandwidth"] = bandwidth;
+    }
+    return density;
+}
+
 json sample_grid_spec(const StudyFolder& folder, const std::vector<const SampleEntry*>& entries,
                       std::size_t max_points) {
     std::vector<std::string> settings;
@@ -333,29 +364,28 @@ json sample_grid_spec(const StudyFolder& folder, const std::vector<const SampleE
             {"size", {{"condition", {{"test", is_real}, {"value", 40}}}, {"value", 6}}},
             {"opacity", {{"condition", {{"test", is_real}, {"value", 0.3}}}, {"value", 0.75}}}};
     } else {
-        // One column: the density of each set of points.
-        inner["transform"] = json::array(
-            {{{"density", "x"}, {"groupby", json::array({"setting", "generation", "who"})}}});
         inner["mark"] = {{"type", "line"}};
         inner["encoding"] = {{"x", {{"field", "value"}, {"type", "quantitative"}, {"title", "x"}}},
                              {"y", {{"field", "density"}, {"type", "quantitative"}}},
                              {"color", color}};
     }
-    return {{"datasets", {{"samples", rows}}},
-            {"data", {{"name", "samples"}}},
-            {"facet",
-             {{"row",
-               {{"field", "setting"},
-                {"type", "nominal"},
-                {"sort", ordered},
-                {"title", nullptr},
-                {"header", {{"labelFontWeight", "bold"}, {"labelLimit", 170}}}}},
-              {"column",
-               {{"field", "generation"},
-                {"type", "ordinal"},
-                {"title", "generation"},
-                {"header", {{"labelFontWeight", "bold"}}}}}}},
-            {"spec", inner}};
+    json spec = {{"datasets", {{"samples", rows}}},
+                 {"data", {{"name", "samples"}}},
+                 {"facet",
+                  {{"row",
+                    {{"field", "setting"},
+                     {"type", "nominal"},
+                     {"sort", ordered},
+                     {"title", nullptr},
+                     {"header", {{"labelFontWeight", "bold"}, {"labelLimit", 170}}}}},
+                   {"column",
+                    {{"field", "generation"},
+                     {"type", "ordinal"},
+                     {"title", "generation"},
+                     {"header", {{"labelFontWeight", "bold"}}}}}}},
+                 {"spec", inner}};
+    if (columns < 2) spec["transform"] = json::array({density_transform(rows, entries)});
+    return spec;
 }
 
 json number_or_null(const json& j) { return j.is_number() ? j : json(); }
@@ -608,6 +638,15 @@ std::vector<std::string> explorer_metrics(const StudyFolder& folder,
     return out;
 }
 
+// What the sample grid's caption adds for data that is not 2-D.
+std::string sample_grid_note(std::size_t columns) {
+    if (columns > 2) return " The data has more than two columns: the first two are drawn.";
+    if (columns == 1)
+        return " For 1-D data each curve is a kernel density with one bandwidth for all (Scott's "
+               "rule on the real points): a collapsed model shows as a spike of that width.";
+    return "";
+}
+
 std::vector<ReportView> views(const StudyFolder& folder, const ReportOptions& options,
                               bool interactive) {
     const auto settings = trajectory_settings(folder);
@@ -654,10 +693,7 @@ std::vector<ReportView> views(const StudyFolder& folder, const ReportOptions& op
                        "Samples of the first seed of each setting (coloured) over the held-out "
                        "real test data (grey), at the stored generations. Fewer covered modes, "
                        "or points spread off the data, is MAD made visible." +
-                           std::string(entries.front()->columns > 2
-                                           ? " The data has more than two columns: the first "
-                                             "two are drawn."
-                                           : ""),
+                           sample_grid_note(entries.front()->columns),
                        sample_grid_spec(folder, entries, options.max_points)});
     if (folder.kind == FolderKind::kThreshold) {
         const std::string metric = analysed_metric(folder);

@@ -9,7 +9,8 @@
 //   - a chart did not render, or a view has no marks (the page renders SVG, so the marks of
 //     each view are countable DOM nodes);
 //   - the metric and setting selectors are missing or changing the metric breaks the chart.
-// It saves a full-page screenshot of each report next to the studies.
+// It saves a full-page screenshot of each report next to the studies, and checks that
+// `madlab report --figures` writes every chart as SVG with marks and as a drawn PNG.
 //
 // Usage: node tests/browser/report_test.mjs --madlab BIN --work DIR
 // Environment: MADLAB_CHROMIUM (default /usr/bin/chromium).
@@ -232,7 +233,7 @@ try {
 
     // The selectors of the explorer, and that changing the metric redraws the chart.
     const selects = page.locator('#view-explore select');
-    if (check(await selects.count() === 2, `${name}: explorer has no metric and setting selectors`)) {
+    if (check(await selects.count() === 2, `${name}: explorer lacks its two selectors`)) {
       const options = await selects.nth(0).locator('option').allTextContents();
       const other = options[options.length > 1 ? 1 : 0];
       await selects.nth(0).selectOption(other);
@@ -253,12 +254,28 @@ try {
     check(left.length === 0, `${name}: requests left the page: ${[...new Set(left)].join(', ')}`);
     check(errors.length === 0, `${name}: ${errors.join('\n')}`);
     const size = readFileSync(report).length;
-    console.log(`${name}: ${Object.entries(marks).map(([v, n]) => `${v} ${n} marks`).join(', ')}; ` +
+    const counts = Object.entries(marks).map(([v, n]) => `${v} ${n} marks`).join(', ');
+    console.log(`${name}: ${counts}; ` +
                 `${(size / 1e6).toFixed(2)} MB, rendered in ${Date.now() - opened} ms`);
     await page.close();
   }
 } finally {
   await browser.close();
+}
+
+// Figures for papers: every chart as SVG and PNG, through node and chromium.
+const figures = join(work, 'figures');
+execFileSync(madlab, ['report', folders.grid, '--figures', figures],
+             { stdio: ['ignore', 'ignore', 'inherit'] });
+for (const chart of expected.grid.filter((v) => v !== 'explore').concat(['metric-recall'])) {
+  const svg = join(figures, `${chart}.svg`);
+  const png = join(figures, `${chart}.png`);
+  if (check(existsSync(svg) && existsSync(png), `figures: ${chart}.svg or .png missing`)) {
+    check(readFileSync(svg, 'utf8').includes('role-mark'), `figures: ${chart}.svg has no marks`);
+    const bytes = readFileSync(png);
+    check(bytes.subarray(1, 4).toString() === 'PNG' && bytes.length > 5000,
+          `figures: ${chart}.png is not a drawn PNG (${bytes.length} bytes)`);
+  }
 }
 
 if (failures.length) {

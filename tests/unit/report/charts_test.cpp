@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <filesystem>
 #include <set>
 
@@ -172,7 +173,12 @@ TEST_F(ChartsTest, OneColumnSamplesAreDrawnAsDensities) {
     const StudyFolder f = read_study_folder(dir);
     const auto spec_views = report_views(f, {});
     const json& spec = find_view(spec_views, "samples")->spec;
-    EXPECT_EQ(spec["spec"]["transform"][0]["density"], "x");
+    const json& density = spec["transform"][0];
+    EXPECT_EQ(density["density"], "x");
+    EXPECT_EQ(density["extent"], json::array({0.25, 2.0}));  // one grid for every cell
+    // Scott's rule on the real points 0.5 and 1.5: 1.06 * sd * n^(-1/5), sd = 1/sqrt(2).
+    EXPECT_NEAR(density["bandwidth"].get<double>(), 1.06 / std::sqrt(2.0) * std::pow(2.0, -0.2),
+                1e-12);
     EXPECT_EQ(spec["datasets"]["samples"].size(), 5u);
 }
 
