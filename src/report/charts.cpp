@@ -320,15 +320,17 @@ json sample_grid_spec(const StudyFolder& folder, const std::vector<const SampleE
         if (!contains(ordered, s)) ordered.push_back(s);
 
     json rows = json::array();
+    // A real row says so; the page derives each point's colour ("who") from that and the
+    // setting, which keeps a name per point out of the data.
     const auto add = [&](const SampleEntry& e, const std::string& setting, int generation,
-                         const std::string& who) {
+                         bool real) {
         const std::size_t n = e.points.size() / e.columns;
         const std::size_t step = std::max<std::size_t>(1, (n + max_points - 1) / max_points);
         for (std::size_t i = 0; i < n; i += step) {
             json row = {{"setting", setting},
                         {"generation", generation},
-                        {"who", who},
                         {"x", round4(e.points[i * e.columns])}};
+            if (real) row["real"] = true;
             if (columns >= 2) row["y"] = round4(e.points[i * e.columns + 1]);
             rows.push_back(std::move(row));
         }
@@ -338,10 +340,10 @@ json sample_grid_spec(const StudyFolder& folder, const std::vector<const SampleE
     for (const auto& s : ordered)
         for (const auto* e : entries)
             if (e->kind == "real" && e->setting == s)
-                for (int g : generations) add(*e, s, g, kRealLabel);
+                for (int g : generations) add(*e, s, g, true);
     for (const auto& s : ordered)
         for (const auto* e : entries)
-            if (e->kind != "real" && e->setting == s) add(*e, s, e->generation, s);
+            if (e->kind != "real" && e->setting == s) add(*e, s, e->generation, false);
 
     std::vector<std::string> who = {kRealLabel};
     who.insert(who.end(), ordered.begin(), ordered.end());
@@ -357,6 +359,9 @@ json sample_grid_spec(const StudyFolder& folder, const std::vector<const SampleE
         // a grey blob without colour.
         const std::string is_real = fmt::format("datum.who === '{}'", kRealLabel);
         inner["mark"] = {{"type", "circle"}};
+        // Scroll to zoom into a mode, drag to pan; every cell follows (shared scales).
+        inner["params"] = json::array(
+            {{{"name", "zoom"}, {"select", {{"type", "interval"}}}, {"bind", "scales"}}});
         inner["encoding"] = {
             {"x", {{"field", "x"}, {"type", "quantitative"}, {"title", "x1"}}},
             {"y", {{"field", "y"}, {"type", "quantitative"}, {"title", "x2"}}},
@@ -384,7 +389,10 @@ json sample_grid_spec(const StudyFolder& folder, const std::vector<const SampleE
                      {"title", "generation"},
                      {"header", {{"labelFontWeight", "bold"}}}}}}},
                  {"spec", inner}};
-    if (columns < 2) spec["transform"] = json::array({density_transform(rows, entries)});
+    spec["transform"] =
+        json::array({{{"calculate", fmt::format("datum.real ? '{}' : datum.setting", kRealLabel)},
+                      {"as", "who"}}});
+    if (columns < 2) spec["transform"].push_back(density_transform(rows, entries));
     return spec;
 }
 
@@ -692,7 +700,9 @@ std::vector<ReportView> views(const StudyFolder& folder, const ReportOptions& op
         out.push_back({"samples", "Samples, generation by generation",
                        "Samples of the first seed of each setting (coloured) over the held-out "
                        "real test data (grey), at the stored generations. Fewer covered modes, "
-                       "or points spread off the data, is MAD made visible." +
+                       "or points spread off the data, is MAD made visible. Scroll over a cell "
+                       "to zoom into a mode (every cell follows), drag to pan, double-click to "
+                       "reset." +
                            sample_grid_note(entries.front()->columns),
                        sample_grid_spec(folder, entries, options.max_points)});
     if (folder.kind == FolderKind::kThreshold) {

@@ -244,6 +244,13 @@ try {
       const after = await page.locator('#view-explore svg g.mark-line.role-mark path').count();
       check(after === 1, `${name}: explorer draws ${after} lines for one setting`);
     }
+    // The sample grid zooms (scroll) without errors.
+    if (marks.samples) {
+      const cell = await page.locator('#view-samples g.mark-symbol.role-mark').first().boundingBox();
+      await page.mouse.move(cell.x + cell.width / 2, cell.y + cell.height / 2);
+      await page.mouse.wheel(0, -400);
+      await page.waitForTimeout(100);
+    }
     // Escaped text stays text.
     check(await page.locator('header b').count() === 0, `${name}: HTML from the config leaked`);
     if (name === 'text')
