@@ -116,8 +116,9 @@ std::shared_ptr<const Pca> make_source_pca(const ChainConfig& config, const Real
             "model.pca_components and metrics.features = \"pca\" apply to image sources "
             "(source.kind = \"idx\" or \"digits\")");
     const char* key = model_k >= metric_k ? "model.pca_components" : "metrics.pca_components";
-    return std::make_shared<const Pca>(
-        Pca::fit(images->training_pool(), std::max(model_k, metric_k), key));
+    // The training pool in place: no copy of a large image set.
+    return std::make_shared<const Pca>(Pca::fit_rows(
+        images->file().data(), images->file().train_rows(), std::max(model_k, metric_k), key));
 }
 
 namespace {

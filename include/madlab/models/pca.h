@@ -14,6 +14,7 @@
 // orthogonal projection onto the principal affine subspace when applied after project().
 
 #include <cstddef>
+#include <vector>
 
 #include "madlab/core/matrix.h"
 
@@ -24,6 +25,9 @@ public:
     // Fits k = `components` components to the rows of x. Requires n >= 2 rows and
     // 1 <= k <= d (ConfigError naming `key` otherwise, e.g. "model.pca_components").
     static Pca fit(const Matrix& x, std::size_t components, const char* key = "pca_components");
+    // The same fitted to the rows `rows` of x (all rows when empty), without copying them.
+    static Pca fit_rows(const Matrix& x, const std::vector<std::size_t>& rows,
+                        std::size_t components, const char* key = "pca_components");
 
     std::size_t input_dim() const { return static_cast<std::size_t>(mean_.size()); }
     std::size_t components() const { return static_cast<std::size_t>(basis_.cols()); }

@@ -79,6 +79,23 @@ TEST(Pca, RoundTripOnTheSpanAndProjectionOff) {
     EXPECT_TRUE(two.basis().isApprox(Pca::fit(x, 2).basis(), 1e-12));
 }
 
+TEST(Pca, FitRowsEqualsFitOnTheGatheredRows) {
+    // 5000 rows: more than one block of the blocked covariance.
+    const Matrix x = anisotropic(5000, 6, 8);
+    std::vector<std::size_t> rows;
+    for (std::size_t i = 0; i < 5000; i += 2) rows.push_back(4999 - i);  // every other, reversed
+    Matrix gathered(static_cast<Eigen::Index>(rows.size()), 6);
+    for (std::size_t i = 0; i < rows.size(); ++i)
+        gathered.row(static_cast<Eigen::Index>(i)) = x.row(static_cast<Eigen::Index>(rows[i]));
+    const Pca a = Pca::fit_rows(x, rows, 3);
+    const Pca b = Pca::fit(gathered, 3);
+    EXPECT_TRUE(a.mean().isApprox(b.mean(), 1e-12));
+    EXPECT_TRUE(a.basis().isApprox(b.basis(), 1e-10));
+    EXPECT_TRUE(a.explained_variance().isApprox(b.explained_variance(), 1e-12));
+    // Not the fit of all rows.
+    EXPECT_FALSE(Pca::fit(x, 3).mean().isApprox(a.mean(), 1e-12));
+}
+
 TEST(Pca, ErrorsNameTheKey) {
     const Matrix x = anisotropic(10, 4, 3);
     try {
