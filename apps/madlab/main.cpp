@@ -14,7 +14,8 @@ int main(int argc, char** argv) {
         "madlab: runs self-consuming training loops (model collapse, 'Model Autophagy Disorder')\n"
         "and measures how each generation's quality and diversity move.\n"
         "Run `madlab run` for the default study, `madlab run STUDY.toml` for your own;\n"
-        "`madlab show DB` and `madlab export DB` read a results database."};
+        "`madlab show DB` and `madlab export DB` read a results database;\n"
+        "`madlab report DIR` writes a study's page (DIR/report.html)."};
     app.set_version_flag("--version", std::string("madlab ") + MADLAB_VERSION);
     app.require_subcommand(1);
     auto run = madlab::cli::add_run_command(app);

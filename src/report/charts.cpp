@@ -435,11 +435,12 @@ json threshold_spec(const StudyFolder& folder) {
     json baseline_rule =
         json::array({{{"y", baseline}, {"what", "generation 0 (real data only)"}}});
     json limit_rule = json::array({{{"y", limit}, {"what", "tolerance limit"}}});
-    const json x = {{"field", "n_real_fresh"},
-                    {"type", "quantitative"},
-                    {"scale", {{"type", "symlog"}}},
-                    {"axis", {{"values", sizes}, {"labelOverlap", "greedy"}}},
-                    {"title", "fresh real points per generation (n_real_fresh)"}};
+    const json x = {
+        {"field", "n_real_fresh"},
+        {"type", "quantitative"},
+        {"scale", {{"type", "symlog"}}},
+        {"axis", {{"values", sizes}, {"labelOverlap", "greedy"}, {"labelSeparation", 6}}},
+        {"title", "fresh real points per generation (n_real_fresh)"}};
     const json y_scale = log_scale ? json{{"type", "log"}} : json{{"zero", false}};
     const auto rule_layers = [](const json& values, int dy) {
         return json::array(
@@ -531,11 +532,12 @@ json ess_spec(const StudyFolder& folder) {
     }
     json sizes = json::array();
     for (const auto& r : rows) sizes.push_back(r["n_synthetic"]);
-    const json x = {{"field", "n_synthetic"},
-                    {"type", "quantitative"},
-                    {"scale", {{"type", "symlog"}}},
-                    {"axis", {{"values", sizes}, {"labelOverlap", "greedy"}}},
-                    {"title", "synthetic points per generation (n_synthetic)"}};
+    const json x = {
+        {"field", "n_synthetic"},
+        {"type", "quantitative"},
+        {"scale", {{"type", "symlog"}}},
+        {"axis", {{"values", sizes}, {"labelOverlap", "greedy"}, {"labelSeparation", 6}}},
+        {"title", "synthetic points per generation (n_synthetic)"}};
     const json y_title = fmt::format("n_e / n_real_fresh (n_real_fresh = {})", n_real);
     return {
         {"datasets", {{"ess", rows}}},
