@@ -99,13 +99,17 @@ std::uint64_t hash_rng(const Rng& rng) {
     return fnv1a(s.data(), sizeof(s));
 }
 
+// A folder name for a setting: its name where that is safe, else the safe characters and a
+// hash of the name, so that two settings never share a folder ("a b" and "a_b" differ).
 std::string slug(const std::string& name) {
     std::string out;
     for (char c : name)
-        out += (std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '.' || c == '_')
+        out += (std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' ||
+                (c == '.' && !out.empty()))
                    ? c
                    : '_';
-    return out.empty() ? "_" : out;
+    if (out == name) return out;
+    return fmt::format("{}-{:08x}", out, fnv1a(name.data(), name.size()) & 0xffffffffu);
 }
 
 // Writes `text` to a temporary name beside `path` and renames it over `path`.
