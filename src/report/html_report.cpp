@@ -10,6 +10,7 @@
 #include "madlab/report/assets.h"
 #include "madlab/report/findings.h"
 #include "madlab/report/metric_catalog.h"
+#include "madlab/report/sample_html.h"
 #include "madlab/store/atomic_file.h"
 
 namespace madlab {
@@ -60,12 +61,13 @@ td.better .change { color: var(--better); font-weight: 600; }
 .swatch { display: inline-block; width: 10px; height: 10px; border-radius: 2px; margin-right: 6px; }
 .chart { overflow-x: auto; }
 .chart.failed { color: var(--worse); }
-.text-samples table { border-collapse: collapse; width: 100%; font-size: 14px; }
-.text-samples td { border-bottom: 1px solid var(--line); padding: 6px 10px; vertical-align: top; }
-.text-samples td.gen { width: 90px; color: var(--muted); white-space: nowrap; }
-.text-samples .line { margin: 2px 0; }
-.text-samples details { margin: 6px 0; }
-.text-samples summary { cursor: pointer; font-weight: 600; }
+.samples-html table { border-collapse: collapse; width: 100%; font-size: 14px; }
+.samples-html td { border-bottom: 1px solid var(--line); padding: 6px 10px; vertical-align: top; }
+.samples-html td.gen { width: 90px; color: var(--muted); white-space: nowrap; }
+.samples-html .line { margin: 2px 0; }
+.samples-html details { margin: 6px 0; }
+.samples-html summary { cursor: pointer; font-weight: 600; }
+.samples-html img.sample { image-rendering: pixelated; margin: 0 3px 3px 0; border: 1px solid #ccc; }
 footer { color: var(--muted); font-size: 13px; margin-top: 22px; }
 .vega-bind { margin: 4px 16px 0 0; display: inline-block; }
 .vega-bind-name { color: var(--muted); }
@@ -162,7 +164,7 @@ std::string meta_item(const std::string& label, const std::string& value) {
 }
 
 std::string header_html(const StudyFolder& folder, const std::vector<ReportView>& views,
-                        bool text_samples) {
+                        bool text_samples, bool image_samples) {
     static const std::map<FolderKind, std::string> kKinds = {
         {FolderKind::kRun, "madlab report"},
         {FolderKind::kThreshold, "madlab report \u00b7 threshold analysis"},
@@ -204,16 +206,9 @@ std::string header_html(const StudyFolder& folder, const std::vector<ReportView>
         out +=
             fmt::format("<a href=\"#section-{}\">{}</a>", html_escape(v.id), html_escape(v.title));
     if (text_samples) out += "<a href=\"#section-text-samples\">Text samples</a>";
+    if (image_samples) out += "<a href=\"#section-image-samples\">Image samples</a>";
     out += "</nav>\n</header>\n";
     return out;
-}
-
-std::string swatch(const StudyFolder& folder, const std::string& setting) {
-    const auto colors = setting_colors(folder.settings.size());
-    for (std::size_t i = 0; i < folder.settings.size(); ++i)
-        if (folder.settings[i] == setting)
-            return fmt::format("<span class=\"swatch\" style=\"background:{}\"></span>", colors[i]);
-    return "";
 }
 
 // One line per setting: which headline metrics got worse or better from generation 0 to the
@@ -256,9 +251,9 @@ std::string findings_html(const StudyFolder& folder, const std::vector<std::stri
             detail = "by generation " + std::to_string(last) + ": ";
             for (std::size_t i = 0; i < better.size(); ++i) detail += (i ? ", " : "") + better[i];
         }
-        out +=
-            fmt::format("<li>{}<strong>{}</strong> <span class=\"verdict {}\">{}</span> {}</li>\n",
-                        swatch(folder, s), html_escape(s), verdict, verdict, html_escape(detail));
+        out += fmt::format(
+            "<li>{}<strong>{}</strong> <span class=\"verdict {}\">{}</span> {}</li>\n",
+            setting_swatch(folder, s), html_escape(s), verdict, verdict, html_escape(detail));
     }
     out += "</ul>\n";
     return out;
@@ -271,7 +266,7 @@ std::string final_table_html(const StudyFolder& folder, const std::vector<std::s
     for (const auto& m : metrics) out += "<th>" + html_escape(metric_label(m)) + "</th>";
     out += "</tr>\n";
     for (const auto& s : settings) {
-        out += "<tr><td>" + swatch(folder, s) + html_escape(s) + "</td>";
+        out += "<tr><td>" + setting_swatch(folder, s) + html_escape(s) + "</td>";
         for (const auto& m : metrics) {
             const MetricChange* found = nullptr;
             for (const auto& c : changes)
@@ -389,48 +384,6 @@ std::string glance_html(const StudyFolder& folder, const ReportOptions& options)
     return out + "</section>\n";
 }
 
-std::string text_samples_html(const StudyFolder& folder, std::size_t max_lines) {
-    std::vector<std::string> settings;
-    for (const auto& e : folder.samples)
-        if (!e.lines.empty() &&
-            std::find(settings.begin(), settings.end(), e.setting) == settings.end())
-            settings.push_back(e.setting);
-    if (settings.empty()) return "";
-    std::string out =
-        "<section class=\"card text-samples\" id=\"section-text-samples\">\n<h2>Text samples, "
-        "generation by generation</h2>\n<p class=\"caption\">The first lines each generation's "
-        "model wrote (first seed of each setting); the real test text is at the top. Watch the "
-        "vocabulary narrow and phrases repeat.</p>\n";
-    bool first = true;
-    for (const auto& s : settings) {
-        std::uint64_t seed = UINT64_MAX;
-        for (const auto& e : folder.samples)
-            if (e.setting == s && !e.lines.empty()) seed = std::min(seed, e.seed);
-        std::map<int, const SampleEntry*> model;
-        const SampleEntry* real = nullptr;
-        for (const auto& e : folder.samples) {
-            if (e.setting != s || e.seed != seed || e.lines.empty()) continue;
-            if (e.kind == "real")
-                real = &e;
-            else
-                model[e.generation] = &e;
-        }
-        out += fmt::format("<details{}><summary>{}{}</summary>\n<table>\n", first ? " open" : "",
-                           swatch(folder, s), html_escape(s));
-        first = false;
-        const auto row = [&](const std::string& label, const SampleEntry& e) {
-            out += "<tr><td class=\"gen\">" + html_escape(label) + "</td><td>";
-            for (std::size_t i = 0; i < e.lines.size() && i < max_lines; ++i)
-                out += "<div class=\"line\">" + html_escape(e.lines[i]) + "</div>";
-            out += "</td></tr>\n";
-        };
-        if (real != nullptr) row("real text", *real);
-        for (const auto& [g, e] : model) row("generation " + std::to_string(g), *e);
-        out += "</table>\n</details>\n";
-    }
-    return out + "</section>\n";
-}
-
 }  // namespace
 
 std::string html_escape(std::string_view text) {
@@ -486,6 +439,7 @@ std::string script_json(const json& j) {
 std::string render_report(const StudyFolder& folder, const ReportOptions& options) {
     const auto views = report_views(folder, options);
     const std::string text_samples = text_samples_html(folder, options.max_lines);
+    const std::string image_samples = image_samples_html(folder, options.max_images);
 
     // Datasets used by several charts (the summary) are stored once.
     json datasets = json::object();
@@ -521,7 +475,7 @@ std::string render_report(const StudyFolder& folder, const ReportOptions& option
         out += "</script>\n";
     }
     out += "</head>\n<body>\n<main>\n";
-    out += header_html(folder, views, !text_samples.empty());
+    out += header_html(folder, views, !text_samples.empty(), !image_samples.empty());
     out += glance_html(folder, options);
     for (const auto& v : views)
         out += fmt::format(
@@ -529,6 +483,7 @@ std::string render_report(const StudyFolder& folder, const ReportOptions& option
             "class=\"caption\">{2}</p>\n<div class=\"chart\" id=\"view-{0}\"></div>\n</section>\n",
             html_escape(v.id), html_escape(v.title), html_escape(v.caption));
     out += text_samples;
+    out += image_samples;
     out += fmt::format(
         "<footer>Made by madlab {} from {}. Charts: Vega-Lite (<span id=\"js-versions\"></span>), "
         "inlined: the page loads nothing from the network. Use the \u22ef menu of a chart to "

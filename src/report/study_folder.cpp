@@ -74,7 +74,9 @@ std::vector<SampleEntry> samples_from_json(const nlohmann::json& j, const fs::pa
         s.seed = e.value("seed", std::uint64_t{0});
         s.generation = e.at("generation").get<int>();
         s.kind = e.value("kind", std::string("model"));
-        s.image = e.contains("shape");
+        if (const auto shape = e.find("shape"); shape != e.end())
+            s.shape = shape->get<std::vector<std::size_t>>();
+        s.image = !s.shape.empty();
         if (const auto lines = e.find("lines"); lines != e.end()) {
             s.lines = lines->get<std::vector<std::string>>();
         } else if (const auto points = e.find("points"); points != e.end()) {

@@ -254,7 +254,7 @@ try {
     // Escaped text stays text.
     check(await page.locator('header b').count() === 0, `${name}: HTML from the config leaked`);
     if (name === 'text')
-      check(await page.locator('.text-samples .line').count() > 0, 'text: no sample lines');
+      check(await page.locator('#section-text-samples .line').count() > 0, 'text: no sample lines');
     check(await page.locator('#js-versions').textContent() !== '', `${name}: no library versions`);
 
     await page.screenshot({ path: join(work, `${name}.png`), fullPage: true });

@@ -22,6 +22,7 @@ struct ReportView {
 struct ReportOptions {
     std::size_t max_points = 600;  // points per (setting, generation, kind) in the sample grid
     std::size_t max_lines = 6;     // text sample lines shown per generation
+    std::size_t max_images = 12;   // image samples shown per generation
     FindingOptions findings;
 };
 

@@ -26,7 +26,8 @@ struct SampleEntry {
     std::size_t columns = 0;
     std::vector<double> points;  // point i, column j is points[i * columns + j]
     std::vector<std::string> lines;
-    bool image = false;  // has a "shape": images are not drawn yet
+    std::vector<std::size_t> shape;  // images: [height, width] or [height, width, channels]
+    bool image = false;              // has a shape
 };
 
 struct StudyFolder {
