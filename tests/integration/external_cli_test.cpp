@@ -81,7 +81,9 @@ TEST_F(ExternalCli, RunsTheLoopAndKeepsEveryGenerationsFiles) {
         EXPECT_TRUE(fs::exists(gen / "fit.done")) << gen;
         EXPECT_TRUE(fs::exists(gen / "fit.stderr")) << gen;
         // The samples that trained the next generation came from this one.
-        if (g < 3) EXPECT_TRUE(fs::exists(gen / ("synthetic-" + std::to_string(g + 1) + "-0.npy")));
+        if (g < 3) {
+            EXPECT_TRUE(fs::exists(gen / ("synthetic-" + std::to_string(g + 1) + "-0.npy")));
+        }
     }
     // The same run again gives the same records (deterministic seeds for the commands).
     const auto again = run_madlab("run " + (dir_ / "study.toml").string() + " -q --no-db --out " +
