@@ -124,7 +124,10 @@ Action add_run_command(CLI::App& app) {
             std::error_code ec;
             std::filesystem::create_directories(out, ec);
             if (ec)
-                throw Error(fmt::format("cannot create output folder '{}': {}", out, ec.message()));
+                throw ConfigError(
+                    fmt::format("--out {}: cannot create the output folder ({}); "
+                                "give a folder you can write to",
+                                out, ec.message()));
             if (!args->no_db) {
                 const std::string db_path =
                     args->db_path.empty() ? out + "/results.sqlite" : args->db_path;

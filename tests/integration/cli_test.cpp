@@ -123,6 +123,15 @@ TEST_F(Cli, BadDataFileExitsTwoAndWritesNothing) {
     EXPECT_FALSE(fs::exists(out));
 }
 
+TEST_F(Cli, UnwritableOutputFolderExitsTwoNamingOut) {
+    const auto study = write("s.toml", kSmallStudy);
+    const auto file = write("a-file", "not a folder\n");
+    const auto r = run_madlab("run " + study.string() + " -q --out " + (file / "out").string());
+    EXPECT_EQ(r.exit_code, 2) << r.output;
+    EXPECT_NE(r.output.find("--out " + (file / "out").string()), std::string::npos) << r.output;
+    EXPECT_EQ(read_file(file), "not a folder\n");
+}
+
 TEST_F(Cli, CsvSourceFromSharedDataRuns) {
     const std::string faithful = std::string(MADLAB_SHARED_DIR) + "/data/tabular/faithful.csv";
     if (!fs::exists(faithful)) GTEST_SKIP() << "shared data not present";
