@@ -212,7 +212,8 @@ RunResult run_shell(const std::string& command, const std::string& out_path,
 
 void check_external_commands(const ExternalOptions& options) {
     std::map<std::string, std::string> all;
-    for (const auto& p : kPlaceholders) all[p] = "x";
+    for (const auto& p : kPlaceholders)
+        all.emplace(p, "x");  // emplace: GCC 12 warns (-Wrestrict) on operator[] = "x"
     if (options.fit.empty())
         throw ConfigError(
             "model.fit is required with model.family = \"external\": the command that trains "
