@@ -13,6 +13,7 @@
 
 #include "commands.h"
 #include "madlab/core/error.h"
+#include "madlab/report/metric_catalog.h"
 #include "madlab/store/summary.h"
 
 namespace madlab::cli {
@@ -101,8 +102,7 @@ std::vector<std::string> default_metrics(const std::vector<std::string>& present
         if (contains(present, std::string(m))) shown.push_back(m);
     if (!shown.empty()) return shown;
     for (const auto& m : present)
-        if (m != "train_size" && m != "real_fraction" && m != "fit_converged" && m != "collapsed")
-            shown.push_back(m);
+        if (!is_bookkeeping_metric(m)) shown.push_back(m);
     return shown;
 }
 

@@ -67,8 +67,8 @@ Loaded load() {
     const bool all = resolve(handle, "cblas_sgemm", out.api.sgemm) &&
                      resolve(handle, "cblas_dgemm", out.api.dgemm) &&
                      resolve(handle, "cblas_dsyrk", out.api.dsyrk) &&
-                     resolve(handle, "cblas_dtrmm", out.api.dtrmm) &&
                      resolve(handle, "dpotrf_", out.api.dpotrf) &&
+                     resolve(handle, "dsygst_", out.api.dsygst) &&
                      resolve(handle, "dsyevd_", out.api.dsyevd) &&
                      resolve(handle, "openblas_set_num_threads", out.api.set_num_threads);
     if (!all) {

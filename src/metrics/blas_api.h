@@ -10,8 +10,6 @@ namespace madlab::blas {
 enum Order { kRowMajor = 101, kColMajor = 102 };
 enum Transpose { kNoTrans = 111, kTrans = 112 };
 enum UpLo { kUpper = 121, kLower = 122 };
-enum Side { kLeft = 141, kRight = 142 };
-enum Diag { kNonUnit = 131, kUnit = 132 };
 
 struct Api {
     // openblas_set_num_threads: set to 1 at load; only benchmarks change it (and restore it).
@@ -22,12 +20,12 @@ struct Api {
                   int lda, const double* b, int ldb, double beta, double* c, int ldc);
     void (*dsyrk)(int order, int uplo, int trans, int n, int k, double alpha, const double* a,
                   int lda, double beta, double* c, int ldc);
-    void (*dtrmm)(int order, int side, int uplo, int ta, int diag, int m, int n, double alpha,
-                  const double* a, int lda, double* b, int ldb);
     // LAPACK (gfortran calling convention: every argument by pointer, then the hidden lengths
     // of the character arguments, which gfortran 8 and later may rely on).
     void (*dpotrf)(const char* uplo, const int* n, double* a, const int* lda, int* info,
                    std::size_t uplo_len);
+    void (*dsygst)(const int* itype, const char* uplo, const int* n, double* a, const int* lda,
+                   const double* b, const int* ldb, int* info, std::size_t uplo_len);
     void (*dsyevd)(const char* jobz, const char* uplo, const int* n, double* a, const int* lda,
                    double* w, double* work, const int* lwork, int* iwork, const int* liwork,
                    int* info, std::size_t jobz_len, std::size_t uplo_len);

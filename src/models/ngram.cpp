@@ -340,8 +340,10 @@ FitInfo NgramModel::fit(const Corpus& train) {
                 << "). The text has lost its singletons, as a collapsed synthetic corpus does "
                    "(lmplz's BadDiscountException)";
             if (options_.fallback == NgramOptions::DiscountFallback::kError)
-                throw DataError(msg.str() +
-                                "; set the discount fallback to use D1 D2 D3+ = 0.5 1 1.5");
+                throw DataError(
+                    msg.str() +
+                    "; set model.discount_fallback = true (lmplz's --discount_fallback) "
+                    "to use D1 D2 D3+ = 0.5 1 1.5");
             d = options_.fallback_discounts;
             if (!note.empty()) note += "; ";
             note += msg.str() + "; used the fallback discounts " + std::to_string(d[0]) + " " +

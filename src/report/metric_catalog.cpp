@@ -42,13 +42,15 @@ const std::vector<MetricInfo>& catalog() {
         {"distinct_2", Better::kHigher, "distinct word pairs over all pairs of the samples"},
         {"distinct_3", Better::kHigher, "distinct word triples over all triples of the samples"},
         {"distinct_4", Better::kHigher, "distinct 4-grams over all 4-grams of the samples"},
-        {"unigram_entropy", Better::kHigher, "entropy of the samples' word distribution (bits)"},
+        {"unigram_entropy", Better::kHigher, "entropy of the samples' word distribution (nats)"},
         {"zipf", Better::kNeither, "Zipf exponent of the samples' word frequencies"},
         {"mean_line_length", Better::kNeither, "mean tokens per sampled line"},
         {"train_size", Better::kNeither, "rows in the generation's training set"},
         {"train_tokens", Better::kNeither, "tokens in the generation's training set"},
         {"real_fraction", Better::kNeither, "share of real rows in the training set"},
         {"fit_converged", Better::kNeither, "1 when the fit converged"},
+        {"discount_fallback", Better::kNeither,
+         "1 when the n-gram fit used the fallback discounts (lost singletons)"},
         {"collapsed", Better::kNeither,
          "1 when the samples' spread fell below metrics.collapse_ratio of the data's"},
     };
@@ -76,8 +78,9 @@ std::string metric_label(const std::string& name) {
 }
 
 bool is_bookkeeping_metric(const std::string& name) {
-    static constexpr std::array<const char*, 5> kNames = {
-        "train_size", "real_fraction", "train_tokens", "fit_converged", "collapsed"};
+    static constexpr std::array<const char*, 6> kNames = {"train_size",   "real_fraction",
+                                                          "train_tokens", "fit_converged",
+                                                          "collapsed",    "discount_fallback"};
     return std::find(kNames.begin(), kNames.end(), name) != kNames.end();
 }
 

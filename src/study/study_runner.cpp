@@ -263,6 +263,10 @@ StudyResult run_study(const StudyConfig& study, const RunOptions& options, Resul
                 GenerationResult g = chain.step();
                 if (setting.config.model.family == "gmm")
                     g.values.emplace_back("fit_converged", g.fit.converged ? 1.0 : 0.0);
+                // An n-gram fit that could not estimate its discounts (a synthetic corpus that
+                // lost its singletons) and used model.discount_fallback says so in the records.
+                if (setting.config.model.family == "ngram")
+                    g.values.emplace_back("discount_fallback", g.fit.degenerate ? 1.0 : 0.0);
                 std::vector<SampleSet> samples;
                 if (first_seed && keeps_samples(study, parts[s].text != nullptr, g.generation))
                     samples = samples_of(chain, g.generation);

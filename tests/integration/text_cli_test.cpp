@@ -78,6 +78,11 @@ TEST(TextCli, CharacterLevelStudyEndToEnd) {
     // replace, and keeping half real lines holds it below replace.
     EXPECT_GT(perplexity.at({"replace", 3}), start);
     EXPECT_LT(perplexity.at({"fresh", 3}), perplexity.at({"replace", 3}));
+    // Real Quijote text has singletons at every order: generation 0 needs no fallback.
+    for (const auto& r : madlab::records_from_csv(read_file(dir / "out" / "records.csv")))
+        if (r.metric == "discount_fallback" && r.generation == 0) {
+            EXPECT_EQ(r.value, 0.0);
+        }
     // Lines are counted in characters: Quijote's lines average tens of characters.
     EXPECT_GT(line_length.at({"replace", 0}), 20.0);
 
@@ -96,6 +101,59 @@ TEST(TextCli, CharacterLevelStudyEndToEnd) {
         }
     }
     EXPECT_GT(with_space, 20u);
+    fs::remove_all(dir);
+}
+
+// A corpus whose every line is the same sentence has no singletons at any order, so the
+// Kneser-Ney discounts cannot be estimated from generation 0 on (lmplz's BadDiscountException).
+// Without model.discount_fallback the run stops with a data error naming the key; with it, the
+// run goes on and every generation's records say the fallback was used.
+TEST(TextCli, DiscountFallbackIsAnErrorOrRecorded) {
+    const fs::path dir = fs::temp_directory_path() / "madlab_text_cli_fallback";
+    fs::remove_all(dir);
+    fs::create_directories(dir);
+    {
+        std::ofstream corpus(dir / "same.txt");
+        for (int i = 0; i < 200; ++i) corpus << "en un lugar de la mancha\n";
+    }
+    const std::string study = R"(
+[study]
+name = "fallback"
+seeds = 1
+generations = 2
+[source]
+kind = "text"
+path = ")" + (dir / "same.txt").string() +
+                              R"("
+[model]
+family = "ngram"
+order = 3
+[schedule]
+n = 100
+[metrics]
+n_eval = 50
+token_budget = 200
+)";
+    std::ofstream(dir / "error.toml") << study;
+    const auto refused = run_madlab("run " + (dir / "error.toml").string() + " -q --out " +
+                                    (dir / "error").string());
+    EXPECT_EQ(refused.exit_code, 2) << refused.output;
+    EXPECT_NE(refused.output.find("lost its singletons"), std::string::npos) << refused.output;
+    EXPECT_NE(refused.output.find("model.discount_fallback = true"), std::string::npos)
+        << refused.output;
+
+    std::string with_fallback = study;
+    with_fallback.replace(with_fallback.find("order = 3"), 9,
+                          "order = 3\ndiscount_fallback = true");
+    std::ofstream(dir / "fallback.toml") << with_fallback;
+    const auto run = run_madlab("run " + (dir / "fallback.toml").string() + " -q --out " +
+                                (dir / "out").string());
+    ASSERT_EQ(run.exit_code, 0) << run.output;
+    std::map<int, double> fallback;
+    for (const auto& r : madlab::records_from_csv(read_file(dir / "out" / "records.csv")))
+        if (r.metric == "discount_fallback") fallback[r.generation] = r.value;
+    ASSERT_EQ(fallback.size(), 3u);  // generations 0, 1, 2
+    for (const auto& [generation, value] : fallback) EXPECT_EQ(value, 1.0) << generation;
     fs::remove_all(dir);
 }
 

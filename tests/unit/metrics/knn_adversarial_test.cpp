@@ -117,6 +117,45 @@ TEST(KnnAdversarial, EveryPathMatchesTheNaiveReference) {
     }
 }
 
+// The brute force works in blocks of 288 points (knn.cpp kBlock) and carries the k-th distance
+// thresholds of earlier rounds of blocks into later ones; the sets above fit in one block. Here
+// N and M span several blocks (and a last, partial one), at d = 64 and at d = 2048 (the
+// Inception feature size, where the kernel's depth loop is longest), with duplicates across
+// blocks and exact ties at the radius, so every round and its carried thresholds meet the
+// naive reference.
+TEST(KnnAdversarial, SeveralBlocksMatchTheNaiveReference) {
+    struct Size {
+        Eigen::Index d, n, m;
+    };
+    // d = 2048 keeps to two blocks and two sets: the naive reference is O(N M d) in double.
+    for (const Size& size : {Size{64, 1000, 731}, Size{2048, 400, 321}}) {
+        const Eigen::Index d = size.d, n = size.n, m = size.m;
+        const Matrix base = gaussian_points(n, d, 30);
+        std::vector<Case> sets;
+        sets.push_back({"duplicates", duplicates(n, d, 32), duplicates(m, d, 33)});
+        sets.push_back({"on the radius", base, on_the_radius(base, 0.25)});
+        if (d <= 64) {
+            sets.push_back({"gaussian", base, gaussian_points(m, d, 31, 0.1, 1.1)});
+            sets.push_back({"lattice", lattice(n, d, 1.0, 34), lattice(m, d, 1.0, 35)});
+        }
+        for (const Case& c : sets) {
+            const int k = 5;
+            const std::vector<double> radii = naive_kth(c.real, k);
+            const PrdcResult want = naive_prdc(c.real, c.fake, k);
+            for (int threads : {1, 2}) {
+                KnnOptions o;
+                o.method = KnnMethod::kBruteForce;
+                o.threads = threads;
+                const std::string what = c.name + " d=" + std::to_string(d) +
+                                         " n=" + std::to_string(n) +
+                                         " threads=" + std::to_string(threads);
+                EXPECT_EQ(kth_neighbour_sq_distances(c.real, k, o), radii) << what;
+                expect_same(compute_prdc(c.real, c.fake, k, o), want, what);
+            }
+        }
+    }
+}
+
 TEST(KnnAdversarial, TooFewPointsIsAClearDataError) {
     // k-th neighbour radii need k + 1 points: N = k is an error, N = k + 1 is fine.
     const Matrix five = gaussian_points(5, 3, 20), six = gaussian_points(6, 3, 21);
