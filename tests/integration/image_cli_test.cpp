@@ -48,6 +48,15 @@ TEST(ImageCli, DigitsStudyKeepsImageShapes) {
     const std::string config = read_file(dir / "out" / "config.toml");
     EXPECT_NE(config.find("pca_components = 5"), std::string::npos) << config;
     EXPECT_NE(config.find("labels = [0, 1, 2]"), std::string::npos) << config;
+    // The report shows the kept samples as images: a grid per generation (0 and 1) under the
+    // real images, each image an inline BMP (no file or network request).
+    const std::string html = read_file(dir / "out" / "report.html");
+    EXPECT_NE(html.find("id=\"section-image-samples\""), std::string::npos);
+    std::size_t images = 0;
+    for (std::size_t at = html.find("data:image/bmp;base64,"); at != std::string::npos;
+         at = html.find("data:image/bmp;base64,", at + 1))
+        ++images;
+    EXPECT_GE(images, 3u * 2u);  // real, generation 0 and 1, sample_points = 2 each
     fs::remove_all(dir);
 }
 

@@ -141,6 +141,33 @@ ess = false
     const std::string html = read_file(out / "report.html");
     EXPECT_NE(html.find("id=\"view-threshold\""), std::string::npos);
     EXPECT_EQ(html.find("id=\"view-ess\""), std::string::npos);  // ess = false
+
+    std::ofstream(dir_ / "decompose.toml") << R"([study]
+name = "dec"
+seeds = 2
+generations = 2
+[source]
+kind = "grid25"
+[model]
+family = "gmm"
+components = 8
+[schedule]
+preset = "fully-synthetic"
+n = 200
+[metrics]
+list = ["prdc"]
+n_eval = 200
+[decompose]
+metric = "coverage"
+large_n = 1000
+)";
+    const fs::path dec = dir_ / "dec";
+    const auto d =
+        run_madlab("decompose " + (dir_ / "decompose.toml").string() + " -q --out " + dec.string());
+    ASSERT_EQ(d.exit_code, 0) << d.output;
+    const std::string dec_html = read_file(dec / "report.html");
+    EXPECT_NE(dec_html.find("id=\"view-decompose\""), std::string::npos);
+    EXPECT_EQ(dec_html.find("id=\"view-threshold\""), std::string::npos);
 }
 
 }  // namespace
