@@ -105,6 +105,12 @@ NgramModel::NgramModel(NgramOptions options) : options_(options) {
             throw ConfigError("ngram: fallback discount D" + std::to_string(k + 1) +
                               " must be in (0, " + std::to_string(k + 1) + ")");
     }
+    if (options_.top_k < 0)
+        throw ConfigError("ngram: top_k must be >= 0 (0 keeps every word), got " +
+                          std::to_string(options_.top_k));
+    if (!(options_.top_p > 0.0 && options_.top_p <= 1.0))
+        throw ConfigError("ngram: top_p must be in (0, 1] (1 keeps every word), got " +
+                          std::to_string(options_.top_p));
 }
 
 FitInfo NgramModel::fit(const Corpus& train) {

@@ -57,6 +57,8 @@ json flat_json(const ChainConfig& c) {
         j["model.discount_fallback"] =
             c.model.ngram.fallback == NgramOptions::DiscountFallback::kDefault;
         j["model.max_line_length"] = c.model.max_line_length;
+        j["model.top_k"] = c.model.ngram.top_k;
+        j["model.top_p"] = c.model.ngram.top_p;
     } else if (c.model.family == "external") {
         j["model.fit"] = c.model.external.fit;
         j["model.sample"] = c.model.external.sample;

@@ -62,6 +62,8 @@ const std::vector<std::string> kChainKeys = {"source.kind",
                                              "model.order",
                                              "model.discount_fallback",
                                              "model.max_line_length",
+                                             "model.top_k",
+                                             "model.top_p",
                                              "metrics.collapse_ratio",
                                              "metrics.k",
                                              "source.labels_path",
@@ -93,6 +95,8 @@ const std::vector<std::pair<std::string, std::vector<std::string>>> kFamilyKeys 
     {"model.order", {"ngram"}},
     {"model.discount_fallback", {"ngram"}},
     {"model.max_line_length", {"ngram"}},
+    {"model.top_k", {"ngram"}},
+    {"model.top_p", {"ngram"}},
     {"model.fit", {"external"}},
     {"model.sample", {"external"}},
     {"model.timeout_s", {"external"}},
@@ -216,6 +220,8 @@ ModelConfig read_model(KeyReader& r) {
                                ? NgramOptions::DiscountFallback::kDefault
                                : NgramOptions::DiscountFallback::kError;
         m.max_line_length = static_cast<std::size_t>(r.get_int("model.max_line_length", 200, 1));
+        m.ngram.top_k = static_cast<int>(r.get_int("model.top_k", 0, 0, 1000000000));
+        m.ngram.top_p = r.get_double("model.top_p", 1.0, 0.0, 1.0, true);
     } else if (m.family == "external") {
         m.external.fit = r.get_string("model.fit", "");
         m.external.sample = r.get_string("model.sample", "");

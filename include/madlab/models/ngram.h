@@ -109,11 +109,16 @@ struct NgramOptions {
     DiscountFallback fallback = DiscountFallback::kError;
     // lmplz --discount_fallback's default discounts D1 D2 D3+.
     std::array<double, 3> fallback_discounts{0.5, 1.0, 1.5};
+    // Truncation of the sampler, used by sample() without explicit top_k / top_p (config keys
+    // model.top_k and model.top_p): 0 and 1 sample from the whole distribution.
+    int top_k = 0;
+    double top_p = 1.0;
 };
 
 class NgramModel {
 public:
-    // Throws ConfigError unless 1 <= order <= 6 and the fallback discounts are in (0, k).
+    // Throws ConfigError unless 1 <= order <= 6, the fallback discounts are in (0, k), top_k >= 0
+    // and 0 < top_p <= 1.
     explicit NgramModel(NgramOptions options = {});
 
     // Estimates the model from the lines of `train` (replacing any earlier fit). Throws
@@ -164,8 +169,13 @@ public:
     // (then cut). See the header comment for temperature, top_k and top_p. The Corpus shares
     // the training corpus's vocabulary pointer. Throws ConfigError unless temperature > 0,
     // top_k >= 0, 0 < top_p <= 1; Error if not fitted. A drawn <unk> is emitted as kUnk.
-    Corpus sample(std::size_t n_lines, double temperature, Rng& rng, std::size_t max_len = 200,
-                  int top_k = 0, double top_p = 1.0) const;
+    Corpus sample(std::size_t n_lines, double temperature, Rng& rng, std::size_t max_len, int top_k,
+                  double top_p = 1.0) const;
+    // The same with the top_k and top_p of the options (the model's configured truncation).
+    Corpus sample(std::size_t n_lines, double temperature, Rng& rng,
+                  std::size_t max_len = 200) const {
+        return sample(n_lines, temperature, rng, max_len, options_.top_k, options_.top_p);
+    }
     // The same distribution through the O(V) dense path for every token: the reference that
     // the fast samplers are tested against (same arguments, same errors). With top_k > 0 or
     // top_p < 1 it returns exactly the lines sample() returns for the same Rng state.

@@ -538,6 +538,22 @@ TEST(NgramHand, LowTemperatureTopKAndTopPLowerEntropy) {
     EXPECT_THROW(m.sample(1, 0.0, rng), ConfigError);
     EXPECT_THROW(m.sample(1, 1.0, rng, 3, -1), ConfigError);
     EXPECT_THROW(m.sample(1, 1.0, rng, 3, 0, 0.0), ConfigError);
+
+    // The options' truncation (config keys model.top_k, model.top_p) is what sample() uses
+    // when it is not given one: top_k = 1 in the options is greedy too.
+    NgramOptions greedy_options;
+    greedy_options.order = 2;
+    greedy_options.top_k = 1;
+    NgramModel configured(greedy_options);
+    configured.fit(c);
+    const Corpus configured_lines = configured.sample(200, 1.0, rng, 3);
+    for (std::size_t l = 0; l < configured_lines.lines(); ++l)
+        EXPECT_EQ(configured_lines.line(l)[0], best);
+    greedy_options.top_k = -1;
+    EXPECT_THROW(NgramModel{greedy_options}, ConfigError);
+    greedy_options.top_k = 0;
+    greedy_options.top_p = 1.5;
+    EXPECT_THROW(NgramModel{greedy_options}, ConfigError);
 }
 
 TEST(NgramHand, SamplingIsDeterministicGivenTheSeed) {

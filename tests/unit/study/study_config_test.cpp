@@ -276,6 +276,8 @@ held_out_every = 10
 family = "ngram"
 order = 4
 discount_fallback = true
+top_k = 40
+top_p = 0.95
 [metrics]
 token_budget = 500
 )",
@@ -285,8 +287,11 @@ token_budget = 500
     EXPECT_EQ(s.base.model.ngram.order, 4);
     EXPECT_EQ(s.base.model.ngram.fallback, NgramOptions::DiscountFallback::kDefault);
     EXPECT_EQ(s.base.metrics.token_budget, 500u);
+    EXPECT_EQ(s.base.model.ngram.top_k, 40);
+    EXPECT_EQ(s.base.model.ngram.top_p, 0.95);
     const StudyConfig again = parse_study(to_toml(s), "again.toml");
     EXPECT_EQ(to_json(s), to_json(again));
+    EXPECT_EQ(again.base.model.ngram.top_k, 40);
 
     std::string e = error_of("[source]\nkind = \"text\"\npath = \"x.txt\"\n");
     EXPECT_TRUE(contains(e, "model.family = \"gmm\" cannot model text")) << e;
@@ -297,6 +302,14 @@ token_budget = 500
     e = error_of(
         "[source]\nkind = \"text\"\npath = \"x\"\n[model]\nfamily = \"ngram\"\norder = 7\n");
     EXPECT_TRUE(contains(e, "model.order = 7 is out of range")) << e;
+    e = error_of(
+        "[source]\nkind = \"text\"\npath = \"x\"\n[model]\nfamily = \"ngram\"\ntop_p = 0\n");
+    EXPECT_TRUE(contains(e, "model.top_p")) << e;
+    e = error_of(
+        "[source]\nkind = \"text\"\npath = \"x\"\n[model]\nfamily = \"ngram\"\ntop_k = -1\n");
+    EXPECT_TRUE(contains(e, "model.top_k")) << e;
+    e = error_of("[model]\nfamily = \"gmm\"\ntop_k = 5\n");
+    EXPECT_TRUE(contains(e, "model.top_k")) << e;
     e = error_of(
         "[source]\nkind = \"text\"\npath = \"x\"\n[model]\nfamily = \"ngram\"\n"
         "[metrics]\nlist = [\"prdc\"]\n");
