@@ -329,8 +329,8 @@ namespace madlab {
 namespace {
 
 // examples/shumailov_text.toml at reduced size (2,000 lines, 4 generations, 1 seed):
-// perplexity of real text rises under replace and less with 10% real lines; lost real words
-// never come back under replace (zero is absorbing).
+// perplexity of real text rises under replace, less with 10% real lines and least with half
+// real lines; lost real words never come back under replace (zero is absorbing).
 TEST(PaperExamples, ShumailovTextPerplexity) {
     const std::string novels =
         std::string(MADLAB_SHARED_DIR) + "/data/text/es/novelas/novela-espanola";
@@ -342,9 +342,9 @@ TEST(PaperExamples, ShumailovTextPerplexity) {
     for (auto& setting : study.settings) {
         setting.config.source.path = novels;
         auto& s = setting.config.schedule;
-        s.n_real_initial = 2000;
-        s.n_synthetic = s.n_real_fresh > 0 ? 1800 : 2000;
-        if (s.n_real_fresh > 0) s.n_real_fresh = 200;
+        s.n_real_initial /= 10;  // every size a tenth of the example's
+        s.n_synthetic /= 10;
+        s.n_real_fresh /= 10;
         setting.config.metrics.n_eval = 200;
     }
     RunOptions options;
@@ -360,6 +360,7 @@ TEST(PaperExamples, ShumailovTextPerplexity) {
     };
     EXPECT_GT(at(perplexity, "replace", 4), 1.3 * at(perplexity, "replace", 0));
     EXPECT_LT(at(perplexity, "10% real", 4), at(perplexity, "replace", 4));
+    EXPECT_LT(at(perplexity, "50% real", 4), at(perplexity, "10% real", 4));
     for (int g = 1; g <= 4; ++g) EXPECT_GE(at(lost, "replace", g), at(lost, "replace", g - 1));
 }
 
