@@ -3,6 +3,7 @@
 // function to run when it is chosen; no algorithm code lives in apps/.
 
 #include <CLI/CLI.hpp>
+#include <chrono>
 #include <functional>
 #include <string>
 #include <vector>
@@ -12,6 +13,11 @@
 namespace madlab::cli {
 
 using Action = std::function<int()>;
+
+// Wall seconds since `start` (the timings subcommands print).
+inline double seconds_since(std::chrono::steady_clock::time_point start) {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
 
 // `madlab run [STUDY.toml] [--out DIR] [--threads N] [--quiet]`
 Action add_run_command(CLI::App& app);
@@ -34,6 +40,10 @@ Action add_export_command(CLI::App& app);
 // `madlab metrics REAL FAKE [--k 5] [--metrics prdc,frechet,kid] [--threads N]
 // [--format table|json] [--out FILE]` (metrics_command.cpp)
 Action add_metrics_command(CLI::App& app);
+
+// `madlab lm CORPUS [--order 3] [--tokens word|char] [--arpa FILE] [--query TEXT]
+// [--format table|json]` (lm_command.cpp)
+Action add_lm_command(CLI::App& app);
 
 // The database and the filters shared by `show` and `export`; empty means everything.
 struct RecordSelection {

@@ -15,7 +15,8 @@ int main(int argc, char** argv) {
         "and measures how each generation's quality and diversity move.\n"
         "Run `madlab run` for the default study, `madlab run STUDY.toml` for your own;\n"
         "`madlab show DB` and `madlab export DB` read a results database;\n"
-        "`madlab report DIR` writes a study's page (DIR/report.html)."};
+        "`madlab report DIR` writes a study's page (DIR/report.html);\n"
+        "`madlab metrics REAL FAKE` scores two point sets, `madlab lm CORPUS` an n-gram model."};
     app.set_version_flag("--version", std::string("madlab ") + MADLAB_VERSION);
     app.require_subcommand(1);
     auto run = madlab::cli::add_run_command(app);
@@ -25,6 +26,7 @@ int main(int argc, char** argv) {
     auto decompose = madlab::cli::add_decompose_command(app);
     auto report = madlab::cli::add_report_command(app);
     auto metrics = madlab::cli::add_metrics_command(app);
+    auto lm = madlab::cli::add_lm_command(app);
 
     try {
         app.parse(argc, argv);
@@ -40,6 +42,7 @@ int main(int argc, char** argv) {
         if (app.got_subcommand("decompose")) return decompose();
         if (app.got_subcommand("report")) return report();
         if (app.got_subcommand("metrics")) return metrics();
+        if (app.got_subcommand("lm")) return lm();
         return 2;
     } catch (const madlab::ConfigError& e) {
         fmt::print(stderr, "madlab: config error: {}\n", e.what());

@@ -90,10 +90,6 @@ struct Value {
     double value;
 };
 
-double seconds_since(std::chrono::steady_clock::time_point start) {
-    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-}
-
 }  // namespace
 
 Action add_metrics_command(CLI::App& app) {

@@ -348,8 +348,9 @@ FitInfo NgramModel::fit(const Corpus& train) {
             if (options_.fallback == NgramOptions::DiscountFallback::kError)
                 throw DataError(
                     msg.str() +
-                    "; set model.discount_fallback = true (lmplz's --discount_fallback) "
-                    "to use D1 D2 D3+ = 0.5 1 1.5");
+                    "; to use D1 D2 D3+ = 0.5 1 1.5 instead, set model.discount_fallback = true in "
+                    "the study (madlab lm: --discount-fallback; lmplz: "
+                    "--discount_fallback)");
             d = options_.fallback_discounts;
             if (!note.empty()) note += "; ";
             note += msg.str() + "; used the fallback discounts " + std::to_string(d[0]) + " " +
