@@ -141,13 +141,17 @@ def score(args):
     def unigram(w):
         return (unigrams.get(w, 0) + 1) / (total + vocabulary)
 
+    totals = {context: sum(successors.values()) for context, successors in model["counts"].items()}
+
     def p(context, w):
         if model["order"] == 1:
             return unigram(w)
         successors = model["counts"].get(context, {})
-        n = sum(successors.values())
+        n = totals.get(context, 0)
         return 0.5 * (successors.get(w, 0) / n if n else 0.0) + 0.5 * unigram(w)
 
+    lengths = {int(n): c for n, c in model["lengths"]}
+    lines = sum(lengths.values())
     scores = []
     for line in read_lines(args.text):
         words = line.split()
@@ -156,9 +160,7 @@ def score(args):
             logprob += math.log(p(previous, w))
             previous = w
         if model["order"] == 1:  # the line's length: its probability under the length table
-            lengths = dict((int(n), c) for n, c in model["lengths"])
-            logprob += math.log((lengths.get(len(words), 0) + 1)
-                                / (sum(lengths.values()) + len(lengths) + 1))
+            logprob += math.log((lengths.get(len(words), 0) + 1) / (lines + len(lengths) + 1))
             logprob -= math.log(unigram(EOS))  # the end is the length's, not a word's
         scores.append({"logprob": logprob, "tokens": len(words) + 1})
     write_atomically(args.out, jsonl(scores))
