@@ -164,52 +164,12 @@ void read_fortune_file(const std::string& path, const TextOptions& options,
 // Reads a .jsonl file (see the header) and appends its documents to `out`.
 void read_jsonl_file(const std::string& path, const TextOptions& options,
                      std::vector<std::string>& out) {
-    const std::string data = read_file(path);
-    check_utf8(path, data);
-    std::string_view text = data;
-    if (text.starts_with(kBom)) text.remove_prefix(kBom.size());
-    std::size_t line_number = 0;
-    std::string document;
-    while (!text.empty()) {
-        ++line_number;
-        const std::size_t nl = text.find('\n');
-        const std::string_view line = trim(text.substr(0, nl));
-        text.remove_prefix(nl == std::string_view::npos ? text.size() : nl + 1);
-        if (line.empty()) continue;
-
-        nlohmann::json object;
-        try {
-            object = nlohmann::json::parse(line);
-        } catch (const nlohmann::json::exception& e) {
-            throw DataError(fmt::format(
-                "bad JSONL line in '{}' at line {}: {}; each line must be one JSON object such "
-                "as {{\"{}\": \"some text\"}}",
-                path, line_number, e.what(), options.jsonl_field));
-        }
-        if (!object.is_object()) {
-            throw DataError(
-                fmt::format("bad JSONL line in '{}' at line {}: it is a JSON {}, not an object; "
-                            "each line must be one JSON object such as {{\"{}\": \"some text\"}}",
-                            path, line_number, object.type_name(), options.jsonl_field));
-        }
-        const auto field = object.find(options.jsonl_field);
-        if (field == object.end()) {
-            throw DataError(fmt::format(
-                "JSONL line {} of '{}' has no field \"{}\"; add it, or set jsonl_field to the "
-                "field that holds the text",
-                line_number, path, options.jsonl_field));
-        }
-        if (!field->is_string()) {
-            throw DataError(fmt::format(
-                "JSONL line {} of '{}': field \"{}\" is a {}, not a string; the text must be a "
-                "JSON string",
-                line_number, path, options.jsonl_field, field->type_name()));
-        }
-        document = field->get<std::string>();
+    for_each_jsonl_object(path, [&](std::size_t line_number, const nlohmann::json& object) {
+        std::string document = jsonl_string(object, options.jsonl_field, path, line_number);
         std::replace_if(
             document.begin(), document.end(), [](char c) { return c == '\n' || c == '\r'; }, ' ');
         emit_line(document, options, out);
-    }
+    });
 }
 
 bool has_extension(const fs::path& p, std::string_view ext) {
@@ -237,6 +197,58 @@ std::size_t sequence_length(unsigned char b) {
 }
 
 }  // namespace
+
+void for_each_jsonl_object(
+    const std::string& path,
+    const std::function<void(std::size_t line, const nlohmann::json& object)>& each) {
+    const std::string data = read_file(path);
+    check_utf8(path, data);
+    std::string_view text = data;
+    if (text.starts_with(kBom)) text.remove_prefix(kBom.size());
+    std::size_t line_number = 0;
+    while (!text.empty()) {
+        ++line_number;
+        const std::size_t nl = text.find('\n');
+        const std::string_view line = trim(text.substr(0, nl));
+        text.remove_prefix(nl == std::string_view::npos ? text.size() : nl + 1);
+        if (line.empty()) continue;
+
+        nlohmann::json object;
+        try {
+            object = nlohmann::json::parse(line);
+        } catch (const nlohmann::json::exception& e) {
+            throw DataError(fmt::format(
+                "bad JSONL line in '{}' at line {}: {}; each line must be one JSON object such "
+                "as {{\"text\": \"some text\"}}",
+                path, line_number, e.what()));
+        }
+        if (!object.is_object()) {
+            throw DataError(
+                fmt::format("bad JSONL line in '{}' at line {}: it is a JSON {}, not an object; "
+                            "each line must be one JSON object such as {{\"text\": \"some text\"}}",
+                            path, line_number, object.type_name()));
+        }
+        each(line_number, object);
+    }
+}
+
+std::string jsonl_string(const nlohmann::json& object, const std::string& field,
+                         const std::string& path, std::size_t line_number) {
+    const auto it = object.find(field);
+    if (it == object.end()) {
+        throw DataError(fmt::format(
+            "JSONL line {} of '{}' has no field \"{}\"; add it, or set jsonl_field to the "
+            "field that holds the text",
+            line_number, path, field));
+    }
+    if (!it->is_string()) {
+        throw DataError(fmt::format(
+            "JSONL line {} of '{}': field \"{}\" is a {}, not a string; the text must be a "
+            "JSON string",
+            line_number, path, field, it->type_name()));
+    }
+    return it->get<std::string>();
+}
 
 std::size_t find_invalid_utf8(std::string_view text) {
     const auto* s = reinterpret_cast<const unsigned char*>(text.data());

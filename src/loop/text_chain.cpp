@@ -1,5 +1,7 @@
 #include "madlab/loop/text_chain.h"
 
+#include <algorithm>
+
 #include "checkpoint_io.h"
 #include "madlab/core/error.h"
 #include "madlab/metrics/text_metrics.h"
@@ -43,6 +45,18 @@ TextChain::TextChain(TextChainSpec spec) : spec_(std::move(spec)) {
         throw DataError(spec_.source->describe() +
                         " holds out no lines: set a held-out share so that perplexity of real "
                         "text can be measured");
+    if (spec_.prototype == nullptr) {
+        ngram_prototype_ = std::make_unique<NgramTextModel>(spec_.model);
+        spec_.prototype = ngram_prototype_.get();
+    }
+}
+
+std::unique_ptr<TextModel> TextChain::fit_model(int g, const Corpus& train, FitInfo* info) const {
+    std::unique_ptr<TextModel> model = spec_.prototype->clone();
+    Rng fit_rng = rng(g, "fit");
+    FitInfo fitted = model->fit(train, fit_rng);
+    if (info != nullptr) *info = std::move(fitted);
+    return model;
 }
 
 Rng TextChain::rng(int generation, std::string_view purpose, std::uint64_t extra) const {
@@ -59,7 +73,7 @@ TextTrainingSet TextChain::next_training_set(int generation) {
         },
         [&](std::size_t j, std::size_t n, int model_generation, Rng& rng) {
             TextTrainingSet synthetic;
-            synthetic.append(recent_models_[j].sample(n, spec_.bias, rng, spec_.max_line_length),
+            synthetic.append(recent_models_[j]->sample(n, spec_.bias, rng, spec_.max_line_length),
                              model_generation);
             return synthetic;
         });
@@ -70,22 +84,31 @@ GenerationResult TextChain::step() {
     const int g = next_generation_;
     train_ = next_training_set(g);
 
-    NgramModel model(spec_.model);
     GenerationResult result;
     result.generation = g;
-    result.fit = model.fit(train_.corpus);
+    std::unique_ptr<TextModel> model = fit_model(g, train_.corpus, &result.fit);
 
     Rng eval_rng = rng(g, "eval");
-    samples_ = model.sample(spec_.n_eval, spec_.bias, eval_rng, spec_.max_line_length);
+    samples_ = model->sample(spec_.n_eval, spec_.bias, eval_rng, spec_.max_line_length);
 
-    const NgramModel::Perplexity ppl = model.perplexity(test_);
     auto& v = result.values;
-    v.emplace_back("perplexity", ppl.perplexity);
-    v.emplace_back("perplexity_excluding_oov", ppl.perplexity_excluding_oov);
-    v.emplace_back("oov_rate", ppl.tokens ? static_cast<double>(ppl.oov) / ppl.tokens : 0.0);
-    const TailLoss tail = vocabulary_retention(test_, model);
-    v.emplace_back("lost_types", static_cast<double>(tail.lost_types));
-    v.emplace_back("lost_mass", tail.lost_mass);
+    if (const auto score = model->score_held_out(test_)) {
+        v.emplace_back("perplexity", score->perplexity);
+        if (score->perplexity_excluding_oov)
+            v.emplace_back("perplexity_excluding_oov", *score->perplexity_excluding_oov);
+        if (score->oov_rate) v.emplace_back("oov_rate", *score->oov_rate);
+    }
+    if (model->knows_vocabulary()) {
+        const TailLoss tail = vocabulary_retention(test_, *model);
+        v.emplace_back("lost_types", static_cast<double>(tail.lost_types));
+        v.emplace_back("lost_mass", tail.lost_mass);
+    }
+    if (model->open_vocabulary()) {
+        const auto unknown = static_cast<double>(
+            std::count(samples_.tokens.begin(), samples_.tokens.end(), Vocabulary::kUnk));
+        v.emplace_back("sample_unk_rate",
+                       samples_.tokens.empty() ? 0.0 : unknown / samples_.token_count());
+    }
     const DistinctN distinct = distinct_n(samples_, spec_.token_budget);
     v.emplace_back("distinct_1", distinct.d1);
     v.emplace_back("distinct_2", distinct.d2);
@@ -178,9 +201,10 @@ void TextChain::restore(const std::string& bytes) {
     recent_models_.clear();
     for (std::uint32_t j = 0; j < k; ++j) {
         recent_training_.push_back(get_set(in, vocabulary));
-        NgramModel model(spec_.model);
-        model.fit(recent_training_.back().corpus);
-        recent_models_.push_back(std::move(model));
+        // Model j of k was fitted at generation next - k + j: the same fit stream again (an
+        // external model recognises its finished fit).
+        const int g = next - static_cast<int>(k) + static_cast<int>(j);
+        recent_models_.push_back(fit_model(g, recent_training_.back().corpus, nullptr));
     }
     if (!in.at_end()) throw DataError("text chain checkpoint has trailing bytes; it is corrupt");
     train_ = recent_training_.empty() ? TextTrainingSet{} : recent_training_.back();

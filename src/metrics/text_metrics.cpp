@@ -1,5 +1,7 @@
 #include "madlab/metrics/text_metrics.h"
 
+#include <fmt/core.h>
+
 #include <algorithm>
 #include <array>
 #include <cmath>
@@ -164,6 +166,14 @@ TailLoss vocabulary_retention(const Corpus& real_test, const Corpus& model_train
     const std::unordered_set<TokenId> seen(model_training_text.tokens.begin(),
                                            model_training_text.tokens.end());
     return retention(real_test, [&](TokenId w) { return seen.contains(w); });
+}
+
+TailLoss vocabulary_retention(const Corpus& real_test, const TextModel& model) {
+    if (!model.knows_vocabulary())
+        throw Error(fmt::format(
+            "vocabulary_retention: the {} model does not say which words it can produce",
+            model.family()));
+    return retention(real_test, [&](TokenId w) { return model.known(w); });
 }
 
 }  // namespace madlab

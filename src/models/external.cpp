@@ -32,7 +32,7 @@ namespace {
 
 const std::vector<std::string> kPlaceholders = {"train", "model_dir", "samples",    "n",
                                                 "bias",  "seed",      "chain_seed", "generation",
-                                                "dim",   "setting"};
+                                                "dim",   "setting",   "text",       "scores"};
 
 std::string shell_quote(const std::string& s) {
     std::string out = "'";
@@ -80,15 +80,7 @@ std::string substitute(const std::string& command, const std::map<std::string, s
     return out;
 }
 
-std::uint64_t fnv1a(const void* data, std::size_t bytes,
-                    std::uint64_t h = 14695981039346656037ull) {
-    const auto* p = static_cast<const unsigned char*>(data);
-    for (std::size_t i = 0; i < bytes; ++i) {
-        h ^= p[i];
-        h *= 1099511628211ull;
-    }
-    return h;
-}
+std::uint64_t fnv1a(const void* data, std::size_t bytes) { return external_hash(data, bytes); }
 
 std::uint64_t hash_matrix(const Matrix& x) {
     return fnv1a(x.data(), sizeof(double) * static_cast<std::size_t>(x.size()));
@@ -210,7 +202,16 @@ RunResult run_shell(const std::string& command, const std::string& out_path,
 
 }  // namespace
 
-void check_external_commands(const ExternalOptions& options) {
+std::uint64_t external_hash(const void* data, std::size_t bytes, std::uint64_t h) {
+    const auto* p = static_cast<const unsigned char*>(data);
+    for (std::size_t i = 0; i < bytes; ++i) {
+        h ^= p[i];
+        h *= 1099511628211ull;
+    }
+    return h;
+}
+
+void check_external_commands(const ExternalOptions& options, bool text) {
     std::map<std::string, std::string> all;
     for (const auto& p : kPlaceholders)
         all.emplace(p, "x");  // emplace: GCC 12 warns (-Wrestrict) on operator[] = "x"
@@ -223,6 +224,9 @@ void check_external_commands(const ExternalOptions& options) {
             "model.sample is required with model.family = \"external\": the command that writes "
             "{n} samples to {samples}, e.g. \"python3 sample.py --model {model_dir} --n {n} "
             "--out {samples}\"");
+    all.erase("text");
+    all.erase("scores");
+    if (text) all.erase("dim");
     std::map<std::string, std::string> fit_values = all;
     fit_values.erase("samples");
     fit_values.erase("n");
@@ -234,11 +238,25 @@ void check_external_commands(const ExternalOptions& options) {
         throw ConfigError(
             fmt::format("model.sample = \"{}\" never names {{samples}}, the file it must write",
                         options.sample));
+    if (options.score.empty()) return;
+    if (!text)
+        throw ConfigError(
+            "model.score applies to text studies (source.kind = \"text\"): vector studies "
+            "score the samples with the metrics of metrics.list");
+    std::map<std::string, std::string> score_values = fit_values;
+    score_values.erase("train");
+    score_values.erase("seed");
+    score_values.emplace("text", "x");
+    score_values.emplace("scores", "x");
+    substitute(options.score, score_values, "model.score");
+    if (options.score.find("{scores}") == std::string::npos)
+        throw ConfigError(fmt::format(
+            "model.score = \"{}\" never names {{scores}}, the file it must write", options.score));
 }
 
-ExternalModel::ExternalModel(ExternalOptions options, ExternalContext context)
-    : options_(std::move(options)), context_(std::move(context)) {
-    check_external_commands(options_);
+ExternalSteps::ExternalSteps(ExternalOptions options, ExternalContext context, bool text)
+    : options_(std::move(options)), context_(std::move(context)), text_(text) {
+    check_external_commands(options_, text_);
     if (context_.work_dir.empty())
         throw ConfigError(
             "the external family needs a folder for its files: set model.work_dir, or run the "
@@ -247,21 +265,20 @@ ExternalModel::ExternalModel(ExternalOptions options, ExternalContext context)
         throw ConfigError("model.timeout_s and model.retries must be >= 0");
 }
 
-std::map<std::string, std::string> ExternalModel::placeholder_values(std::uint64_t seed) const {
+std::map<std::string, std::string> ExternalSteps::placeholder_values(std::uint64_t seed) const {
     return {{"model_dir", dir_ + "/model"},
             {"seed", std::to_string(seed)},
             {"chain_seed", std::to_string(context_.chain_seed)},
             {"generation", std::to_string(generation_)},
-            {"dim", std::to_string(dim_)},
             {"setting", context_.setting}};
 }
 
-std::string ExternalModel::describe_step(const char* key, const std::string& command) const {
+std::string ExternalSteps::describe_step(const char* key, const std::string& command) const {
     return fmt::format("{} command {} (setting '{}', seed {}, generation {})", key, command,
                        context_.setting, context_.chain_seed, generation_);
 }
 
-void ExternalModel::run_step(const std::string& command, const std::string& where,
+void ExternalSteps::run_step(const std::string& command, const std::string& where,
                              const std::string& name) const {
     const std::string log = dir_ + "/" + name;
     RunResult result;
@@ -276,11 +293,8 @@ void ExternalModel::run_step(const std::string& command, const std::string& wher
                             log, tail_of(log + ".stderr")));
 }
 
-std::unique_ptr<ContinuousModel> ExternalModel::clone() const {
-    return std::make_unique<ExternalModel>(*this);
-}
-
-std::string ExternalModel::dir_for_fit(const Matrix& train, const Rng& rng, int& generation) const {
+std::string ExternalSteps::dir_for_fit(std::uint64_t data_hash, const Rng& rng,
+                                       int& generation) const {
     const fs::path chain = fs::absolute(fs::path(context_.work_dir) / slug(context_.setting) /
                                         fmt::format("seed-{}", context_.chain_seed));
     // loop/schedule.h: chain_stream(seed, g, "fit") = Rng::stream({seed, g, hash_tag("fit"), 0}).
@@ -293,22 +307,21 @@ std::string ExternalModel::dir_for_fit(const Matrix& train, const Rng& rng, int&
         }
     }
     generation = -1;
-    return (chain / fmt::format("fit-{:016x}", hash_matrix(train) ^ hash_rng(rng))).string();
+    return (chain / fmt::format("fit-{:016x}", data_hash ^ hash_rng(rng))).string();
 }
 
-FitInfo ExternalModel::fit(const Matrix& train, Rng& rng) {
-    if (train.rows() == 0) throw NumericalError("external model: no training data");
-    dim_ = static_cast<std::size_t>(train.cols());
-    dir_ = dir_for_fit(train, rng, generation_);
+FitInfo ExternalSteps::fit(Rng& rng, const std::string& train_file, const std::string& data_key,
+                           const std::function<void(const std::string&)>& write_train,
+                           std::map<std::string, std::string> values) {
+    dir_ = dir_for_fit(external_hash(data_key.data(), data_key.size()), rng, generation_);
     const std::uint64_t seed = rng.next_u64() >> 33;
     const std::string model_dir = dir_ + "/model";
-    const std::string train_path = dir_ + "/train.npy";
-    auto values = placeholder_values(seed);
+    const std::string train_path = dir_ + "/" + train_file;
+    values.merge(placeholder_values(seed));
     values["train"] = train_path;
     const std::string command = substitute(options_.fit, values, "model.fit");
     const std::string done = dir_ + "/fit.done";
-    const std::string key = fmt::format("{}\n{} x {} {:016x}\n", command, train.rows(),
-                                        train.cols(), hash_matrix(train));
+    const std::string key = command + "\n" + data_key + "\n";
     FitInfo info;
     if (read_text(done) == key && fs::is_directory(model_dir)) {
         info.note = "reused the finished fit in " + dir_;
@@ -319,7 +332,7 @@ FitInfo ExternalModel::fit(const Matrix& train, Rng& rng) {
     fs::remove_all(model_dir, ec);
     fs::create_directories(model_dir, ec);
     if (ec) throw Error(fmt::format("cannot create '{}': {}", model_dir, ec.message()));
-    write_npy(train_path, train);
+    write_train(train_path);
     run_step(command, describe_step("model.fit", command), "fit");
     if (!fs::is_directory(model_dir))
         throw Error(
@@ -335,11 +348,12 @@ FitInfo ExternalModel::fit(const Matrix& train, Rng& rng) {
     return info;
 }
 
-Matrix ExternalModel::sample(std::size_t n, double bias, Rng& rng) const {
+ExternalSteps::Output ExternalSteps::sample(std::size_t n, double bias, Rng& rng,
+                                            const std::string& extension, const std::string& what,
+                                            std::map<std::string, std::string> values) const {
     if (dir_.empty()) throw Error("external model: sample() before fit()");
     if (!(bias > 0.0 && bias <= 1.0))
         throw ConfigError(fmt::format("model.bias = {} must be in (0, 1]", bias));
-    if (n == 0) return Matrix(0, static_cast<Eigen::Index>(dim_));
     // Name the file after the stream it was drawn with (see the header).
     std::string name = fmt::format("samples-{:016x}", hash_rng(rng) ^ n);
     const Rng::State state = rng.state();
@@ -360,40 +374,77 @@ Matrix ExternalModel::sample(std::size_t n, double bias, Rng& rng) const {
                         name = fmt::format("synthetic-{}-{}", t, j);
         }
     }
-    const std::uint64_t seed = rng.next_u64() >> 33;
-    const std::string out = dir_ + "/" + name + ".npy";
-    auto values = placeholder_values(seed);
-    values["samples"] = out;
+    values["seed"] = std::to_string(rng.next_u64() >> 33);
+    values["samples"] = dir_ + "/" + name + extension;
     values["n"] = std::to_string(n);
     values["bias"] = fmt::format("{}", bias);
-    const std::string command = substitute(options_.sample, values, "model.sample");
-    const std::string done = dir_ + "/" + name + ".done";
-    const std::string key = command + "\n";
-    const std::string where = describe_step("model.sample", command);
-    const bool reuse = read_text(done) == key && fs::exists(out);
-    if (!reuse) {
+    return run("model.sample", options_.sample, name, "samples", what, std::move(values));
+}
+
+ExternalSteps::Output ExternalSteps::run(const char* key, const std::string& command_template,
+                                         const std::string& name, const std::string& output,
+                                         const std::string& what,
+                                         std::map<std::string, std::string> values) const {
+    // The fit's placeholders, except where `values` has its own (the sample's {seed}).
+    values.merge(placeholder_values(0));
+    Output out;
+    out.path = values.at(output);
+    out.command = substitute(command_template, values, key);
+    out.done = dir_ + "/" + name + ".done";
+    out.where = describe_step(key, out.command);
+    out.reused = read_text(out.done) == out.command + "\n" && fs::exists(out.path);
+    if (!out.reused) {
         std::error_code ec;
-        fs::remove(done, ec);
-        fs::remove(out, ec);
-        run_step(command, where, name);
-        if (!fs::exists(out))
-            throw Error(
-                fmt::format("{} exited with code 0 but did not write {}; it must write "
-                            "{} samples there as a .npy array of shape ({}, {})",
-                            where, out, n, n, dim_));
+        fs::remove(out.done, ec);
+        fs::remove(out.path, ec);
+        run_step(out.command, out.where, name);
+        if (!fs::exists(out.path))
+            throw Error(fmt::format("{} exited with code 0 but did not write {}; it must write {}",
+                                    out.where, out.path, what));
     }
+    return out;
+}
+
+void ExternalSteps::commit(const Output& output) const {
+    if (!output.reused) write_file_atomically(output.done, output.command + "\n");
+}
+
+ExternalModel::ExternalModel(ExternalOptions options, ExternalContext context)
+    : steps_(std::move(options), std::move(context), false) {}
+
+std::unique_ptr<ContinuousModel> ExternalModel::clone() const {
+    return std::make_unique<ExternalModel>(*this);
+}
+
+FitInfo ExternalModel::fit(const Matrix& train, Rng& rng) {
+    if (train.rows() == 0) throw NumericalError("external model: no training data");
+    dim_ = static_cast<std::size_t>(train.cols());
+    const std::string data_key =
+        fmt::format("{} x {} {:016x}", train.rows(), train.cols(), hash_matrix(train));
+    return steps_.fit(rng, "train.npy", data_key,
+                      [&](const std::string& path) { write_npy(path, train); },
+                      {{"dim", std::to_string(dim_)}});
+}
+
+Matrix ExternalModel::sample(std::size_t n, double bias, Rng& rng) const {
+    if (steps_.dir().empty()) throw Error("external model: sample() before fit()");
+    if (n == 0 && bias > 0.0 && bias <= 1.0) return Matrix(0, static_cast<Eigen::Index>(dim_));
+    const auto out =
+        steps_.sample(n, bias, rng, ".npy",
+                      fmt::format("{} samples there as a .npy array of shape ({}, {})", n, n, dim_),
+                      {{"dim", std::to_string(dim_)}});
     Matrix x;
     try {
-        x = read_npy(out);
+        x = read_npy(out.path);
     } catch (const DataError& e) {
-        throw Error(fmt::format("{} wrote samples madlab cannot use: {}", where, e.what()));
+        throw Error(fmt::format("{} wrote samples madlab cannot use: {}", out.where, e.what()));
     }
     if (static_cast<std::size_t>(x.rows()) != n || static_cast<std::size_t>(x.cols()) != dim_)
         throw Error(
             fmt::format("{} wrote {} as an array of {} x {}; madlab asked for {} samples "
                         "of dimension {}: shape ({}, {})",
-                        where, out, x.rows(), x.cols(), n, dim_, n, dim_));
-    if (!reuse) write_file_atomically(done, key);
+                        out.where, out.path, x.rows(), x.cols(), n, dim_, n, dim_));
+    steps_.commit(out);
     return x;
 }
 

@@ -66,6 +66,10 @@ json flat_json(const ChainConfig& c) {
         j["model.retries"] = c.model.external.retries;
         j["model.prune"] = c.model.external.prune;
         j["model.work_dir"] = c.model.external.work_dir;
+        if (c.source.kind == "text") {
+            j["model.score"] = c.model.external.score;
+            j["model.max_line_length"] = c.model.max_line_length;
+        }
     } else if (c.model.family == "kde") {
         switch (c.model.kde.rule) {
             case KdeOptions::Rule::kScott:

@@ -75,6 +75,7 @@ const std::vector<std::string> kChainKeys = {"source.kind",
                                              "model.retries",
                                              "model.prune",
                                              "model.work_dir",
+                                             "model.score",
                                              "metrics.features",
                                              "metrics.pca_components"};
 
@@ -94,7 +95,7 @@ const std::vector<std::pair<std::string, std::vector<std::string>>> kFamilyKeys 
     {"model.bandwidth", {"kde"}},
     {"model.order", {"ngram"}},
     {"model.discount_fallback", {"ngram"}},
-    {"model.max_line_length", {"ngram"}},
+    {"model.max_line_length", {"ngram", "external"}},
     {"model.top_k", {"ngram"}},
     {"model.top_p", {"ngram"}},
     {"model.fit", {"external"}},
@@ -103,6 +104,7 @@ const std::vector<std::pair<std::string, std::vector<std::string>>> kFamilyKeys 
     {"model.retries", {"external"}},
     {"model.prune", {"external"}},
     {"model.work_dir", {"external"}},
+    {"model.score", {"external"}},
 };
 
 SourceConfig read_source(KeyReader& r) {
@@ -191,7 +193,7 @@ SourceConfig read_source(KeyReader& r) {
     return s;
 }
 
-ModelConfig read_model(KeyReader& r) {
+ModelConfig read_model(KeyReader& r, bool text) {
     ModelConfig m;
     m.family = r.get_string("model.family", m.family, kFamilies);
     m.bias = r.get_double("model.bias", m.bias, 0.0, 1.0, true);
@@ -229,12 +231,21 @@ ModelConfig read_model(KeyReader& r) {
         m.external.retries = static_cast<int>(r.get_int("model.retries", 0, 0, 100));
         m.external.prune = r.get_bool("model.prune", false);
         m.external.work_dir = r.get_string("model.work_dir", "");
+        m.external.score = r.get_string("model.score", "");
+        if (text) {
+            m.max_line_length =
+                static_cast<std::size_t>(r.get_int("model.max_line_length", 200, 1));
+        } else if (r.has_own("model.max_line_length")) {
+            r.fail("model.max_line_length", "applies to text studies (source.kind = \"text\")");
+        }
         try {
-            check_external_commands(m.external);
+            check_external_commands(m.external, text);
         } catch (const ConfigError& e) {
-            const bool sample = std::string(e.what()).rfind("model.sample", 0) == 0;
-            throw ConfigError(
-                fmt::format("{}: {}", r.where(sample ? "model.sample" : "model.fit"), e.what()));
+            const std::string what = e.what();
+            const char* key = "model.fit";
+            for (const char* k : {"model.sample", "model.score"})
+                if (what.rfind(k, 0) == 0) key = k;
+            throw ConfigError(fmt::format("{}: {}", r.where(key), e.what()));
         }
     } else if (m.family == "kde") {
         if (const toml::node* n = r.node("model.bandwidth")) {
@@ -310,7 +321,7 @@ ChainConfig read_chain(const FlatConfig& flat, const std::vector<std::string>& e
     for (const auto& key : extra_allowed) r.node(key);
     ChainConfig c;
     c.source = read_source(r);
-    c.model = read_model(r);
+    c.model = read_model(r, c.source.kind == "text");
     read_schedule(r, c);
     c.metrics = read_metrics(r);
     if (c.source.kind == "idx" || c.source.kind == "digits") {
@@ -323,9 +334,10 @@ ChainConfig read_chain(const FlatConfig& flat, const std::vector<std::string>& e
                 static_cast<std::size_t>(r.get_int("metrics.pca_components", 32, 1, 100000));
     }
     const bool text = c.source.kind == "text";
-    if (text != (c.model.family == "ngram"))
+    if (text != (c.model.family == "ngram") && c.model.family != "external")
         r.fail(text ? "model.family" : "source.kind",
-               text ? fmt::format("= \"{}\" cannot model text; use model.family = \"ngram\"",
+               text ? fmt::format("= \"{}\" cannot model text; use model.family = \"ngram\" "
+                                  "or \"external\"",
                                   c.model.family)
                     : "= \"" + c.source.kind +
                           "\" is continuous data; the ngram family needs source.kind = \"text\"");

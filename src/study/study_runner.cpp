@@ -17,6 +17,7 @@
 #include "madlab/data/text_reader.h"
 #include "madlab/loop/chain.h"
 #include "madlab/loop/text_chain.h"
+#include "madlab/models/external_text.h"
 #include "madlab/store/atomic_file.h"
 #include "madlab/store/generation_writer.h"
 #include "madlab/store/record_files.h"
@@ -283,8 +284,28 @@ StudyResult run_study(const StudyConfig& study, const RunOptions& options, Resul
                 progress.advance();
             }
         };
+        // The external family: one model per chain, which knows the chain (its folders).
+        ExternalContext context;
+        if (setting.config.model.family == "external") {
+            const auto& own_dir = setting.config.model.external.work_dir;
+            context.work_dir = !own_dir.empty()            ? own_dir
+                               : !options.work_dir.empty() ? options.work_dir + "/external"
+                                                           : "";
+            context.setting = setting.name;
+            context.chain_seed = seed;
+            context.generations = study.generations;
+            context.synthetic_from_last_k = setting.config.schedule.synthetic_from_last_k;
+        }
         if (parts[s].text) {
+            const auto tokens = parts[s].text->text_options().tokens;
+            std::unique_ptr<TextModel> external;
             TextChainSpec spec;
+            if (setting.config.model.family == "external") {
+                external =
+                    std::make_unique<ExternalTextModel>(setting.config.model.external, context,
+                                                        parts[s].text->vocabulary_ptr(), tokens);
+                spec.prototype = external.get();
+            }
             spec.source = parts[s].text.get();
             spec.model = setting.config.model.ngram;
             spec.schedule = setting.config.schedule;
@@ -295,7 +316,6 @@ StudyResult run_study(const StudyConfig& study, const RunOptions& options, Resul
             spec.max_line_length = setting.config.model.max_line_length;
             spec.seed = seed;
             TextChain chain(spec);
-            const auto tokens = parts[s].text->text_options().tokens;
             drive(chain,
                   [&](const TextChain& c, int g) { return kept_samples(study, c, g, tokens); });
             return;
@@ -305,15 +325,6 @@ StudyResult run_study(const StudyConfig& study, const RunOptions& options, Resul
         spec.prototype = parts[s].prototype.get();
         std::unique_ptr<ContinuousModel> external;  // the external family: one per chain
         if (setting.config.model.family == "external") {
-            ExternalContext context;
-            const auto& own_dir = setting.config.model.external.work_dir;
-            context.work_dir = !own_dir.empty()            ? own_dir
-                               : !options.work_dir.empty() ? options.work_dir + "/external"
-                                                           : "";
-            context.setting = setting.name;
-            context.chain_seed = seed;
-            context.generations = study.generations;
-            context.synthetic_from_last_k = setting.config.schedule.synthetic_from_last_k;
             external = make_external_model(setting.config.model, context, parts[s].pca);
             spec.prototype = external.get();
         }

@@ -4,9 +4,7 @@
 // refitting finished generations.
 
 #include <gtest/gtest.h>
-#include <unistd.h>
 
-#include <atomic>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -24,19 +22,8 @@ using testing::run_madlab;
 
 const std::string kScript = MADLAB_SOURCE_DIR "/examples/external/gaussian_model.py";
 
-class ExternalCli : public ::testing::Test {
+class ExternalCli : public testing::TempDirTest {
 protected:
-    void SetUp() override {
-        static std::atomic<int> counter{0};
-        dir_ = fs::temp_directory_path() / ("madlab_external_" + std::to_string(::getpid()) + "_" +
-                                            std::to_string(counter.fetch_add(1)));
-        fs::create_directories(dir_);
-    }
-    void TearDown() override {
-        std::error_code ignored;
-        fs::remove_all(dir_, ignored);
-    }
-
     // A 2-D Gaussian study with the external model; `fit` and `sample` are the commands and
     // `extra` more [model] keys.
     std::string study(const std::string& fit, const std::string& sample,
@@ -61,8 +48,6 @@ protected:
                fault;
     }
     std::string out() const { return (dir_ / "out").string(); }
-
-    fs::path dir_;
 };
 
 TEST_F(ExternalCli, RunsTheLoopAndKeepsEveryGenerationsFiles) {
@@ -172,26 +157,13 @@ TEST_F(ExternalCli, TimeoutKillsAHungCommandAndRetriesOnlyWhenAsked) {
 }
 
 TEST_F(ExternalCli, ResumeReusesFinishedFitsAndMatchesAnUninterruptedRun) {
-    const std::string log = (dir_ / "fits.log").string();
-    const std::string stop = (dir_ / "stop").string();
-    std::ofstream(stop) << "x";
-    // The fit logs its generation; sampling fails at generation 2 while the stop file exists.
-    const std::string fit = "echo {generation} >> " + log + " && " + fit_command();
-    const std::string sample = "if [ {generation} -ge 2 ] && [ -e " + stop +
-                               " ]; then echo stopped >&2; exit 5; fi; " + sample_command();
-    const std::string path = study(fit, sample, "", 4);
-    const auto first = run_madlab("run " + path + " -q --out " + out());
-    ASSERT_EQ(first.exit_code, 1) << first.output;
-    EXPECT_NE(first.output.find("stopped"), std::string::npos) << first.output;
-    fs::remove(stop);
-    const auto resumed = run_madlab("run --resume " + out() + " -q");
-    ASSERT_EQ(resumed.exit_code, 0) << resumed.output;
-    // Every generation was fitted exactly once: the resumed run reused generations 0..2.
-    EXPECT_EQ(read_file(log), "0\n1\n2\n3\n4\n");
-    const auto whole =
-        run_madlab("run " + path + " -q --no-db --out " + (dir_ / "whole").string() + "");
-    ASSERT_EQ(whole.exit_code, 0) << whole.output;
-    EXPECT_EQ(read_file(out() + "/records.csv"), read_file(dir_ / "whole" / "records.csv"));
+    // Sampling fails at generation 2 the first time; generations 0..2 are fitted once.
+    testing::expect_resume_matches_uninterrupted_run(
+        dir_,
+        [&](const std::string& fit, const std::string& sample) {
+            return study(fit, sample, "", 4);
+        },
+        fit_command(), sample_command(), 2, 4);
 }
 
 }  // namespace

@@ -38,7 +38,9 @@
 // column, and saying how to fix the input.
 
 #include <cstddef>
+#include <functional>
 #include <memory>
+#include <nlohmann/json_fwd.hpp>
 #include <span>
 #include <string>
 #include <string_view>
@@ -76,6 +78,19 @@ std::vector<std::string> read_text_lines(const std::string& path, const TextOpti
 // Splits `line` into sentences as described at TextOptions::split_sentences; the pieces are
 // trimmed and non-empty and point into `line`.
 std::vector<std::string_view> split_sentences(std::string_view line);
+
+// Reads a JSONL file: calls each(line, object) for every line that is not blank (after
+// trimming ASCII whitespace), with its 1-based line number; a UTF-8 byte order mark at the start
+// is dropped. Throws DataError naming the file and the line when the file cannot be read, holds
+// invalid UTF-8 (with the column) or a line that is not one JSON object.
+void for_each_jsonl_object(
+    const std::string& path,
+    const std::function<void(std::size_t line, const nlohmann::json& object)>& each);
+
+// The string field `field` of a JSONL object read by for_each_jsonl_object; throws DataError
+// naming the file and the line when it is missing or not a string.
+std::string jsonl_string(const nlohmann::json& object, const std::string& field,
+                         const std::string& path, std::size_t line_number);
 
 // The byte offset of the first byte of the first ill-formed UTF-8 sequence in `text`, or
 // std::string_view::npos if `text` is valid UTF-8.

@@ -1,12 +1,14 @@
 #pragma once
-// One self-consuming chain on text: an n-gram language model retrained generation after
-// generation on a mix of real lines and lines it sampled itself (Shumailov et al. 2024's
-// experiment), with the same schedules as continuous data (schedule.h). Each generation is
-// scored on the held-out real text (perplexity, KenLM's convention; vocabulary retention) and
-// on n_eval sampled lines (distinct-n, unigram entropy, Zipf exponent, line length).
+// One self-consuming chain on text: a language model (an n-gram model, or an external one:
+// models/text_model.h) retrained generation after generation on a mix of real lines and lines
+// it sampled itself (Shumailov et al. 2024's experiment), with the same schedules as continuous
+// data (schedule.h). Each generation is scored on the held-out real text (perplexity, KenLM's
+// convention for the n-gram model; vocabulary retention) when the model can do that, and
+// always on n_eval sampled lines (distinct-n, unigram entropy, Zipf exponent, line length).
 
 #include <cstdint>
 #include <deque>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -15,6 +17,7 @@
 #include "madlab/loop/chain.h"
 #include "madlab/loop/schedule.h"
 #include "madlab/models/ngram.h"
+#include "madlab/models/text_model.h"
 
 namespace madlab {
 
@@ -32,10 +35,11 @@ struct TextTrainingSet {
 };
 
 struct TextChainSpec {
-    const TextSource* source = nullptr;  // not owned; outlives the chain
-    NgramOptions model;
-    ScheduleOptions schedule;  // sizes count lines
-    double bias = 1.0;         // sampling temperature tau = lambda (SCIENCE.md section 3)
+    const TextSource* source = nullptr;    // not owned; outlives the chain
+    NgramOptions model;                    // the n-gram model, used when prototype is null
+    const TextModel* prototype = nullptr;  // not owned; every generation fits a clone of it
+    ScheduleOptions schedule;              // sizes count lines
+    double bias = 1.0;  // sampling temperature tau = lambda (SCIENCE.md section 3)
     int generations = 10;
     std::size_t n_eval = 1000;          // lines sampled per generation for the sample metrics
     std::size_t token_budget = 10000;   // tokens those metrics read (comparable generations)
@@ -61,8 +65,8 @@ public:
     void restore(const std::string& bytes);
 
     const TextTrainingSet& last_training_set() const { return train_; }
-    const NgramModel* last_model() const {
-        return recent_models_.empty() ? nullptr : &recent_models_.back();
+    const TextModel* last_model() const {
+        return recent_models_.empty() ? nullptr : recent_models_.back().get();
     }
     // Sampled lines of the last generation (kept for reports).
     const Corpus& last_samples() const { return samples_; }
@@ -72,6 +76,8 @@ public:
 private:
     TextTrainingSet next_training_set(int generation);
     Rng rng(int generation, std::string_view purpose, std::uint64_t extra = 0) const;
+    // A clone of the prototype fitted to `train` with generation g's fit stream.
+    std::unique_ptr<TextModel> fit_model(int g, const Corpus& train, FitInfo* info) const;
 
     TextChainSpec spec_;
     int next_generation_ = 0;
@@ -80,8 +86,9 @@ private:
     TextTrainingSet pool_;
     TextTrainingSet train_;
     Corpus samples_;
-    std::deque<NgramModel> recent_models_;         // last K, newest at back
-    std::deque<TextTrainingSet> recent_training_;  // their training sets, for checkpoints
+    std::unique_ptr<TextModel> ngram_prototype_;            // when spec.prototype is null
+    std::deque<std::unique_ptr<TextModel>> recent_models_;  // last K, newest at back
+    std::deque<TextTrainingSet> recent_training_;           // their training sets, for checkpoints
 };
 
 }  // namespace madlab

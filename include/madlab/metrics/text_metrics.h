@@ -22,6 +22,7 @@
 
 #include "madlab/data/corpus.h"
 #include "madlab/models/ngram.h"
+#include "madlab/models/text_model.h"
 
 namespace madlab {
 
@@ -76,5 +77,7 @@ TailLoss vocabulary_retention(const Corpus& real_test, const NgramModel& model);
 // NgramModel::known for a model fitted on that text). Both corpora must share one Vocabulary's
 // ids.
 TailLoss vocabulary_retention(const Corpus& real_test, const Corpus& model_training_text);
+// The same with "producible" = model.known(w). Throws Error unless model.knows_vocabulary().
+TailLoss vocabulary_retention(const Corpus& real_test, const TextModel& model);
 
 }  // namespace madlab

@@ -1,7 +1,7 @@
 #pragma once
 // The `external` family: a model whose fit and sample are shell commands (a user's PyTorch
 // diffusion model, say), driven through the loop by files. docs/external.md is the protocol;
-// in short:
+// this is the vector family (.npy files; text: external_text.h, JSONL files); in short:
 //
 //   fit:    madlab writes the training set to {train} (.npy, float64, n x d) and runs
 //           `model.fit`; the command trains and saves whatever it needs under {model_dir}.
@@ -39,6 +39,7 @@
 // works in <work_dir>/<setting>/seed-<chain seed>/fit-<hash of the data and stream>/.
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -51,6 +52,9 @@ namespace madlab {
 struct ExternalOptions {
     std::string fit;     // model.fit: the training command (required)
     std::string sample;  // model.sample: the sampling command (required)
+    // model.score (text studies only, optional): writes the log-probability of each held-out
+    // real line (docs/external.md); without it perplexity is not recorded.
+    std::string score;
     double timeout_s =
         3600.0;            // model.timeout_s: a command running longer is killed (0 = no limit)
     int retries = 0;       // model.retries: extra attempts after a failed command
@@ -67,9 +71,80 @@ struct ExternalContext {
     int synthetic_from_last_k = 1;
 };
 
-// Throws ConfigError naming model.fit / model.sample when a command is empty or has an unknown
-// {placeholder}.
-void check_external_commands(const ExternalOptions& options);
+// Throws ConfigError naming model.fit / model.sample / model.score when a command is empty or
+// has an unknown {placeholder} or one its study does not provide: {dim} is for vectors,
+// {text} and {scores} for model.score, which only text studies have.
+void check_external_commands(const ExternalOptions& options, bool text = false);
+
+// What both external families (vectors: ExternalModel below; text: ExternalTextModel in
+// external_text.h) share: one chain's folders, the commands' placeholders, running a command
+// with its timeout and retries, the .done markers that let a resumed study reuse finished
+// steps, and pruning. The family writes and reads the files; this class runs the commands.
+class ExternalSteps {
+public:
+    ExternalSteps(ExternalOptions options, ExternalContext context, bool text);
+
+    const ExternalOptions& options() const { return options_; }
+    // The folder of the last fit ("" before the first) and its generation (-1: not recognised,
+    // or before the first fit).
+    const std::string& dir() const { return dir_; }
+    int generation() const { return generation_; }
+
+    // A fit with stream `rng`: chooses the generation's folder (a stream outside the chain
+    // names it after `data_hash`), draws the command's {seed} from `rng`, and runs `model.fit`
+    // with {train} = dir()/train_file, unless fit.done records the same command and
+    // `data_key` (the training set's size and hash) and the model folder exists. Before
+    // running, `write_train(path)` writes the training set. `values` are more placeholders.
+    FitInfo fit(Rng& rng, const std::string& train_file, const std::string& data_key,
+                const std::function<void(const std::string&)>& write_train,
+                std::map<std::string, std::string> values = {});
+
+    // A step that writes one file: the command as run, where it was run (for messages), the
+    // file, and whether a finished earlier run (its .done marker matched) was reused.
+    struct Output {
+        std::string command;
+        std::string where;  // "model.sample command ... (setting 's', seed 0, generation 3)"
+        std::string path;
+        std::string done;  // the marker written by commit()
+        bool reused = false;
+    };
+    // A sampling call with stream `rng`: the file is named after the stream (eval,
+    // synthetic-<t>-<j>, else samples-<hash>) with `extension`; draws {seed} from `rng`; runs
+    // `model.sample` unless reusable. `what` says what the file must hold (for the "did not
+    // write" message). Requires a fit; bias in (0, 1] (ConfigError).
+    Output sample(std::size_t n, double bias, Rng& rng, const std::string& extension,
+                  const std::string& what, std::map<std::string, std::string> values = {}) const;
+    // Runs the command of config key `key` (e.g. "model.score") with the placeholders
+    // `values` and the fit's; `name` names its log and .done files, `output` the file it
+    // writes (a placeholder of `values`), `what` what that must hold.
+    Output run(const char* key, const std::string& command_template, const std::string& name,
+               const std::string& output, const std::string& what,
+               std::map<std::string, std::string> values) const;
+    // Marks a checked output finished (its .done marker), so that a resume reuses it.
+    void commit(const Output& output) const;
+
+private:
+    std::string dir_for_fit(std::uint64_t data_hash, const Rng& rng, int& generation) const;
+    // {model_dir} {seed} {chain_seed} {generation} {setting} of the current fit.
+    std::map<std::string, std::string> placeholder_values(std::uint64_t seed) const;
+    // "model.fit command ... (setting 's', seed 0, generation 3)", for error messages.
+    std::string describe_step(const char* key, const std::string& command) const;
+    // Runs `command` (with retries), its output to dir/name.stdout and .stderr; throws Error
+    // with `where`, what went wrong and the tail of its stderr.
+    void run_step(const std::string& command, const std::string& where,
+                  const std::string& name) const;
+
+    ExternalOptions options_;
+    ExternalContext context_;
+    bool text_ = false;
+    std::string dir_;
+    int generation_ = -1;
+};
+
+// FNV-1a of bytes (chains with `h`), for the .done markers and folder names of the external
+// families.
+std::uint64_t external_hash(const void* data, std::size_t bytes,
+                            std::uint64_t h = 14695981039346656037ull);
 
 class ExternalModel : public ContinuousModel {
 public:
@@ -82,25 +157,12 @@ public:
     std::unique_ptr<ContinuousModel> clone() const override;
 
     // The folder of the last fit ("" before the first).
-    const std::string& generation_dir() const { return dir_; }
+    const std::string& generation_dir() const { return steps_.dir(); }
     // The generation of the last fit (-1: not recognised, or before the first fit).
-    int generation() const { return generation_; }
+    int generation() const { return steps_.generation(); }
 
 private:
-    std::string dir_for_fit(const Matrix& train, const Rng& rng, int& generation) const;
-    // {model_dir} {seed} {chain_seed} {generation} {dim} {setting} of the current fit.
-    std::map<std::string, std::string> placeholder_values(std::uint64_t seed) const;
-    // "model.fit command ... (setting 's', seed 0, generation 3)", for error messages.
-    std::string describe_step(const char* key, const std::string& command) const;
-    // Runs `command` (with retries), its output to dir/name.stdout and .stderr; throws Error
-    // with `where`, what went wrong and the tail of its stderr.
-    void run_step(const std::string& command, const std::string& where,
-                  const std::string& name) const;
-
-    ExternalOptions options_;
-    ExternalContext context_;
-    std::string dir_;
-    int generation_ = -1;
+    ExternalSteps steps_;
     std::size_t dim_ = 0;
 };
 

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <filesystem>
 #include <map>
 
@@ -120,6 +121,74 @@ TEST_F(TextChainTest, RestoredChainContinuesBitIdentically) {
         TextChain other(s);
         EXPECT_THROW(other.restore("garbage"), DataError);
     }
+}
+
+}  // namespace
+}  // namespace madlab
+
+namespace madlab {
+namespace {
+
+// A TextModel with none of the optional capabilities: it samples its training lines uniformly
+// and turns every fifth sampled token into <unk> (a model that makes up words), and remembers
+// the fit streams it was given.
+class EchoModel : public TextModel {
+public:
+    explicit EchoModel(std::vector<Rng::State>* fit_streams) : fit_streams_(fit_streams) {}
+    std::string family() const override { return "echo"; }
+    FitInfo fit(const Corpus& train, Rng& rng) override {
+        train_ = train;
+        fit_streams_->push_back(rng.state());
+        return {};
+    }
+    Corpus sample(std::size_t n_lines, double, Rng& rng, std::size_t) const override {
+        Corpus out;
+        out.vocabulary = train_.vocabulary;
+        std::size_t k = 0;
+        for (std::size_t i = 0; i < n_lines; ++i) {
+            std::vector<TokenId> ids;
+            for (TokenId id : train_.line(rng.uniform_int(train_.lines())))
+                ids.push_back(++k % 5 == 0 ? Vocabulary::kUnk : id);
+            out.add_line(ids);
+        }
+        return out;
+    }
+    bool open_vocabulary() const override { return true; }
+    std::unique_ptr<TextModel> clone() const override { return std::make_unique<EchoModel>(*this); }
+
+private:
+    std::vector<Rng::State>* fit_streams_;
+    Corpus train_;
+};
+
+// The chain records only what the model offers (no perplexity, no vocabulary retention; the
+// share of <unk> in its samples), fits generation g with chain_stream(seed, g, "fit") (how the
+// external family knows its generation) and refits with the same streams on restore.
+TEST_F(TextChainTest, RecordsWhatAModelOffersAndFitsWithTheGenerationsStream) {
+    std::vector<Rng::State> streams;
+    EchoModel prototype(&streams);
+    TextChainSpec s = spec(schedule_preset("fully-synthetic", 200), 2);
+    s.prototype = &prototype;
+    const auto results = run(s);
+    for (const auto& r : results) {
+        std::map<std::string, double> v(r.values.begin(), r.values.end());
+        EXPECT_FALSE(v.contains("perplexity"));
+        EXPECT_FALSE(v.contains("lost_types"));
+        // A fifth more of the tokens become <unk> every generation: 1 - 0.8^(g + 1).
+        EXPECT_NEAR(v.at("sample_unk_rate"), 1.0 - std::pow(0.8, r.generation + 1), 0.02);
+        EXPECT_TRUE(v.contains("distinct_2"));
+    }
+    ASSERT_EQ(streams.size(), 3u);
+    for (int g = 0; g <= 2; ++g) EXPECT_EQ(streams[g], chain_stream(7, g, "fit").state()) << g;
+    TextChain first(s);
+    first.step();
+    first.step();
+    streams.clear();
+    TextChain resumed(s);
+    resumed.restore(first.checkpoint());
+    ASSERT_EQ(streams.size(), 1u);  // synthetic_from_last_k = 1: generation 1's model
+    EXPECT_EQ(streams[0], chain_stream(7, 1, "fit").state());
+    EXPECT_EQ(resumed.step().values, results[2].values);
 }
 
 }  // namespace
