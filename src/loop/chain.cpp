@@ -49,6 +49,7 @@ GenerationResult Chain::step() {
     GenerationResult result;
     result.generation = g;
     Rng fit_rng = rng(g, "fit");
+    hand_training_origin(*model, train_.origin);
     result.fit = model->fit(train_.x, fit_rng);
 
     Rng eval_rng = rng(g, "eval");
@@ -135,6 +136,7 @@ void Chain::restore(const std::string& bytes) {
         const int generation = next - static_cast<int>(k) + static_cast<int>(j);
         auto model = spec_.prototype->clone();
         Rng fit_rng = rng(generation, "fit");
+        hand_training_origin(*model, recent_training_.back().origin);
         model->fit(recent_training_.back().x, fit_rng);
         recent_models_.push_back(std::move(model));
     }

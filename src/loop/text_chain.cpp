@@ -51,10 +51,12 @@ TextChain::TextChain(TextChainSpec spec) : spec_(std::move(spec)) {
     }
 }
 
-std::unique_ptr<TextModel> TextChain::fit_model(int g, const Corpus& train, FitInfo* info) const {
+std::unique_ptr<TextModel> TextChain::fit_model(int g, const TextTrainingSet& train,
+                                                FitInfo* info) const {
     std::unique_ptr<TextModel> model = spec_.prototype->clone();
     Rng fit_rng = rng(g, "fit");
-    FitInfo fitted = model->fit(train, fit_rng);
+    hand_training_origin(*model, train.origin);
+    FitInfo fitted = model->fit(train.corpus, fit_rng);
     if (info != nullptr) *info = std::move(fitted);
     return model;
 }
@@ -86,7 +88,7 @@ GenerationResult TextChain::step() {
 
     GenerationResult result;
     result.generation = g;
-    std::unique_ptr<TextModel> model = fit_model(g, train_.corpus, &result.fit);
+    std::unique_ptr<TextModel> model = fit_model(g, train_, &result.fit);
 
     Rng eval_rng = rng(g, "eval");
     samples_ = model->sample(spec_.n_eval, spec_.bias, eval_rng, spec_.max_line_length);
@@ -204,7 +206,7 @@ void TextChain::restore(const std::string& bytes) {
         // Model j of k was fitted at generation next - k + j: the same fit stream again (an
         // external model recognises its finished fit).
         const int g = next - static_cast<int>(k) + static_cast<int>(j);
-        recent_models_.push_back(fit_model(g, recent_training_.back().corpus, nullptr));
+        recent_models_.push_back(fit_model(g, recent_training_.back(), nullptr));
     }
     if (!in.at_end()) throw DataError("text chain checkpoint has trailing bytes; it is corrupt");
     train_ = recent_training_.empty() ? TextTrainingSet{} : recent_training_.back();

@@ -17,6 +17,7 @@
 #include <map>
 #include <sstream>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "madlab/core/error.h"
@@ -313,6 +314,8 @@ std::string ExternalSteps::dir_for_fit(std::uint64_t data_hash, const Rng& rng,
 FitInfo ExternalSteps::fit(Rng& rng, const std::string& train_file, const std::string& data_key,
                            const std::function<void(const std::string&)>& write_train,
                            std::map<std::string, std::string> values) {
+    // The origins handed for this fit only; a later fit without them writes none.
+    const std::vector<int> origin = std::exchange(origin_, {});
     dir_ = dir_for_fit(external_hash(data_key.data(), data_key.size()), rng, generation_);
     const std::uint64_t seed = rng.next_u64() >> 33;
     const std::string model_dir = dir_ + "/model";
@@ -333,6 +336,12 @@ FitInfo ExternalSteps::fit(Rng& rng, const std::string& train_file, const std::s
     fs::create_directories(model_dir, ec);
     if (ec) throw Error(fmt::format("cannot create '{}': {}", model_dir, ec.message()));
     write_train(train_path);
+    if (!origin.empty()) {
+        Matrix column(static_cast<Eigen::Index>(origin.size()), 1);
+        for (std::size_t i = 0; i < origin.size(); ++i)
+            column(static_cast<Eigen::Index>(i), 0) = origin[i];
+        write_npy(dir_ + "/train_origin.npy", column);
+    }
     run_step(command, describe_step("model.fit", command), "fit");
     if (!fs::is_directory(model_dir))
         throw Error(

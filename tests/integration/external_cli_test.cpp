@@ -12,6 +12,7 @@
 #include <string>
 
 #include "cli_runner.h"
+#include "madlab/data/npy_reader.h"
 
 namespace madlab {
 namespace {
@@ -65,6 +66,13 @@ TEST_F(ExternalCli, RunsTheLoopAndKeepsEveryGenerationsFiles) {
         EXPECT_TRUE(fs::exists(gen / "eval.npy")) << gen;
         EXPECT_TRUE(fs::exists(gen / "fit.done")) << gen;
         EXPECT_TRUE(fs::exists(gen / "fit.stderr")) << gen;
+        // The provenance of every training row: real at generation 0, then (fully synthetic)
+        // samples of the previous generation's model, one entry a row of train.npy.
+        const Matrix origin = read_npy((gen / "train_origin.npy").string());
+        ASSERT_EQ(origin.rows(), read_npy((gen / "train.npy").string()).rows()) << gen;
+        ASSERT_EQ(origin.cols(), 1) << gen;
+        EXPECT_EQ(origin.minCoeff(), g == 0 ? -1.0 : g - 1.0) << gen;
+        EXPECT_EQ(origin.maxCoeff(), g == 0 ? -1.0 : g - 1.0) << gen;
         // The samples that trained the next generation came from this one.
         if (g < 3) {
             EXPECT_TRUE(fs::exists(gen / ("synthetic-" + std::to_string(g + 1) + "-0.npy")));

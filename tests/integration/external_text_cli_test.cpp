@@ -12,6 +12,7 @@
 #include <string>
 
 #include "cli_runner.h"
+#include "madlab/data/npy_reader.h"
 
 namespace madlab {
 namespace {
@@ -114,6 +115,14 @@ TEST_F(ExternalTextCli, RunsTheLoopScoresRealTextAndKeepsTheJsonlFiles) {
     const std::string train = read_file(chain / "gen-0000" / "train.jsonl");
     EXPECT_EQ(train.rfind("{\"text\":\"palabra", 0), 0u) << train.substr(0, 80);
     EXPECT_EQ(std::count(train.begin(), train.end(), '\n'), 100);
+    // The provenance of every line: real at generation 0, generation 1's model at generation 2.
+    for (int g : {0, 2}) {
+        const Matrix origin =
+            read_npy((chain / ("gen-000" + std::to_string(g)) / "train_origin.npy").string());
+        ASSERT_EQ(origin.rows(), 100) << g;
+        EXPECT_EQ(origin.minCoeff(), g == 0 ? -1.0 : 1.0) << g;
+        EXPECT_EQ(origin.maxCoeff(), g == 0 ? -1.0 : 1.0) << g;
+    }
     // Without model.score the sample metrics are recorded, perplexity is not.
     const auto plain = run_madlab("run " + study(kFit, kSample) + " -q --no-db --out " +
                                   (dir_ / "plain").string());

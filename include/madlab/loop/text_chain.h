@@ -77,7 +77,7 @@ private:
     TextTrainingSet next_training_set(int generation);
     Rng rng(int generation, std::string_view purpose, std::uint64_t extra = 0) const;
     // A clone of the prototype fitted to `train` with generation g's fit stream.
-    std::unique_ptr<TextModel> fit_model(int g, const Corpus& train, FitInfo* info) const;
+    std::unique_ptr<TextModel> fit_model(int g, const TextTrainingSet& train, FitInfo* info) const;
 
     TextChainSpec spec_;
     int next_generation_ = 0;

@@ -98,6 +98,11 @@ public:
     FitInfo fit(Rng& rng, const std::string& train_file, const std::string& data_key,
                 const std::function<void(const std::string&)>& write_train,
                 std::map<std::string, std::string> values = {});
+    // The origin of every row of the next fit's training set (KeepsTrainingOrigin). When it
+    // is set, the next fit() also writes dir()/train_origin.npy: float64 of shape (n, 1), -1
+    // for a real row, g for a sample of generation g's model, in the row order
+    // of the training file (the provenance of every training row, for audit).
+    void set_training_origin(std::vector<int> origin) { origin_ = std::move(origin); }
 
     // A step that writes one file: the command as run, where it was run (for messages), the
     // file, and whether a finished earlier run (its .done marker matched) was reused.
@@ -139,6 +144,7 @@ private:
     bool text_ = false;
     std::string dir_;
     int generation_ = -1;
+    std::vector<int> origin_;
 };
 
 // FNV-1a of bytes (chains with `h`), for the .done markers and folder names of the external
@@ -146,11 +152,14 @@ private:
 std::uint64_t external_hash(const void* data, std::size_t bytes,
                             std::uint64_t h = 14695981039346656037ull);
 
-class ExternalModel : public ContinuousModel {
+class ExternalModel : public ContinuousModel, public KeepsTrainingOrigin {
 public:
     ExternalModel(ExternalOptions options, ExternalContext context);
 
     std::string family() const override { return "external"; }
+    void set_training_origin(std::vector<int> origin) override {
+        steps_.set_training_origin(std::move(origin));
+    }
     FitInfo fit(const Matrix& train, Rng& rng) override;
     Matrix sample(std::size_t n, double bias, Rng& rng) const override;
     std::optional<double> mean_nll(const Matrix&) const override { return std::nullopt; }

@@ -32,7 +32,7 @@
 
 namespace madlab {
 
-class ExternalTextModel : public TextModel {
+class ExternalTextModel : public TextModel, public KeepsTrainingOrigin {
 public:
     // `vocabulary` is the corpus's (sampled words are looked up in it), `tokens` its
     // tokenisation. Throws ConfigError as ExternalSteps.
@@ -46,6 +46,9 @@ public:
     // Sampled words outside the corpus vocabulary become <unk> (the chain records their share).
     bool open_vocabulary() const override { return true; }
 
+    void set_training_origin(std::vector<int> origin) override {
+        steps_.set_training_origin(std::move(origin));
+    }
     FitInfo fit(const Corpus& train, Rng& rng) override;
     Corpus sample(std::size_t n_lines, double bias, Rng& rng,
                   std::size_t max_line_length) const override;

@@ -6,6 +6,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "madlab/core/matrix.h"
 #include "madlab/core/rng.h"
@@ -53,5 +54,21 @@ public:
     virtual ~HasGaussianParams() = default;
     virtual GaussianParams gaussian_params() const = 0;
 };
+
+// Implemented by families that keep their training data in files for audit (external): the
+// chain hands them, before each fit(), the origin of every training row (loop/schedule.h:
+// kRealOrigin = -1 for real data, g >= 0 for a sample of generation g's model), in row order.
+class KeepsTrainingOrigin {
+public:
+    virtual ~KeepsTrainingOrigin() = default;
+    virtual void set_training_origin(std::vector<int> origin) = 0;
+};
+
+// Calls set_training_origin on `model` if it keeps origins; otherwise does nothing.
+template <class Model>
+void hand_training_origin(Model& model, const std::vector<int>& origin) {
+    if (auto* keeper = dynamic_cast<KeepsTrainingOrigin*>(&model))
+        keeper->set_training_origin(origin);
+}
 
 }  // namespace madlab

@@ -25,7 +25,7 @@ struct PcaModelOptions {
     double clip_high = 1.0;
 };
 
-class PcaModel : public ContinuousModel {
+class PcaModel : public ContinuousModel, public KeepsTrainingOrigin {
 public:
     // pca: the fixed feature map; inner: an unfitted model of the projected data.
     PcaModel(std::shared_ptr<const Pca> pca, std::unique_ptr<ContinuousModel> inner,
@@ -36,6 +36,10 @@ public:
     Matrix sample(std::size_t n, double bias, Rng& rng) const override;
     std::optional<double> mean_nll(const Matrix& x) const override;
     std::unique_ptr<ContinuousModel> clone() const override;
+    // Forwarded to the inner model (rows keep their order through the projection).
+    void set_training_origin(std::vector<int> origin) override {
+        hand_training_origin(*inner_, origin);
+    }
 
     const Pca& pca() const { return *pca_; }
     const ContinuousModel& inner() const { return *inner_; }
