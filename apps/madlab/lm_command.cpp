@@ -8,7 +8,6 @@
 #include <chrono>
 #include <memory>
 #include <nlohmann/json.hpp>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -94,9 +93,9 @@ Action add_lm_command(CLI::App& app) {
         if (!info.note.empty()) out["note"] = info.note;
 
         if (!args->arpa.empty()) {
-            std::ostringstream arpa;
-            model.write_arpa(arpa, *train.vocabulary);
-            write_file_atomically(args->arpa, arpa.str());
+            // Streamed to disk: an ARPA file of a large corpus is hundreds of MB.
+            write_file_atomically(
+                args->arpa, [&](std::ostream& arpa) { model.write_arpa(arpa, *train.vocabulary); });
             out["arpa"] = args->arpa;
         }
         if (!args->query.empty()) {

@@ -48,10 +48,9 @@ Vector lapack_eigen(const blas::Api& api, SquareMatrix& a, bool vectors, char up
 // (Cholesky S1 = L L^T succeeds) the eigenvalues are those of L^T S2 L, which is similar to
 // S1 S2 and to S1^(1/2) S2 S1^(1/2): one Cholesky, one dsygst (LAPACK's reduction of the
 // generalised problem S2 S1 x = lambda x, itype 2, which forms L^T S2 L in its lower triangle
-// with n^3 flops against 2 n^3 for two triangular products; 0.25 s against 0.35 s at
-// d = 2048) and one eigenvalues-only decomposition. Otherwise (a collapsed, singular S1)
-// S1^(1/2) comes from a full eigendecomposition with eigenvalues clamped at 0, as in the Eigen
-// path.
+// with n^3 flops against 2 n^3 for two triangular products; 10-25% less time at d = 2048) and one
+// eigenvalues-only decomposition. Otherwise (a collapsed, singular S1) S1^(1/2) comes from a full
+// eigendecomposition with eigenvalues clamped at 0, as in the Eigen path.
 double lapack_trace_sqrt(const blas::Api& api, const SquareMatrix& s1, const SquareMatrix& s2) {
     const int n = static_cast<int>(s1.rows());
     SquareMatrix l = s1;

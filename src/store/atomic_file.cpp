@@ -7,31 +7,42 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <fstream>
 
 #include "madlab/core/error.h"
 
 namespace madlab {
 
 void write_file_atomically(const std::string& path, const std::string& content) {
+    write_file_atomically(path, [&](std::ostream& out) {
+        out.write(content.data(), static_cast<std::streamsize>(content.size()));
+    });
+}
+
+void write_file_atomically(const std::string& path,
+                           const std::function<void(std::ostream&)>& write) {
     const std::string temporary = fmt::format("{}.tmp.{}", path, static_cast<long>(getpid()));
-    const int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    if (fd < 0)
+    std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
+    if (!out)
         throw Error(
             fmt::format("cannot write '{}': {}; check that the folder exists and is writable", path,
                         std::strerror(errno)));
-    std::size_t written = 0;
-    while (written < content.size()) {
-        const ssize_t n = ::write(fd, content.data() + written, content.size() - written);
-        if (n < 0) {
-            if (errno == EINTR) continue;
-            const int error = errno;
-            ::close(fd);
-            std::remove(temporary.c_str());
-            throw Error(fmt::format("cannot write '{}': {}", path, std::strerror(error)));
-        }
-        written += static_cast<std::size_t>(n);
+    try {
+        write(out);
+    } catch (...) {
+        out.close();
+        std::remove(temporary.c_str());
+        throw;
     }
-    if (::fsync(fd) != 0 || ::close(fd) != 0) {
+    out.close();
+    if (!out) {
+        const int error = errno;
+        std::remove(temporary.c_str());
+        throw Error(fmt::format("cannot write '{}': {}", path, std::strerror(error)));
+    }
+    // The data on disk before the rename, so that a crash never leaves a truncated target.
+    const int fd = ::open(temporary.c_str(), O_WRONLY);
+    if (fd < 0 || ::fsync(fd) != 0 || ::close(fd) != 0) {
         const int error = errno;
         std::remove(temporary.c_str());
         throw Error(fmt::format("cannot write '{}': {}", path, std::strerror(error)));

@@ -32,6 +32,31 @@ TEST(AtomicFile, WritesAndReplacesWithoutLeavingTemporaries) {
     std::filesystem::remove_all(dir);
 }
 
+TEST(AtomicFile, StreamedContentAppearsWholeOrNotAtAll) {
+    const auto dir = std::filesystem::temp_directory_path() / "madlab_atomic_stream_test";
+    std::filesystem::remove_all(dir);
+    std::filesystem::create_directories(dir);
+    const std::string path = (dir / "model.arpa").string();
+    write_file_atomically(path, [](std::ostream& out) {
+        for (int i = 0; i < 100000; ++i) out << i << '\n';
+    });
+    const std::string whole = read(path);
+    EXPECT_EQ(whole.substr(0, 4), "0\n1\n");
+    EXPECT_EQ(whole.substr(whole.size() - 6), "99999\n");
+    // A writer that fails half way leaves the earlier file as it was and no temporary behind.
+    EXPECT_THROW(write_file_atomically(path,
+                                       [](std::ostream& out) {
+                                           out << "partial";
+                                           throw Error("stopped half way");
+                                       }),
+                 Error);
+    EXPECT_EQ(read(path), whole);
+    EXPECT_EQ(std::distance(std::filesystem::directory_iterator(dir),
+                            std::filesystem::directory_iterator{}),
+              1);
+    std::filesystem::remove_all(dir);
+}
+
 TEST(AtomicFile, MissingFolderIsAClearError) {
     try {
         write_file_atomically("/nonexistent-folder-madlab/x.csv", "data");
