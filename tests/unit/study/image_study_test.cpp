@@ -8,6 +8,9 @@
 #include <string>
 
 #include "madlab/core/error.h"
+#include "madlab/core/rng.h"
+#include "madlab/data/image_source.h"
+#include "madlab/study/factory.h"
 #include "madlab/study/resolved_config.h"
 #include "madlab/study/study_config.h"
 #include "madlab/study/study_runner.h"
@@ -81,6 +84,39 @@ TEST(ImageStudy, MnistDegradesUnderFullySyntheticAndHoldsWithFreshData) {
     }
     EXPECT_EQ(kinds["model"], 4);  // 2 settings x generations 0 and 5
     EXPECT_EQ(kinds["real"], 2);
+}
+
+// The PCA feature map and the model's PCA are fitted on the real training pool only, never on
+// the held-out test images: its mean is the pool's mean, not the mean of all images (random
+// pixels, so the two means differ).
+TEST(ImageStudy, PcaIsFittedOnTheTrainingPoolOnly) {
+    ImageSet images;
+    images.shape = {2, 3};
+    images.pixels.resize(50, 6);
+    Rng rng(5);
+    for (Eigen::Index i = 0; i < images.pixels.size(); ++i)
+        images.pixels.data()[i] = 0.5 * rng.uniform();
+    const ImageSource source(images, "toy images", 0.3, 0);
+    StudyConfig study = parse_study(R"(
+[source]
+kind = "digits"
+path = "x.csv.gz"
+[model]
+family = "gmm"
+components = 2
+pca_components = 3
+[metrics]
+pca_components = 4
+)",
+                                    "t.toml");
+    const auto pca = make_source_pca(study.base, source);
+    ASSERT_NE(pca, nullptr);
+    const Matrix pool = source.training_pool();
+    ASSERT_LT(pool.rows(), images.pixels.rows());  // some images are held out
+    const Vector pool_mean = pool.colwise().mean().transpose();
+    EXPECT_LT((pca->mean() - pool_mean).cwiseAbs().maxCoeff(), 1e-12);
+    const Vector all_mean = images.pixels.colwise().mean().transpose();
+    EXPECT_GT((pca->mean() - all_mean).cwiseAbs().maxCoeff(), 1e-6);
 }
 
 TEST(ImageStudy, ConfigKeys) {
