@@ -99,8 +99,8 @@ Action add_lm_command(CLI::App& app) {
             out["arpa"] = args->arpa;
         }
         if (!args->query.empty()) {
-            const Corpus text_ids =
-                encode_with(read_text_lines(args->query, text), train.vocabulary, text);
+            const Corpus text_ids = encode_with(
+                read_text_lines(resolve_text_path(args->query), text), train.vocabulary, text);
             const NgramModel::Perplexity p = model.perplexity(text_ids);
             out["query"] = {{"file", args->query},
                             {"perplexity", p.perplexity},

@@ -6,6 +6,7 @@
 #include "commands.h"
 #include "madlab/report/figures.h"
 #include "madlab/report/html_report.h"
+#include "madlab/report/image_grid.h"
 #include "madlab/report/study_folder.h"
 
 namespace madlab::cli {
@@ -31,7 +32,8 @@ Action add_report_command(CLI::App& app) {
         "`decompose`: one self-contained page (charts inlined, no network needed) with the\n"
         "study's question, verdicts per setting, final values, every metric against generation\n"
         "with its 95% band, the quality-diversity plane, samples, and the analyses' charts.\n"
-        "With --figures, also every chart as SVG and PNG for papers (needs node and chromium).\n"
+        "With --figures, also every chart as SVG and PNG for papers (needs node and chromium),\n"
+        "and image samples as one PNG grid per setting.\n"
         "See docs/report.md.");
     cmd->add_option("dir", args->dir, "Output folder of a madlab run or analysis")
         ->required()
@@ -52,6 +54,10 @@ Action add_report_command(CLI::App& app) {
         write_report(folder, path);
         fmt::print("report: {}\n", path);
         if (!args->figures.empty()) {
+            // Image samples first: plain C++, no node or browser needed.
+            const auto grids = write_image_grids(folder, args->figures);
+            if (!grids.empty())
+                fmt::print("figures: {} image grids in {} (PNG)\n", grids.size(), args->figures);
             FigureOptions options;
             options.png_scale = args->scale;
             options.png = !args->svg_only;

@@ -233,14 +233,12 @@ void for_each_jsonl_object(
 }
 
 std::string jsonl_string(const nlohmann::json& object, const std::string& field,
-                         const std::string& path, std::size_t line_number) {
+                         const std::string& path, std::size_t line_number,
+                         const std::string& missing_fix) {
     const auto it = object.find(field);
-    if (it == object.end()) {
-        throw DataError(fmt::format(
-            "JSONL line {} of '{}' has no field \"{}\"; add it, or set jsonl_field to the "
-            "field that holds the text",
-            line_number, path, field));
-    }
+    if (it == object.end())
+        throw DataError(fmt::format("JSONL line {} of '{}' has no field \"{}\"; {}", line_number,
+                                    path, field, missing_fix));
     if (!it->is_string()) {
         throw DataError(fmt::format(
             "JSONL line {} of '{}': field \"{}\" is a {}, not a string; the text must be a "

@@ -331,6 +331,11 @@ FitInfo ExternalSteps::fit(Rng& rng, const std::string& train_file, const std::s
         return info;
     }
     std::error_code ec;
+    // A new fit: every finished step of an earlier fit in this folder (fit, samples, score)
+    // belongs to another model, so none of its .done markers may be reused.
+    for (const auto& entry : fs::directory_iterator(dir_, ec))
+        if (entry.path().extension() == ".done") fs::remove(entry.path(), ec);
+    ec.clear();
     fs::remove(done, ec);
     fs::remove_all(model_dir, ec);
     fs::create_directories(model_dir, ec);

@@ -55,7 +55,10 @@ Corpus ExternalTextModel::sample(std::size_t n_lines, double bias, Rng& rng,
     try {
         for_each_jsonl_object(step.path, [&](std::size_t line, const nlohmann::json& object) {
             if (++count > n_lines) return;  // reported below
-            const std::string text = jsonl_string(object, "text", step.path, line);
+            const std::string text =
+                jsonl_string(object, "text", step.path, line,
+                             "the model.sample command must write {\"text\": \"...\"} on every "
+                             "line (docs/external.md)");
             tokenize(text, tokens_, words);
             ids.clear();
             for (std::string_view w : words) {

@@ -26,10 +26,7 @@ std::string samples_section(const StudyFolder& folder, const std::string& id,
                             const std::string& real_label,
                             const std::function<bool(const SampleEntry&)>& keep,
                             const RowHtml& cells) {
-    std::vector<std::string> settings;
-    for (const auto& e : folder.samples)
-        if (keep(e) && std::find(settings.begin(), settings.end(), e.setting) == settings.end())
-            settings.push_back(e.setting);
+    const std::vector<SettingSamples> settings = samples_by_setting(folder, keep);
     if (settings.empty()) return "";
     std::string out = fmt::format(
         "<section class=\"card samples-html\" id=\"section-{}\">\n<h2>{}</h2>\n<p "
@@ -37,27 +34,15 @@ std::string samples_section(const StudyFolder& folder, const std::string& id,
         id, html_escape(title), html_escape(caption));
     bool first = true;
     for (const auto& s : settings) {
-        std::uint64_t seed = UINT64_MAX;
-        for (const auto& e : folder.samples)
-            if (e.setting == s && keep(e)) seed = std::min(seed, e.seed);
-        std::map<int, const SampleEntry*> model;
-        const SampleEntry* real = nullptr;
-        for (const auto& e : folder.samples) {
-            if (e.setting != s || e.seed != seed || !keep(e)) continue;
-            if (e.kind == "real")
-                real = &e;
-            else
-                model[e.generation] = &e;
-        }
         out += fmt::format("<details{}><summary>{}{}</summary>\n<table>\n", first ? " open" : "",
-                           setting_swatch(folder, s), html_escape(s));
+                           setting_swatch(folder, s.setting), html_escape(s.setting));
         first = false;
         const auto row = [&](const std::string& label, const SampleEntry& e) {
             out += "<tr><td class=\"gen\">" + html_escape(label) + "</td><td>" + cells(e) +
                    "</td></tr>\n";
         };
-        if (real != nullptr) row(real_label, *real);
-        for (const auto& [g, e] : model) row("generation " + std::to_string(g), *e);
+        if (s.real != nullptr) row(real_label, *s.real);
+        for (const auto& [g, e] : s.model) row("generation " + std::to_string(g), *e);
         out += "</table>\n</details>\n";
     }
     return out + "</section>\n";
@@ -89,6 +74,32 @@ void put_le(std::string& out, std::uint32_t v, int bytes) {
 
 // Height, width and channels of an image entry's shape ([h, w] or [h, w, c], c = 1 or 3), or
 // zeros when it is none of those or does not match the columns.
+}  // namespace
+
+std::vector<SettingSamples> samples_by_setting(
+    const StudyFolder& folder, const std::function<bool(const SampleEntry&)>& keep) {
+    std::vector<SettingSamples> out;
+    for (const auto& e : folder.samples) {
+        if (!keep(e)) continue;
+        if (std::none_of(out.begin(), out.end(),
+                         [&](const SettingSamples& s) { return s.setting == e.setting; }))
+            out.push_back({e.setting, nullptr, {}});
+    }
+    for (auto& s : out) {
+        std::uint64_t seed = UINT64_MAX;
+        for (const auto& e : folder.samples)
+            if (e.setting == s.setting && keep(e)) seed = std::min(seed, e.seed);
+        for (const auto& e : folder.samples) {
+            if (e.setting != s.setting || e.seed != seed || !keep(e)) continue;
+            if (e.kind == "real")
+                s.real = &e;
+            else
+                s.model[e.generation] = &e;
+        }
+    }
+    return out;
+}
+
 std::array<std::size_t, 3> image_dims(const SampleEntry& e) {
     const auto& s = e.shape;
     std::array<std::size_t, 3> d = {0, 0, 0};
@@ -98,7 +109,25 @@ std::array<std::size_t, 3> image_dims(const SampleEntry& e) {
     return d;
 }
 
-}  // namespace
+std::pair<double, double> real_image_range(const StudyFolder& folder) {
+    double low = INFINITY;
+    double high = -INFINITY;
+    for (const auto& e : folder.samples)
+        if (e.image && e.kind == "real")
+            for (double v : e.points)
+                if (std::isfinite(v)) {
+                    low = std::min(low, v);
+                    high = std::max(high, v);
+                }
+    if (!(low < high)) return {0.0, 1.0};
+    return {low, high};
+}
+
+unsigned char pixel_byte(double value, double low, double high) {
+    if (!std::isfinite(value) || !(high > low)) return 0;
+    return static_cast<unsigned char>(
+        std::clamp(std::lround((value - low) * (255.0 / (high - low))), 0L, 255L));
+}
 
 std::string setting_swatch(const StudyFolder& folder, const std::string& setting) {
     const auto colors = setting_colors(folder.settings.size());
@@ -124,26 +153,13 @@ std::string text_samples_html(const StudyFolder& folder, std::size_t max_lines) 
 
 std::string image_samples_html(const StudyFolder& folder, std::size_t max_images) {
     // One grey scale for every image: the real images' range.
-    double low = INFINITY;
-    double high = -INFINITY;
-    for (const auto& e : folder.samples)
-        if (e.image && e.kind == "real")
-            for (double v : e.points)
-                if (std::isfinite(v)) {
-                    low = std::min(low, v);
-                    high = std::max(high, v);
-                }
-    if (!(low < high)) {
-        low = 0.0;
-        high = 1.0;
-    }
-    const auto keep = [](const SampleEntry& e) { return e.image && image_dims(e)[0] > 0; };
+    const auto [low, high] = real_image_range(folder);
     return samples_section(
         folder, "image-samples", "Image samples, generation by generation",
         "Images each generation's model drew (first seed of each setting), under real test "
         "images; one grey scale for all (the real images' range). Watch the variety shrink and "
         "the strokes blur.",
-        "real images", keep, [low, high, max_images](const SampleEntry& e) {
+        "real images", is_drawable_image, [low, high, max_images](const SampleEntry& e) {
             const auto [h, w, c] = image_dims(e);
             std::string cells;
             const std::size_t n = e.points.size() / e.columns;
@@ -154,6 +170,8 @@ std::string image_samples_html(const StudyFolder& folder, std::size_t max_images
             return cells;
         });
 }
+
+bool is_drawable_image(const SampleEntry& e) { return e.image && image_dims(e)[0] > 0; }
 
 std::string bmp_data_url(const double* pixels, std::size_t height, std::size_t width,
                          std::size_t channels, double low, double high) {
@@ -174,11 +192,7 @@ std::string bmp_data_url(const double* pixels, std::size_t height, std::size_t w
     put_le(bmp, 2835, 4);
     put_le(bmp, 0, 4);
     put_le(bmp, 0, 4);
-    const double scale = high > low ? 255.0 / (high - low) : 0.0;
-    const auto byte = [&](double v) {
-        if (!std::isfinite(v)) return static_cast<char>(0);
-        return static_cast<char>(std::clamp(std::lround((v - low) * scale), 0L, 255L));
-    };
+    const auto byte = [&](double v) { return static_cast<char>(pixel_byte(v, low, high)); };
     for (std::size_t r = height; r-- > 0;) {
         std::size_t written = 0;
         for (std::size_t x = 0; x < width; ++x) {

@@ -36,14 +36,17 @@ void write_file_atomically(const std::string& path,
     }
     out.close();
     if (!out) {
-        const int error = errno;
         std::remove(temporary.c_str());
-        throw Error(fmt::format("cannot write '{}': {}", path, std::strerror(error)));
+        throw Error(fmt::format("cannot write '{}': the write failed (is the disk full?)", path));
     }
     // The data on disk before the rename, so that a crash never leaves a truncated target.
     const int fd = ::open(temporary.c_str(), O_WRONLY);
-    if (fd < 0 || ::fsync(fd) != 0 || ::close(fd) != 0) {
-        const int error = errno;
+    int error = fd < 0 ? errno : 0;
+    if (fd >= 0) {
+        if (::fsync(fd) != 0) error = errno;
+        if (::close(fd) != 0 && error == 0) error = errno;
+    }
+    if (error != 0) {
         std::remove(temporary.c_str());
         throw Error(fmt::format("cannot write '{}': {}", path, std::strerror(error)));
     }

@@ -164,6 +164,24 @@ TEST_F(ExternalCli, TimeoutKillsAHungCommandAndRetriesOnlyWhenAsked) {
     EXPECT_EQ(retried.exit_code, 0) << retried.output;
 }
 
+// A run into the folder of an earlier run whose fit command changed refits every generation;
+// the earlier model's samples must not be reused for the new model. The sample command logs
+// each call into the model folder, which a refit empties: the log is there again only if the
+// new model was sampled.
+TEST_F(ExternalCli, ARefitNeverReusesTheOldModelsSamples) {
+    const std::string sample = sample_command() + " && echo sampled >> {model_dir}/calls.log";
+    auto r =
+        run_madlab("run " + study(fit_command(), sample, "", 1) + " -q --no-db --out " + out());
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+    const fs::path gen0 = fs::path(out()) / "external" / "fully-synthetic" / "seed-0" / "gen-0000";
+    ASSERT_TRUE(fs::exists(gen0 / "model" / "calls.log"));
+    r = run_madlab("run " + study(fit_command() + " # version 2", sample, "", 1) +
+                   " -q --no-db --out " + out());
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+    EXPECT_TRUE(fs::exists(gen0 / "model" / "calls.log"));
+    EXPECT_NE(read_file(gen0 / "fit.done").find("# version 2"), std::string::npos);
+}
+
 TEST_F(ExternalCli, ResumeReusesFinishedFitsAndMatchesAnUninterruptedRun) {
     // Sampling fails at generation 2 the first time; generations 0..2 are fitted once.
     testing::expect_resume_matches_uninterrupted_run(

@@ -88,9 +88,13 @@ void for_each_jsonl_object(
     const std::function<void(std::size_t line, const nlohmann::json& object)>& each);
 
 // The string field `field` of a JSONL object read by for_each_jsonl_object; throws DataError
-// naming the file and the line when it is missing or not a string.
+// naming the file and the line when it is missing or not a string; `missing_fix` says how to
+// fix a missing field (the corpus reader's default names source.jsonl_field).
 std::string jsonl_string(const nlohmann::json& object, const std::string& field,
-                         const std::string& path, std::size_t line_number);
+                         const std::string& path, std::size_t line_number,
+                         const std::string& missing_fix =
+                             "add it, or set source.jsonl_field to the field that holds "
+                             "the text");
 
 // The byte offset of the first byte of the first ill-formed UTF-8 sequence in `text`, or
 // std::string_view::npos if `text` is valid UTF-8.

@@ -2,12 +2,39 @@
 // The samples that the report shows as HTML rather than as charts: text lines and images, per
 // setting (first stored seed) and generation, under the real test data.
 
+#include <array>
 #include <cstddef>
+#include <functional>
+#include <map>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "madlab/report/study_folder.h"
 
 namespace madlab {
+
+// The samples of one setting that the report shows: its first stored seed's real entry (or
+// nullptr) and model entries by generation. Pointers into the folder.
+struct SettingSamples {
+    std::string setting;
+    const SampleEntry* real = nullptr;
+    std::map<int, const SampleEntry*> model;
+};
+// The entries `keep` accepts, grouped by setting in the order settings first appear.
+std::vector<SettingSamples> samples_by_setting(const StudyFolder& folder,
+                                               const std::function<bool(const SampleEntry&)>& keep);
+
+// {height, width, channels} of an image entry, or zeros when its shape does not match its
+// columns (channels 1 or 3).
+std::array<std::size_t, 3> image_dims(const SampleEntry& e);
+// An image entry whose shape matches its columns.
+bool is_drawable_image(const SampleEntry& e);
+// The grey scale every image is drawn in: the range of the real images' values ([0, 1] when
+// there are none or they are constant).
+std::pair<double, double> real_image_range(const StudyFolder& folder);
+// A value mapped linearly from [low, high] to 0..255, clamped; 0 for NaN.
+unsigned char pixel_byte(double value, double low, double high);
 
 // A small coloured square in the setting's chart colour (charts.h's setting_colors).
 std::string setting_swatch(const StudyFolder& folder, const std::string& setting);

@@ -1,0 +1,33 @@
+#pragma once
+// Image samples as PNG figures for papers: per setting one grid, the real test images in the
+// top row and below them one row per stored generation (first seed), in the report's grey
+// scale (the real images' range). Written by `madlab report --figures FIGDIR` in C++ (zlib),
+// without node or a browser.
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "madlab/report/study_folder.h"
+
+namespace madlab {
+
+// An 8-bit RGB PNG (colour type 2, no interlace, filter 0 on every row): `rgb` holds height
+// rows of width * 3 bytes, top row first. Throws Error if zlib fails.
+std::string encode_png_rgb(const std::vector<std::uint8_t>& rgb, std::size_t width,
+                           std::size_t height);
+
+struct ImageGridOptions {
+    std::size_t max_images = 10;  // images per row at most
+    std::size_t zoom = 2;         // each pixel as zoom x zoom
+    std::size_t gap = 2;          // white pixels between images and rows
+};
+
+// Writes FIGDIR/image-samples-<n>.png for the n-th setting (1-based, in the report's order)
+// with image samples and returns the file names; nothing when the folder has none. Creates
+// FIGDIR. Files are written atomically.
+std::vector<std::string> write_image_grids(const StudyFolder& folder, const std::string& fig_dir,
+                                           const ImageGridOptions& options = {});
+
+}  // namespace madlab

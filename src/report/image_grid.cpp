@@ -1,0 +1,113 @@
+#include "madlab/report/image_grid.h"
+
+#include <fmt/core.h>
+#include <zlib.h>
+
+#include <algorithm>
+#include <filesystem>
+
+#include "madlab/core/error.h"
+#include "madlab/report/sample_html.h"
+#include "madlab/store/atomic_file.h"
+
+namespace madlab {
+
+namespace {
+
+void put_be32(std::string& out, std::uint32_t v) {
+    for (int shift = 24; shift >= 0; shift -= 8) out += static_cast<char>((v >> shift) & 0xff);
+}
+
+// A PNG chunk: length, type, data, CRC-32 of type and data (PNG specification, section 5.3).
+void put_chunk(std::string& out, const char* type, const std::string& data) {
+    put_be32(out, static_cast<std::uint32_t>(data.size()));
+    const std::string body = std::string(type, 4) + data;
+    out += body;
+    put_be32(out, static_cast<std::uint32_t>(
+                      crc32(0L, reinterpret_cast<const Bytef*>(body.data()), body.size())));
+}
+
+}  // namespace
+
+std::string encode_png_rgb(const std::vector<std::uint8_t>& rgb, std::size_t width,
+                           std::size_t height) {
+    if (rgb.size() != width * height * 3 || width == 0 || height == 0)
+        throw Error(fmt::format("PNG: {} bytes for {} x {} RGB pixels", rgb.size(), width, height));
+    // Every scanline is prefixed with its filter type, 0 (none).
+    std::string raw;
+    raw.reserve(height * (width * 3 + 1));
+    for (std::size_t r = 0; r < height; ++r) {
+        raw += '\0';
+        raw.append(reinterpret_cast<const char*>(rgb.data() + r * width * 3), width * 3);
+    }
+    uLongf size = compressBound(raw.size());
+    std::string compressed(size, '\0');
+    if (compress2(reinterpret_cast<Bytef*>(compressed.data()), &size,
+                  reinterpret_cast<const Bytef*>(raw.data()), raw.size(), 9) != Z_OK)
+        throw Error("PNG: zlib could not compress the image");
+    compressed.resize(size);
+
+    std::string png = "\x89PNG\r\n\x1a\n";
+    std::string header;
+    put_be32(header, static_cast<std::uint32_t>(width));
+    put_be32(header, static_cast<std::uint32_t>(height));
+    header += '\x08';        // bit depth
+    header += '\x02';        // colour type: RGB
+    header.append(3, '\0');  // compression, filter, interlace
+    put_chunk(png, "IHDR", header);
+    put_chunk(png, "IDAT", compressed);
+    put_chunk(png, "IEND", "");
+    return png;
+}
+
+std::vector<std::string> write_image_grids(const StudyFolder& folder, const std::string& fig_dir,
+                                           const ImageGridOptions& options) {
+    const std::vector<SettingSamples> settings = samples_by_setting(folder, is_drawable_image);
+    std::vector<std::string> files;
+    if (settings.empty()) return files;
+    std::filesystem::create_directories(fig_dir);
+    const auto [low, high] = real_image_range(folder);
+    const std::size_t zoom = std::max<std::size_t>(options.zoom, 1);
+    for (std::size_t s = 0; s < settings.size(); ++s) {
+        std::vector<const SampleEntry*> rows;
+        if (settings[s].real != nullptr) rows.push_back(settings[s].real);
+        for (const auto& [generation, entry] : settings[s].model) rows.push_back(entry);
+        // The cell size: the largest image (settings keep one shape; this is defensive).
+        std::size_t cell_h = 0, cell_w = 0, columns = 0;
+        for (const SampleEntry* e : rows) {
+            const auto [h, w, c] = image_dims(*e);
+            cell_h = std::max(cell_h, h * zoom);
+            cell_w = std::max(cell_w, w * zoom);
+            columns =
+                std::max(columns, std::min(options.max_images, e->points.size() / e->columns));
+        }
+        if (columns == 0) continue;
+        const std::size_t width = options.gap + columns * (cell_w + options.gap);
+        const std::size_t height = options.gap + rows.size() * (cell_h + options.gap);
+        std::vector<std::uint8_t> rgb(width * height * 3, 255);
+        for (std::size_t r = 0; r < rows.size(); ++r) {
+            const SampleEntry& e = *rows[r];
+            const auto [h, w, c] = image_dims(e);
+            const std::size_t n = std::min(options.max_images, e.points.size() / e.columns);
+            for (std::size_t i = 0; i < n; ++i) {
+                const double* pixels = &e.points[i * e.columns];
+                const std::size_t top = options.gap + r * (cell_h + options.gap);
+                const std::size_t left = options.gap + i * (cell_w + options.gap);
+                for (std::size_t y = 0; y < h * zoom; ++y)
+                    for (std::size_t x = 0; x < w * zoom; ++x) {
+                        const double* p = pixels + ((y / zoom) * w + x / zoom) * c;
+                        std::uint8_t* out = &rgb[((top + y) * width + left + x) * 3];
+                        for (std::size_t k = 0; k < 3; ++k)
+                            out[k] = pixel_byte(p[c == 3 ? k : 0], low, high);
+                    }
+            }
+        }
+        const std::string name = fmt::format("image-samples-{}.png", s + 1);
+        write_file_atomically((std::filesystem::path(fig_dir) / name).string(),
+                              encode_png_rgb(rgb, width, height));
+        files.push_back(name);
+    }
+    return files;
+}
+
+}  // namespace madlab
