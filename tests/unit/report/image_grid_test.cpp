@@ -72,14 +72,8 @@ TEST(Png, HeaderChunksAndScanlinesDecodeBack) {
 
 TEST_F(ImageGridTest, OneGridPerSettingRealRowFirst) {
     const std::string dir = fixture("run");
-    // 2 x 2 images in [0, 1]: real row of 3 images, generations 1 and 3 of one setting.
-    write(fs::path(dir) / "samples.json", R"({"samples": [
-        {"setting": "fresh-data", "seed": 0, "generation": 0, "kind": "real", "columns": 4,
-         "shape": [2, 2], "points": [[0, 1, 1, 0], [1, 1, 0, 0], [0, 0, 0, 1]]},
-        {"setting": "fresh-data", "seed": 0, "generation": 3, "kind": "model", "columns": 4,
-         "shape": [2, 2], "points": [[0, 0.5, 0.5, 0], [1, 1, 1, 1]]},
-        {"setting": "fresh-data", "seed": 0, "generation": 1, "kind": "model", "columns": 4,
-         "shape": [2, 2], "points": [[0.2, 0.5, 0.5, 0]]}]})");
+    // Real row of 3 images, generations 1 and 3 (generation 2's shape does not match).
+    write(fs::path(dir) / "samples.json", testing::kImageSamplesJson);
     const StudyFolder folder = read_study_folder(dir);
     const fs::path figures = fs::path(dir) / "figures";
     ImageGridOptions options;

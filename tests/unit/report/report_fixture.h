@@ -12,6 +12,19 @@
 
 namespace madlab::testing {
 
+// samples.json of an image study: 2 x 2 images in [0, 1], one setting: 3 real images,
+// generation 3 (2 images) stored before generation 1 (1 image), and generation 2 with a 3 x 3
+// shape that does not match its 4 columns (left out everywhere).
+inline const char* const kImageSamplesJson = R"({"samples": [
+    {"setting": "fresh-data", "seed": 0, "generation": 0, "kind": "real", "columns": 4,
+     "shape": [2, 2], "points": [[0, 1, 1, 0], [1, 1, 0, 0], [0, 0, 0, 1]]},
+    {"setting": "fresh-data", "seed": 0, "generation": 3, "kind": "model", "columns": 4,
+     "shape": [2, 2], "points": [[0, 0.5, 0.5, 0], [1, 1, 1, 1]]},
+    {"setting": "fresh-data", "seed": 0, "generation": 1, "kind": "model", "columns": 4,
+     "shape": [2, 2], "points": [[0.2, 0.5, 0.5, 0]]},
+    {"setting": "fresh-data", "seed": 0, "generation": 2, "kind": "model", "columns": 4,
+     "shape": [3, 3], "points": [[0, 0.5, 0.5, 0]]}]})";
+
 class ReportFolder : public ::testing::Test {
 protected:
     void SetUp() override {

@@ -70,15 +70,7 @@ TEST(BmpDataUrl, ColourChannelsAreStoredBlueGreenRed) {
 
 TEST_F(SampleHtmlTest, ImagesPerGenerationUnderTheRealOnes) {
     const std::string dir = fixture("run");
-    write(fs::path(dir) / "samples.json", R"({"samples": [
-        {"setting": "fresh-data", "seed": 0, "generation": 0, "kind": "real", "columns": 4,
-         "shape": [2, 2], "points": [[0, 1, 1, 0], [1, 1, 0, 0], [0, 0, 0, 1]]},
-        {"setting": "fresh-data", "seed": 0, "generation": 3, "kind": "model", "columns": 4,
-         "shape": [2, 2], "points": [[0, 0.5, 0.5, 0], [1, 1, 1, 1]]},
-        {"setting": "fresh-data", "seed": 0, "generation": 1, "kind": "model", "columns": 4,
-         "shape": [2, 2], "points": [[0.2, 0.5, 0.5, 0]]},
-        {"setting": "fresh-data", "seed": 0, "generation": 2, "kind": "model", "columns": 4,
-         "shape": [3, 3], "points": [[0, 0.5, 0.5, 0]]}]})");
+    write(fs::path(dir) / "samples.json", testing::kImageSamplesJson);
     const StudyFolder folder = read_study_folder(dir);
     const std::string html = image_samples_html(folder, 2);
     // real (3 images, 2 shown), generation 1 (1), generation 3 (2); the 3x3 shape does not
