@@ -67,11 +67,15 @@ std::vector<std::string> write_image_grids(const StudyFolder& folder, const std:
     if (settings.empty()) return files;
     std::filesystem::create_directories(fig_dir);
     const auto [low, high] = real_image_range(folder);
-    const std::size_t zoom = std::max<std::size_t>(options.zoom, 1);
     for (std::size_t s = 0; s < settings.size(); ++s) {
         std::vector<const SampleEntry*> rows;
         if (settings[s].real != nullptr) rows.push_back(settings[s].real);
         for (const auto& [generation, entry] : settings[s].model) rows.push_back(entry);
+        std::size_t side = 1;
+        for (const SampleEntry* e : rows)
+            side = std::max({side, image_dims(*e)[0], image_dims(*e)[1]});
+        const std::size_t zoom =
+            options.zoom > 0 ? options.zoom : std::max<std::size_t>(64 / side, 1);
         // The cell size: the largest image (settings keep one shape; this is defensive).
         std::size_t cell_h = 0, cell_w = 0, columns = 0;
         for (const SampleEntry* e : rows) {

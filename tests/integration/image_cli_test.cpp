@@ -57,6 +57,12 @@ TEST(ImageCli, DigitsStudyKeepsImageShapes) {
          at = html.find("data:image/bmp;base64,", at + 1))
         ++images;
     EXPECT_GE(images, 3u * 2u);  // real, generation 0 and 1, sample_points = 2 each
+    // For papers: the same grid as a PNG file per setting.
+    const auto figures = run_madlab("report " + (dir / "out").string() + " --figures " +
+                                    (dir / "fig").string() + " --svg-only");
+    ASSERT_EQ(figures.exit_code, 0) << figures.output;
+    const std::string png = read_file(dir / "fig" / "image-samples-1.png");
+    EXPECT_EQ(png.substr(0, 8), std::string("\x89PNG\r\n\x1a\n", 8));
     fs::remove_all(dir);
 }
 

@@ -20,8 +20,9 @@ std::string encode_png_rgb(const std::vector<std::uint8_t>& rgb, std::size_t wid
 
 struct ImageGridOptions {
     std::size_t max_images = 10;  // images per row at most
-    std::size_t zoom = 2;         // each pixel as zoom x zoom
-    std::size_t gap = 2;          // white pixels between images and rows
+    std::size_t zoom = 0;  // each pixel as zoom x zoom; 0: about 64 pixels an image (8x8 digits
+                           // x 8, 28x28 MNIST x 2)
+    std::size_t gap = 2;   // white pixels between images and rows
 };
 
 // Writes FIGDIR/image-samples-<n>.png for the n-th setting (1-based, in the report's order)
