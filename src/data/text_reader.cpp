@@ -475,10 +475,12 @@ Corpus encode_with(const std::vector<std::string>& lines, std::shared_ptr<const 
 }
 
 std::string detokenize(std::span<const TokenId> ids, const Vocabulary& vocab,
-                       TextOptions::Tokens tokens) {
+                       TextOptions::Tokens tokens, std::string_view unk_text) {
     std::string text;
     for (std::size_t k = 0; k < ids.size(); ++k) {
-        const std::string& w = vocab.word(ids[k]);
+        const std::string_view w = ids[k] == Vocabulary::kUnk && !unk_text.empty()
+                                       ? unk_text
+                                       : std::string_view(vocab.word(ids[k]));
         if (tokens == TextOptions::Tokens::kWhitespace) {
             if (k > 0) text += ' ';
             text += w;

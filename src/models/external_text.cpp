@@ -23,7 +23,11 @@ ExternalTextModel::ExternalTextModel(ExternalOptions options, ExternalContext co
 void ExternalTextModel::write_lines(const std::string& path, const Corpus& corpus) const {
     std::ofstream out(path, std::ios::binary | std::ios::trunc);
     for (std::size_t i = 0; i < corpus.lines(); ++i)
-        out << nlohmann::json{{"text", detokenize(corpus.line(i), *vocabulary_, tokens_)}}.dump()
+        out << nlohmann::json{{"text", detokenize(corpus.line(i), *vocabulary_, tokens_,
+                                                  tokens_ == TextOptions::Tokens::kCharacter
+                                                      ? kCharUnkText
+                                                      : std::string_view{})}}
+                   .dump()
             << '\n';
     out.close();
     if (!out) throw Error(fmt::format("cannot write '{}'", path));

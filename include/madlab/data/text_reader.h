@@ -127,7 +127,13 @@ Corpus encode_with(const std::vector<std::string>& lines, std::shared_ptr<const 
 
 // The text of one line of ids: words joined by single spaces (kWhitespace), or code points
 // concatenated with kSpaceToken turned back into a space (kCharacter). Ids must be < vocab.size().
+// Vocabulary::kUnk is written as `unk_text` when given, else as its word "<unk>".
 std::string detokenize(std::span<const TokenId> ids, const Vocabulary& vocab,
-                       TextOptions::Tokens tokens);
+                       TextOptions::Tokens tokens, std::string_view unk_text = {});
+
+// U+FFFD REPLACEMENT CHARACTER: how a character-level line writes <unk> for other programs, so
+// that it is one unknown character again when read back (the five characters "<unk>" would not
+// be).
+inline constexpr std::string_view kCharUnkText = "\xEF\xBF\xBD";
 
 }  // namespace madlab

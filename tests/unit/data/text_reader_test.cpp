@@ -366,6 +366,17 @@ TEST(TextCorpus, CharacterTokensAreCodePoints) {
     const Vocabulary& v = *c.vocabulary;
     EXPECT_THAT(words_of(c, v), ElementsAre(Words{"a", "ñ", "▁", "€", "𝄞", "▁", "x"}));
     EXPECT_EQ(detokenize(c.line(0), v, options.tokens), "añ €𝄞 x");
+
+    // An unknown character written for another program as U+FFFD comes back as one unknown
+    // character, where "<unk>" would come back as five known-looking ones.
+    const Corpus unknown = encode_with({"añz"}, c.vocabulary, options);
+    ASSERT_EQ(unknown.token_count(), 3u);
+    EXPECT_EQ(unknown.tokens[2], Vocabulary::kUnk);
+    const std::string written = detokenize(unknown.line(0), v, options.tokens, kCharUnkText);
+    EXPECT_EQ(written, "añ\xEF\xBF\xBD");
+    const Corpus back = encode_with({written}, c.vocabulary, options);
+    EXPECT_EQ(back.tokens, unknown.tokens);
+    EXPECT_EQ(detokenize(unknown.line(0), v, options.tokens), "añ<unk>");
 }
 
 TEST(TextCorpus, EncodeWithMapsUnknownWordsToUnk) {
