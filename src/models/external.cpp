@@ -81,15 +81,13 @@ std::string substitute(const std::string& command, const std::map<std::string, s
     return out;
 }
 
-std::uint64_t fnv1a(const void* data, std::size_t bytes) { return external_hash(data, bytes); }
-
 std::uint64_t hash_matrix(const Matrix& x) {
-    return fnv1a(x.data(), sizeof(double) * static_cast<std::size_t>(x.size()));
+    return external_hash(x.data(), sizeof(double) * static_cast<std::size_t>(x.size()));
 }
 
 std::uint64_t hash_rng(const Rng& rng) {
     const Rng::State s = rng.state();
-    return fnv1a(s.data(), sizeof(s));
+    return external_hash(s.data(), sizeof(s));
 }
 
 // A folder name for a setting: its name where that is safe, else the safe characters and a
@@ -102,7 +100,7 @@ std::string slug(const std::string& name) {
                    ? c
                    : '_';
     if (out == name) return out;
-    return fmt::format("{}-{:08x}", out, fnv1a(name.data(), name.size()) & 0xffffffffu);
+    return fmt::format("{}-{:08x}", out, external_hash(name.data(), name.size()) & 0xffffffffu);
 }
 
 // Writes `text` to a temporary name beside `path` and renames it over `path`.
@@ -336,7 +334,6 @@ FitInfo ExternalSteps::fit(Rng& rng, const std::string& train_file, const std::s
     for (const auto& entry : fs::directory_iterator(dir_, ec))
         if (entry.path().extension() == ".done") fs::remove(entry.path(), ec);
     ec.clear();
-    fs::remove(done, ec);
     fs::remove_all(model_dir, ec);
     fs::create_directories(model_dir, ec);
     if (ec) throw Error(fmt::format("cannot create '{}': {}", model_dir, ec.message()));

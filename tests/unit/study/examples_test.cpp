@@ -328,6 +328,32 @@ TEST(PaperExamples, BiasPhaseTransition) {
 namespace madlab {
 namespace {
 
+// A text example run at a tenth of its size (1 seed, 4 generations, 200 sampled lines) on
+// `corpus` (its path made absolute).
+StudyResult run_text_example_at_a_tenth(const std::string& name, const std::string& corpus) {
+    StudyConfig study = load_example(name);
+    study.seeds = 1;
+    study.generations = 4;
+    for (auto& setting : study.settings) {
+        setting.config.source.path = corpus;
+        auto& s = setting.config.schedule;
+        s.n_real_initial /= 10;
+        s.n_synthetic /= 10;
+        s.n_real_fresh /= 10;
+        setting.config.metrics.n_eval = 200;
+    }
+    return run_quietly(study);
+}
+
+// values[{setting, generation}] of one metric (studies of one seed).
+std::map<std::pair<std::string, int>, double> by_generation(const StudyResult& result,
+                                                            const std::string& metric) {
+    std::map<std::pair<std::string, int>, double> out;
+    for (const Record& r : result.records)
+        if (r.metric == metric) out[{r.setting, r.generation}] = r.value;
+    return out;
+}
+
 // examples/shumailov_text.toml at reduced size (2,000 lines, 4 generations, 1 seed):
 // perplexity of real text rises under replace, less with 10% real lines and least with half
 // real lines; lost real words never come back under replace (zero is absorbing).
@@ -335,26 +361,9 @@ TEST(PaperExamples, ShumailovTextPerplexity) {
     const std::string novels =
         std::string(MADLAB_SHARED_DIR) + "/data/text/es/novelas/novela-espanola";
     if (!std::filesystem::exists(novels)) GTEST_SKIP() << novels << " not present";
-    StudyConfig study =
-        load_study(std::string(MADLAB_SOURCE_DIR) + "/examples/shumailov_text.toml");
-    study.seeds = 1;
-    study.generations = 4;
-    for (auto& setting : study.settings) {
-        setting.config.source.path = novels;
-        auto& s = setting.config.schedule;
-        s.n_real_initial /= 10;  // every size a tenth of the example's
-        s.n_synthetic /= 10;
-        s.n_real_fresh /= 10;
-        setting.config.metrics.n_eval = 200;
-    }
-    RunOptions options;
-    options.progress = false;
-    const auto result = run_study(study, options);
-    std::map<std::pair<std::string, int>, double> perplexity, lost;
-    for (const auto& r : result.records) {
-        if (r.metric == "perplexity") perplexity[{r.setting, r.generation}] = r.value;
-        if (r.metric == "lost_types") lost[{r.setting, r.generation}] = r.value;
-    }
+    const StudyResult result = run_text_example_at_a_tenth("shumailov_text", novels);
+    const auto perplexity = by_generation(result, "perplexity");
+    const auto lost = by_generation(result, "lost_types");
     auto at = [](const auto& values, const std::string& setting, int generation) {
         return values.at({setting, generation});
     };
@@ -370,33 +379,15 @@ TEST(PaperExamples, ShumailovTextPerplexity) {
 TEST(PaperExamples, ShakespeareCharacterPerplexity) {
     const std::string corpus = std::string(MADLAB_SHARED_DIR) + "/data/text/en/tinyshakespeare.txt";
     if (!std::filesystem::exists(corpus)) GTEST_SKIP() << corpus << " not present";
-    StudyConfig study =
-        load_study(std::string(MADLAB_SOURCE_DIR) + "/examples/shakespeare_char.toml");
-    study.seeds = 1;
-    study.generations = 4;
-    for (auto& setting : study.settings) {
-        setting.config.source.path = corpus;
-        auto& s = setting.config.schedule;
-        s.n_real_initial /= 10;  // every size a tenth of the example's
-        s.n_synthetic /= 10;
-        s.n_real_fresh /= 10;
-        setting.config.metrics.n_eval = 200;
-    }
-    RunOptions options;
-    options.progress = false;
-    const auto result = run_study(study, options);
-    std::map<std::pair<std::string, int>, double> perplexity, fallback;
-    for (const auto& r : result.records) {
-        if (r.metric == "perplexity") perplexity[{r.setting, r.generation}] = r.value;
-        if (r.metric == "discount_fallback") fallback[{r.setting, r.generation}] = r.value;
-    }
+    const StudyResult result = run_text_example_at_a_tenth("shakespeare_char", corpus);
+    const auto perplexity = by_generation(result, "perplexity");
     // Character perplexity of English under an order-6 model: a few units.
     const double start = perplexity.at({"replace", 0});
     EXPECT_GT(start, 2.0);
     EXPECT_LT(start, 10.0);
     EXPECT_GT(perplexity.at({"replace", 4}), 1.3 * start);
     EXPECT_LT(perplexity.at({"50% real", 4}), perplexity.at({"replace", 4}));
-    EXPECT_EQ(fallback.size(), 3u * 5u);  // every setting and generation says
+    EXPECT_EQ(by_generation(result, "discount_fallback").size(), 3u * 5u);  // every one says
 }
 
 }  // namespace
