@@ -24,3 +24,19 @@ std::optional<TokenId> Vocabulary::find(std::string_view word) const {
 }
 
 }  // namespace madlab
+
+namespace madlab {
+
+void append_rows(Corpus& to, const Corpus& lines) {
+    if (!to.vocabulary) to.vocabulary = lines.vocabulary;
+    for (std::size_t i = 0; i < lines.lines(); ++i) to.add_line(lines.line(i));
+}
+
+Corpus select_rows(const Corpus& corpus, const std::vector<std::size_t>& lines) {
+    Corpus out;
+    out.vocabulary = corpus.vocabulary;
+    for (std::size_t i : lines) out.add_line(corpus.line(i));
+    return out;
+}
+
+}  // namespace madlab

@@ -108,6 +108,13 @@ Corpus TextSource::draw_train(std::size_t n_lines, Rng& rng) const {
 }
 
 Corpus TextSource::draw_test(std::size_t n_lines, Rng& rng) const {
+    if (n_lines == 0) {
+        if (test_.empty())
+            throw DataError(describe() +
+                            " holds out no lines: set a held-out share so that perplexity of "
+                            "real text can be measured");
+        return test_set();
+    }
     return draw(test_, n_lines, rng, "held-out");
 }
 

@@ -58,42 +58,4 @@ void validate(const ScheduleOptions& o) {
             "n_real_fresh or n_real_fixed");
 }
 
-double TrainingSet::real_fraction() const {
-    if (origin.empty()) return 0.0;
-    std::size_t real = 0;
-    for (int o : origin) real += (o == kRealOrigin);
-    return static_cast<double>(real) / origin.size();
-}
-
-void TrainingSet::append(const Matrix& rows, int row_origin) {
-    if (rows.rows() == 0) return;
-    if (x.rows() == 0) {
-        x = rows;
-    } else {
-        Matrix joined(x.rows() + rows.rows(), x.cols());
-        joined.topRows(x.rows()) = x;
-        joined.bottomRows(rows.rows()) = rows;
-        x.swap(joined);
-    }
-    origin.insert(origin.end(), rows.rows(), row_origin);
-}
-
-void TrainingSet::append(const TrainingSet& other) {
-    if (other.size() == 0) return;
-    const std::size_t before = origin.size();
-    append(other.x, kRealOrigin);
-    std::copy(other.origin.begin(), other.origin.end(), origin.begin() + before);
-}
-
-TrainingSet TrainingSet::select(const std::vector<std::size_t>& rows) const {
-    TrainingSet out;
-    out.x.resize(rows.size(), x.cols());
-    out.origin.resize(rows.size());
-    for (std::size_t i = 0; i < rows.size(); ++i) {
-        out.x.row(i) = x.row(rows[i]);
-        out.origin[i] = origin[rows[i]];
-    }
-    return out;
-}
-
 }  // namespace madlab

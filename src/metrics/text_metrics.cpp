@@ -168,12 +168,41 @@ TailLoss vocabulary_retention(const Corpus& real_test, const Corpus& model_train
     return retention(real_test, [&](TokenId w) { return seen.contains(w); });
 }
 
-TailLoss vocabulary_retention(const Corpus& real_test, const TextModel& model) {
+TailLoss vocabulary_retention(const Corpus& real_test, const TextVocabulary& model) {
     if (!model.knows_vocabulary())
-        throw Error(fmt::format(
-            "vocabulary_retention: the {} model does not say which words it can produce",
-            model.family()));
+        throw Error("vocabulary_retention: the model does not say which words it can produce");
     return retention(real_test, [&](TokenId w) { return model.known(w); });
+}
+
+MetricValues VocabularyRetentionMetric::compute(const TextMetricInput& input) const {
+    const auto* vocabulary = dynamic_cast<const TextVocabulary*>(&input.model);
+    if (vocabulary == nullptr || !vocabulary->knows_vocabulary()) return {};
+    const TailLoss tail = vocabulary_retention(input.real_test, *vocabulary);
+    return {{"lost_types", static_cast<double>(tail.lost_types)}, {"lost_mass", tail.lost_mass}};
+}
+
+MetricValues SampleUnknownRateMetric::compute(const TextMetricInput& input) const {
+    const auto* vocabulary = dynamic_cast<const TextVocabulary*>(&input.model);
+    if (vocabulary == nullptr || !vocabulary->open_vocabulary()) return {};
+    const Corpus& samples = input.samples;
+    const auto unknown = static_cast<double>(
+        std::count(samples.tokens.begin(), samples.tokens.end(), Vocabulary::kUnk));
+    return {{"sample_unk_rate", samples.tokens.empty() ? 0.0 : unknown / samples.token_count()}};
+}
+
+TextSampleMetric::TextSampleMetric(std::size_t token_budget) : token_budget_(token_budget) {}
+
+MetricValues TextSampleMetric::compute(const TextMetricInput& input) const {
+    const Corpus& samples = input.samples;
+    const DistinctN distinct = distinct_n(samples, token_budget_);
+    MetricValues v{{"distinct_1", distinct.d1},
+                   {"distinct_2", distinct.d2},
+                   {"distinct_3", distinct.d3},
+                   {"distinct_4", distinct.d4},
+                   {"unigram_entropy", unigram_entropy(samples, token_budget_)}};
+    if (auto zipf = zipf_exponent(samples, token_budget_)) v.emplace_back("zipf", *zipf);
+    v.emplace_back("mean_line_length", mean_line_length(samples));
+    return v;
 }
 
 }  // namespace madlab

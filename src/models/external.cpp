@@ -90,19 +90,6 @@ std::uint64_t hash_rng(const Rng& rng) {
     return external_hash(s.data(), sizeof(s));
 }
 
-// A folder name for a setting: its name where that is safe, else the safe characters and a
-// hash of the name, so that two settings never share a folder ("a b" and "a_b" differ).
-std::string slug(const std::string& name) {
-    std::string out;
-    for (char c : name)
-        out += (std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' ||
-                (c == '.' && !out.empty()))
-                   ? c
-                   : '_';
-    if (out == name) return out;
-    return fmt::format("{}-{:08x}", out, external_hash(name.data(), name.size()) & 0xffffffffu);
-}
-
 // Writes `text` to a temporary name beside `path` and renames it over `path`.
 void write_file_atomically(const std::string& path, const std::string& text) {
     const std::string temp = path + ".tmp";
@@ -253,13 +240,9 @@ void check_external_commands(const ExternalOptions& options, bool text) {
             "model.score = \"{}\" never names {{scores}}, the file it must write", options.score));
 }
 
-ExternalSteps::ExternalSteps(ExternalOptions options, ExternalContext context, bool text)
-    : options_(std::move(options)), context_(std::move(context)), text_(text) {
+ExternalSteps::ExternalSteps(ExternalOptions options, bool text)
+    : options_(std::move(options)), text_(text) {
     check_external_commands(options_, text_);
-    if (context_.work_dir.empty())
-        throw ConfigError(
-            "the external family needs a folder for its files: set model.work_dir, or run the "
-            "study with an output folder (madlab run --out DIR)");
     if (options_.timeout_s < 0 || options_.retries < 0)
         throw ConfigError("model.timeout_s and model.retries must be >= 0");
 }
@@ -267,14 +250,14 @@ ExternalSteps::ExternalSteps(ExternalOptions options, ExternalContext context, b
 std::map<std::string, std::string> ExternalSteps::placeholder_values(std::uint64_t seed) const {
     return {{"model_dir", dir_ + "/model"},
             {"seed", std::to_string(seed)},
-            {"chain_seed", std::to_string(context_.chain_seed)},
-            {"generation", std::to_string(generation_)},
-            {"setting", context_.setting}};
+            {"chain_seed", std::to_string(place_.seed)},
+            {"generation", std::to_string(place_.generation)},
+            {"setting", place_.setting}};
 }
 
 std::string ExternalSteps::describe_step(const char* key, const std::string& command) const {
     return fmt::format("{} command {} (setting '{}', seed {}, generation {})", key, command,
-                       context_.setting, context_.chain_seed, generation_);
+                       place_.setting, place_.seed, place_.generation);
 }
 
 void ExternalSteps::run_step(const std::string& command, const std::string& where,
@@ -292,29 +275,26 @@ void ExternalSteps::run_step(const std::string& command, const std::string& wher
                             log, tail_of(log + ".stderr")));
 }
 
-std::string ExternalSteps::dir_for_fit(std::uint64_t data_hash, const Rng& rng,
-                                       int& generation) const {
-    const fs::path chain = fs::absolute(fs::path(context_.work_dir) / slug(context_.setting) /
-                                        fmt::format("seed-{}", context_.chain_seed));
-    // loop/schedule.h: chain_stream(seed, g, "fit") = Rng::stream({seed, g, hash_tag("fit"), 0}).
-    const Rng::State state = rng.state();
-    for (int g = 0; g <= context_.generations; ++g) {
-        if (Rng::stream({context_.chain_seed, static_cast<std::uint64_t>(g), hash_tag("fit"), 0})
-                .state() == state) {
-            generation = g;
-            return (chain / fmt::format("gen-{:04}", g)).string();
-        }
-    }
-    generation = -1;
-    return (chain / fmt::format("fit-{:016x}", data_hash ^ hash_rng(rng))).string();
+std::string ExternalSteps::dir_for_fit(std::uint64_t data_hash, const Rng& rng) const {
+    if (place_.work_dir.empty())
+        throw ConfigError(
+            "the external family needs a folder for its files: set model.work_dir, or run the "
+            "study with an output folder (madlab run --out DIR)");
+    // In a loop the chain names the generation's folder; outside one the data and the stream do.
+    if (place_.generation >= 0) return fs::absolute(place_.work_dir).string();
+    return fs::absolute(fs::path(place_.work_dir) /
+                        fmt::format("fit-{:016x}", data_hash ^ hash_rng(rng)))
+        .string();
 }
 
-FitInfo ExternalSteps::fit(Rng& rng, const std::string& train_file, const std::string& data_key,
+FitInfo ExternalSteps::fit(const ExternalPlace& place, Rng& rng, const std::string& train_file,
+                           const std::string& data_key,
                            const std::function<void(const std::string&)>& write_train,
                            std::map<std::string, std::string> values) {
-    // The origins handed for this fit only; a later fit without them writes none.
-    const std::vector<int> origin = std::exchange(origin_, {});
-    dir_ = dir_for_fit(external_hash(data_key.data(), data_key.size()), rng, generation_);
+    place_ = place;
+    const std::span<const int> origin = place.origin;
+    place_.origin = {};  // the caller's rows; not kept beyond this fit
+    dir_ = dir_for_fit(external_hash(data_key.data(), data_key.size()), rng);
     const std::uint64_t seed = rng.next_u64() >> 33;
     const std::string model_dir = dir_ + "/model";
     const std::string train_path = dir_ + "/" + train_file;
@@ -350,41 +330,24 @@ FitInfo ExternalSteps::fit(Rng& rng, const std::string& train_file, const std::s
             fmt::format("model.fit command {} removed its model folder {}", command, model_dir));
     write_file_atomically(done, key);
     info.note = "fitted in " + dir_;
-    if (options_.prune && generation_ >= 0) {
-        // Generation g samples from models g - K + 1 .. g only; older folders are not needed.
-        const int old = generation_ - context_.synthetic_from_last_k;
-        if (old >= 0)
-            fs::remove_all(fs::path(dir_).parent_path() / fmt::format("gen-{:04}", old), ec);
-    }
     return info;
 }
 
+void ExternalSteps::retire() const {
+    // Only folders of a loop's generations: a fit outside a loop keeps its files.
+    if (!options_.prune || place_.generation < 0 || dir_.empty()) return;
+    std::error_code ec;
+    fs::remove_all(dir_, ec);
+}
+
 ExternalSteps::Output ExternalSteps::sample(std::size_t n, double bias, Rng& rng,
-                                            const std::string& extension, const std::string& what,
+                                            std::string_view purpose, const std::string& extension,
+                                            const std::string& what,
                                             std::map<std::string, std::string> values) const {
-    if (dir_.empty()) throw Error("external model: sample() before fit()");
-    if (!(bias > 0.0 && bias <= 1.0))
-        throw ConfigError(fmt::format("model.bias = {} must be in (0, 1]", bias));
-    // Name the file after the stream it was drawn with (see the header).
-    std::string name = fmt::format("samples-{:016x}", hash_rng(rng) ^ n);
-    const Rng::State state = rng.state();
-    const auto seed_of = [&](int g, const char* purpose, std::uint64_t extra) {
-        return Rng::stream(
-                   {context_.chain_seed, static_cast<std::uint64_t>(g), hash_tag(purpose), extra})
-            .state();
-    };
-    if (generation_ >= 0) {
-        if (seed_of(generation_, "eval", 0) == state) {
-            name = "eval";
-        } else {
-            for (int t = generation_ + 1;
-                 t <= generation_ + context_.synthetic_from_last_k && t <= context_.generations;
-                 ++t)
-                for (int j = 0; j < context_.synthetic_from_last_k; ++j)
-                    if (seed_of(t, "synthetic", static_cast<std::uint64_t>(j)) == state)
-                        name = fmt::format("synthetic-{}-{}", t, j);
-        }
-    }
+    // The file is named after what the loop draws the samples for (eval, synthetic-<t>-<j>);
+    // outside a loop after the stream and n.
+    const std::string name =
+        purpose.empty() ? fmt::format("samples-{:016x}", hash_rng(rng) ^ n) : std::string(purpose);
     values["seed"] = std::to_string(rng.next_u64() >> 33);
     values["samples"] = dir_ + "/" + name + extension;
     values["n"] = std::to_string(n);
@@ -420,28 +383,26 @@ void ExternalSteps::commit(const Output& output) const {
     if (!output.reused) write_file_atomically(output.done, output.command + "\n");
 }
 
-ExternalModel::ExternalModel(ExternalOptions options, ExternalContext context)
-    : steps_(std::move(options), std::move(context), false) {}
+ExternalModel::ExternalModel(ExternalOptions options) : steps_(std::move(options), false) {}
 
 std::unique_ptr<ContinuousModel> ExternalModel::clone() const {
     return std::make_unique<ExternalModel>(*this);
 }
 
-FitInfo ExternalModel::fit(const Matrix& train, Rng& rng) {
-    if (train.rows() == 0) throw NumericalError("external model: no training data");
+FitInfo ExternalModel::do_fit(const Matrix& train, FitContext<Matrix>& context) {
     dim_ = static_cast<std::size_t>(train.cols());
     const std::string data_key =
         fmt::format("{} x {} {:016x}", train.rows(), train.cols(), hash_matrix(train));
-    return steps_.fit(rng, "train.npy", data_key,
+    return steps_.fit(external_place(context), context.rng, "train.npy", data_key,
                       [&](const std::string& path) { write_npy(path, train); },
                       {{"dim", std::to_string(dim_)}});
 }
 
-Matrix ExternalModel::sample(std::size_t n, double bias, Rng& rng) const {
-    if (steps_.dir().empty()) throw Error("external model: sample() before fit()");
-    if (n == 0 && bias > 0.0 && bias <= 1.0) return Matrix(0, static_cast<Eigen::Index>(dim_));
+Matrix ExternalModel::do_sample(std::size_t n, double bias, Rng& rng,
+                                std::string_view purpose) const {
+    if (n == 0) return Matrix(0, static_cast<Eigen::Index>(dim_));
     const auto out =
-        steps_.sample(n, bias, rng, ".npy",
+        steps_.sample(n, bias, rng, purpose, ".npy",
                       fmt::format("{} samples there as a .npy array of shape ({}, {})", n, n, dim_),
                       {{"dim", std::to_string(dim_)}});
     Matrix x;

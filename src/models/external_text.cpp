@@ -11,12 +11,13 @@
 
 namespace madlab {
 
-ExternalTextModel::ExternalTextModel(ExternalOptions options, ExternalContext context,
+ExternalTextModel::ExternalTextModel(ExternalOptions options,
                                      std::shared_ptr<const Vocabulary> vocabulary,
-                                     TextOptions::Tokens tokens)
-    : steps_(std::move(options), std::move(context), true),
+                                     TextOptions::Tokens tokens, std::size_t max_line_length)
+    : steps_(std::move(options), true),
       vocabulary_(std::move(vocabulary)),
-      tokens_(tokens) {
+      tokens_(tokens),
+      max_line_length_(max_line_length) {
     if (!vocabulary_) throw Error("ExternalTextModel needs the corpus's vocabulary");
 }
 
@@ -33,25 +34,23 @@ void ExternalTextModel::write_lines(const std::string& path, const Corpus& corpu
     if (!out) throw Error(fmt::format("cannot write '{}'", path));
 }
 
-FitInfo ExternalTextModel::fit(const Corpus& train, Rng& rng) {
-    if (train.lines() == 0) throw NumericalError("external model: no training lines");
+FitInfo ExternalTextModel::do_fit(const Corpus& train, FitContext<Corpus>& context) {
     std::uint64_t hash =
         external_hash(train.offsets.data(), sizeof(std::size_t) * train.offsets.size());
     hash = external_hash(train.tokens.data(), sizeof(TokenId) * train.tokens.size(), hash);
     const std::string data_key =
         fmt::format("{} lines {} tokens {:016x}", train.lines(), train.token_count(), hash);
-    return steps_.fit(rng, "train.jsonl", data_key,
+    return steps_.fit(external_place(context), context.rng, "train.jsonl", data_key,
                       [&](const std::string& path) { write_lines(path, train); });
 }
 
-Corpus ExternalTextModel::sample(std::size_t n_lines, double bias, Rng& rng,
-                                 std::size_t max_line_length) const {
-    if (steps_.dir().empty()) throw Error("external model: sample() before fit()");
+Corpus ExternalTextModel::do_sample(std::size_t n_lines, double bias, Rng& rng,
+                                    std::string_view purpose) const {
     Corpus out;
     out.vocabulary = vocabulary_;
-    if (n_lines == 0 && bias > 0.0 && bias <= 1.0) return out;
+    if (n_lines == 0) return out;
     const auto step = steps_.sample(
-        n_lines, bias, rng, ".jsonl",
+        n_lines, bias, rng, purpose, ".jsonl",
         fmt::format("{} lines there, one JSON object {{\"text\": \"...\"}} a line", n_lines));
     std::size_t count = 0;
     std::vector<std::string_view> words;
@@ -66,7 +65,7 @@ Corpus ExternalTextModel::sample(std::size_t n_lines, double bias, Rng& rng,
             tokenize(text, tokens_, words);
             ids.clear();
             for (std::string_view w : words) {
-                if (ids.size() == max_line_length) break;
+                if (ids.size() == max_line_length_) break;
                 // Words outside the corpus vocabulary, and <s> </s> (never part of a line),
                 // become <unk>.
                 TokenId id = vocabulary_->find(w).value_or(Vocabulary::kUnk);
@@ -87,9 +86,8 @@ Corpus ExternalTextModel::sample(std::size_t n_lines, double bias, Rng& rng,
     return out;
 }
 
-std::optional<HeldOutScore> ExternalTextModel::score_held_out(const Corpus& real) const {
-    if (steps_.options().score.empty()) return std::nullopt;
-    if (steps_.dir().empty()) throw Error("external model: score before fit()");
+NamedValues ExternalTextModel::do_score_held_out(const Corpus& real) const {
+    if (steps_.options().score.empty()) return {};
     const std::string text_path = steps_.dir() + "/heldout.jsonl";
     write_lines(text_path, real);
     const auto step = steps_.run(
@@ -129,9 +127,7 @@ std::optional<HeldOutScore> ExternalTextModel::score_held_out(const Corpus& real
             "JSON object {{\"logprob\": ..., \"tokens\": ...}} a line, in order",
             step.where, count, step.path, real.lines(), text_path));
     steps_.commit(step);
-    HeldOutScore score;
-    score.perplexity = std::exp(-logprob / tokens);
-    return score;
+    return {{"perplexity", std::exp(-logprob / tokens)}};
 }
 
 }  // namespace madlab

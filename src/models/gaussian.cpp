@@ -14,12 +14,6 @@ namespace madlab {
 
 namespace {
 
-void check_bias(double bias) {
-    if (!(bias > 0.0 && bias <= 1.0)) {
-        throw ConfigError(fmt::format("model.bias must be in (0, 1], got {}", bias));
-    }
-}
-
 void check_columns(const Matrix& x, Eigen::Index d) {
     if (x.cols() != d) {
         throw DataError(fmt::format("gaussian: data has {} columns but the model was fitted on {}",
@@ -57,7 +51,7 @@ GaussianModel::GaussianModel(GaussianOptions options) : options_(options) {
     }
 }
 
-FitInfo GaussianModel::fit(const Matrix& train, Rng& /*rng*/) {
+FitInfo GaussianModel::do_fit(const Matrix& train, FitContext<Matrix>& /*context*/) {
     const Eigen::Index n = train.rows();
     const Eigen::Index d = train.cols();
     if (n == 0 || d == 0) {
@@ -109,17 +103,11 @@ FitInfo GaussianModel::fit(const Matrix& train, Rng& /*rng*/) {
     }
     const double log_det = 2.0 * density_chol_.diagonal().array().log().sum();
     log_norm_ = 0.5 * (static_cast<double>(d) * std::log(2.0 * std::numbers::pi) + log_det);
-    fitted_ = true;
     return info;
 }
 
-void GaussianModel::require_fitted() const {
-    if (!fitted_) throw Error("gaussian: the model is used before fit() was called");
-}
-
-Matrix GaussianModel::sample(std::size_t n, double bias, Rng& rng) const {
-    require_fitted();
-    check_bias(bias);
+Matrix GaussianModel::do_sample(std::size_t n, double bias, Rng& rng,
+                                std::string_view /*purpose*/) const {
     const Eigen::Index d = mean_.size();
     // Row i of the result is mu + sqrt(bias) * A z_i with z_i standard normal, drawn in row
     // order. A is lower triangular when it is the Cholesky factor, so only k <= j is summed.

@@ -30,12 +30,6 @@ constexpr int kMaxJitterAttempts = 40;
 // with good constants); below it, d (d + 1) / 2 fused weighted reductions are faster.
 constexpr Eigen::Index kGemmCovarianceDim = 16;
 
-void check_bias(double bias) {
-    if (!(bias > 0.0 && bias <= 1.0)) {
-        throw ConfigError(fmt::format("model.bias must be in (0, 1], got {}", bias));
-    }
-}
-
 // Working parameters of one EM run.
 struct Mixture {
     Vector weights;
@@ -391,7 +385,8 @@ GmmModel::GmmModel(GmmOptions options) : options_(options) {
     }
 }
 
-FitInfo GmmModel::fit(const Matrix& train, Rng& rng) {
+FitInfo GmmModel::do_fit(const Matrix& train, FitContext<Matrix>& context) {
+    Rng& rng = context.rng;
     const Eigen::Index n = train.rows();
     const Eigen::Index d = train.cols();
     if (n == 0 || d == 0) {
@@ -472,7 +467,6 @@ FitInfo GmmModel::fit(const Matrix& train, Rng& rng) {
     cumulative_weights_.resize(n_comp);
     double sum = 0.0;
     for (Eigen::Index k = 0; k < n_comp; ++k) cumulative_weights_(k) = sum += weights_(k);
-    fitted_ = true;
 
     if (best.empty > 0 || best.jittered > 0) {
         info.degenerate = true;
@@ -485,16 +479,13 @@ FitInfo GmmModel::fit(const Matrix& train, Rng& rng) {
         info.note += fmt::format("EM did not converge in {} iterations (tol {})", options_.max_iter,
                                  options_.tol);
     }
+    // Recorded every generation of a study: an EM that stops at max_iter is worth seeing.
+    info.values.emplace_back("fit_converged", info.converged ? 1.0 : 0.0);
     return info;
 }
 
-void GmmModel::require_fitted() const {
-    if (!fitted_) throw Error("gmm: the model is used before fit() was called");
-}
-
-Matrix GmmModel::sample(std::size_t n, double bias, Rng& rng) const {
-    require_fitted();
-    check_bias(bias);
+Matrix GmmModel::do_sample(std::size_t n, double bias, Rng& rng,
+                           std::string_view /*purpose*/) const {
     const Eigen::Index d = means_.cols();
     const Eigen::Index n_comp = weights_.size();
     const double scale = std::sqrt(bias);

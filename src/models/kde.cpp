@@ -20,12 +20,6 @@ constexpr Eigen::Index kLeafSize = 16;
 // Test rows per block in the dense (matrix-product) path of mean_nll.
 constexpr Eigen::Index kBlockRows = 128;
 
-void check_bias(double bias) {
-    if (!(bias > 0.0 && bias <= 1.0)) {
-        throw ConfigError(fmt::format("model.bias must be in (0, 1], got {}", bias));
-    }
-}
-
 // log sum_j exp(-dist_j * inv_two_h2), stable: the smallest distance is factored out.
 // dist is overwritten.
 double log_sum_exp_neg(Eigen::ArrayXd& dist, double inv_two_h2) {
@@ -61,7 +55,7 @@ double KdeModel::rule_bandwidth(KdeOptions::Rule rule, double sigma, Eigen::Inde
     throw ConfigError("model.bandwidth: a fixed bandwidth has no rule of thumb");
 }
 
-FitInfo KdeModel::fit(const Matrix& train, Rng& /*rng*/) {
+FitInfo KdeModel::do_fit(const Matrix& train, FitContext<Matrix>& /*context*/) {
     const Eigen::Index n = train.rows();
     const Eigen::Index d = train.cols();
     if (n == 0 || d == 0) {
@@ -103,7 +97,6 @@ FitInfo KdeModel::fit(const Matrix& train, Rng& /*rng*/) {
         centred_ = train.rowwise() - centre_.transpose();
         centred_sq_norms_ = centred_.rowwise().squaredNorm().array();
     }
-    fitted_ = true;
     return info;
 }
 
@@ -247,13 +240,8 @@ double KdeModel::log_kernel_sum_tree(const double* x) const {
     return -min_dist * inv_two_h2 + std::log(sum);
 }
 
-void KdeModel::require_fitted() const {
-    if (!fitted_) throw Error("kde: the model is used before fit() was called");
-}
-
-Matrix KdeModel::sample(std::size_t n, double bias, Rng& rng) const {
-    require_fitted();
-    check_bias(bias);
+Matrix KdeModel::do_sample(std::size_t n, double bias, Rng& rng,
+                           std::string_view /*purpose*/) const {
     const Eigen::Index d = points_.cols();
     const auto n_points = static_cast<std::uint64_t>(points_.rows());
     const double scale = bandwidth_ * std::sqrt(bias);

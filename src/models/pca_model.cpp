@@ -1,5 +1,7 @@
 #include "madlab/models/pca_model.h"
 
+#include <utility>
+
 #include "madlab/core/error.h"
 
 namespace madlab {
@@ -12,22 +14,31 @@ PcaModel::PcaModel(std::shared_ptr<const Pca> pca, std::unique_ptr<ContinuousMod
         throw ConfigError("PcaModel: clip_low must be below clip_high");
 }
 
-FitInfo PcaModel::fit(const Matrix& train, Rng& rng) {
-    return inner_->fit(pca_->project(train), rng);
+FitInfo PcaModel::do_fit(const Matrix& train, FitContext<Matrix>& context) {
+    // The inner model sees the same place in the loop; its previous model is the previous
+    // PcaModel's inner one (FitContext: built from the same prototype, so also a PcaModel).
+    const auto* previous = dynamic_cast<const PcaModel*>(context.previous);
+    const ContinuousModel* inner_previous = previous ? previous->inner_.get() : nullptr;
+    const ContinuousModel* outer_previous = std::exchange(context.previous, inner_previous);
+    FitInfo info = inner_->fit(pca_->project(train), context);
+    context.previous = outer_previous;
+    return info;
 }
 
-Matrix PcaModel::sample(std::size_t n, double bias, Rng& rng) const {
-    Matrix x = pca_->reconstruct(inner_->sample(n, bias, rng));
+Matrix PcaModel::do_sample(std::size_t n, double bias, Rng& rng, std::string_view purpose) const {
+    Matrix x = pca_->reconstruct(inner_->sample(n, bias, rng, purpose));
     if (options_.clip) x = x.cwiseMax(options_.clip_low).cwiseMin(options_.clip_high);
     return x;
 }
 
-std::optional<double> PcaModel::mean_nll(const Matrix& x) const {
-    return inner_->mean_nll(pca_->project(x));
+NamedValues PcaModel::do_score_held_out(const Matrix& x) const {
+    return inner_->score_held_out(pca_->project(x));
 }
 
 std::unique_ptr<ContinuousModel> PcaModel::clone() const {
-    return std::make_unique<PcaModel>(pca_, inner_->clone(), options_);
+    auto copy = std::make_unique<PcaModel>(pca_, inner_->clone(), options_);
+    if (fitted()) copy->mark_fitted();
+    return copy;
 }
 
 }  // namespace madlab

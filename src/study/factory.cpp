@@ -15,6 +15,9 @@
 #include "madlab/metrics/kid.h"
 #include "madlab/metrics/likelihood.h"
 #include "madlab/metrics/prdc.h"
+#include "madlab/metrics/text_metrics.h"
+#include "madlab/models/external.h"
+#include "madlab/models/external_text.h"
 #include "madlab/models/gaussian.h"
 #include "madlab/models/gmm.h"
 #include "madlab/models/kde.h"
@@ -68,9 +71,27 @@ std::unique_ptr<ContinuousModel> make_model(const ModelConfig& config) {
     if (config.family == "gaussian") return std::make_unique<GaussianModel>(config.gaussian);
     if (config.family == "gmm") return std::make_unique<GmmModel>(config.gmm);
     if (config.family == "kde") return std::make_unique<KdeModel>(config.kde);
-    if (config.family == "external")
-        throw Error("the external family is built per chain: use make_external_model");
+    if (config.family == "external") return std::make_unique<ExternalModel>(config.external);
     throw ConfigError(fmt::format("model.family: unknown family '{}'", config.family));
+}
+
+std::unique_ptr<TextModel> make_text_model(const ModelConfig& config, const TextSource& source) {
+    if (config.family == "ngram")
+        return std::make_unique<NgramTextModel>(config.ngram, config.max_line_length);
+    if (config.family == "external")
+        return std::make_unique<ExternalTextModel>(config.external, source.vocabulary_ptr(),
+                                                   source.text_options().tokens,
+                                                   config.max_line_length);
+    throw ConfigError(fmt::format("model.family: unknown text family '{}'", config.family));
+}
+
+std::vector<std::unique_ptr<TextMetric>> make_text_metrics(const MetricsConfig& config) {
+    std::vector<std::unique_ptr<TextMetric>> metrics;
+    metrics.push_back(std::make_unique<HeldOutScoreMetric<Corpus>>("perplexity"));
+    metrics.push_back(std::make_unique<VocabularyRetentionMetric>());
+    metrics.push_back(std::make_unique<SampleUnknownRateMetric>());
+    metrics.push_back(std::make_unique<TextSampleMetric>(config.token_budget));
+    return metrics;
 }
 
 std::vector<std::unique_ptr<Metric>> make_metrics(const MetricsConfig& config, int threads) {
@@ -136,14 +157,7 @@ std::unique_ptr<ContinuousModel> with_pca(std::unique_ptr<ContinuousModel> model
 
 std::unique_ptr<ContinuousModel> make_model(const ModelConfig& config,
                                             const std::shared_ptr<const Pca>& pca) {
-    if (config.family == "external") return nullptr;  // built per chain
     return with_pca(make_model(config), config, pca);
-}
-
-std::unique_ptr<ContinuousModel> make_external_model(const ModelConfig& config,
-                                                     const ExternalContext& context,
-                                                     const std::shared_ptr<const Pca>& pca) {
-    return with_pca(std::make_unique<ExternalModel>(config.external, context), config, pca);
 }
 
 std::vector<std::unique_ptr<Metric>> make_metrics(const MetricsConfig& config, int threads,

@@ -16,8 +16,6 @@
 #include "madlab/data/image_source.h"
 #include "madlab/data/text_reader.h"
 #include "madlab/loop/chain.h"
-#include "madlab/loop/text_chain.h"
-#include "madlab/models/external_text.h"
 #include "madlab/store/atomic_file.h"
 #include "madlab/store/generation_writer.h"
 #include "madlab/store/record_files.h"
@@ -31,13 +29,45 @@ namespace {
 // What the chains of one setting share: the source, the unfitted model and the metrics. All
 // are used read-only by the chains.
 struct SettingParts {
-    std::unique_ptr<TextSource> text;  // text studies: the corpus; the rest stays empty
+    // Text studies: the corpus, the language model and the text metrics.
+    std::unique_ptr<TextSource> text;
+    std::unique_ptr<TextModel> text_prototype;
+    std::vector<std::unique_ptr<TextMetric>> text_metrics;
+    // Vectors and images.
     std::shared_ptr<RealSource> source;
     std::unique_ptr<ContinuousModel> prototype;
     std::vector<std::unique_ptr<Metric>> metrics;
     std::shared_ptr<const Pca> pca;        // image sources: PCA of the real training pool
     std::vector<std::size_t> image_shape;  // image sources: {height, width}
+
+    bool needs_work_dir() const {
+        return (prototype && prototype->needs_work_dir()) ||
+               (text_prototype && text_prototype->needs_work_dir());
+    }
 };
+
+// The fields of a chain's spec that every kind of data shares.
+template <class Data>
+ChainSpecOf<Data> chain_spec(const StudyConfig& study, const Setting& setting, std::uint64_t seed,
+                             const std::string& work_dir) {
+    ChainSpecOf<Data> spec;
+    spec.schedule = setting.config.schedule;
+    spec.bias = setting.config.model.bias;
+    spec.generations = study.generations;
+    spec.n_eval = setting.config.metrics.n_eval;
+    spec.n_test = setting.config.metrics.n_test;
+    spec.seed = seed;
+    spec.setting = setting.name;
+    spec.work_dir = work_dir;
+    return spec;
+}
+
+// The root of the folders of a setting's models: model.work_dir, else <output>/external.
+std::string models_work_dir(const Setting& setting, const RunOptions& options) {
+    const auto& own_dir = setting.config.model.external.work_dir;
+    if (!own_dir.empty()) return own_dir;
+    return options.work_dir.empty() ? "" : options.work_dir + "/external";
+}
 
 // The first `rows` rows of a matrix as a sample set.
 SampleSet point_samples(const std::string& kind, const Matrix& x, std::size_t rows) {
@@ -212,6 +242,8 @@ StudyResult run_study(const StudyConfig& study, const RunOptions& options, Resul
         SettingParts p;
         if (setting.config.source.kind == "text") {
             p.text = make_text_source(setting.config.source);
+            p.text_prototype = make_text_model(setting.config.model, *p.text);
+            p.text_metrics = make_text_metrics(setting.config.metrics);
         } else {
             // Settings with the same image source share it and its PCA (both are large).
             for (const SettingParts& earlier : parts) {
@@ -234,6 +266,10 @@ StudyResult run_study(const StudyConfig& study, const RunOptions& options, Resul
             // With one chain the metrics may use every core; otherwise chains fill the cores.
             p.metrics = make_metrics(setting.config.metrics, chains == 1 ? threads : 1, p.pca);
         }
+        if (p.needs_work_dir() && models_work_dir(setting, options).empty())
+            throw ConfigError(
+                "the external family needs a folder for its files: set model.work_dir, or run "
+                "the study with an output folder (madlab run --out DIR)");
         parts.push_back(std::move(p));
     }
 
@@ -262,12 +298,6 @@ StudyResult run_study(const StudyConfig& study, const RunOptions& options, Resul
             }
             while (!chain.done()) {
                 GenerationResult g = chain.step();
-                if (setting.config.model.family == "gmm")
-                    g.values.emplace_back("fit_converged", g.fit.converged ? 1.0 : 0.0);
-                // An n-gram fit that could not estimate its discounts (a synthetic corpus that
-                // lost its singletons) and used model.discount_fallback says so in the records.
-                if (setting.config.model.family == "ngram")
-                    g.values.emplace_back("discount_fallback", g.fit.degenerate ? 1.0 : 0.0);
                 std::vector<SampleSet> samples;
                 if (first_seed && keeps_samples(study, parts[s].text != nullptr, g.generation))
                     samples = samples_of(chain, g.generation);
@@ -284,57 +314,23 @@ StudyResult run_study(const StudyConfig& study, const RunOptions& options, Resul
                 progress.advance();
             }
         };
-        // The external family: one model per chain, which knows the chain (its folders).
-        ExternalContext context;
-        if (setting.config.model.family == "external") {
-            const auto& own_dir = setting.config.model.external.work_dir;
-            context.work_dir = !own_dir.empty()            ? own_dir
-                               : !options.work_dir.empty() ? options.work_dir + "/external"
-                                                           : "";
-            context.setting = setting.name;
-            context.chain_seed = seed;
-            context.generations = study.generations;
-            context.synthetic_from_last_k = setting.config.schedule.synthetic_from_last_k;
-        }
+        const std::string work_dir = models_work_dir(setting, options);
         if (parts[s].text) {
             const auto tokens = parts[s].text->text_options().tokens;
-            std::unique_ptr<TextModel> external;
-            TextChainSpec spec;
-            if (setting.config.model.family == "external") {
-                external =
-                    std::make_unique<ExternalTextModel>(setting.config.model.external, context,
-                                                        parts[s].text->vocabulary_ptr(), tokens);
-                spec.prototype = external.get();
-            }
+            TextChainSpec spec = chain_spec<Corpus>(study, setting, seed, work_dir);
             spec.source = parts[s].text.get();
-            spec.model = setting.config.model.ngram;
-            spec.schedule = setting.config.schedule;
-            spec.bias = setting.config.model.bias;
-            spec.generations = study.generations;
-            spec.n_eval = setting.config.metrics.n_eval;
-            spec.token_budget = setting.config.metrics.token_budget;
-            spec.max_line_length = setting.config.model.max_line_length;
-            spec.seed = seed;
+            spec.prototype = parts[s].text_prototype.get();
+            for (const auto& m : parts[s].text_metrics) spec.metrics.push_back(m.get());
+            spec.n_test = 0;  // every held-out line
             TextChain chain(spec);
             drive(chain,
                   [&](const TextChain& c, int g) { return kept_samples(study, c, g, tokens); });
             return;
         }
-        ChainSpec spec;
+        ChainSpec spec = chain_spec<Matrix>(study, setting, seed, work_dir);
         spec.source = parts[s].source.get();
         spec.prototype = parts[s].prototype.get();
-        std::unique_ptr<ContinuousModel> external;  // the external family: one per chain
-        if (setting.config.model.family == "external") {
-            external = make_external_model(setting.config.model, context, parts[s].pca);
-            spec.prototype = external.get();
-        }
         for (const auto& m : parts[s].metrics) spec.metrics.push_back(m.get());
-        spec.schedule = setting.config.schedule;
-        spec.bias = setting.config.model.bias;
-        spec.generations = study.generations;
-        spec.n_eval = setting.config.metrics.n_eval;
-        spec.n_test = setting.config.metrics.n_test;
-        spec.seed = seed;
         Chain chain(spec);
         drive(chain, [&](const Chain& c, int g) {
             return kept_samples(study, c, g, parts[s].image_shape);

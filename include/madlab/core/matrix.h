@@ -4,6 +4,8 @@
 
 #include <Eigen/Core>
 #include <Eigen/Dense>
+#include <cstddef>
+#include <vector>
 
 namespace madlab {
 
@@ -15,6 +17,14 @@ using SquareMatrix = Eigen::MatrixXd;
 
 // Mean and covariance of a Gaussian; what Gaussian sources and models expose so that metrics
 // can use exact closed forms (e.g. the 2-Wasserstein distance) instead of samples.
+// Row operations that the loop's training sets (loop/schedule.h) use for every kind of data;
+// data/corpus.h has the same three for text, a line being a row.
+inline std::size_t row_count(const Matrix& x) { return static_cast<std::size_t>(x.rows()); }
+// Appends the rows of `rows` below those of `to` (an empty `to` takes their width).
+void append_rows(Matrix& to, const Matrix& rows);
+// The given rows of x, in the given order.
+Matrix select_rows(const Matrix& x, const std::vector<std::size_t>& rows);
+
 struct GaussianParams {
     Vector mean;
     SquareMatrix covariance;

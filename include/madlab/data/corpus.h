@@ -67,4 +67,10 @@ struct Corpus {
     }
 };
 
+// The row operations of core/matrix.h for text, a line being a row. append_rows takes the
+// vocabulary of `lines` when `to` has none; both corpora must share it.
+inline std::size_t row_count(const Corpus& corpus) { return corpus.lines(); }
+void append_rows(Corpus& to, const Corpus& lines);
+Corpus select_rows(const Corpus& corpus, const std::vector<std::size_t>& lines);
+
 }  // namespace madlab

@@ -10,29 +10,24 @@
 
 #include "madlab/core/matrix.h"
 #include "madlab/core/rng.h"
+#include "madlab/data/data_source.h"
 
 namespace madlab {
 
-class RealSource {
+// The source of vectors and images.
+class RealSource : public DataSource<Matrix> {
 public:
-    virtual ~RealSource() = default;
-
-    // Short description for reports, e.g. "grid25" or "csv:data/faithful.csv (272 x 2)".
-    virtual std::string describe() const = 0;
     virtual std::size_t dim() const = 0;
 
     // n training points. Built-in distributions draw fresh i.i.d. points; file sources draw n
     // distinct rows of the training split (rows of the test split are never returned). Throws
     // DataError if a file source has fewer than n training rows.
-    virtual Matrix draw_train(std::size_t n, Rng& rng) const = 0;
+    Matrix draw_train(std::size_t n, Rng& rng) const override = 0;
 
     // The held-out test set of n points. Built-in distributions draw i.i.d. points with rng;
     // file sources return n rows of their test split (rng picks which) and throw DataError if
     // the split has fewer than n rows.
-    virtual Matrix draw_test(std::size_t n, Rng& rng) const = 0;
-
-    // The source's exact mean and covariance if it is a single Gaussian, else nullopt.
-    virtual std::optional<GaussianParams> gaussian() const { return std::nullopt; }
+    Matrix draw_test(std::size_t n, Rng& rng) const override = 0;
 
     // Mean negative log-density (nats) of the rows of x under the source's true density, when
     // the source knows it (built-in distributions); nullopt for file sources. It is the floor a

@@ -26,6 +26,7 @@
 
 #include "madlab/core/rng.h"
 #include "madlab/data/corpus.h"
+#include "madlab/data/data_source.h"
 #include "madlab/data/text_reader.h"
 
 namespace madlab {
@@ -41,7 +42,7 @@ struct TextSourceOptions {
     std::uint64_t split_seed = 0;
 };
 
-class TextSource {
+class TextSource : public DataSource<Corpus> {
 public:
     // Tokenises `lines` (options.text) and splits them as described above. `description` names
     // the text in describe() and in errors (e.g. its path). Throws ConfigError for bad split
@@ -56,14 +57,15 @@ public:
 
     // n_lines distinct training lines, chosen uniformly without replacement (in the random
     // order drawn). Throws DataError if n_lines > train_lines() or n_lines == 0.
-    Corpus draw_train(std::size_t n_lines, Rng& rng) const;
+    Corpus draw_train(std::size_t n_lines, Rng& rng) const override;
     // Every training line, in input order.
     Corpus train_set() const;
     // Every held-out line, in input order (no lines if nothing is held out).
     Corpus test_set() const;
-    // n_lines distinct held-out lines, as draw_train. Throws DataError if n_lines >
-    // test_lines() or n_lines == 0.
-    Corpus draw_test(std::size_t n_lines, Rng& rng) const;
+    // n_lines distinct held-out lines, as draw_train; n_lines = 0: every held-out line, in
+    // input order (test_set(); a chain scores every generation on all of them). Throws
+    // DataError if n_lines > test_lines() or nothing is held out.
+    Corpus draw_test(std::size_t n_lines, Rng& rng) const override;
 
     std::size_t train_lines() const { return train_.size(); }
     std::size_t test_lines() const { return test_.size(); }
@@ -74,7 +76,7 @@ public:
 
     // One line, e.g. "text 'quijote.txt': 35,100 lines (33,345 train, 1,755 held out: every
     // 20th line), 381,000 whitespace tokens, 22,000 word types".
-    std::string describe() const;
+    std::string describe() const override;
 
 private:
     Corpus gather(const std::vector<std::size_t>& line_ids) const;

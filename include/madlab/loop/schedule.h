@@ -16,6 +16,8 @@
 
 #include "madlab/core/matrix.h"
 #include "madlab/core/rng.h"
+#include "madlab/data/corpus.h"
+#include "madlab/models/generative_model.h"
 
 namespace madlab {
 
@@ -41,24 +43,43 @@ ScheduleOptions schedule_preset(const std::string& name, std::size_t n);
 // Checks that the options make a schedule; throws ConfigError naming the schedule.* key.
 void validate(const ScheduleOptions& options);
 
-// Origin of a training row: kRealOrigin for real data, g >= 0 for a sample of generation g's
-// model.
-constexpr int kRealOrigin = -1;
-
-// A training set with the provenance of every row: origin[i] belongs to row i of x.
-struct TrainingSet {
-    Matrix x;
+// A training set with the provenance of every row: origin[i] belongs to row i of data (a row
+// of a Matrix, a line of a Corpus). kRealOrigin (models/generative_model.h) marks real data,
+// g >= 0 a sample of generation g's model.
+template <class Data>
+struct TrainingSetOf {
+    Data data;
     std::vector<int> origin;
 
     std::size_t size() const { return origin.size(); }
     // Fraction of rows that are real data (0 for an empty set).
-    double real_fraction() const;
+    double real_fraction() const {
+        if (origin.empty()) return 0.0;
+        std::size_t real = 0;
+        for (int o : origin) real += (o == kRealOrigin);
+        return static_cast<double>(real) / static_cast<double>(origin.size());
+    }
     // Appends the rows of `rows` with the given origin.
-    void append(const Matrix& rows, int row_origin);
-    void append(const TrainingSet& other);
+    void append(const Data& rows, int row_origin) {
+        append_rows(data, rows);
+        origin.insert(origin.end(), row_count(rows), row_origin);
+    }
+    void append(const TrainingSetOf& other) {
+        append_rows(data, other.data);
+        origin.insert(origin.end(), other.origin.begin(), other.origin.end());
+    }
     // The subset of the given rows, in the given order.
-    TrainingSet select(const std::vector<std::size_t>& rows) const;
+    TrainingSetOf select(const std::vector<std::size_t>& rows) const {
+        TrainingSetOf out;
+        out.data = select_rows(data, rows);
+        out.origin.reserve(rows.size());
+        for (std::size_t i : rows) out.origin.push_back(origin[i]);
+        return out;
+    }
 };
+
+using TrainingSet = TrainingSetOf<Matrix>;
+using TextTrainingSet = TrainingSetOf<Corpus>;
 
 // The random stream of one purpose ("real", "synthetic", "fit"...) at one generation of the
 // chain with this seed. Streams do not depend on the setting: settings compared in one study
@@ -69,12 +90,11 @@ inline Rng chain_stream(std::uint64_t seed, int generation, std::string_view pur
 }
 
 // Builds the training set of `generation` from the schedule, for any kind of training set
-// (TrainingSet of matrix rows, TextTrainingSet of lines): Set needs size(), append(const Set&)
-// and select(row indices). `draw_real(n, rng)` returns n real rows; `sample(j, n,
-// model_generation, rng)` returns n samples of the j-th of the `models` most recent models
-// (oldest first) with their origin set. Generation 0 draws n_real_initial real rows and sets
-// `fixed_real` (its first n_real_fixed rows) and `pool`; later generations add fresh and
-// synthetic rows, and `pool` grows under accumulate.
+// (TrainingSetOf<Data>): Set needs size(), append(const Set&) and select(row indices).
+// `draw_real(n, rng)` returns n real rows; `sample(j, n, model_generation, rng)` returns n samples
+// of the j-th of the `models` most recent models (oldest first) with their origin set. Generation 0
+// draws n_real_initial real rows and sets `fixed_real` (its first n_real_fixed rows) and `pool`;
+// later generations add fresh and synthetic rows, and `pool` grows under accumulate.
 template <class Set, class DrawReal, class Sample>
 Set build_training_set(int generation, const ScheduleOptions& s, std::uint64_t seed,
                        Set& fixed_real, Set& pool, std::size_t models, DrawReal&& draw_real,

@@ -1,6 +1,8 @@
 #pragma once
 // A quality or diversity metric of one generation: compares the held-out real test set with
-// model samples (and may use the model itself, e.g. its density or Gaussian parameters).
+// model samples (and may use the model itself, e.g. its density or Gaussian parameters). Like
+// the models (models/generative_model.h), metrics are written for one kind of data: Metric for
+// vectors and images, TextMetric for text.
 
 #include <optional>
 #include <string>
@@ -8,29 +10,52 @@
 #include <vector>
 
 #include "madlab/core/matrix.h"
+#include "madlab/core/named_values.h"
 #include "madlab/models/generative_model.h"
 
 namespace madlab {
 
 // Named metric values; one metric may return several (PRDC returns four).
-using MetricValues = std::vector<std::pair<std::string, double>>;
+using MetricValues = NamedValues;
 
 // Everything a metric may look at for one generation.
-struct MetricInput {
-    const Matrix& real_test;  // N held-out real points, never trained on
-    const Matrix& samples;    // M samples of the model (bias = 1 unless configured)
-    const ContinuousModel& model;
+template <class Data>
+struct MetricInputOf {
+    const Data& real_test;  // held-out real data, never trained on
+    const Data& samples;    // samples of the model (with the configured sampling bias)
+    const GenerativeModel<Data>& model;
     // The real source's exact Gaussian parameters, when the source is one Gaussian.
     std::optional<GaussianParams> source_gaussian;
 };
 
-class Metric {
+template <class Data>
+class MetricOf {
 public:
-    virtual ~Metric() = default;
+    virtual ~MetricOf() = default;
     virtual std::string name() const = 0;
     // Values are always finite (collapsed models are normal here, DESIGN.md); a value that is
     // undefined for this input is left out of the result rather than reported as NaN.
-    virtual MetricValues compute(const MetricInput& input) const = 0;
+    virtual MetricValues compute(const MetricInputOf<Data>& input) const = 0;
+};
+
+using MetricInput = MetricInputOf<Matrix>;
+using Metric = MetricOf<Matrix>;
+using TextMetricInput = MetricInputOf<Corpus>;
+using TextMetric = MetricOf<Corpus>;
+
+// Metric "nll" (vectors) or "perplexity" (text): the model's own score of the held-out real data
+// (GenerativeModel::score_held_out), left out when the family cannot score data.
+template <class Data>
+class HeldOutScoreMetric : public MetricOf<Data> {
+public:
+    explicit HeldOutScoreMetric(std::string name) : name_(std::move(name)) {}
+    std::string name() const override { return name_; }
+    MetricValues compute(const MetricInputOf<Data>& input) const override {
+        return input.model.score_held_out(input.real_test);
+    }
+
+private:
+    std::string name_;
 };
 
 }  // namespace madlab

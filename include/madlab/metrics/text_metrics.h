@@ -19,8 +19,10 @@
 
 #include <cstddef>
 #include <optional>
+#include <string>
 
 #include "madlab/data/corpus.h"
+#include "madlab/metrics/metric.h"
 #include "madlab/models/ngram.h"
 #include "madlab/models/text_model.h"
 
@@ -78,6 +80,38 @@ TailLoss vocabulary_retention(const Corpus& real_test, const NgramModel& model);
 // ids.
 TailLoss vocabulary_retention(const Corpus& real_test, const Corpus& model_training_text);
 // The same with "producible" = model.known(w). Throws Error unless model.knows_vocabulary().
-TailLoss vocabulary_retention(const Corpus& real_test, const TextModel& model);
+TailLoss vocabulary_retention(const Corpus& real_test, const TextVocabulary& model);
+
+// The text metrics of a loop, each a TextMetric over one generation; a text study computes, in
+// this order, perplexity (HeldOutScoreMetric, metric.h), vocabulary retention, the unknown-word
+// rate of the samples and the sample statistics.
+
+// lost_types and lost_mass (vocabulary_retention) of the real test set, for models that know
+// their vocabulary (TextVocabulary::knows_vocabulary); nothing for the others.
+class VocabularyRetentionMetric : public TextMetric {
+public:
+    std::string name() const override { return "vocabulary_retention"; }
+    MetricValues compute(const TextMetricInput& input) const override;
+};
+
+// sample_unk_rate: the share of sampled tokens that are <unk>, for models whose samples may hold
+// words outside the corpus vocabulary (TextVocabulary::open_vocabulary); nothing for the others.
+class SampleUnknownRateMetric : public TextMetric {
+public:
+    std::string name() const override { return "sample_unk_rate"; }
+    MetricValues compute(const TextMetricInput& input) const override;
+};
+
+// distinct_1..4, unigram_entropy, zipf (when defined) over the first token_budget sampled
+// tokens, and mean_line_length of all samples (ConfigError for token_budget = 0).
+class TextSampleMetric : public TextMetric {
+public:
+    explicit TextSampleMetric(std::size_t token_budget);
+    std::string name() const override { return "text_samples"; }
+    MetricValues compute(const TextMetricInput& input) const override;
+
+private:
+    std::size_t token_budget_;
+};
 
 }  // namespace madlab

@@ -31,19 +31,19 @@
 // deleted once no later generation can sample from it (older than the last
 // synthetic_from_last_k models).
 //
-// Which generation a fit belongs to: the chain fits generation g with the random stream
-// chain_stream(seed, g, "fit") and samples with chain_stream(seed, g, "eval") and
-// chain_stream(seed, t, "synthetic", j) (loop/schedule.h); the model recognises these streams
-// (it is built for one chain: ExternalContext), which names its folders without a change to the
-// GenerativeModel interface. A model used outside a chain (a stream it does not recognise)
-// works in <work_dir>/<setting>/seed-<chain seed>/fit-<hash of the data and stream>/.
+// Where the files go: the loop hands every fit its generation's folder (FitContext::work_dir,
+// <work root>/<setting>/seed-<chain seed>/gen-<generation>/), and every sample call what the
+// samples are for (eval, synthetic-<t>-<j>), which name the files. A model fitted outside a
+// loop (generation -1) works in <work_dir>/fit-<hash of the data and stream>/.
 
 #include <cstdint>
 #include <functional>
 #include <map>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
+#include <string_view>
 
 #include "madlab/models/generative_model.h"
 
@@ -62,14 +62,20 @@ struct ExternalOptions {
     std::string work_dir;  // model.work_dir: root of the folders ("" = <output>/external)
 };
 
-// The chain a model belongs to.
-struct ExternalContext {
-    std::string work_dir;  // the root folder; required
-    std::string setting = "default";
-    std::uint64_t chain_seed = 0;
-    int generations = 0;  // last generation of the chain (bounds the stream search)
-    int synthetic_from_last_k = 1;
+// Where a fit of an external family happens (from its FitContext): the generation (-1 outside
+// a loop), the chain's seed and setting, the folder, the origin of every training row.
+struct ExternalPlace {
+    int generation = -1;
+    std::uint64_t seed = 0;
+    std::string setting;
+    std::string work_dir;
+    std::span<const int> origin;
 };
+
+template <class Data>
+ExternalPlace external_place(const FitContext<Data>& context) {
+    return {context.generation, context.seed, context.setting, context.work_dir, context.origin};
+}
 
 // Throws ConfigError naming model.fit / model.sample / model.score when a command is empty or
 // has an unknown {placeholder} or one its study does not provide: {dim} is for vectors,
@@ -82,27 +88,30 @@ void check_external_commands(const ExternalOptions& options, bool text = false);
 // steps, and pruning. The family writes and reads the files; this class runs the commands.
 class ExternalSteps {
 public:
-    ExternalSteps(ExternalOptions options, ExternalContext context, bool text);
+    // Throws ConfigError for a bad command (check_external_commands) or timeout / retries.
+    ExternalSteps(ExternalOptions options, bool text);
 
     const ExternalOptions& options() const { return options_; }
     // The folder of the last fit ("" before the first) and its generation (-1: not recognised,
     // or before the first fit).
     const std::string& dir() const { return dir_; }
-    int generation() const { return generation_; }
+    int generation() const { return place_.generation; }
 
-    // A fit with stream `rng`: chooses the generation's folder (a stream outside the chain
-    // names it after `data_hash`), draws the command's {seed} from `rng`, and runs `model.fit`
-    // with {train} = dir()/train_file, unless fit.done records the same command and
-    // `data_key` (the training set's size and hash) and the model folder exists. Before
-    // running, `write_train(path)` writes the training set. `values` are more placeholders.
-    FitInfo fit(Rng& rng, const std::string& train_file, const std::string& data_key,
+    // A fit at `place` with stream `rng`: works in the place's folder (outside a loop in a
+    // folder named after `data_key` and the stream; ConfigError without a folder), draws the
+    // command's {seed} from `rng`, and runs `model.fit` with {train} = dir()/train_file,
+    // unless fit.done records the same command and `data_key` (the training set's size and
+    // hash) and the model folder exists. Before running, `write_train(path)` writes the
+    // training set, and, when the place has origins, dir()/train_origin.npy: float64 of shape
+    // (n, 1), -1 for a real row, g for a sample of generation g's model, in the row order of
+    // the training file (the provenance of every training row, for audit). `values` are more
+    // placeholders.
+    FitInfo fit(const ExternalPlace& place, Rng& rng, const std::string& train_file,
+                const std::string& data_key,
                 const std::function<void(const std::string&)>& write_train,
                 std::map<std::string, std::string> values = {});
-    // The origin of every row of the next fit's training set (KeepsTrainingOrigin). When it
-    // is set, the next fit() also writes dir()/train_origin.npy: float64 of shape (n, 1), -1
-    // for a real row, g for a sample of generation g's model, in the row order
-    // of the training file (the provenance of every training row, for audit).
-    void set_training_origin(std::vector<int> origin) { origin_ = std::move(origin); }
+    // With model.prune: deletes the folder of the last fit (the loop no longer samples from it).
+    void retire() const;
 
     // A step that writes one file: the command as run, where it was run (for messages), the
     // file, and whether a finished earlier run (its .done marker matched) was reused.
@@ -113,12 +122,13 @@ public:
         std::string done;  // the marker written by commit()
         bool reused = false;
     };
-    // A sampling call with stream `rng`: the file is named after the stream (eval,
-    // synthetic-<t>-<j>, else samples-<hash>) with `extension`; draws {seed} from `rng`; runs
-    // `model.sample` unless reusable. `what` says what the file must hold (for the "did not
-    // write" message). Requires a fit; bias in (0, 1] (ConfigError).
-    Output sample(std::size_t n, double bias, Rng& rng, const std::string& extension,
-                  const std::string& what, std::map<std::string, std::string> values = {}) const;
+    // A sampling call with stream `rng`: the file is named after `purpose` (eval,
+    // synthetic-<t>-<j>; "" outside a loop: samples-<hash of the stream and n>) with
+    // `extension`; draws {seed} from `rng`; runs `model.sample` unless reusable. `what` says
+    // what the file must hold (for the "did not write" message). Requires a fit.
+    Output sample(std::size_t n, double bias, Rng& rng, std::string_view purpose,
+                  const std::string& extension, const std::string& what,
+                  std::map<std::string, std::string> values = {}) const;
     // Runs the command of config key `key` (e.g. "model.score") with the placeholders
     // `values` and the fit's; `name` names its log and .done files, `output` the file it
     // writes (a placeholder of `values`), `what` what that must hold.
@@ -129,7 +139,7 @@ public:
     void commit(const Output& output) const;
 
 private:
-    std::string dir_for_fit(std::uint64_t data_hash, const Rng& rng, int& generation) const;
+    std::string dir_for_fit(std::uint64_t data_hash, const Rng& rng) const;
     // {model_dir} {seed} {chain_seed} {generation} {setting} of the current fit.
     std::map<std::string, std::string> placeholder_values(std::uint64_t seed) const;
     // "model.fit command ... (setting 's', seed 0, generation 3)", for error messages.
@@ -140,11 +150,9 @@ private:
                   const std::string& name) const;
 
     ExternalOptions options_;
-    ExternalContext context_;
     bool text_ = false;
+    ExternalPlace place_;  // of the last fit (its origins not kept)
     std::string dir_;
-    int generation_ = -1;
-    std::vector<int> origin_;
 };
 
 // FNV-1a of bytes (chains with `h`), for the .done markers and folder names of the external
@@ -152,23 +160,24 @@ private:
 std::uint64_t external_hash(const void* data, std::size_t bytes,
                             std::uint64_t h = 14695981039346656037ull);
 
-class ExternalModel : public ContinuousModel, public KeepsTrainingOrigin {
+class ExternalModel : public ContinuousModel {
 public:
-    ExternalModel(ExternalOptions options, ExternalContext context);
+    // Throws ConfigError as ExternalSteps.
+    explicit ExternalModel(ExternalOptions options);
 
     std::string family() const override { return "external"; }
-    void set_training_origin(std::vector<int> origin) override {
-        steps_.set_training_origin(std::move(origin));
-    }
-    FitInfo fit(const Matrix& train, Rng& rng) override;
-    Matrix sample(std::size_t n, double bias, Rng& rng) const override;
-    std::optional<double> mean_nll(const Matrix&) const override { return std::nullopt; }
     std::unique_ptr<ContinuousModel> clone() const override;
+    bool needs_work_dir() const override { return true; }
+    void retire() const override { steps_.retire(); }
 
     // The folder of the last fit ("" before the first).
     const std::string& generation_dir() const { return steps_.dir(); }
     // The generation of the last fit (-1: not recognised, or before the first fit).
     int generation() const { return steps_.generation(); }
+
+protected:
+    FitInfo do_fit(const Matrix& train, FitContext<Matrix>& context) override;
+    Matrix do_sample(std::size_t n, double bias, Rng& rng, std::string_view purpose) const override;
 
 private:
     ExternalSteps steps_;

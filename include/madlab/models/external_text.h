@@ -32,31 +32,35 @@
 
 namespace madlab {
 
-class ExternalTextModel : public TextModel, public KeepsTrainingOrigin {
+class ExternalTextModel : public TextModel, public TextVocabulary {
 public:
     // `vocabulary` is the corpus's (sampled words are looked up in it), `tokens` its
-    // tokenisation. Throws ConfigError as ExternalSteps.
-    ExternalTextModel(ExternalOptions options, ExternalContext context,
-                      std::shared_ptr<const Vocabulary> vocabulary, TextOptions::Tokens tokens);
+    // tokenisation; a sampled line is cut after max_line_length tokens. Throws ConfigError as
+    // ExternalSteps.
+    ExternalTextModel(ExternalOptions options, std::shared_ptr<const Vocabulary> vocabulary,
+                      TextOptions::Tokens tokens, std::size_t max_line_length = 200);
 
     std::string family() const override { return "external"; }
     std::unique_ptr<TextModel> clone() const override {
         return std::make_unique<ExternalTextModel>(*this);
     }
-    // Sampled words outside the corpus vocabulary become <unk> (the chain records their share).
+    bool needs_work_dir() const override { return true; }
+    void retire() const override { steps_.retire(); }
+    // The model's vocabulary is unknown to madlab; sampled words outside the corpus vocabulary
+    // become <unk> (the study records their share).
+    bool knows_vocabulary() const override { return false; }
     bool open_vocabulary() const override { return true; }
-
-    void set_training_origin(std::vector<int> origin) override {
-        steps_.set_training_origin(std::move(origin));
-    }
-    FitInfo fit(const Corpus& train, Rng& rng) override;
-    Corpus sample(std::size_t n_lines, double bias, Rng& rng,
-                  std::size_t max_line_length) const override;
-    // Runs model.score on `real` (nullopt without model.score).
-    std::optional<HeldOutScore> score_held_out(const Corpus& real) const override;
 
     // The folder of the last fit ("" before the first).
     const std::string& generation_dir() const { return steps_.dir(); }
+
+protected:
+    FitInfo do_fit(const Corpus& train, FitContext<Corpus>& context) override;
+    Corpus do_sample(std::size_t n_lines, double bias, Rng& rng,
+                     std::string_view purpose) const override;
+    // Runs model.score on `real`: {"perplexity", exp(-sum logprob / sum tokens)}; no values
+    // without model.score.
+    NamedValues do_score_held_out(const Corpus& real) const override;
 
 private:
     // Writes the lines of `corpus` to `path` as JSONL {"text": ...}.
@@ -65,6 +69,7 @@ private:
     ExternalSteps steps_;
     std::shared_ptr<const Vocabulary> vocabulary_;
     TextOptions::Tokens tokens_;
+    std::size_t max_line_length_ = 200;
 };
 
 }  // namespace madlab

@@ -42,27 +42,26 @@ public:
     explicit GaussianModel(GaussianOptions options = {});
 
     std::string family() const override { return "gaussian"; }
-    // Throws NumericalError on a matrix with no rows.
-    FitInfo fit(const Matrix& train, Rng& rng) override;
-    // Throws Error if not fitted, ConfigError unless 0 < bias <= 1.
-    Matrix sample(std::size_t n, double bias, Rng& rng) const override;
     // Throws Error if not fitted or x has the wrong number of columns.
-    std::optional<double> mean_nll(const Matrix& x) const override;
+    std::optional<double> mean_nll(const Matrix& x) const;
     std::unique_ptr<ContinuousModel> clone() const override;
 
     // The fitted mean and covariance (reg_covar included, density jitter not). Requires a fit.
     GaussianParams gaussian_params() const override;
 
     const GaussianOptions& options() const { return options_; }
-    bool fitted() const { return fitted_; }
     // True if the last fit found a singular covariance (see the class comment).
     bool degenerate() const { return degenerate_; }
 
-private:
-    void require_fitted() const;
+protected:
+    // Throws NumericalError on a matrix without columns.
+    FitInfo do_fit(const Matrix& train, FitContext<Matrix>& context) override;
+    Matrix do_sample(std::size_t n, double bias, Rng& rng, std::string_view purpose) const override;
+    // {"nll", mean_nll(x)} when finite.
+    NamedValues do_score_held_out(const Matrix& x) const override { return nll_score(mean_nll(x)); }
 
+private:
     GaussianOptions options_;
-    bool fitted_ = false;
     bool degenerate_ = false;
     Vector mean_;
     SquareMatrix covariance_;

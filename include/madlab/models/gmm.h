@@ -54,17 +54,11 @@ public:
     explicit GmmModel(GmmOptions options = {});
 
     std::string family() const override { return "gmm"; }
-    // Throws NumericalError on a matrix with no rows. converged/iterations describe the kept
-    // initialisation.
-    FitInfo fit(const Matrix& train, Rng& rng) override;
-    // Throws Error if not fitted, ConfigError unless 0 < bias <= 1.
-    Matrix sample(std::size_t n, double bias, Rng& rng) const override;
     // Exact mean of -log sum_k w_k N(x_i; mu_k, Sigma_k), by log-sum-exp.
-    std::optional<double> mean_nll(const Matrix& x) const override;
+    std::optional<double> mean_nll(const Matrix& x) const;
     std::unique_ptr<ContinuousModel> clone() const override;
 
     const GmmOptions& options() const { return options_; }
-    bool fitted() const { return fitted_; }
     int components() const { return options_.components; }
     // Fitted parameters (require a fit): K weights summing to 1, a K x d matrix of means (row k
     // is mu_k) and K covariances (reg_covar included).
@@ -76,11 +70,15 @@ public:
     double lower_bound() const { return lower_bound_; }
     const std::vector<double>& lower_bound_history() const { return bound_history_; }
 
-private:
-    void require_fitted() const;
+protected:
+    // Throws NumericalError on a matrix without columns.
+    FitInfo do_fit(const Matrix& train, FitContext<Matrix>& context) override;
+    Matrix do_sample(std::size_t n, double bias, Rng& rng, std::string_view purpose) const override;
+    // {"nll", mean_nll(x)} when finite.
+    NamedValues do_score_held_out(const Matrix& x) const override { return nll_score(mean_nll(x)); }
 
+private:
     GmmOptions options_;
-    bool fitted_ = false;
     Vector weights_;
     Matrix means_;
     std::vector<SquareMatrix> covariances_;

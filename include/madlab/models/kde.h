@@ -47,15 +47,10 @@ public:
     explicit KdeModel(KdeOptions options = {});
 
     std::string family() const override { return "kde"; }
-    // Stores the training points and sets the bandwidth. Throws NumericalError on no rows.
-    FitInfo fit(const Matrix& train, Rng& rng) override;
-    // Throws Error if not fitted, ConfigError unless 0 < bias <= 1.
-    Matrix sample(std::size_t n, double bias, Rng& rng) const override;
-    std::optional<double> mean_nll(const Matrix& x) const override;
+    std::optional<double> mean_nll(const Matrix& x) const;
     std::unique_ptr<ContinuousModel> clone() const override;
 
     const KdeOptions& options() const { return options_; }
-    bool fitted() const { return fitted_; }
     // The bandwidth h of the last fit.
     double bandwidth() const { return bandwidth_; }
     // The training points, in the order given to fit().
@@ -64,6 +59,13 @@ public:
     // The rule-of-thumb bandwidth for data with the given sample size, dimension and sigma.
     static double rule_bandwidth(KdeOptions::Rule rule, double sigma, Eigen::Index n,
                                  Eigen::Index d);
+
+protected:
+    // Throws NumericalError on a matrix without columns.
+    FitInfo do_fit(const Matrix& train, FitContext<Matrix>& context) override;
+    Matrix do_sample(std::size_t n, double bias, Rng& rng, std::string_view purpose) const override;
+    // {"nll", mean_nll(x)} when finite.
+    NamedValues do_score_held_out(const Matrix& x) const override { return nll_score(mean_nll(x)); }
 
 private:
     // A k-d tree node: rows [begin, end) of tree_points_; leaves have left == -1.
@@ -74,14 +76,12 @@ private:
         int right = -1;
     };
 
-    void require_fitted() const;
     void build_tree();
     int build_node(std::vector<Eigen::Index>& order, Eigen::Index begin, Eigen::Index end);
     // log sum_j exp(-|x - y_j|^2 / (2 h^2)) for one point x (length d), by the tree.
     double log_kernel_sum_tree(const double* x) const;
 
     KdeOptions options_;
-    bool fitted_ = false;
     double bandwidth_ = 0.0;
     Matrix points_;  // n x d as given (sampling draws from it)
     // Tree path: points in tree order, column-major; nodes; per node its bounding box

@@ -7,8 +7,9 @@
 // pca.project(x); sample(n) draws n points from the inner model and maps them back to pixel
 // space with pca.reconstruct, then clips every value to [clip_low, clip_high] (pixels are
 // intensities in [0, 1]), so the synthetic images that train the next generation are valid
-// images. mean_nll(x) is the inner model's density of the projected points pca.project(x): a
-// density on the principal subspace, not on pixel space (which has none for this model).
+// images. score_held_out(x) is the inner model's score (its density) of the projected points
+// pca.project(x): a density on the principal subspace, not on pixel space (which has none for
+// this model).
 
 #include <memory>
 #include <optional>
@@ -25,24 +26,26 @@ struct PcaModelOptions {
     double clip_high = 1.0;
 };
 
-class PcaModel : public ContinuousModel, public KeepsTrainingOrigin {
+class PcaModel : public ContinuousModel {
 public:
     // pca: the fixed feature map; inner: an unfitted model of the projected data.
     PcaModel(std::shared_ptr<const Pca> pca, std::unique_ptr<ContinuousModel> inner,
              PcaModelOptions options = {});
 
     std::string family() const override { return inner_->family(); }
-    FitInfo fit(const Matrix& train, Rng& rng) override;
-    Matrix sample(std::size_t n, double bias, Rng& rng) const override;
-    std::optional<double> mean_nll(const Matrix& x) const override;
     std::unique_ptr<ContinuousModel> clone() const override;
-    // Forwarded to the inner model (rows keep their order through the projection).
-    void set_training_origin(std::vector<int> origin) override {
-        hand_training_origin(*inner_, origin);
-    }
+    bool needs_work_dir() const override { return inner_->needs_work_dir(); }
+    void retire() const override { inner_->retire(); }
 
     const Pca& pca() const { return *pca_; }
     const ContinuousModel& inner() const { return *inner_; }
+
+protected:
+    // The inner model is fitted with the same context (rows keep their order through the
+    // projection, so the origins still hold).
+    FitInfo do_fit(const Matrix& train, FitContext<Matrix>& context) override;
+    Matrix do_sample(std::size_t n, double bias, Rng& rng, std::string_view purpose) const override;
+    NamedValues do_score_held_out(const Matrix& x) const override;
 
 private:
     std::shared_ptr<const Pca> pca_;

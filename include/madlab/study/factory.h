@@ -10,6 +10,7 @@
 #include "madlab/metrics/metric.h"
 #include "madlab/models/generative_model.h"
 #include "madlab/models/pca.h"
+#include "madlab/models/text_model.h"
 #include "madlab/study/study_config.h"
 
 namespace madlab {
@@ -21,8 +22,16 @@ std::unique_ptr<RealSource> make_source(const SourceConfig& config);
 // The text corpus of a `source.kind = "text"` config, with its held-out split.
 std::unique_ptr<TextSource> make_text_source(const SourceConfig& config);
 
-// An unfitted model of the configured family.
+// An unfitted model of the configured family, for vectors and images.
 std::unique_ptr<ContinuousModel> make_model(const ModelConfig& config);
+
+// An unfitted language model of the configured family (ngram or external) for the text of
+// `source` (its vocabulary and tokenisation).
+std::unique_ptr<TextModel> make_text_model(const ModelConfig& config, const TextSource& source);
+
+// The metrics of a text study, in the order they are recorded: perplexity of held-out real text,
+// vocabulary retention, the unknown-word rate of the samples, the sample statistics.
+std::vector<std::unique_ptr<TextMetric>> make_text_metrics(const MetricsConfig& config);
 
 // The configured metrics, in the order of metrics.list. `threads` is the thread count each
 // metric may use inside one chain.
@@ -34,11 +43,6 @@ std::vector<std::unique_ptr<Metric>> make_metrics(const MetricsConfig& config, i
 std::shared_ptr<const Pca> make_source_pca(const ChainConfig& config, const RealSource& source);
 // The number of components make_source_pca fits (0: none).
 std::size_t source_pca_components(const ChainConfig& config);
-
-// The external family is built per chain (its files live in the chain's folder).
-std::unique_ptr<ContinuousModel> make_external_model(const ModelConfig& config,
-                                                     const ExternalContext& context,
-                                                     const std::shared_ptr<const Pca>& pca);
 
 // make_model, wrapped in the PCA's first model.pca_components components when that is > 0.
 std::unique_ptr<ContinuousModel> make_model(const ModelConfig& config,

@@ -4,7 +4,10 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <map>
+#include <optional>
+#include <string>
 
 #include "madlab/core/error.h"
 #include "madlab/data/builtin_sources.h"
@@ -66,26 +69,26 @@ TEST(Chain, SyntheticAugmentationReusesGenerationZerosRealRows) {
     o.n_real_fixed = 30;
     Chain chain(f.spec(o, 2, 2));
     chain.step();
-    const Matrix first = chain.last_training_set().x;
+    const Matrix first = chain.last_training_set().data;
     chain.step();
     const TrainingSet& t = chain.last_training_set();
     EXPECT_EQ(origin_counts(t), (std::map<int, int>{{kRealOrigin, 30}, {0, 40}}));
     // The reused real rows are exactly the first 30 rows of generation 0's real data.
-    EXPECT_EQ(Matrix(t.x.topRows(30)), Matrix(first.topRows(30)));
+    EXPECT_EQ(Matrix(t.data.topRows(30)), Matrix(first.topRows(30)));
     chain.step();
-    EXPECT_EQ(Matrix(chain.last_training_set().x.topRows(30)), Matrix(first.topRows(30)));
+    EXPECT_EQ(Matrix(chain.last_training_set().data.topRows(30)), Matrix(first.topRows(30)));
 }
 
 TEST(Chain, FreshDataDrawsNewRealRowsEveryGeneration) {
     Fixture f;
     Chain chain(f.spec(schedule_preset("fresh-data", 25), 2, 3));
     chain.step();
-    const Matrix first = chain.last_training_set().x;
+    const Matrix first = chain.last_training_set().data;
     const auto r = chain.step();
     const TrainingSet& t = chain.last_training_set();
     EXPECT_EQ(origin_counts(t), (std::map<int, int>{{kRealOrigin, 25}, {0, 25}}));
     EXPECT_DOUBLE_EQ(value_of(r, "real_fraction"), 0.5);
-    EXPECT_NE(Matrix(t.x.topRows(25)), first);
+    EXPECT_NE(Matrix(t.data.topRows(25)), first);
 }
 
 TEST(Chain, AccumulateKeepsEverythingAndSubsampleKeepsTheSize) {
@@ -218,6 +221,92 @@ TEST(ChainCheckpoint, MalformedBytesAreAClearError) {
     EXPECT_THROW(other.restore("garbage"), DataError);
     EXPECT_THROW(other.restore(bytes.substr(0, bytes.size() - 5)), DataError);
     EXPECT_THROW(other.restore(bytes + "x"), DataError);
+}
+
+}  // namespace
+}  // namespace madlab
+
+namespace madlab {
+namespace {
+
+// A family that saves its state (the checkpoint hooks): a Gaussian with a fixed unit covariance
+// whose mean is the training mean plus a jitter from the fit's stream, as a network trained on a
+// GPU would not refit bit for bit. It counts its fits and restores.
+struct HookCounts {
+    int fits = 0;
+    int restores = 0;
+};
+
+class StatefulMeanModel : public ContinuousModel {
+public:
+    explicit StatefulMeanModel(HookCounts* counts) : counts_(counts) {}
+    std::string family() const override { return "stateful_mean"; }
+    std::unique_ptr<ContinuousModel> clone() const override {
+        return std::make_unique<StatefulMeanModel>(*this);
+    }
+    std::optional<std::string> save_state() const override {
+        return std::string(reinterpret_cast<const char*>(mean_.data()),
+                           sizeof(double) * static_cast<std::size_t>(mean_.size()));
+    }
+
+protected:
+    FitInfo do_fit(const Matrix& train, FitContext<Matrix>& context) override {
+        ++counts_->fits;
+        mean_ = train.colwise().mean().transpose();
+        for (Eigen::Index j = 0; j < mean_.size(); ++j) mean_[j] += 0.01 * context.rng.normal();
+        return {};
+    }
+    Matrix do_sample(std::size_t n, double, Rng& rng, std::string_view) const override {
+        Matrix out(static_cast<Eigen::Index>(n), mean_.size());
+        for (Eigen::Index i = 0; i < out.rows(); ++i)
+            for (Eigen::Index j = 0; j < out.cols(); ++j) out(i, j) = mean_[j] + rng.normal();
+        return out;
+    }
+    void do_restore_state(const std::string& state) override {
+        ++counts_->restores;
+        if (state.size() % sizeof(double) != 0) throw DataError("stateful_mean: bad state");
+        mean_.resize(static_cast<Eigen::Index>(state.size() / sizeof(double)));
+        std::memcpy(mean_.data(), state.data(), state.size());
+    }
+
+private:
+    HookCounts* counts_;
+    Vector mean_;
+};
+
+// A model that saves its state is restored from the checkpoint, not refitted, and the chain
+// continues with the numbers of the uninterrupted one; a model that saves none is refitted.
+TEST(ChainCheckpoint, ModelsThatSaveTheirStateAreRestoredNotRefitted) {
+    Fixture f;
+    HookCounts counts;
+    StatefulMeanModel model(&counts);
+    ScheduleOptions o = schedule_preset("fresh-data", 30);
+    o.synthetic_from_last_k = 2;
+    ChainSpec spec = f.spec(o, 5, 3);
+    spec.prototype = &model;
+    Chain reference(spec);
+    std::vector<GenerationResult> expected;
+    while (!reference.done()) expected.push_back(reference.step());
+    Chain first(spec);
+    for (int g = 0; g <= 2; ++g) first.step();
+    const std::string bytes = first.checkpoint();
+    EXPECT_EQ(bytes.substr(0, 8), "MADCHK02");  // the version with saved states
+    counts = {};
+    Chain resumed(spec);
+    resumed.restore(bytes);
+    EXPECT_EQ(counts.fits, 0);
+    EXPECT_EQ(counts.restores, 2);  // the two kept models
+    while (!resumed.done()) {
+        const auto r = resumed.step();
+        EXPECT_EQ(r.values, expected[r.generation].values) << r.generation;
+    }
+    // A family without saved states keeps the first version of the format, and a checkpoint
+    // with states cannot be restored into a chain whose family has none.
+    Chain plain(f.spec(o, 5, 3));
+    plain.step();
+    EXPECT_EQ(plain.checkpoint().substr(0, 8), "MADCHK01");
+    Chain wrong(f.spec(o, 5, 3));
+    EXPECT_THROW(wrong.restore(bytes), DataError);
 }
 
 }  // namespace

@@ -72,7 +72,7 @@ TEST(TrainingSet, AppendSelectAndRealFraction) {
     EXPECT_EQ(t.size(), 4u);
     EXPECT_DOUBLE_EQ(t.real_fraction(), 0.75);
     EXPECT_EQ(t.origin[3], 4);
-    EXPECT_EQ(t.x(3, 1), 8);
+    EXPECT_EQ(t.data(3, 1), 8);
 
     TrainingSet u;
     u.append(synth, 9);
@@ -80,12 +80,12 @@ TEST(TrainingSet, AppendSelectAndRealFraction) {
     EXPECT_EQ(u.size(), 5u);
     EXPECT_EQ(u.origin[0], 9);
     EXPECT_EQ(u.origin[4], 4);
-    EXPECT_EQ(u.x(1, 0), 1);
+    EXPECT_EQ(u.data(1, 0), 1);
 
     const TrainingSet s = t.select({3, 0});
     EXPECT_EQ(s.size(), 2u);
     EXPECT_EQ(s.origin[0], 4);
-    EXPECT_EQ(s.x(1, 1), 2);
+    EXPECT_EQ(s.data(1, 1), 2);
 }
 
 }  // namespace

@@ -1,13 +1,18 @@
-#include "madlab/loop/text_chain.h"
-
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <map>
+#include <memory>
+#include <string>
+#include <vector>
 
 #include "madlab/core/error.h"
 #include "madlab/data/text_source.h"
+#include "madlab/loop/chain.h"
+#include "madlab/metrics/text_metrics.h"
+#include "madlab/models/text_model.h"
 
 namespace madlab {
 namespace {
@@ -26,9 +31,20 @@ protected:
     static void SetUpTestSuite() {
         if (std::filesystem::exists(kQuijote))
             source_ = new TextSource(load_text_source(kQuijote, {}));
+        NgramOptions trigram;
+        trigram.order = 3;
+        trigram.fallback = NgramOptions::DiscountFallback::kDefault;
+        ngram_ = new NgramTextModel(trigram);
+        metrics_ = new std::vector<std::unique_ptr<TextMetric>>();
+        metrics_->push_back(std::make_unique<HeldOutScoreMetric<Corpus>>("perplexity"));
+        metrics_->push_back(std::make_unique<VocabularyRetentionMetric>());
+        metrics_->push_back(std::make_unique<SampleUnknownRateMetric>());
+        metrics_->push_back(std::make_unique<TextSampleMetric>(3000));
     }
     static void TearDownTestSuite() {
         delete source_;
+        delete ngram_;
+        delete metrics_;
         source_ = nullptr;
     }
     void SetUp() override {
@@ -37,12 +53,12 @@ protected:
     TextChainSpec spec(const ScheduleOptions& schedule, int generations) const {
         TextChainSpec s;
         s.source = source_;
-        s.model.order = 3;
-        s.model.fallback = NgramOptions::DiscountFallback::kDefault;
+        s.prototype = ngram_;
+        for (const auto& m : *metrics_) s.metrics.push_back(m.get());
         s.schedule = schedule;
         s.generations = generations;
         s.n_eval = 300;
-        s.token_budget = 3000;
+        s.n_test = 0;  // every held-out line
         s.seed = 7;
         return s;
     }
@@ -52,10 +68,10 @@ protected:
         while (!chain.done()) out.push_back(chain.step());
         return out;
     }
-    static TextSource* source_;
+    static inline TextSource* source_ = nullptr;
+    static inline NgramTextModel* ngram_ = nullptr;
+    static inline std::vector<std::unique_ptr<TextMetric>>* metrics_ = nullptr;
 };
-
-TextSource* TextChainTest::source_ = nullptr;
 
 // Zero is absorbing (SCIENCE.md section 4): a model trained only on its predecessor's samples
 // can only produce words its predecessor knew, so the real word types it has lost never come
@@ -129,19 +145,39 @@ TEST_F(TextChainTest, RestoredChainContinuesBitIdentically) {
 namespace madlab {
 namespace {
 
-// A TextModel with none of the optional capabilities: it samples its training lines uniformly
-// and turns every fifth sampled token into <unk> (a model that makes up words), and remembers
-// the fit streams it was given.
-class EchoModel : public TextModel {
+// A TextModel with none of the optional capabilities but an open vocabulary: it samples its
+// training lines uniformly and turns every fifth sampled token into <unk> (a model that makes up
+// words), and remembers the contexts of its fits.
+struct SeenFit {
+    Rng::State stream;
+    int generation;
+    std::uint64_t seed;
+    std::string setting;
+    std::size_t origins;
+    int real_origins;
+    std::string work_dir;
+    bool has_previous;
+};
+
+class EchoModel : public TextModel, public TextVocabulary {
 public:
-    explicit EchoModel(std::vector<Rng::State>* fit_streams) : fit_streams_(fit_streams) {}
+    explicit EchoModel(std::vector<SeenFit>* fits) : fits_(fits) {}
     std::string family() const override { return "echo"; }
-    FitInfo fit(const Corpus& train, Rng& rng) override {
+    bool knows_vocabulary() const override { return false; }
+    bool open_vocabulary() const override { return true; }
+    std::unique_ptr<TextModel> clone() const override { return std::make_unique<EchoModel>(*this); }
+
+protected:
+    FitInfo do_fit(const Corpus& train, FitContext<Corpus>& context) override {
         train_ = train;
-        fit_streams_->push_back(rng.state());
+        const int real =
+            static_cast<int>(std::count(context.origin.begin(), context.origin.end(), kRealOrigin));
+        fits_->push_back({context.rng.state(), context.generation, context.seed, context.setting,
+                          context.origin.size(), real, context.work_dir,
+                          context.previous != nullptr});
         return {};
     }
-    Corpus sample(std::size_t n_lines, double, Rng& rng, std::size_t) const override {
+    Corpus do_sample(std::size_t n_lines, double, Rng& rng, std::string_view) const override {
         Corpus out;
         out.vocabulary = train_.vocabulary;
         std::size_t k = 0;
@@ -153,22 +189,24 @@ public:
         }
         return out;
     }
-    bool open_vocabulary() const override { return true; }
-    std::unique_ptr<TextModel> clone() const override { return std::make_unique<EchoModel>(*this); }
 
 private:
-    std::vector<Rng::State>* fit_streams_;
+    std::vector<SeenFit>* fits_;
     Corpus train_;
 };
 
 // The chain records only what the model offers (no perplexity, no vocabulary retention; the
-// share of <unk> in its samples), fits generation g with chain_stream(seed, g, "fit") (how the
-// external family knows its generation) and refits with the same streams on restore.
-TEST_F(TextChainTest, RecordsWhatAModelOffersAndFitsWithTheGenerationsStream) {
-    std::vector<Rng::State> streams;
-    EchoModel prototype(&streams);
+// share of <unk> in its samples), and hands every fit its place in the loop explicitly: the
+// generation's stream chain_stream(seed, g, "fit"), the generation, seed and setting, the
+// origin of every training line, the generation's folder and the previous model; a restore
+// refits with the same contexts (the oldest restored model without a previous one).
+TEST_F(TextChainTest, RecordsWhatAModelOffersAndHandsEveryFitItsContext) {
+    std::vector<SeenFit> fits;
+    EchoModel prototype(&fits);
     TextChainSpec s = spec(schedule_preset("fully-synthetic", 200), 2);
     s.prototype = &prototype;
+    s.setting = "echo setting";
+    s.work_dir = "/tmp/madlab-echo";
     const auto results = run(s);
     for (const auto& r : results) {
         std::map<std::string, double> v(r.values.begin(), r.values.end());
@@ -178,16 +216,29 @@ TEST_F(TextChainTest, RecordsWhatAModelOffersAndFitsWithTheGenerationsStream) {
         EXPECT_NEAR(v.at("sample_unk_rate"), 1.0 - std::pow(0.8, r.generation + 1), 0.02);
         EXPECT_TRUE(v.contains("distinct_2"));
     }
-    ASSERT_EQ(streams.size(), 3u);
-    for (int g = 0; g <= 2; ++g) EXPECT_EQ(streams[g], chain_stream(7, g, "fit").state()) << g;
+    ASSERT_EQ(fits.size(), 3u);
+    for (int g = 0; g <= 2; ++g) {
+        EXPECT_EQ(fits[g].stream, chain_stream(7, g, "fit").state()) << g;
+        EXPECT_EQ(fits[g].generation, g);
+        EXPECT_EQ(fits[g].seed, 7u);
+        EXPECT_EQ(fits[g].setting, "echo setting");
+        EXPECT_EQ(fits[g].origins, 200u);
+        EXPECT_EQ(fits[g].real_origins, g == 0 ? 200 : 0);  // replace: only real at generation 0
+        EXPECT_EQ(fits[g].has_previous, g > 0);
+    }
+    // The folder: the setting's name is not a safe file name, so it gets a hash.
+    EXPECT_EQ(fits[1].work_dir.rfind("/tmp/madlab-echo/echo_setting-", 0), 0u) << fits[1].work_dir;
+    EXPECT_TRUE(fits[1].work_dir.ends_with("/seed-7/gen-0001")) << fits[1].work_dir;
     TextChain first(s);
     first.step();
     first.step();
-    streams.clear();
+    fits.clear();
     TextChain resumed(s);
     resumed.restore(first.checkpoint());
-    ASSERT_EQ(streams.size(), 1u);  // synthetic_from_last_k = 1: generation 1's model
-    EXPECT_EQ(streams[0], chain_stream(7, 1, "fit").state());
+    ASSERT_EQ(fits.size(), 1u);  // synthetic_from_last_k = 1: generation 1's model
+    EXPECT_EQ(fits[0].stream, chain_stream(7, 1, "fit").state());
+    EXPECT_EQ(fits[0].generation, 1);
+    EXPECT_FALSE(fits[0].has_previous);
     EXPECT_EQ(resumed.step().values, results[2].values);
 }
 

@@ -15,25 +15,16 @@
 
 namespace madlab::testing {
 
-// N(mean, covariance) with a positive definite covariance; fit() changes nothing.
+// N(mean, covariance) with a positive definite covariance, given at construction (fitted from
+// the start); fit() changes nothing.
 class FixedGaussianModel : public ContinuousModel, public HasGaussianParams {
 public:
     FixedGaussianModel(Vector mean, SquareMatrix covariance)
-        : params_{std::move(mean), std::move(covariance)} {}
-    std::string family() const override { return "fixed_gaussian"; }
-    FitInfo fit(const Matrix&, Rng&) override { return {}; }
-    Matrix sample(std::size_t n, double, Rng& rng) const override {
-        const Eigen::Index d = params_.mean.size();
-        const SquareMatrix l = params_.covariance.llt().matrixL();
-        Matrix out(static_cast<Eigen::Index>(n), d);
-        Vector z(d);
-        for (Eigen::Index i = 0; i < out.rows(); ++i) {
-            for (Eigen::Index j = 0; j < d; ++j) z[j] = rng.normal();
-            out.row(i) = (params_.mean + l * z).transpose();
-        }
-        return out;
+        : params_{std::move(mean), std::move(covariance)} {
+        mark_fitted();
     }
-    std::optional<double> mean_nll(const Matrix& x) const override {
+    std::string family() const override { return "fixed_gaussian"; }
+    std::optional<double> mean_nll(const Matrix& x) const {
         const Eigen::Index d = params_.mean.size();
         const Eigen::LLT<SquareMatrix> llt(params_.covariance);
         const SquareMatrix l = llt.matrixL();
@@ -51,6 +42,21 @@ public:
     }
     GaussianParams gaussian_params() const override { return params_; }
 
+protected:
+    FitInfo do_fit(const Matrix&, FitContext<Matrix>&) override { return {}; }
+    Matrix do_sample(std::size_t n, double, Rng& rng, std::string_view) const override {
+        const Eigen::Index d = params_.mean.size();
+        const SquareMatrix l = params_.covariance.llt().matrixL();
+        Matrix out(static_cast<Eigen::Index>(n), d);
+        Vector z(d);
+        for (Eigen::Index i = 0; i < out.rows(); ++i) {
+            for (Eigen::Index j = 0; j < d; ++j) z[j] = rng.normal();
+            out.row(i) = (params_.mean + l * z).transpose();
+        }
+        return out;
+    }
+    NamedValues do_score_held_out(const Matrix& x) const override { return nll_score(mean_nll(x)); }
+
 private:
     GaussianParams params_;
 };
@@ -58,14 +64,16 @@ private:
 // A model without a density and without Gaussian parameters (like a histogram sampler).
 class NoDensityModel : public ContinuousModel {
 public:
+    NoDensityModel() { mark_fitted(); }
     std::string family() const override { return "no_density"; }
-    FitInfo fit(const Matrix&, Rng&) override { return {}; }
-    Matrix sample(std::size_t n, double, Rng&) const override {
-        return Matrix::Zero(static_cast<Eigen::Index>(n), 1);
-    }
-    std::optional<double> mean_nll(const Matrix&) const override { return std::nullopt; }
     std::unique_ptr<ContinuousModel> clone() const override {
         return std::make_unique<NoDensityModel>(*this);
+    }
+
+protected:
+    FitInfo do_fit(const Matrix&, FitContext<Matrix>&) override { return {}; }
+    Matrix do_sample(std::size_t n, double, Rng&, std::string_view) const override {
+        return Matrix::Zero(static_cast<Eigen::Index>(n), 1);
     }
 };
 
