@@ -113,10 +113,71 @@ NgramModel::NgramModel(NgramOptions options) : options_(options) {
                           std::to_string(options_.top_p));
 }
 
+// The training text as fit() counts it.
+struct NgramModel::PaddedText {
+    // <s> w_1 .. w_n </s> for every line. An n-gram is represented by a position in s where it
+    // occurs (the first, in sorted order).
+    std::vector<TokenId> s;
+    std::vector<std::uint32_t> line_begin;  // position of each line's <s>, then s.size()
+    std::size_t n_buckets = 0;              // radix-sort buckets: the largest TokenId + 1
+    // True if the k tokens from position a equal the k tokens from position b.
+    bool equal(std::uint32_t a, std::uint32_t b, int k) const {
+        return std::equal(s.begin() + a, s.begin() + a + k, s.begin() + b);
+    }
+    // Appends the runs of equal keys (the k tokens from each position) of the sorted positions
+    // `sorted`: the first position of each run to `pos`, its length to `cnt`.
+    void count_runs(const std::vector<std::uint32_t>& sorted, int k,
+                    std::vector<std::uint32_t>& pos, std::vector<std::uint32_t>& cnt) const {
+        for (std::size_t i = 0; i < sorted.size(); ++i) {
+            if (i > 0 && equal(sorted[i], pos.back(), k)) {
+                ++cnt.back();
+            } else {
+                pos.push_back(sorted[i]);
+                cnt.push_back(1);
+            }
+        }
+    }
+};
+
+// The n-grams of every order while fit() counts them, before they become the tables of orders_.
+struct NgramModel::SortedNgrams {
+    // pos[k - 1], cnt[k - 1]: the distinct n-grams of order k in lexicographic order of their
+    // TokenIds (a representative position in the padded text, the adjusted count).
+    std::vector<std::vector<std::uint32_t>> pos, cnt;
+    // link[k - 1] (3 <= k <= order - 1): the entry of order k - 1 that is the suffix of each
+    // entry of order k (for the bound M of the contexts, context_backoffs).
+    std::vector<std::vector<std::uint32_t>> link;
+};
+
+// The stages follow lmplz's pipeline (kenlm lm/builder: corpus_count, adjust_counts,
+// initial_probabilities, interpolate), in memory and counting by sorting.
 FitInfo NgramModel::fit(const Corpus& train) {
     fitted_ = false;
     top_cache_ = std::make_shared<TopCache>();
-    const int n_order = options_.order;
+    PaddedText text = pad_text(train);
+    SortedNgrams ngrams = count_ngrams(text, options_.order);
+    adjust_counts(text, ngrams);
+    build_unigrams(text, ngrams);
+    tally_counts_of_counts(ngrams);
+    group_by_context(text, ngrams);
+    // The tables of orders_ hold the n-grams now; only the suffix links are still needed.
+    text = PaddedText{};
+    std::vector<std::vector<std::uint32_t>>().swap(ngrams.pos);
+    std::vector<std::vector<std::uint32_t>>().swap(ngrams.cnt);
+    const std::string note = estimate_discounts();
+    interpolate_unigrams();
+    context_backoffs(ngrams);
+    vocabulary_ = train.vocabulary;
+    fitted_ = true;
+    FitInfo info;
+    info.degenerate = !note.empty();
+    info.note = note;
+    return info;
+}
+
+// Checks the training lines and pads each as <s> w_1 .. w_n </s>; throws DataError when there
+// are no lines, a line holds <s> or </s>, or the padded text has 2^32 - 8 tokens or more.
+NgramModel::PaddedText NgramModel::pad_text(const Corpus& train) {
     if (train.lines() == 0) throw DataError("ngram: the training text has no lines");
     TokenId max_id = Vocabulary::kEos;
     for (TokenId t : train.tokens) {
@@ -126,105 +187,89 @@ FitInfo NgramModel::fit(const Corpus& train) {
                 "line; remove them from the text)");
         max_id = std::max(max_id, t);
     }
-    const std::size_t n_buckets = static_cast<std::size_t>(max_id) + 1;
-
-    // 1. The padded text s: <s> w_1 .. w_n </s> for every line. An n-gram is represented by a
-    //    position in s where it occurs (the first, in sorted order).
-    std::vector<TokenId> s;
-    std::vector<std::uint32_t> line_begin;  // position of each line's <s>, then s.size()
-    {
-        const std::size_t total = train.tokens.size() + 2 * train.lines();
-        if (total >= kNone - 8)
-            throw DataError("ngram: the training text has more than 2^32 - 8 tokens");
-        s.reserve(total);
-        line_begin.reserve(train.lines() + 1);
-        for (std::size_t l = 0; l < train.lines(); ++l) {
-            const auto line = train.line(l);
-            line_begin.push_back(static_cast<std::uint32_t>(s.size()));
-            s.push_back(Vocabulary::kBos);
-            s.insert(s.end(), line.begin(), line.end());
-            s.push_back(Vocabulary::kEos);
-        }
-        line_begin.push_back(static_cast<std::uint32_t>(s.size()));
+    PaddedText text;
+    text.n_buckets = static_cast<std::size_t>(max_id) + 1;
+    const std::size_t total = train.tokens.size() + 2 * train.lines();
+    if (total >= kNone - 8)
+        throw DataError("ngram: the training text has more than 2^32 - 8 tokens");
+    text.s.reserve(total);
+    text.line_begin.reserve(train.lines() + 1);
+    for (std::size_t l = 0; l < train.lines(); ++l) {
+        const auto line = train.line(l);
+        text.line_begin.push_back(static_cast<std::uint32_t>(text.s.size()));
+        text.s.push_back(Vocabulary::kBos);
+        text.s.insert(text.s.end(), line.begin(), line.end());
+        text.s.push_back(Vocabulary::kEos);
     }
-    const auto key_equal = [&](std::uint32_t a, std::uint32_t b, int k) {
-        return std::equal(s.begin() + a, s.begin() + a + k, s.begin() + b);
-    };
+    text.line_begin.push_back(static_cast<std::uint32_t>(text.s.size()));
+    return text;
+}
 
-    // pos[k - 1], cnt[k - 1]: the distinct n-grams of order k in lexicographic order of their
-    // TokenIds (a representative position, the adjusted count).
-    std::vector<std::vector<std::uint32_t>> pos(n_order), cnt(n_order);
-    // link[k - 1] (3 <= k <= n_order - 1): the entry of order k - 1 that is the suffix of each
-    // entry of order k (for the bound M of the contexts, step 5).
-    std::vector<std::vector<std::uint32_t>> link(n_order);
+// Raw counts of the highest order (lmplz's corpus_count): every window of `order` tokens inside
+// a padded line, sorted, runs of equal keys being the n-grams; order 1 leaves every list empty
+// (build_unigrams counts its tokens).
+NgramModel::SortedNgrams NgramModel::count_ngrams(const PaddedText& text, int order) {
+    SortedNgrams ngrams;
+    ngrams.pos.resize(order);
+    ngrams.cnt.resize(order);
+    ngrams.link.resize(order);
+    if (order < 2) return ngrams;
+    const auto& s = text.s;
     std::vector<std::uint32_t> items, tmp;
+    items.reserve(s.size());
+    for (std::size_t l = 0; l + 1 < text.line_begin.size(); ++l)
+        for (std::uint32_t p = text.line_begin[l]; p + order <= text.line_begin[l + 1]; ++p)
+            items.push_back(p);
+    radix_sort(items, tmp, order, text.n_buckets, [&](std::uint32_t x, int d) { return s[x + d]; });
+    text.count_runs(items, order, ngrams.pos[order - 1], ngrams.cnt[order - 1]);
+    return ngrams;
+}
 
-    // 2. Raw counts of the highest order: every window of n_order tokens inside a padded line
-    //    (for order 1 every token but <s>), sorted; runs of equal keys are the n-grams.
-    if (n_order >= 2) {
-        items.reserve(s.size());
-        for (std::size_t l = 0; l + 1 < line_begin.size(); ++l)
-            for (std::uint32_t p = line_begin[l]; p + n_order <= line_begin[l + 1]; ++p)
-                items.push_back(p);
-        radix_sort(items, tmp, n_order, n_buckets,
-                   [&](std::uint32_t x, int d) { return s[x + d]; });
-        auto& P = pos[n_order - 1];
-        auto& C = cnt[n_order - 1];
-        for (std::size_t i = 0; i < items.size(); ++i) {
-            if (i > 0 && key_equal(items[i], P.back(), n_order)) {
-                ++C.back();
-            } else {
-                P.push_back(items[i]);
-                C.push_back(1);
-            }
-        }
-        std::vector<std::uint32_t>().swap(items);
-    }
-    // 3. Adjusted counts of the lower orders: one per distinct left extension (every n-gram of
-    //    order k+1, those starting with <s> included, extends its suffix), found by sorting the
-    //    suffixes. The n-grams of order k < n_order that start with <s> (line starts: lmplz pads
-    //    and then collapses them) keep their raw counts; suffixes never start with <s>, so the
-    //    two lists are disjoint and merge by their first token.
+// Adjusted counts of orders 2 .. order - 1 (lmplz's adjust_counts), from the order above, and
+// the suffix links: one per distinct left extension (every n-gram of order k+1, those starting
+// with <s> included, extends its suffix), found by sorting the suffixes. The n-grams of order
+// k < order that start with <s> (line starts: lmplz pads and then collapses them) keep their
+// raw counts; suffixes never start with <s>, so the two lists are disjoint and merge by their
+// first token.
+void NgramModel::adjust_counts(const PaddedText& text, SortedNgrams& ngrams) {
+    const int n_order = static_cast<int>(ngrams.pos.size());
+    const auto& s = text.s;
+    const auto& line_begin = text.line_begin;
+    std::vector<std::uint32_t> items, tmp;
     for (int k = n_order - 1; k >= 2; --k) {
-        const auto& hi = pos[k];
+        const auto& hi = ngrams.pos[k];
         const bool want_link = k + 1 >= 3 && k + 1 <= n_order - 1;
+        auto& link = ngrams.link[k];
         items.resize(hi.size());
         std::iota(items.begin(), items.end(), 0u);
-        radix_sort(items, tmp, k, n_buckets,
+        radix_sort(items, tmp, k, text.n_buckets,
                    [&](std::uint32_t x, int d) { return s[hi[x] + 1 + d]; });
         std::vector<std::uint32_t> suf_pos, suf_cnt;
-        if (want_link) link[k].assign(hi.size(), 0);
+        if (want_link) link.assign(hi.size(), 0);
         for (std::size_t i = 0; i < items.size(); ++i) {
             const std::uint32_t p = hi[items[i]] + 1;
-            if (i > 0 && key_equal(p, suf_pos.back(), k)) {
+            if (i > 0 && text.equal(p, suf_pos.back(), k)) {
                 ++suf_cnt.back();
             } else {
                 suf_pos.push_back(p);
                 suf_cnt.push_back(1);
             }
-            if (want_link) link[k][items[i]] = static_cast<std::uint32_t>(suf_pos.size() - 1);
+            if (want_link) link[items[i]] = static_cast<std::uint32_t>(suf_pos.size() - 1);
         }
         // Line starts of at least k tokens, sorted by tokens 1..k-1 (token 0 is <s>).
         items.clear();
         for (std::size_t l = 0; l + 1 < line_begin.size(); ++l)
             if (line_begin[l] + k <= line_begin[l + 1]) items.push_back(line_begin[l]);
-        radix_sort(items, tmp, k, n_buckets, [&](std::uint32_t x, int d) { return s[x + d]; });
+        radix_sort(items, tmp, k, text.n_buckets, [&](std::uint32_t x, int d) { return s[x + d]; });
         std::vector<std::uint32_t> start_pos, start_cnt;
-        for (std::size_t i = 0; i < items.size(); ++i) {
-            if (i > 0 && key_equal(items[i], start_pos.back(), k)) {
-                ++start_cnt.back();
-            } else {
-                start_pos.push_back(items[i]);
-                start_cnt.push_back(1);
-            }
-        }
+        text.count_runs(items, k, start_pos, start_cnt);
         // Suffixes starting with <unk> (id 0) sort before the <s> n-grams, the others after.
         const std::size_t split = static_cast<std::size_t>(
             std::partition_point(suf_pos.begin(), suf_pos.end(),
                                  [&](std::uint32_t p) { return s[p] < Vocabulary::kBos; }) -
             suf_pos.begin());
-        auto& P = pos[k - 1];
-        auto& C = cnt[k - 1];
+        auto& P = ngrams.pos[k - 1];
+        auto& C = ngrams.cnt[k - 1];
         P.reserve(suf_pos.size() + start_pos.size());
         C.reserve(suf_pos.size() + start_pos.size());
         P.insert(P.end(), suf_pos.begin(), suf_pos.begin() + split);
@@ -234,57 +279,76 @@ FitInfo NgramModel::fit(const Corpus& train) {
         P.insert(P.end(), suf_pos.begin() + split, suf_pos.end());
         C.insert(C.end(), suf_cnt.begin() + split, suf_cnt.end());
         if (want_link)
-            for (std::uint32_t& r : link[k])
+            for (std::uint32_t& r : link)
                 if (r >= split) r += static_cast<std::uint32_t>(start_pos.size());
     }
-    std::vector<std::uint32_t>().swap(items);
-    std::vector<std::uint32_t>().swap(tmp);
+}
 
-    // 4. Unigrams, by TokenId: adjusted counts from the bigrams (raw counts for order 1), plus
-    //    <unk>, <s> and </s> (adjusted count 0 if they never occur).
+// Builds the unigram table (orders_[0], by TokenId) and word_index_: adjusted counts from the
+// bigrams (raw counts for order 1), plus <unk>, <s> and </s> (adjusted count 0 if they never
+// occur).
+void NgramModel::build_unigrams(const PaddedText& text, const SortedNgrams& ngrams) {
+    const int n_order = options_.order;
+    const auto& s = text.s;
+    const std::size_t n_buckets = text.n_buckets;
     orders_.clear();
     orders_.resize(n_order);
-    {
-        std::vector<std::uint32_t> count(n_buckets, 0);
-        std::vector<std::uint8_t> seen(n_buckets, 0);
-        if (n_order >= 2) {
-            for (std::uint32_t p : pos[1]) {
-                ++count[s[p + 1]];
-                seen[s[p + 1]] = 1;
+    std::vector<std::uint32_t> count(n_buckets, 0);
+    std::vector<std::uint8_t> seen(n_buckets, 0);
+    if (n_order >= 2) {
+        for (std::uint32_t p : ngrams.pos[1]) {
+            ++count[s[p + 1]];
+            seen[s[p + 1]] = 1;
+        }
+    } else {
+        for (TokenId t : s)
+            if (t != Vocabulary::kBos) {
+                ++count[t];
+                seen[t] = 1;
             }
-        } else {
-            for (TokenId t : s)
-                if (t != Vocabulary::kBos) {
-                    ++count[t];
-                    seen[t] = 1;
-                }
-        }
-        for (TokenId special : {Vocabulary::kUnk, Vocabulary::kBos, Vocabulary::kEos})
-            seen[special] = 1;
-        Order& uni = orders_[0];
-        word_index_.assign(n_buckets, kNone);
-        for (std::size_t t = 0; t < n_buckets; ++t) {
-            if (!seen[t]) continue;
-            word_index_[t] = static_cast<std::uint32_t>(uni.word.size());
-            uni.word.push_back(static_cast<std::uint32_t>(t));
-            uni.cum.push_back(count[t]);
-        }
+    }
+    for (TokenId special : {Vocabulary::kUnk, Vocabulary::kBos, Vocabulary::kEos})
+        seen[special] = 1;
+    Order& uni = orders_[0];
+    word_index_.assign(n_buckets, kNone);
+    for (std::size_t t = 0; t < n_buckets; ++t) {
+        if (!seen[t]) continue;
+        word_index_[t] = static_cast<std::uint32_t>(uni.word.size());
+        uni.word.push_back(static_cast<std::uint32_t>(t));
+        uni.cum.push_back(count[t]);
     }
     unk_entry_ = word_index_[Vocabulary::kUnk];
     bos_entry_ = word_index_[Vocabulary::kBos];
     eos_entry_ = word_index_[Vocabulary::kEos];
+}
 
-    // 5. Orders >= 2, highest first: the context of each entry (its prefix, one order below,
-    //    found by walking both sorted lists), then the positions become the last words and the
-    //    counts become cumulative within each context. Counts-of-counts on the way.
+// Sets counts_of_counts_: n_1..n_4 of the adjusted counts of every order (the unigrams' from
+// orders_[0], the other orders' from `ngrams`), the statistics of the discounts.
+void NgramModel::tally_counts_of_counts(const SortedNgrams& ngrams) {
+    const int n_order = options_.order;
     counts_of_counts_.assign(n_order, {});
     for (std::uint32_t c : orders_[0].cum)
         if (c >= 1 && c <= 4) ++counts_of_counts_[0][c - 1];
+    for (int k = 2; k <= n_order; ++k) {
+        auto& nk = counts_of_counts_[k - 1];
+        for (std::uint32_t c : ngrams.cnt[k - 1])
+            if (c >= 1 && c <= 4) ++nk[c - 1];
+    }
+}
+
+// Moves the n-grams of orders >= 2 into orders_ (see "Storage" in ngram.h), highest first: the
+// context of each entry (its prefix, one order below, found by walking both sorted lists), then
+// the positions become the last words and the counts become cumulative within each context;
+// leaves ngrams.pos and ngrams.cnt empty.
+void NgramModel::group_by_context(const PaddedText& text, SortedNgrams& ngrams) {
+    const int n_order = options_.order;
+    const auto& s = text.s;
+    auto& pos = ngrams.pos;
     for (int k = n_order; k >= 2; --k) {
         Order& o = orders_[k - 1];
         Order& ctx = orders_[k - 2];
         auto& P = pos[k - 1];
-        auto& C = cnt[k - 1];
+        auto& C = ngrams.cnt[k - 1];
         const std::size_t n = P.size();
         const std::size_t n_ctx = k == 2 ? orders_[0].word.size() : pos[k - 2].size();
         ctx.child_begin.assign(n_ctx + 1, 0);
@@ -293,19 +357,16 @@ FitInfo NgramModel::fit(const Corpus& train) {
             if (k == 2) {
                 j = word_index_[s[P[i]]];
             } else {
-                while (j < n_ctx && !key_equal(P[i], pos[k - 2][j], k - 1)) ++j;
+                while (j < n_ctx && !text.equal(P[i], pos[k - 2][j], k - 1)) ++j;
                 if (j == n_ctx) throw Error("ngram: internal error, an n-gram without context");
             }
             ++ctx.child_begin[j + 1];
         }
         for (std::size_t x = 1; x <= n_ctx; ++x) ctx.child_begin[x] += ctx.child_begin[x - 1];
-        auto& nk = counts_of_counts_[k - 1];
         for (std::size_t x = 0; x < n_ctx; ++x) {
             std::uint32_t sum = 0;
             for (std::uint32_t i = ctx.child_begin[x]; i < ctx.child_begin[x + 1]; ++i) {
-                const std::uint32_t c = C[i];
-                if (c >= 1 && c <= 4) ++nk[c - 1];
-                sum += c;
+                sum += C[i];
                 C[i] = sum;
             }
         }
@@ -313,11 +374,13 @@ FitInfo NgramModel::fit(const Corpus& train) {
         o.word.swap(P);
         o.cum.swap(C);
     }
-    std::vector<TokenId>().swap(s);
-    std::vector<std::vector<std::uint32_t>>().swap(pos);
-    std::vector<std::vector<std::uint32_t>>().swap(cnt);
+}
 
-    // 6. Discounts (Chen & Goodman eq. 26; lmplz's StatCollector).
+// Sets discounts_ from counts_of_counts_ (Chen & Goodman eq. 26; lmplz's StatCollector) and
+// returns FitInfo's note: empty, or the orders that used the fallback discounts. Throws
+// DataError for an order whose discounts cannot be estimated when the fallback is kError.
+std::string NgramModel::estimate_discounts() {
+    const int n_order = options_.order;
     discounts_.assign(n_order, {});
     std::string note;
     for (int k = 1; k <= n_order; ++k) {
@@ -358,36 +421,46 @@ FitInfo NgramModel::fit(const Corpus& train) {
         }
         discounts_[k - 1] = d;
     }
+    return note;
+}
 
-    // 7. The unigram distribution, then gamma and the sampling bound M of every context
-    //    (lmplz's InitialProbabilities; interpolated probabilities are computed when needed).
-    Order& uni = orders_[0];
+// The unigram distribution (lmplz's interpolate with the uniform 1/(V - 1)): sets uniform_,
+// root_gamma_, uni_prob_, uni_log10_, uni_cum_alpha_ and root_max_ from the unigram counts and
+// discounts.
+void NgramModel::interpolate_unigrams() {
+    const Order& uni = orders_[0];
     const std::size_t v = uni.word.size();
     uniform_ = 1.0 / static_cast<double>(v - 1);
-    {
-        const auto& d = discounts_[0];
-        double denom = 0.0;
-        std::array<double, 3> nk{};
-        for (std::uint32_t c : uni.cum) {
-            denom += c;
-            if (c > 0) nk[std::min<std::uint32_t>(c, 3) - 1] += 1.0;
-        }
-        root_gamma_ = (d[0] * nk[0] + d[1] * nk[1] + d[2] * nk[2]) / denom;
-        uni_prob_.assign(v, 0.0);
-        uni_log10_.assign(v, 0.0);
-        uni_cum_alpha_.assign(v, 0.0);
-        double cum = 0.0;
-        for (std::size_t i = 0; i < v; ++i) {
-            const std::uint32_t c = uni.cum[i];
-            const double alpha = (c - discount_of(d, c)) / denom;
-            cum += alpha;
-            uni_cum_alpha_[i] = cum;
-            const double p = i == bos_entry_ ? 0.0 : alpha + root_gamma_ * uniform_;
-            uni_prob_[i] = p;
-            uni_log10_[i] = i == bos_entry_ ? 0.0 : std::min(0.0, std::log10(p));
-        }
-        root_max_ = *std::max_element(uni_prob_.begin(), uni_prob_.end());
+    const auto& d = discounts_[0];
+    double denom = 0.0;
+    std::array<double, 3> nk{};
+    for (std::uint32_t c : uni.cum) {
+        denom += c;
+        if (c > 0) nk[std::min<std::uint32_t>(c, 3) - 1] += 1.0;
     }
+    root_gamma_ = (d[0] * nk[0] + d[1] * nk[1] + d[2] * nk[2]) / denom;
+    uni_prob_.assign(v, 0.0);
+    uni_log10_.assign(v, 0.0);
+    uni_cum_alpha_.assign(v, 0.0);
+    double cum = 0.0;
+    for (std::size_t i = 0; i < v; ++i) {
+        const std::uint32_t c = uni.cum[i];
+        const double alpha = (c - discount_of(d, c)) / denom;
+        cum += alpha;
+        uni_cum_alpha_[i] = cum;
+        const double p = i == bos_entry_ ? 0.0 : alpha + root_gamma_ * uniform_;
+        uni_prob_[i] = p;
+        uni_log10_[i] = i == bos_entry_ ? 0.0 : std::min(0.0, std::log10(p));
+    }
+    root_max_ = *std::max_element(uni_prob_.begin(), uni_prob_.end());
+}
+
+// Sets gamma and the sampling bound M of every context of orders 1 .. order - 1 (lmplz's
+// initial_probabilities; interpolated probabilities are computed when needed), lower orders
+// first since M(c) needs M of c's suffix (ngrams.link).
+void NgramModel::context_backoffs(const SortedNgrams& ngrams) {
+    const int n_order = options_.order;
+    const auto& link = ngrams.link;
     for (int k = 2; k <= n_order; ++k) {
         const Order& o = orders_[k - 1];
         Order& ctx = orders_[k - 2];
@@ -420,12 +493,6 @@ FitInfo NgramModel::fit(const Corpus& train) {
             ctx.max_bound[j] = round_up(std::min(1.0, max_alpha + gamma * suffix_bound));
         }
     }
-    vocabulary_ = train.vocabulary;
-    fitted_ = true;
-    FitInfo info;
-    info.degenerate = !note.empty();
-    info.note = note;
-    return info;
 }
 
 bool NgramModel::known(TokenId word) const {
