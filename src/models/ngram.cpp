@@ -71,6 +71,16 @@ void radix_sort(std::vector<std::uint32_t>& items, std::vector<std::uint32_t>& t
     }
 }
 
+// log sum_i exp(t_i), -infinity for no terms (or all -infinity).
+double log_sum_exp(const std::vector<double>& t) {
+    double mx = -HUGE_VAL;
+    for (double x : t) mx = std::max(mx, x);
+    if (mx == -HUGE_VAL) return mx;
+    double sum = 0.0;
+    for (double x : t) sum += std::exp(x - mx);
+    return mx + std::log(sum);
+}
+
 // Lower bound of w in the sorted words[b, e).
 std::uint32_t lower_bound_word(const std::uint32_t* words, std::uint32_t b, std::uint32_t e,
                                std::uint32_t w) {
@@ -852,13 +862,40 @@ const NgramModel::TopCache& NgramModel::top_cache() const {
     return cache;
 }
 
-std::uint32_t NgramModel::draw_top(const Contexts& c, double temperature, int top_k, double top_p,
-                                   Rng& rng, TopState& st) const {
-    const TopCache& cache = top_cache();
-    const std::size_t m = c.m;
-    // P_l(w): the distribution given the contexts of length 1..l (P_0: the unigrams), computed
-    // as draw_dense does: P_l = alpha(ctx_l w) + gamma(ctx_l) P_{l-1} where ctx_l has
-    // successors, P_l = P_{l-1} where it has none.
+// The vocabulary in order of decreasing p(w | c) (weakly: ties in any order), for draw_top,
+// without scanning it. P_l(w) is the distribution given the contexts of length 1..l of c (P_0:
+// the unigrams), computed as draw_dense does: P_l = alpha(ctx_l w) + gamma(ctx_l) P_{l-1} where
+// ctx_l has successors, P_l = P_{l-1} where it has none. Level 0 walks the unigrams by
+// probability; level l merges the successors of ctx_l (in the order of P_l, precomputed per
+// context) with the words of level l - 1 that are not successors of ctx_l, whose
+// P_l = gamma P_{l-1} keeps their order.
+class NgramModel::TopStream {
+public:
+    TopStream(const NgramModel& model, const TopCache& cache, const Contexts& c)
+        : model_(model), cache_(cache), c_(c) {
+        for (std::size_t l = 1; l <= c.m; ++l) {
+            const Order& ctx = model.orders_[l - 1];
+            const std::uint32_t j = c.entry[l - 1];
+            Level& L = lv_[l];
+            L.b = ctx.child_begin[j];
+            L.e = ctx.child_begin[j + 1];
+            L.next_a = L.b;
+            L.pass = L.b == L.e;
+            L.gamma = ctx.gamma[j];
+        }
+    }
+
+    // The next word w and its probability p(w | c) = P_m(w); false once every word was given.
+    bool next(double& value, std::uint32_t& w) { return pull(c_.m, value, w); }
+
+    // log Z, Z = sum over the vocabulary of p(w | c)^(1/temperature), by the recursion
+    // Z_l = sum_{s in succ(ctx_l)} P_l(s)^(1/t) + gamma^(1/t) (Z_{l-1} -
+    // sum_{s in succ(ctx_l)} P_{l-1}(s)^(1/t)), in logs, cached per context in `st`.
+    double log_total_weight(double temperature, TopState& st) const {
+        return log_z(c_.m, temperature, st);
+    }
+
+private:
     struct Level {
         std::uint32_t b = 0, e = 0, next_a = 0;
         double gamma = 1.0;
@@ -867,48 +904,35 @@ std::uint32_t NgramModel::draw_top(const Contexts& c, double temperature, int to
         double va = 0.0, vb = 0.0;
         std::uint32_t wa = 0, wb = 0;
     };
-    std::array<Level, 7> lv{};
-    for (std::size_t l = 1; l <= m; ++l) {
-        const Order& ctx = orders_[l - 1];
-        const std::uint32_t j = c.entry[l - 1];
-        Level& L = lv[l];
-        L.b = ctx.child_begin[j];
-        L.e = ctx.child_begin[j + 1];
-        L.next_a = L.b;
-        L.pass = L.b == L.e;
-        L.gamma = ctx.gamma[j];
-    }
+
     // P_l(w) for a word that is a successor of ctx_1..ctx_l (entry i of order l + 1 if known).
-    const auto chain = [&](std::size_t l, std::uint32_t w, std::uint32_t i) {
-        double x = uni_prob_[w];
+    double chain(std::size_t l, std::uint32_t w, std::uint32_t i) const {
+        double x = model_.uni_prob_[w];
         for (std::size_t t = 1; t <= l; ++t) {
-            const Level& L = lv[t];
+            const Level& L = lv_[t];
             const std::uint32_t it =
-                t == l && i != kNone ? i : child(static_cast<int>(t), c.entry[t - 1], w);
-            x = alpha(static_cast<int>(t) + 1, it, L.b, L.e) + L.gamma * x;
+                t == l && i != kNone ? i : model_.child(static_cast<int>(t), c_.entry[t - 1], w);
+            x = model_.alpha(static_cast<int>(t) + 1, it, L.b, L.e) + L.gamma * x;
         }
         return x;
-    };
-    // The words in order of decreasing P_l (weakly: ties in any order). Level 0 walks the
-    // unigrams by probability; level l merges the successors of ctx_l (in the order of
-    // P_l, precomputed per context) with the words of level l - 1 that are not successors of
-    // ctx_l, whose P_l = gamma P_{l-1} keeps their order.
-    std::size_t next0 = 0;
-    const auto pull = [&](auto& self, std::size_t l, double& value, std::uint32_t& w) -> bool {
+    }
+
+    // The next word of level l and its P_l; false once level l has given every word.
+    bool pull(std::size_t l, double& value, std::uint32_t& w) {
         if (l == 0) {
-            if (next0 == cache.uni_order.size()) return false;
-            w = cache.uni_order[next0++];
-            value = uni_prob_[w];
+            if (next0_ == cache_.uni_order.size()) return false;
+            w = cache_.uni_order[next0_++];
+            value = model_.uni_prob_[w];
             return true;
         }
-        Level& L = lv[l];
-        if (L.pass) return self(self, l - 1, value, w);
+        Level& L = lv_[l];
+        if (L.pass) return pull(l - 1, value, w);
         if (!L.loaded_a) {
             L.loaded_a = true;
             L.has_a = L.next_a < L.e;
             if (L.has_a) {
-                const std::uint32_t i = cache.perm[l][L.next_a++];
-                L.wa = orders_[l].word[i];
+                const std::uint32_t i = cache_.perm[l][L.next_a++];
+                L.wa = model_.orders_[l].word[i];
                 L.va = chain(l, L.wa, i);
             }
         }
@@ -917,8 +941,8 @@ std::uint32_t NgramModel::draw_top(const Contexts& c, double temperature, int to
             L.has_b = false;
             double v = 0.0;
             std::uint32_t x = 0;
-            while (self(self, l - 1, v, x))
-                if (child(static_cast<int>(l), c.entry[l - 1], x) == kNone) {
+            while (pull(l - 1, v, x))
+                if (model_.child(static_cast<int>(l), c_.entry[l - 1], x) == kNone) {
                     L.has_b = true;
                     L.vb = L.gamma * v;
                     L.wb = x;
@@ -936,124 +960,140 @@ std::uint32_t NgramModel::draw_top(const Contexts& c, double temperature, int to
             L.loaded_b = false;
         }
         return true;
-    };
-
-    const bool tempered = temperature != 1.0;
-    double v0 = 0.0;
-    std::uint32_t w0 = 0;
-    pull(pull, m, v0, w0);  // the most probable word: the vocabulary has >= 2 words
-    const double max_log = tempered ? std::log(v0) / temperature : 0.0;
-    const auto weight = [&](double v) {
-        return tempered ? std::exp(std::log(v) / temperature - max_log) : v;
-    };
-
-    // Z = sum over the vocabulary of the weights (top_p without top_k only): 1 at temperature
-    // 1 (the model is normalised); else sum_w P_m(w)^(1/temperature), by the recursion
-    // Z_l = sum_{s in succ(ctx_l)} P_l(s)^(1/t) + gamma^(1/t) (Z_{l-1} -
-    // sum_{s in succ(ctx_l)} P_{l-1}(s)^(1/t)), in logs, cached per context.
-    double z = 1.0;
-    if (top_k == 0 && tempered) {
-        const auto log_sum_exp = [](const std::vector<double>& t) {
-            double mx = -HUGE_VAL;
-            for (double x : t) mx = std::max(mx, x);
-            if (mx == -HUGE_VAL) return mx;
-            double sum = 0.0;
-            for (double x : t) sum += std::exp(x - mx);
-            return mx + std::log(sum);
-        };
-        const auto log_z = [&](auto& self, std::size_t l) -> double {
-            if (l == 0) {
-                if (std::isnan(st.log_z0)) {
-                    st.terms.clear();
-                    for (std::uint32_t w : cache.uni_order)
-                        st.terms.push_back(std::log(uni_prob_[w]) / temperature);
-                    st.log_z0 = log_sum_exp(st.terms);
-                }
-                return st.log_z0;
-            }
-            const Level& L = lv[l];
-            if (L.pass) return self(self, l - 1);
-            const std::uint64_t key = (static_cast<std::uint64_t>(l) << 32) | c.entry[l - 1];
-            const auto it = st.log_z.find(key);
-            if (it != st.log_z.end()) return it->second;
-            const double lower = self(self, l - 1);
-            st.terms.clear();
-            std::vector<double> below;
-            for (std::uint32_t i = L.b; i < L.e; ++i) {
-                const std::uint32_t w = orders_[l].word[i];
-                const double prev = chain(l - 1, w, kNone);
-                st.terms.push_back(
-                    std::log(alpha(static_cast<int>(l) + 1, i, L.b, L.e) + L.gamma * prev) /
-                    temperature);
-                below.push_back(std::log(prev) / temperature);
-            }
-            const double lse_a = log_sum_exp(st.terms), lse_b = log_sum_exp(below);
-            const double log_g = std::log(L.gamma) / temperature;
-            const double r = std::max(lse_a, log_g + lower);
-            const double val =
-                std::max(std::exp(lse_a - r), std::exp(lse_a - r) + std::exp(log_g + lower - r) -
-                                                  std::exp(log_g + lse_b - r));
-            const double result = r + std::log(val);
-            st.log_z.emplace(key, result);
-            return result;
-        };
-        z = std::exp(log_z(log_z, m) - max_log);
     }
 
-    // Candidates in stream order until the top_k most probable / a mass of top_p * Z are in,
-    // then every word tied (within rounding) with the last one: a superset of the dense
-    // path's kept set, which is then chosen exactly as draw_dense chooses it.
-    constexpr double kMargin = 1e-9;
-    const double target = top_p * z * (1.0 + kMargin);
-    st.cand.clear();
+    // log Z_l (see log_total_weight).
+    double log_z(std::size_t l, double temperature, TopState& st) const {
+        if (l == 0) {
+            if (std::isnan(st.log_z0)) {
+                st.terms.clear();
+                for (std::uint32_t w : cache_.uni_order)
+                    st.terms.push_back(std::log(model_.uni_prob_[w]) / temperature);
+                st.log_z0 = log_sum_exp(st.terms);
+            }
+            return st.log_z0;
+        }
+        const Level& L = lv_[l];
+        if (L.pass) return log_z(l - 1, temperature, st);
+        const std::uint64_t key = (static_cast<std::uint64_t>(l) << 32) | c_.entry[l - 1];
+        const auto it = st.log_z.find(key);
+        if (it != st.log_z.end()) return it->second;
+        const double lower = log_z(l - 1, temperature, st);
+        st.terms.clear();
+        std::vector<double> below;
+        for (std::uint32_t i = L.b; i < L.e; ++i) {
+            const std::uint32_t w = model_.orders_[l].word[i];
+            const double prev = chain(l - 1, w, kNone);
+            st.terms.push_back(
+                std::log(model_.alpha(static_cast<int>(l) + 1, i, L.b, L.e) + L.gamma * prev) /
+                temperature);
+            below.push_back(std::log(prev) / temperature);
+        }
+        const double lse_a = log_sum_exp(st.terms), lse_b = log_sum_exp(below);
+        const double log_g = std::log(L.gamma) / temperature;
+        const double r = std::max(lse_a, log_g + lower);
+        const double val =
+            std::max(std::exp(lse_a - r), std::exp(lse_a - r) + std::exp(log_g + lower - r) -
+                                              std::exp(log_g + lse_b - r));
+        const double result = r + std::log(val);
+        st.log_z.emplace(key, result);
+        return result;
+    }
+
+    const NgramModel& model_;
+    const TopCache& cache_;
+    const Contexts& c_;
+    std::array<Level, 7> lv_{};
+    std::size_t next0_ = 0;  // level 0's position in cache_.uni_order
+};
+
+namespace {
+
+// A word drawn by the top-k / top-p sampler: (tempered weight q, unigram entry).
+using Candidate = std::pair<double, std::uint32_t>;
+
+// Heavier first, ties by entry: a total order, so the kept set is unique.
+bool heavier(const Candidate& a, const Candidate& b) {
+    return a.first > b.first || (a.first == b.first && a.second < b.second);
+}
+
+bool by_entry(const Candidate& a, const Candidate& b) { return a.second < b.second; }
+
+// The weights of the top-k / top-p sampler: p^(1/temperature) relative to the most probable
+// word's p_max^(1/temperature), computed in logs; p itself at temperature 1.
+struct TemperedWeight {
+    TemperedWeight(double t, double p_max)
+        : temperature(t),
+          tempered(t != 1.0),
+          max_log(tempered ? std::log(p_max) / temperature : 0.0) {}
+    double operator()(double p) const {
+        return tempered ? std::exp(std::log(p) / temperature - max_log) : p;
+    }
+    double temperature;
+    bool tempered;
+    double max_log;  // log(p_max) / temperature, 0 at temperature 1
+};
+
+// Relative margin of the candidate search over the rounding of the weights.
+constexpr double kTopMargin = 1e-9;
+
+// Fills `cand` with the words next() gives after the first (p0, w0), in stream order, until the
+// top_k most probable / a mass of top_p * z are in, then every word tied (within rounding) with
+// the last one: a superset of the dense path's kept set. Returns false, with `cand` unfinished,
+// when top_k is 0 and more than max_candidates words would be needed.
+template <class Next>
+bool collect_candidates(Next&& next, double p0, std::uint32_t w0, const TemperedWeight& weight,
+                        int top_k, double top_p, double z, std::size_t max_candidates,
+                        std::vector<Candidate>& cand) {
+    const double target = top_p * z * (1.0 + kTopMargin);
+    cand.clear();
     double cum = 0.0, q_min = HUGE_VAL;
     const auto satisfied = [&] {
-        return top_k > 0 ? st.cand.size() >= static_cast<std::size_t>(top_k) : cum >= target;
+        return top_k > 0 ? cand.size() >= static_cast<std::size_t>(top_k) : cum >= target;
     };
     const auto add = [&](double q, std::uint32_t w) {
-        st.cand.emplace_back(q, w);
+        cand.emplace_back(q, w);
         cum += q;
         q_min = std::min(q_min, q);
     };
-    add(weight(v0), w0);
+    add(weight(p0), w0);
     double v = 0.0;
     std::uint32_t w = 0;
-    // A nucleus of more than a quarter of the vocabulary is drawn by the dense path instead
-    // (no random number has been used yet, so the draw is the one draw_dense makes): the
-    // enumeration costs about 1 us a word, the dense path's sort about 0.1 us a word.
-    const std::size_t max_candidates = std::max<std::size_t>(64, cache.uni_order.size() / 4);
-    while (pull(pull, m, v, w)) {
+    while (next(v, w)) {
         const double q = weight(v);
         if (q == 0.0) break;  // underflow: these words have weight 0 in draw_dense as well
-        if (satisfied() && q < q_min * (1.0 - kMargin)) break;
-        if (top_k == 0 && st.cand.size() >= max_candidates)
-            return draw_dense(c, temperature, 0, top_p, rng, st.work, st.index);
+        if (satisfied() && q < q_min * (1.0 - kTopMargin)) break;
+        if (top_k == 0 && cand.size() >= max_candidates) return false;
         add(q, w);
     }
-    auto& cand = st.cand;
-    std::sort(cand.begin(), cand.end(), [](const auto& a, const auto& b) {
-        return a.first > b.first || (a.first == b.first && a.second < b.second);
-    });
+    return true;
+}
+
+// Cuts `cand` to the set draw_dense keeps: the top_k heaviest, then the smallest prefix whose
+// weight reaches top_p times the total (z without top_k; with top_k the kept weights summed in
+// entry order, as draw_dense sums them). Leaves `cand` sorted heavier first.
+void truncate_candidates(std::vector<Candidate>& cand, int top_k, double top_p, double z) {
+    std::sort(cand.begin(), cand.end(), heavier);
     if (top_k > 0 && cand.size() > static_cast<std::size_t>(top_k)) cand.resize(top_k);
     if (top_p < 1.0) {
         double total = z;
-        if (top_k > 0) {  // draw_dense's total: the kept weights summed in entry order
-            std::sort(cand.begin(), cand.end(),
-                      [](const auto& a, const auto& b) { return a.second < b.second; });
+        if (top_k > 0) {
+            std::sort(cand.begin(), cand.end(), by_entry);
             total = 0.0;
             for (const auto& x : cand) total += x.first;
-            std::sort(cand.begin(), cand.end(), [](const auto& a, const auto& b) {
-                return a.first > b.first || (a.first == b.first && a.second < b.second);
-            });
+            std::sort(cand.begin(), cand.end(), heavier);
         }
         double sum = 0.0;
         std::size_t keep = 0;
         while (keep < cand.size() && sum < top_p * total) sum += cand[keep++].first;
         cand.resize(keep);
     }
-    // The draw, in entry order as draw_dense.
-    std::sort(cand.begin(), cand.end(),
-              [](const auto& a, const auto& b) { return a.second < b.second; });
+}
+
+// The entry of one candidate drawn with probability proportional to its weight, from one
+// uniform, summing and subtracting in entry order as draw_dense does; sorts `cand` by entry.
+std::uint32_t draw_candidate(std::vector<Candidate>& cand, Rng& rng) {
+    std::sort(cand.begin(), cand.end(), by_entry);
     double total = 0.0;
     for (const auto& x : cand) total += x.first;
     double u = rng.uniform() * total;
@@ -1062,6 +1102,34 @@ std::uint32_t NgramModel::draw_top(const Contexts& c, double temperature, int to
         if (u < 0.0) return x.second;
     }
     return cand.back().second;  // rounding: u ended at the total
+}
+
+}  // namespace
+
+// The stages: enumerate the words by decreasing probability (TopStream), normalise (Z, for
+// top_p without top_k), collect the candidates, truncate them as draw_dense would, draw.
+std::uint32_t NgramModel::draw_top(const Contexts& c, double temperature, int top_k, double top_p,
+                                   Rng& rng, TopState& st) const {
+    const TopCache& cache = top_cache();
+    TopStream stream(*this, cache, c);
+    double p0 = 0.0;
+    std::uint32_t w0 = 0;
+    stream.next(p0, w0);  // the most probable word: the vocabulary has >= 2 words
+    const TemperedWeight weight(temperature, p0);
+    // Z, the total weight, is needed by top_p without top_k only: 1 at temperature 1 (the model
+    // is normalised).
+    const double z = top_k == 0 && weight.tempered
+                         ? std::exp(stream.log_total_weight(temperature, st) - weight.max_log)
+                         : 1.0;
+    // A nucleus of more than a quarter of the vocabulary is drawn by the dense path instead
+    // (no random number has been used yet, so the draw is the one draw_dense makes): the
+    // enumeration costs about 1 us a word, the dense path's sort about 0.1 us a word.
+    const std::size_t max_candidates = std::max<std::size_t>(64, cache.uni_order.size() / 4);
+    const auto next = [&](double& p, std::uint32_t& w) { return stream.next(p, w); };
+    if (!collect_candidates(next, p0, w0, weight, top_k, top_p, z, max_candidates, st.cand))
+        return draw_dense(c, temperature, 0, top_p, rng, st.work, st.index);
+    truncate_candidates(st.cand, top_k, top_p, z);
+    return draw_candidate(st.cand, rng);
 }
 
 Corpus NgramModel::sample(std::size_t n_lines, double temperature, Rng& rng, std::size_t max_len,

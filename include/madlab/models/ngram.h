@@ -206,6 +206,7 @@ private:
     };
     struct TopCache;  // lazily built tables of the top-k / top-p sampler (ngram.cpp)
     struct TopState;  // per-sample() scratch of the top-k / top-p sampler (ngram.cpp)
+    class TopStream;  // draw_top's words by decreasing probability (ngram.cpp)
 
     // fit()'s stages, in this order; ngram.cpp states the contract of each.
     struct PaddedText;    // the training lines as <s> w_1 .. w_n </s>
