@@ -9,6 +9,7 @@
 #include <map>
 #include <set>
 
+#include "madlab/core/atomic_file.h"
 #include "madlab/core/error.h"
 #include "madlab/core/parallel.h"
 #include "madlab/core/progress.h"
@@ -18,7 +19,6 @@
 #include "madlab/loop/chain.h"
 #include "madlab/loop/text_chain.h"
 #include "madlab/models/external_text.h"
-#include "madlab/store/atomic_file.h"
 #include "madlab/store/generation_writer.h"
 #include "madlab/store/record_files.h"
 #include "madlab/study/factory.h"

@@ -11,8 +11,8 @@
 #include <set>
 #include <tuple>
 
+#include "madlab/core/atomic_file.h"
 #include "madlab/core/error.h"
-#include "madlab/store/atomic_file.h"
 #include "madlab/store/record_files.h"
 #include "madlab/store/summary.h"
 #include "madlab/study/analysis_output.h"
