@@ -12,11 +12,11 @@
 #include <vector>
 
 #include "commands.h"
+#include "madlab/core/atomic_file.h"
 #include "madlab/core/error.h"
 #include "madlab/data/text_reader.h"
 #include "madlab/data/text_source.h"
 #include "madlab/models/ngram.h"
-#include "madlab/store/atomic_file.h"
 
 namespace madlab::cli {
 

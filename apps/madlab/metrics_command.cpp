@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "commands.h"
+#include "madlab/core/atomic_file.h"
 #include "madlab/core/error.h"
 #include "madlab/core/parallel.h"
 #include "madlab/data/csv_reader.h"
@@ -23,7 +24,6 @@
 #include "madlab/metrics/frechet.h"
 #include "madlab/metrics/kid.h"
 #include "madlab/metrics/prdc.h"
-#include "madlab/store/atomic_file.h"
 
 namespace madlab::cli {
 

@@ -7,9 +7,9 @@
 #include <sstream>
 
 #include "commands.h"
+#include "madlab/core/atomic_file.h"
 #include "madlab/core/error.h"
 #include "madlab/report/html_report.h"
-#include "madlab/store/atomic_file.h"
 #include "madlab/store/results_db.h"
 #include "madlab/study/resolved_config.h"
 #include "madlab/study/study_config.h"

@@ -1,29 +1,21 @@
 #include "madlab/models/external.h"
 
-#include <fcntl.h>
 #include <fmt/format.h>
 #include <fmt/ranges.h>
-#include <signal.h>
-#include <spawn.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <algorithm>
-#include <cerrno>
-#include <chrono>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <map>
 #include <sstream>
-#include <thread>
 #include <utility>
 #include <vector>
 
+#include "madlab/core/atomic_file.h"
+#include "madlab/core/child_process.h"
 #include "madlab/core/error.h"
 #include "madlab/data/npy_reader.h"
-
-extern char** environ;
 
 namespace madlab {
 
@@ -90,19 +82,6 @@ std::uint64_t hash_rng(const Rng& rng) {
     return external_hash(s.data(), sizeof(s));
 }
 
-// Writes `text` to a temporary name beside `path` and renames it over `path`.
-void write_file_atomically(const std::string& path, const std::string& text) {
-    const std::string temp = path + ".tmp";
-    {
-        std::ofstream out(temp, std::ios::binary | std::ios::trunc);
-        out << text;
-        if (!out) throw Error(fmt::format("cannot write '{}'", temp));
-    }
-    std::error_code ec;
-    fs::rename(temp, path, ec);
-    if (ec) throw Error(fmt::format("cannot rename '{}' to '{}': {}", temp, path, ec.message()));
-}
-
 std::string read_text(const std::string& path) {
     std::ifstream in(path, std::ios::binary);
     if (!in) return {};
@@ -126,64 +105,6 @@ std::string tail_of(const std::string& path, int lines = 15) {
     for (std::string line; std::getline(in, line);) out += "  | " + line + "\n";
     if (!out.empty()) out.pop_back();
     return out;
-}
-
-struct RunResult {
-    bool ok = false;
-    std::string why;  // "exited with code 3", "was killed by signal 9", "timed out after 5 s"
-};
-
-// Runs `command` with /bin/sh -c in its own process group, stdin from /dev/null, stdout and
-// stderr to the given files. Kills the whole group after timeout_s (0 = no limit).
-RunResult run_shell(const std::string& command, const std::string& out_path,
-                    const std::string& err_path, double timeout_s) {
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-    posix_spawn_file_actions_addopen(&actions, 1, out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
-                                     0644);
-    posix_spawn_file_actions_addopen(&actions, 2, err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
-                                     0644);
-    posix_spawnattr_t attr;
-    posix_spawnattr_init(&attr);
-    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP);
-    posix_spawnattr_setpgroup(&attr, 0);
-    std::string sh = "/bin/sh", dash_c = "-c", cmd = command;
-    char* argv[] = {sh.data(), dash_c.data(), cmd.data(), nullptr};
-    pid_t pid = 0;
-    const int rc = posix_spawn(&pid, "/bin/sh", &actions, &attr, argv, environ);
-    posix_spawn_file_actions_destroy(&actions);
-    posix_spawnattr_destroy(&attr);
-    if (rc != 0) return {false, fmt::format("could not be started ({})", std::strerror(rc))};
-
-    const auto start = std::chrono::steady_clock::now();
-    auto pause = std::chrono::milliseconds(2);
-    int status = 0;
-    for (;;) {
-        const pid_t r = waitpid(pid, &status, WNOHANG);
-        if (r == pid) break;
-        if (r < 0 && errno != EINTR)
-            return {false, fmt::format("could not be waited for ({})", std::strerror(errno))};
-        const double elapsed =
-            std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-        if (timeout_s > 0 && elapsed > timeout_s) {
-            kill(-pid, SIGKILL);
-            while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-            }
-            return {false, fmt::format("did not finish within model.timeout_s = {} s and was "
-                                       "killed (with its process group)",
-                                       timeout_s)};
-        }
-        std::this_thread::sleep_for(pause);
-        pause = std::min(pause * 2, std::chrono::milliseconds(50));
-    }
-    if (WIFEXITED(status)) {
-        if (WEXITSTATUS(status) == 0) return {true, ""};
-        return {false, fmt::format("exited with code {}", WEXITSTATUS(status))};
-    }
-    if (WIFSIGNALED(status))
-        return {false, fmt::format("was killed by signal {}", WTERMSIG(status))};
-    return {false, "ended abnormally"};
 }
 
 }  // namespace
@@ -263,11 +184,15 @@ std::string ExternalSteps::describe_step(const char* key, const std::string& com
 void ExternalSteps::run_step(const std::string& command, const std::string& where,
                              const std::string& name) const {
     const std::string log = dir_ + "/" + name;
-    RunResult result;
+    ShellResult result;
     for (int attempt = 0; attempt <= options_.retries; ++attempt) {
         result = run_shell(command, log + ".stdout", log + ".stderr", options_.timeout_s);
         if (result.ok) return;
     }
+    if (result.timed_out)
+        result.why = fmt::format(
+            "did not finish within model.timeout_s = {} s and was killed (with its process group)",
+            options_.timeout_s);
     throw Error(fmt::format("{} {}; the last lines of its stderr ({}.stderr):\n{}", where,
                             options_.retries > 0 ? fmt::format("failed {} times: it {}",
                                                                options_.retries + 1, result.why)

@@ -71,6 +71,16 @@ void radix_sort(std::vector<std::uint32_t>& items, std::vector<std::uint32_t>& t
     }
 }
 
+// log sum_i exp(t_i), -infinity for no terms (or all -infinity).
+double log_sum_exp(const std::vector<double>& t) {
+    double mx = -HUGE_VAL;
+    for (double x : t) mx = std::max(mx, x);
+    if (mx == -HUGE_VAL) return mx;
+    double sum = 0.0;
+    for (double x : t) sum += std::exp(x - mx);
+    return mx + std::log(sum);
+}
+
 // Lower bound of w in the sorted words[b, e).
 std::uint32_t lower_bound_word(const std::uint32_t* words, std::uint32_t b, std::uint32_t e,
                                std::uint32_t w) {
@@ -113,10 +123,71 @@ NgramModel::NgramModel(NgramOptions options) : options_(options) {
                           std::to_string(options_.top_p));
 }
 
+// The training text as fit() counts it.
+struct NgramModel::PaddedText {
+    // <s> w_1 .. w_n </s> for every line. An n-gram is represented by a position in s where it
+    // occurs (the first, in sorted order).
+    std::vector<TokenId> s;
+    std::vector<std::uint32_t> line_begin;  // position of each line's <s>, then s.size()
+    std::size_t n_buckets = 0;              // radix-sort buckets: the largest TokenId + 1
+    // True if the k tokens from position a equal the k tokens from position b.
+    bool equal(std::uint32_t a, std::uint32_t b, int k) const {
+        return std::equal(s.begin() + a, s.begin() + a + k, s.begin() + b);
+    }
+    // Appends the runs of equal keys (the k tokens from each position) of the sorted positions
+    // `sorted`: the first position of each run to `pos`, its length to `cnt`.
+    void count_runs(const std::vector<std::uint32_t>& sorted, int k,
+                    std::vector<std::uint32_t>& pos, std::vector<std::uint32_t>& cnt) const {
+        for (std::size_t i = 0; i < sorted.size(); ++i) {
+            if (i > 0 && equal(sorted[i], pos.back(), k)) {
+                ++cnt.back();
+            } else {
+                pos.push_back(sorted[i]);
+                cnt.push_back(1);
+            }
+        }
+    }
+};
+
+// The n-grams of every order while fit() counts them, before they become the tables of orders_.
+struct NgramModel::SortedNgrams {
+    // pos[k - 1], cnt[k - 1]: the distinct n-grams of order k in lexicographic order of their
+    // TokenIds (a representative position in the padded text, the adjusted count).
+    std::vector<std::vector<std::uint32_t>> pos, cnt;
+    // link[k - 1] (3 <= k <= order - 1): the entry of order k - 1 that is the suffix of each
+    // entry of order k (for the bound M of the contexts, context_backoffs).
+    std::vector<std::vector<std::uint32_t>> link;
+};
+
+// The stages follow lmplz's pipeline (kenlm lm/builder: corpus_count, adjust_counts,
+// initial_probabilities, interpolate), in memory and counting by sorting.
 FitInfo NgramModel::fit(const Corpus& train) {
     fitted_ = false;
     top_cache_ = std::make_shared<TopCache>();
-    const int n_order = options_.order;
+    PaddedText text = pad_text(train);
+    SortedNgrams ngrams = count_ngrams(text, options_.order);
+    adjust_counts(text, ngrams);
+    build_unigrams(text, ngrams);
+    tally_counts_of_counts(ngrams);
+    group_by_context(text, ngrams);
+    // The tables of orders_ hold the n-grams now; only the suffix links are still needed.
+    text = PaddedText{};
+    std::vector<std::vector<std::uint32_t>>().swap(ngrams.pos);
+    std::vector<std::vector<std::uint32_t>>().swap(ngrams.cnt);
+    const std::string note = estimate_discounts();
+    interpolate_unigrams();
+    context_backoffs(ngrams);
+    vocabulary_ = train.vocabulary;
+    fitted_ = true;
+    FitInfo info;
+    info.degenerate = !note.empty();
+    info.note = note;
+    return info;
+}
+
+// Checks the training lines and pads each as <s> w_1 .. w_n </s>; throws DataError when there
+// are no lines, a line holds <s> or </s>, or the padded text has 2^32 - 8 tokens or more.
+NgramModel::PaddedText NgramModel::pad_text(const Corpus& train) {
     if (train.lines() == 0) throw DataError("ngram: the training text has no lines");
     TokenId max_id = Vocabulary::kEos;
     for (TokenId t : train.tokens) {
@@ -126,105 +197,89 @@ FitInfo NgramModel::fit(const Corpus& train) {
                 "line; remove them from the text)");
         max_id = std::max(max_id, t);
     }
-    const std::size_t n_buckets = static_cast<std::size_t>(max_id) + 1;
-
-    // 1. The padded text s: <s> w_1 .. w_n </s> for every line. An n-gram is represented by a
-    //    position in s where it occurs (the first, in sorted order).
-    std::vector<TokenId> s;
-    std::vector<std::uint32_t> line_begin;  // position of each line's <s>, then s.size()
-    {
-        const std::size_t total = train.tokens.size() + 2 * train.lines();
-        if (total >= kNone - 8)
-            throw DataError("ngram: the training text has more than 2^32 - 8 tokens");
-        s.reserve(total);
-        line_begin.reserve(train.lines() + 1);
-        for (std::size_t l = 0; l < train.lines(); ++l) {
-            const auto line = train.line(l);
-            line_begin.push_back(static_cast<std::uint32_t>(s.size()));
-            s.push_back(Vocabulary::kBos);
-            s.insert(s.end(), line.begin(), line.end());
-            s.push_back(Vocabulary::kEos);
-        }
-        line_begin.push_back(static_cast<std::uint32_t>(s.size()));
+    PaddedText text;
+    text.n_buckets = static_cast<std::size_t>(max_id) + 1;
+    const std::size_t total = train.tokens.size() + 2 * train.lines();
+    if (total >= kNone - 8)
+        throw DataError("ngram: the training text has more than 2^32 - 8 tokens");
+    text.s.reserve(total);
+    text.line_begin.reserve(train.lines() + 1);
+    for (std::size_t l = 0; l < train.lines(); ++l) {
+        const auto line = train.line(l);
+        text.line_begin.push_back(static_cast<std::uint32_t>(text.s.size()));
+        text.s.push_back(Vocabulary::kBos);
+        text.s.insert(text.s.end(), line.begin(), line.end());
+        text.s.push_back(Vocabulary::kEos);
     }
-    const auto key_equal = [&](std::uint32_t a, std::uint32_t b, int k) {
-        return std::equal(s.begin() + a, s.begin() + a + k, s.begin() + b);
-    };
+    text.line_begin.push_back(static_cast<std::uint32_t>(text.s.size()));
+    return text;
+}
 
-    // pos[k - 1], cnt[k - 1]: the distinct n-grams of order k in lexicographic order of their
-    // TokenIds (a representative position, the adjusted count).
-    std::vector<std::vector<std::uint32_t>> pos(n_order), cnt(n_order);
-    // link[k - 1] (3 <= k <= n_order - 1): the entry of order k - 1 that is the suffix of each
-    // entry of order k (for the bound M of the contexts, step 5).
-    std::vector<std::vector<std::uint32_t>> link(n_order);
+// Raw counts of the highest order (lmplz's corpus_count): every window of `order` tokens inside
+// a padded line, sorted, runs of equal keys being the n-grams; order 1 leaves every list empty
+// (build_unigrams counts its tokens).
+NgramModel::SortedNgrams NgramModel::count_ngrams(const PaddedText& text, int order) {
+    SortedNgrams ngrams;
+    ngrams.pos.resize(order);
+    ngrams.cnt.resize(order);
+    ngrams.link.resize(order);
+    if (order < 2) return ngrams;
+    const auto& s = text.s;
     std::vector<std::uint32_t> items, tmp;
+    items.reserve(s.size());
+    for (std::size_t l = 0; l + 1 < text.line_begin.size(); ++l)
+        for (std::uint32_t p = text.line_begin[l]; p + order <= text.line_begin[l + 1]; ++p)
+            items.push_back(p);
+    radix_sort(items, tmp, order, text.n_buckets, [&](std::uint32_t x, int d) { return s[x + d]; });
+    text.count_runs(items, order, ngrams.pos[order - 1], ngrams.cnt[order - 1]);
+    return ngrams;
+}
 
-    // 2. Raw counts of the highest order: every window of n_order tokens inside a padded line
-    //    (for order 1 every token but <s>), sorted; runs of equal keys are the n-grams.
-    if (n_order >= 2) {
-        items.reserve(s.size());
-        for (std::size_t l = 0; l + 1 < line_begin.size(); ++l)
-            for (std::uint32_t p = line_begin[l]; p + n_order <= line_begin[l + 1]; ++p)
-                items.push_back(p);
-        radix_sort(items, tmp, n_order, n_buckets,
-                   [&](std::uint32_t x, int d) { return s[x + d]; });
-        auto& P = pos[n_order - 1];
-        auto& C = cnt[n_order - 1];
-        for (std::size_t i = 0; i < items.size(); ++i) {
-            if (i > 0 && key_equal(items[i], P.back(), n_order)) {
-                ++C.back();
-            } else {
-                P.push_back(items[i]);
-                C.push_back(1);
-            }
-        }
-        std::vector<std::uint32_t>().swap(items);
-    }
-    // 3. Adjusted counts of the lower orders: one per distinct left extension (every n-gram of
-    //    order k+1, those starting with <s> included, extends its suffix), found by sorting the
-    //    suffixes. The n-grams of order k < n_order that start with <s> (line starts: lmplz pads
-    //    and then collapses them) keep their raw counts; suffixes never start with <s>, so the
-    //    two lists are disjoint and merge by their first token.
+// Adjusted counts of orders 2 .. order - 1 (lmplz's adjust_counts), from the order above, and
+// the suffix links: one per distinct left extension (every n-gram of order k+1, those starting
+// with <s> included, extends its suffix), found by sorting the suffixes. The n-grams of order
+// k < order that start with <s> (line starts: lmplz pads and then collapses them) keep their
+// raw counts; suffixes never start with <s>, so the two lists are disjoint and merge by their
+// first token.
+void NgramModel::adjust_counts(const PaddedText& text, SortedNgrams& ngrams) {
+    const int n_order = static_cast<int>(ngrams.pos.size());
+    const auto& s = text.s;
+    const auto& line_begin = text.line_begin;
+    std::vector<std::uint32_t> items, tmp;
     for (int k = n_order - 1; k >= 2; --k) {
-        const auto& hi = pos[k];
+        const auto& hi = ngrams.pos[k];
         const bool want_link = k + 1 >= 3 && k + 1 <= n_order - 1;
+        auto& link = ngrams.link[k];
         items.resize(hi.size());
         std::iota(items.begin(), items.end(), 0u);
-        radix_sort(items, tmp, k, n_buckets,
+        radix_sort(items, tmp, k, text.n_buckets,
                    [&](std::uint32_t x, int d) { return s[hi[x] + 1 + d]; });
         std::vector<std::uint32_t> suf_pos, suf_cnt;
-        if (want_link) link[k].assign(hi.size(), 0);
+        if (want_link) link.assign(hi.size(), 0);
         for (std::size_t i = 0; i < items.size(); ++i) {
             const std::uint32_t p = hi[items[i]] + 1;
-            if (i > 0 && key_equal(p, suf_pos.back(), k)) {
+            if (i > 0 && text.equal(p, suf_pos.back(), k)) {
                 ++suf_cnt.back();
             } else {
                 suf_pos.push_back(p);
                 suf_cnt.push_back(1);
             }
-            if (want_link) link[k][items[i]] = static_cast<std::uint32_t>(suf_pos.size() - 1);
+            if (want_link) link[items[i]] = static_cast<std::uint32_t>(suf_pos.size() - 1);
         }
         // Line starts of at least k tokens, sorted by tokens 1..k-1 (token 0 is <s>).
         items.clear();
         for (std::size_t l = 0; l + 1 < line_begin.size(); ++l)
             if (line_begin[l] + k <= line_begin[l + 1]) items.push_back(line_begin[l]);
-        radix_sort(items, tmp, k, n_buckets, [&](std::uint32_t x, int d) { return s[x + d]; });
+        radix_sort(items, tmp, k, text.n_buckets, [&](std::uint32_t x, int d) { return s[x + d]; });
         std::vector<std::uint32_t> start_pos, start_cnt;
-        for (std::size_t i = 0; i < items.size(); ++i) {
-            if (i > 0 && key_equal(items[i], start_pos.back(), k)) {
-                ++start_cnt.back();
-            } else {
-                start_pos.push_back(items[i]);
-                start_cnt.push_back(1);
-            }
-        }
+        text.count_runs(items, k, start_pos, start_cnt);
         // Suffixes starting with <unk> (id 0) sort before the <s> n-grams, the others after.
         const std::size_t split = static_cast<std::size_t>(
             std::partition_point(suf_pos.begin(), suf_pos.end(),
                                  [&](std::uint32_t p) { return s[p] < Vocabulary::kBos; }) -
             suf_pos.begin());
-        auto& P = pos[k - 1];
-        auto& C = cnt[k - 1];
+        auto& P = ngrams.pos[k - 1];
+        auto& C = ngrams.cnt[k - 1];
         P.reserve(suf_pos.size() + start_pos.size());
         C.reserve(suf_pos.size() + start_pos.size());
         P.insert(P.end(), suf_pos.begin(), suf_pos.begin() + split);
@@ -234,57 +289,76 @@ FitInfo NgramModel::fit(const Corpus& train) {
         P.insert(P.end(), suf_pos.begin() + split, suf_pos.end());
         C.insert(C.end(), suf_cnt.begin() + split, suf_cnt.end());
         if (want_link)
-            for (std::uint32_t& r : link[k])
+            for (std::uint32_t& r : link)
                 if (r >= split) r += static_cast<std::uint32_t>(start_pos.size());
     }
-    std::vector<std::uint32_t>().swap(items);
-    std::vector<std::uint32_t>().swap(tmp);
+}
 
-    // 4. Unigrams, by TokenId: adjusted counts from the bigrams (raw counts for order 1), plus
-    //    <unk>, <s> and </s> (adjusted count 0 if they never occur).
+// Builds the unigram table (orders_[0], by TokenId) and word_index_: adjusted counts from the
+// bigrams (raw counts for order 1), plus <unk>, <s> and </s> (adjusted count 0 if they never
+// occur).
+void NgramModel::build_unigrams(const PaddedText& text, const SortedNgrams& ngrams) {
+    const int n_order = options_.order;
+    const auto& s = text.s;
+    const std::size_t n_buckets = text.n_buckets;
     orders_.clear();
     orders_.resize(n_order);
-    {
-        std::vector<std::uint32_t> count(n_buckets, 0);
-        std::vector<std::uint8_t> seen(n_buckets, 0);
-        if (n_order >= 2) {
-            for (std::uint32_t p : pos[1]) {
-                ++count[s[p + 1]];
-                seen[s[p + 1]] = 1;
+    std::vector<std::uint32_t> count(n_buckets, 0);
+    std::vector<std::uint8_t> seen(n_buckets, 0);
+    if (n_order >= 2) {
+        for (std::uint32_t p : ngrams.pos[1]) {
+            ++count[s[p + 1]];
+            seen[s[p + 1]] = 1;
+        }
+    } else {
+        for (TokenId t : s)
+            if (t != Vocabulary::kBos) {
+                ++count[t];
+                seen[t] = 1;
             }
-        } else {
-            for (TokenId t : s)
-                if (t != Vocabulary::kBos) {
-                    ++count[t];
-                    seen[t] = 1;
-                }
-        }
-        for (TokenId special : {Vocabulary::kUnk, Vocabulary::kBos, Vocabulary::kEos})
-            seen[special] = 1;
-        Order& uni = orders_[0];
-        word_index_.assign(n_buckets, kNone);
-        for (std::size_t t = 0; t < n_buckets; ++t) {
-            if (!seen[t]) continue;
-            word_index_[t] = static_cast<std::uint32_t>(uni.word.size());
-            uni.word.push_back(static_cast<std::uint32_t>(t));
-            uni.cum.push_back(count[t]);
-        }
+    }
+    for (TokenId special : {Vocabulary::kUnk, Vocabulary::kBos, Vocabulary::kEos})
+        seen[special] = 1;
+    Order& uni = orders_[0];
+    word_index_.assign(n_buckets, kNone);
+    for (std::size_t t = 0; t < n_buckets; ++t) {
+        if (!seen[t]) continue;
+        word_index_[t] = static_cast<std::uint32_t>(uni.word.size());
+        uni.word.push_back(static_cast<std::uint32_t>(t));
+        uni.cum.push_back(count[t]);
     }
     unk_entry_ = word_index_[Vocabulary::kUnk];
     bos_entry_ = word_index_[Vocabulary::kBos];
     eos_entry_ = word_index_[Vocabulary::kEos];
+}
 
-    // 5. Orders >= 2, highest first: the context of each entry (its prefix, one order below,
-    //    found by walking both sorted lists), then the positions become the last words and the
-    //    counts become cumulative within each context. Counts-of-counts on the way.
+// Sets counts_of_counts_: n_1..n_4 of the adjusted counts of every order (the unigrams' from
+// orders_[0], the other orders' from `ngrams`), the statistics of the discounts.
+void NgramModel::tally_counts_of_counts(const SortedNgrams& ngrams) {
+    const int n_order = options_.order;
     counts_of_counts_.assign(n_order, {});
     for (std::uint32_t c : orders_[0].cum)
         if (c >= 1 && c <= 4) ++counts_of_counts_[0][c - 1];
+    for (int k = 2; k <= n_order; ++k) {
+        auto& nk = counts_of_counts_[k - 1];
+        for (std::uint32_t c : ngrams.cnt[k - 1])
+            if (c >= 1 && c <= 4) ++nk[c - 1];
+    }
+}
+
+// Moves the n-grams of orders >= 2 into orders_ (see "Storage" in ngram.h), highest first: the
+// context of each entry (its prefix, one order below, found by walking both sorted lists), then
+// the positions become the last words and the counts become cumulative within each context;
+// leaves ngrams.pos and ngrams.cnt empty.
+void NgramModel::group_by_context(const PaddedText& text, SortedNgrams& ngrams) {
+    const int n_order = options_.order;
+    const auto& s = text.s;
+    auto& pos = ngrams.pos;
     for (int k = n_order; k >= 2; --k) {
         Order& o = orders_[k - 1];
         Order& ctx = orders_[k - 2];
         auto& P = pos[k - 1];
-        auto& C = cnt[k - 1];
+        auto& C = ngrams.cnt[k - 1];
         const std::size_t n = P.size();
         const std::size_t n_ctx = k == 2 ? orders_[0].word.size() : pos[k - 2].size();
         ctx.child_begin.assign(n_ctx + 1, 0);
@@ -293,19 +367,16 @@ FitInfo NgramModel::fit(const Corpus& train) {
             if (k == 2) {
                 j = word_index_[s[P[i]]];
             } else {
-                while (j < n_ctx && !key_equal(P[i], pos[k - 2][j], k - 1)) ++j;
+                while (j < n_ctx && !text.equal(P[i], pos[k - 2][j], k - 1)) ++j;
                 if (j == n_ctx) throw Error("ngram: internal error, an n-gram without context");
             }
             ++ctx.child_begin[j + 1];
         }
         for (std::size_t x = 1; x <= n_ctx; ++x) ctx.child_begin[x] += ctx.child_begin[x - 1];
-        auto& nk = counts_of_counts_[k - 1];
         for (std::size_t x = 0; x < n_ctx; ++x) {
             std::uint32_t sum = 0;
             for (std::uint32_t i = ctx.child_begin[x]; i < ctx.child_begin[x + 1]; ++i) {
-                const std::uint32_t c = C[i];
-                if (c >= 1 && c <= 4) ++nk[c - 1];
-                sum += c;
+                sum += C[i];
                 C[i] = sum;
             }
         }
@@ -313,11 +384,13 @@ FitInfo NgramModel::fit(const Corpus& train) {
         o.word.swap(P);
         o.cum.swap(C);
     }
-    std::vector<TokenId>().swap(s);
-    std::vector<std::vector<std::uint32_t>>().swap(pos);
-    std::vector<std::vector<std::uint32_t>>().swap(cnt);
+}
 
-    // 6. Discounts (Chen & Goodman eq. 26; lmplz's StatCollector).
+// Sets discounts_ from counts_of_counts_ (Chen & Goodman eq. 26; lmplz's StatCollector) and
+// returns FitInfo's note: empty, or the orders that used the fallback discounts. Throws
+// DataError for an order whose discounts cannot be estimated when the fallback is kError.
+std::string NgramModel::estimate_discounts() {
+    const int n_order = options_.order;
     discounts_.assign(n_order, {});
     std::string note;
     for (int k = 1; k <= n_order; ++k) {
@@ -358,36 +431,46 @@ FitInfo NgramModel::fit(const Corpus& train) {
         }
         discounts_[k - 1] = d;
     }
+    return note;
+}
 
-    // 7. The unigram distribution, then gamma and the sampling bound M of every context
-    //    (lmplz's InitialProbabilities; interpolated probabilities are computed when needed).
-    Order& uni = orders_[0];
+// The unigram distribution (lmplz's interpolate with the uniform 1/(V - 1)): sets uniform_,
+// root_gamma_, uni_prob_, uni_log10_, uni_cum_alpha_ and root_max_ from the unigram counts and
+// discounts.
+void NgramModel::interpolate_unigrams() {
+    const Order& uni = orders_[0];
     const std::size_t v = uni.word.size();
     uniform_ = 1.0 / static_cast<double>(v - 1);
-    {
-        const auto& d = discounts_[0];
-        double denom = 0.0;
-        std::array<double, 3> nk{};
-        for (std::uint32_t c : uni.cum) {
-            denom += c;
-            if (c > 0) nk[std::min<std::uint32_t>(c, 3) - 1] += 1.0;
-        }
-        root_gamma_ = (d[0] * nk[0] + d[1] * nk[1] + d[2] * nk[2]) / denom;
-        uni_prob_.assign(v, 0.0);
-        uni_log10_.assign(v, 0.0);
-        uni_cum_alpha_.assign(v, 0.0);
-        double cum = 0.0;
-        for (std::size_t i = 0; i < v; ++i) {
-            const std::uint32_t c = uni.cum[i];
-            const double alpha = (c - discount_of(d, c)) / denom;
-            cum += alpha;
-            uni_cum_alpha_[i] = cum;
-            const double p = i == bos_entry_ ? 0.0 : alpha + root_gamma_ * uniform_;
-            uni_prob_[i] = p;
-            uni_log10_[i] = i == bos_entry_ ? 0.0 : std::min(0.0, std::log10(p));
-        }
-        root_max_ = *std::max_element(uni_prob_.begin(), uni_prob_.end());
+    const auto& d = discounts_[0];
+    double denom = 0.0;
+    std::array<double, 3> nk{};
+    for (std::uint32_t c : uni.cum) {
+        denom += c;
+        if (c > 0) nk[std::min<std::uint32_t>(c, 3) - 1] += 1.0;
     }
+    root_gamma_ = (d[0] * nk[0] + d[1] * nk[1] + d[2] * nk[2]) / denom;
+    uni_prob_.assign(v, 0.0);
+    uni_log10_.assign(v, 0.0);
+    uni_cum_alpha_.assign(v, 0.0);
+    double cum = 0.0;
+    for (std::size_t i = 0; i < v; ++i) {
+        const std::uint32_t c = uni.cum[i];
+        const double alpha = (c - discount_of(d, c)) / denom;
+        cum += alpha;
+        uni_cum_alpha_[i] = cum;
+        const double p = i == bos_entry_ ? 0.0 : alpha + root_gamma_ * uniform_;
+        uni_prob_[i] = p;
+        uni_log10_[i] = i == bos_entry_ ? 0.0 : std::min(0.0, std::log10(p));
+    }
+    root_max_ = *std::max_element(uni_prob_.begin(), uni_prob_.end());
+}
+
+// Sets gamma and the sampling bound M of every context of orders 1 .. order - 1 (lmplz's
+// initial_probabilities; interpolated probabilities are computed when needed), lower orders
+// first since M(c) needs M of c's suffix (ngrams.link).
+void NgramModel::context_backoffs(const SortedNgrams& ngrams) {
+    const int n_order = options_.order;
+    const auto& link = ngrams.link;
     for (int k = 2; k <= n_order; ++k) {
         const Order& o = orders_[k - 1];
         Order& ctx = orders_[k - 2];
@@ -420,12 +503,6 @@ FitInfo NgramModel::fit(const Corpus& train) {
             ctx.max_bound[j] = round_up(std::min(1.0, max_alpha + gamma * suffix_bound));
         }
     }
-    vocabulary_ = train.vocabulary;
-    fitted_ = true;
-    FitInfo info;
-    info.degenerate = !note.empty();
-    info.note = note;
-    return info;
 }
 
 bool NgramModel::known(TokenId word) const {
@@ -785,13 +862,40 @@ const NgramModel::TopCache& NgramModel::top_cache() const {
     return cache;
 }
 
-std::uint32_t NgramModel::draw_top(const Contexts& c, double temperature, int top_k, double top_p,
-                                   Rng& rng, TopState& st) const {
-    const TopCache& cache = top_cache();
-    const std::size_t m = c.m;
-    // P_l(w): the distribution given the contexts of length 1..l (P_0: the unigrams), computed
-    // as draw_dense does: P_l = alpha(ctx_l w) + gamma(ctx_l) P_{l-1} where ctx_l has
-    // successors, P_l = P_{l-1} where it has none.
+// The vocabulary in order of decreasing p(w | c) (weakly: ties in any order), for draw_top,
+// without scanning it. P_l(w) is the distribution given the contexts of length 1..l of c (P_0:
+// the unigrams), computed as draw_dense does: P_l = alpha(ctx_l w) + gamma(ctx_l) P_{l-1} where
+// ctx_l has successors, P_l = P_{l-1} where it has none. Level 0 walks the unigrams by
+// probability; level l merges the successors of ctx_l (in the order of P_l, precomputed per
+// context) with the words of level l - 1 that are not successors of ctx_l, whose
+// P_l = gamma P_{l-1} keeps their order.
+class NgramModel::TopStream {
+public:
+    TopStream(const NgramModel& model, const TopCache& cache, const Contexts& c)
+        : model_(model), cache_(cache), c_(c) {
+        for (std::size_t l = 1; l <= c.m; ++l) {
+            const Order& ctx = model.orders_[l - 1];
+            const std::uint32_t j = c.entry[l - 1];
+            Level& L = lv_[l];
+            L.b = ctx.child_begin[j];
+            L.e = ctx.child_begin[j + 1];
+            L.next_a = L.b;
+            L.pass = L.b == L.e;
+            L.gamma = ctx.gamma[j];
+        }
+    }
+
+    // The next word w and its probability p(w | c) = P_m(w); false once every word was given.
+    bool next(double& value, std::uint32_t& w) { return pull(c_.m, value, w); }
+
+    // log Z, Z = sum over the vocabulary of p(w | c)^(1/temperature), by the recursion
+    // Z_l = sum_{s in succ(ctx_l)} P_l(s)^(1/t) + gamma^(1/t) (Z_{l-1} -
+    // sum_{s in succ(ctx_l)} P_{l-1}(s)^(1/t)), in logs, cached per context in `st`.
+    double log_total_weight(double temperature, TopState& st) const {
+        return log_z(c_.m, temperature, st);
+    }
+
+private:
     struct Level {
         std::uint32_t b = 0, e = 0, next_a = 0;
         double gamma = 1.0;
@@ -800,48 +904,35 @@ std::uint32_t NgramModel::draw_top(const Contexts& c, double temperature, int to
         double va = 0.0, vb = 0.0;
         std::uint32_t wa = 0, wb = 0;
     };
-    std::array<Level, 7> lv{};
-    for (std::size_t l = 1; l <= m; ++l) {
-        const Order& ctx = orders_[l - 1];
-        const std::uint32_t j = c.entry[l - 1];
-        Level& L = lv[l];
-        L.b = ctx.child_begin[j];
-        L.e = ctx.child_begin[j + 1];
-        L.next_a = L.b;
-        L.pass = L.b == L.e;
-        L.gamma = ctx.gamma[j];
-    }
+
     // P_l(w) for a word that is a successor of ctx_1..ctx_l (entry i of order l + 1 if known).
-    const auto chain = [&](std::size_t l, std::uint32_t w, std::uint32_t i) {
-        double x = uni_prob_[w];
+    double chain(std::size_t l, std::uint32_t w, std::uint32_t i) const {
+        double x = model_.uni_prob_[w];
         for (std::size_t t = 1; t <= l; ++t) {
-            const Level& L = lv[t];
+            const Level& L = lv_[t];
             const std::uint32_t it =
-                t == l && i != kNone ? i : child(static_cast<int>(t), c.entry[t - 1], w);
-            x = alpha(static_cast<int>(t) + 1, it, L.b, L.e) + L.gamma * x;
+                t == l && i != kNone ? i : model_.child(static_cast<int>(t), c_.entry[t - 1], w);
+            x = model_.alpha(static_cast<int>(t) + 1, it, L.b, L.e) + L.gamma * x;
         }
         return x;
-    };
-    // The words in order of decreasing P_l (weakly: ties in any order). Level 0 walks the
-    // unigrams by probability; level l merges the successors of ctx_l (in the order of
-    // P_l, precomputed per context) with the words of level l - 1 that are not successors of
-    // ctx_l, whose P_l = gamma P_{l-1} keeps their order.
-    std::size_t next0 = 0;
-    const auto pull = [&](auto& self, std::size_t l, double& value, std::uint32_t& w) -> bool {
+    }
+
+    // The next word of level l and its P_l; false once level l has given every word.
+    bool pull(std::size_t l, double& value, std::uint32_t& w) {
         if (l == 0) {
-            if (next0 == cache.uni_order.size()) return false;
-            w = cache.uni_order[next0++];
-            value = uni_prob_[w];
+            if (next0_ == cache_.uni_order.size()) return false;
+            w = cache_.uni_order[next0_++];
+            value = model_.uni_prob_[w];
             return true;
         }
-        Level& L = lv[l];
-        if (L.pass) return self(self, l - 1, value, w);
+        Level& L = lv_[l];
+        if (L.pass) return pull(l - 1, value, w);
         if (!L.loaded_a) {
             L.loaded_a = true;
             L.has_a = L.next_a < L.e;
             if (L.has_a) {
-                const std::uint32_t i = cache.perm[l][L.next_a++];
-                L.wa = orders_[l].word[i];
+                const std::uint32_t i = cache_.perm[l][L.next_a++];
+                L.wa = model_.orders_[l].word[i];
                 L.va = chain(l, L.wa, i);
             }
         }
@@ -850,8 +941,8 @@ std::uint32_t NgramModel::draw_top(const Contexts& c, double temperature, int to
             L.has_b = false;
             double v = 0.0;
             std::uint32_t x = 0;
-            while (self(self, l - 1, v, x))
-                if (child(static_cast<int>(l), c.entry[l - 1], x) == kNone) {
+            while (pull(l - 1, v, x))
+                if (model_.child(static_cast<int>(l), c_.entry[l - 1], x) == kNone) {
                     L.has_b = true;
                     L.vb = L.gamma * v;
                     L.wb = x;
@@ -869,124 +960,140 @@ std::uint32_t NgramModel::draw_top(const Contexts& c, double temperature, int to
             L.loaded_b = false;
         }
         return true;
-    };
-
-    const bool tempered = temperature != 1.0;
-    double v0 = 0.0;
-    std::uint32_t w0 = 0;
-    pull(pull, m, v0, w0);  // the most probable word: the vocabulary has >= 2 words
-    const double max_log = tempered ? std::log(v0) / temperature : 0.0;
-    const auto weight = [&](double v) {
-        return tempered ? std::exp(std::log(v) / temperature - max_log) : v;
-    };
-
-    // Z = sum over the vocabulary of the weights (top_p without top_k only): 1 at temperature
-    // 1 (the model is normalised); else sum_w P_m(w)^(1/temperature), by the recursion
-    // Z_l = sum_{s in succ(ctx_l)} P_l(s)^(1/t) + gamma^(1/t) (Z_{l-1} -
-    // sum_{s in succ(ctx_l)} P_{l-1}(s)^(1/t)), in logs, cached per context.
-    double z = 1.0;
-    if (top_k == 0 && tempered) {
-        const auto log_sum_exp = [](const std::vector<double>& t) {
-            double mx = -HUGE_VAL;
-            for (double x : t) mx = std::max(mx, x);
-            if (mx == -HUGE_VAL) return mx;
-            double sum = 0.0;
-            for (double x : t) sum += std::exp(x - mx);
-            return mx + std::log(sum);
-        };
-        const auto log_z = [&](auto& self, std::size_t l) -> double {
-            if (l == 0) {
-                if (std::isnan(st.log_z0)) {
-                    st.terms.clear();
-                    for (std::uint32_t w : cache.uni_order)
-                        st.terms.push_back(std::log(uni_prob_[w]) / temperature);
-                    st.log_z0 = log_sum_exp(st.terms);
-                }
-                return st.log_z0;
-            }
-            const Level& L = lv[l];
-            if (L.pass) return self(self, l - 1);
-            const std::uint64_t key = (static_cast<std::uint64_t>(l) << 32) | c.entry[l - 1];
-            const auto it = st.log_z.find(key);
-            if (it != st.log_z.end()) return it->second;
-            const double lower = self(self, l - 1);
-            st.terms.clear();
-            std::vector<double> below;
-            for (std::uint32_t i = L.b; i < L.e; ++i) {
-                const std::uint32_t w = orders_[l].word[i];
-                const double prev = chain(l - 1, w, kNone);
-                st.terms.push_back(
-                    std::log(alpha(static_cast<int>(l) + 1, i, L.b, L.e) + L.gamma * prev) /
-                    temperature);
-                below.push_back(std::log(prev) / temperature);
-            }
-            const double lse_a = log_sum_exp(st.terms), lse_b = log_sum_exp(below);
-            const double log_g = std::log(L.gamma) / temperature;
-            const double r = std::max(lse_a, log_g + lower);
-            const double val =
-                std::max(std::exp(lse_a - r), std::exp(lse_a - r) + std::exp(log_g + lower - r) -
-                                                  std::exp(log_g + lse_b - r));
-            const double result = r + std::log(val);
-            st.log_z.emplace(key, result);
-            return result;
-        };
-        z = std::exp(log_z(log_z, m) - max_log);
     }
 
-    // Candidates in stream order until the top_k most probable / a mass of top_p * Z are in,
-    // then every word tied (within rounding) with the last one: a superset of the dense
-    // path's kept set, which is then chosen exactly as draw_dense chooses it.
-    constexpr double kMargin = 1e-9;
-    const double target = top_p * z * (1.0 + kMargin);
-    st.cand.clear();
+    // log Z_l (see log_total_weight).
+    double log_z(std::size_t l, double temperature, TopState& st) const {
+        if (l == 0) {
+            if (std::isnan(st.log_z0)) {
+                st.terms.clear();
+                for (std::uint32_t w : cache_.uni_order)
+                    st.terms.push_back(std::log(model_.uni_prob_[w]) / temperature);
+                st.log_z0 = log_sum_exp(st.terms);
+            }
+            return st.log_z0;
+        }
+        const Level& L = lv_[l];
+        if (L.pass) return log_z(l - 1, temperature, st);
+        const std::uint64_t key = (static_cast<std::uint64_t>(l) << 32) | c_.entry[l - 1];
+        const auto it = st.log_z.find(key);
+        if (it != st.log_z.end()) return it->second;
+        const double lower = log_z(l - 1, temperature, st);
+        st.terms.clear();
+        std::vector<double> below;
+        for (std::uint32_t i = L.b; i < L.e; ++i) {
+            const std::uint32_t w = model_.orders_[l].word[i];
+            const double prev = chain(l - 1, w, kNone);
+            st.terms.push_back(
+                std::log(model_.alpha(static_cast<int>(l) + 1, i, L.b, L.e) + L.gamma * prev) /
+                temperature);
+            below.push_back(std::log(prev) / temperature);
+        }
+        const double lse_a = log_sum_exp(st.terms), lse_b = log_sum_exp(below);
+        const double log_g = std::log(L.gamma) / temperature;
+        const double r = std::max(lse_a, log_g + lower);
+        const double val =
+            std::max(std::exp(lse_a - r), std::exp(lse_a - r) + std::exp(log_g + lower - r) -
+                                              std::exp(log_g + lse_b - r));
+        const double result = r + std::log(val);
+        st.log_z.emplace(key, result);
+        return result;
+    }
+
+    const NgramModel& model_;
+    const TopCache& cache_;
+    const Contexts& c_;
+    std::array<Level, 7> lv_{};
+    std::size_t next0_ = 0;  // level 0's position in cache_.uni_order
+};
+
+namespace {
+
+// A word drawn by the top-k / top-p sampler: (tempered weight q, unigram entry).
+using Candidate = std::pair<double, std::uint32_t>;
+
+// Heavier first, ties by entry: a total order, so the kept set is unique.
+bool heavier(const Candidate& a, const Candidate& b) {
+    return a.first > b.first || (a.first == b.first && a.second < b.second);
+}
+
+bool by_entry(const Candidate& a, const Candidate& b) { return a.second < b.second; }
+
+// The weights of the top-k / top-p sampler: p^(1/temperature) relative to the most probable
+// word's p_max^(1/temperature), computed in logs; p itself at temperature 1.
+struct TemperedWeight {
+    TemperedWeight(double t, double p_max)
+        : temperature(t),
+          tempered(t != 1.0),
+          max_log(tempered ? std::log(p_max) / temperature : 0.0) {}
+    double operator()(double p) const {
+        return tempered ? std::exp(std::log(p) / temperature - max_log) : p;
+    }
+    double temperature;
+    bool tempered;
+    double max_log;  // log(p_max) / temperature, 0 at temperature 1
+};
+
+// Relative margin of the candidate search over the rounding of the weights.
+constexpr double kTopMargin = 1e-9;
+
+// Fills `cand` with the words next() gives after the first (p0, w0), in stream order, until the
+// top_k most probable / a mass of top_p * z are in, then every word tied (within rounding) with
+// the last one: a superset of the dense path's kept set. Returns false, with `cand` unfinished,
+// when top_k is 0 and more than max_candidates words would be needed.
+template <class Next>
+bool collect_candidates(Next&& next, double p0, std::uint32_t w0, const TemperedWeight& weight,
+                        int top_k, double top_p, double z, std::size_t max_candidates,
+                        std::vector<Candidate>& cand) {
+    const double target = top_p * z * (1.0 + kTopMargin);
+    cand.clear();
     double cum = 0.0, q_min = HUGE_VAL;
     const auto satisfied = [&] {
-        return top_k > 0 ? st.cand.size() >= static_cast<std::size_t>(top_k) : cum >= target;
+        return top_k > 0 ? cand.size() >= static_cast<std::size_t>(top_k) : cum >= target;
     };
     const auto add = [&](double q, std::uint32_t w) {
-        st.cand.emplace_back(q, w);
+        cand.emplace_back(q, w);
         cum += q;
         q_min = std::min(q_min, q);
     };
-    add(weight(v0), w0);
+    add(weight(p0), w0);
     double v = 0.0;
     std::uint32_t w = 0;
-    // A nucleus of more than a quarter of the vocabulary is drawn by the dense path instead
-    // (no random number has been used yet, so the draw is the one draw_dense makes): the
-    // enumeration costs about 1 us a word, the dense path's sort about 0.1 us a word.
-    const std::size_t max_candidates = std::max<std::size_t>(64, cache.uni_order.size() / 4);
-    while (pull(pull, m, v, w)) {
+    while (next(v, w)) {
         const double q = weight(v);
         if (q == 0.0) break;  // underflow: these words have weight 0 in draw_dense as well
-        if (satisfied() && q < q_min * (1.0 - kMargin)) break;
-        if (top_k == 0 && st.cand.size() >= max_candidates)
-            return draw_dense(c, temperature, 0, top_p, rng, st.work, st.index);
+        if (satisfied() && q < q_min * (1.0 - kTopMargin)) break;
+        if (top_k == 0 && cand.size() >= max_candidates) return false;
         add(q, w);
     }
-    auto& cand = st.cand;
-    std::sort(cand.begin(), cand.end(), [](const auto& a, const auto& b) {
-        return a.first > b.first || (a.first == b.first && a.second < b.second);
-    });
+    return true;
+}
+
+// Cuts `cand` to the set draw_dense keeps: the top_k heaviest, then the smallest prefix whose
+// weight reaches top_p times the total (z without top_k; with top_k the kept weights summed in
+// entry order, as draw_dense sums them). Leaves `cand` sorted heavier first.
+void truncate_candidates(std::vector<Candidate>& cand, int top_k, double top_p, double z) {
+    std::sort(cand.begin(), cand.end(), heavier);
     if (top_k > 0 && cand.size() > static_cast<std::size_t>(top_k)) cand.resize(top_k);
     if (top_p < 1.0) {
         double total = z;
-        if (top_k > 0) {  // draw_dense's total: the kept weights summed in entry order
-            std::sort(cand.begin(), cand.end(),
-                      [](const auto& a, const auto& b) { return a.second < b.second; });
+        if (top_k > 0) {
+            std::sort(cand.begin(), cand.end(), by_entry);
             total = 0.0;
             for (const auto& x : cand) total += x.first;
-            std::sort(cand.begin(), cand.end(), [](const auto& a, const auto& b) {
-                return a.first > b.first || (a.first == b.first && a.second < b.second);
-            });
+            std::sort(cand.begin(), cand.end(), heavier);
         }
         double sum = 0.0;
         std::size_t keep = 0;
         while (keep < cand.size() && sum < top_p * total) sum += cand[keep++].first;
         cand.resize(keep);
     }
-    // The draw, in entry order as draw_dense.
-    std::sort(cand.begin(), cand.end(),
-              [](const auto& a, const auto& b) { return a.second < b.second; });
+}
+
+// The entry of one candidate drawn with probability proportional to its weight, from one
+// uniform, summing and subtracting in entry order as draw_dense does; sorts `cand` by entry.
+std::uint32_t draw_candidate(std::vector<Candidate>& cand, Rng& rng) {
+    std::sort(cand.begin(), cand.end(), by_entry);
     double total = 0.0;
     for (const auto& x : cand) total += x.first;
     double u = rng.uniform() * total;
@@ -995,6 +1102,34 @@ std::uint32_t NgramModel::draw_top(const Contexts& c, double temperature, int to
         if (u < 0.0) return x.second;
     }
     return cand.back().second;  // rounding: u ended at the total
+}
+
+}  // namespace
+
+// The stages: enumerate the words by decreasing probability (TopStream), normalise (Z, for
+// top_p without top_k), collect the candidates, truncate them as draw_dense would, draw.
+std::uint32_t NgramModel::draw_top(const Contexts& c, double temperature, int top_k, double top_p,
+                                   Rng& rng, TopState& st) const {
+    const TopCache& cache = top_cache();
+    TopStream stream(*this, cache, c);
+    double p0 = 0.0;
+    std::uint32_t w0 = 0;
+    stream.next(p0, w0);  // the most probable word: the vocabulary has >= 2 words
+    const TemperedWeight weight(temperature, p0);
+    // Z, the total weight, is needed by top_p without top_k only: 1 at temperature 1 (the model
+    // is normalised).
+    const double z = top_k == 0 && weight.tempered
+                         ? std::exp(stream.log_total_weight(temperature, st) - weight.max_log)
+                         : 1.0;
+    // A nucleus of more than a quarter of the vocabulary is drawn by the dense path instead
+    // (no random number has been used yet, so the draw is the one draw_dense makes): the
+    // enumeration costs about 1 us a word, the dense path's sort about 0.1 us a word.
+    const std::size_t max_candidates = std::max<std::size_t>(64, cache.uni_order.size() / 4);
+    const auto next = [&](double& p, std::uint32_t& w) { return stream.next(p, w); };
+    if (!collect_candidates(next, p0, w0, weight, top_k, top_p, z, max_candidates, st.cand))
+        return draw_dense(c, temperature, 0, top_p, rng, st.work, st.index);
+    truncate_candidates(st.cand, top_k, top_p, z);
+    return draw_candidate(st.cand, rng);
 }
 
 Corpus NgramModel::sample(std::size_t n_lines, double temperature, Rng& rng, std::size_t max_len,

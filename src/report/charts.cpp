@@ -7,6 +7,7 @@
 #include <map>
 #include <set>
 
+#include "madlab/core/statistics.h"
 #include "madlab/report/metric_catalog.h"
 #include "madlab/store/record_files.h"
 
@@ -289,12 +290,7 @@ json density_transform(const json& rows, const std::vector<const SampleEntry*>& 
                                    [](const SampleEntry* e) { return e->kind == "real"; });
     if (real != entries.end() && (*real)->points.size() >= 2) {
         const std::vector<double>& x = (*real)->points;
-        double mean = 0.0;
-        for (double v : x) mean += v;
-        mean /= static_cast<double>(x.size());
-        double ss = 0.0;
-        for (double v : x) ss += (v - mean) * (v - mean);
-        const double sd = std::sqrt(ss / static_cast<double>(x.size() - 1));
+        const double sd = sample_std(x, sample_mean(x));
         const double bandwidth = 1.06 * sd * std::pow(static_cast<double>(x.size()), -0.2);
         if (bandwidth > 0.0) density["bandwidth"] = bandwidth;
     }

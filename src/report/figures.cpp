@@ -8,8 +8,8 @@
 #include <cstdlib>
 #include <filesystem>
 
+#include "madlab/core/atomic_file.h"
 #include "madlab/core/error.h"
-#include "madlab/store/atomic_file.h"
 
 namespace madlab {
 

@@ -4,6 +4,7 @@
 #include <limits>
 #include <map>
 
+#include "madlab/core/statistics.h"
 #include "madlab/report/metric_catalog.h"
 
 namespace madlab {
@@ -37,14 +38,10 @@ void set_paired_change(const StudyFolder& folder, MetricChange& c) {
         c.change = c.change_low = c.change_high = kNaN;
         return;
     }
-    double mean = 0.0;
-    for (double x : d) mean += x;
-    mean /= static_cast<double>(d.size());
-    double ss = 0.0;
-    for (double x : d) ss += (x - mean) * (x - mean);
-    const double se = std::sqrt(ss / static_cast<double>(d.size() - 1)) /
-                      std::sqrt(static_cast<double>(d.size()));
-    const double half = student_t_975(d.size() - 1) * se;
+    const double mean = sample_mean(d);
+    // t * (sd / sqrt(n)), not ci95_half_width's (t * sd) / sqrt(n): the two can differ in the
+    // last bit, and the report's intervals have always been computed this way.
+    const double half = student_t_975(d.size() - 1) * standard_error(sample_std(d, mean), d.size());
     c.change = mean;
     c.change_low = mean - half;
     c.change_high = mean + half;

@@ -7,11 +7,11 @@
 #include <map>
 #include <set>
 
+#include "madlab/core/atomic_file.h"
 #include "madlab/report/assets.h"
 #include "madlab/report/findings.h"
 #include "madlab/report/metric_catalog.h"
 #include "madlab/report/sample_html.h"
-#include "madlab/store/atomic_file.h"
 
 namespace madlab {
 

@@ -6,9 +6,9 @@
 #include <algorithm>
 #include <filesystem>
 
+#include "madlab/core/atomic_file.h"
 #include "madlab/core/error.h"
 #include "madlab/report/sample_html.h"
-#include "madlab/store/atomic_file.h"
 
 namespace madlab {
 

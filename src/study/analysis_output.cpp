@@ -5,8 +5,8 @@
 #include <cmath>
 #include <filesystem>
 
+#include "madlab/core/atomic_file.h"
 #include "madlab/core/error.h"
-#include "madlab/store/atomic_file.h"
 #include "madlab/store/record_files.h"
 #include "madlab/study/resolved_config.h"
 

@@ -9,8 +9,8 @@
 #include <limits>
 #include <map>
 
+#include "madlab/core/atomic_file.h"
 #include "madlab/core/error.h"
-#include "madlab/store/atomic_file.h"
 #include "madlab/store/record_files.h"
 #include "madlab/study/analysis_output.h"
 #include "madlab/study/key_reader.h"

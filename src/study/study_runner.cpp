@@ -9,6 +9,7 @@
 #include <map>
 #include <set>
 
+#include "madlab/core/atomic_file.h"
 #include "madlab/core/error.h"
 #include "madlab/core/parallel.h"
 #include "madlab/core/progress.h"
@@ -16,7 +17,6 @@
 #include "madlab/data/image_source.h"
 #include "madlab/data/text_reader.h"
 #include "madlab/loop/chain.h"
-#include "madlab/store/atomic_file.h"
 #include "madlab/store/generation_writer.h"
 #include "madlab/store/record_files.h"
 #include "madlab/study/factory.h"

@@ -11,8 +11,9 @@
 #include <set>
 #include <tuple>
 
+#include "madlab/core/atomic_file.h"
 #include "madlab/core/error.h"
-#include "madlab/store/atomic_file.h"
+#include "madlab/core/statistics.h"
 #include "madlab/store/record_files.h"
 #include "madlab/store/summary.h"
 #include "madlab/study/analysis_output.h"
@@ -88,15 +89,8 @@ Estimate estimate(const std::vector<double>& values) {
         e.mean = e.ci95_low = e.ci95_high = std::numeric_limits<double>::quiet_NaN();
         return e;
     }
-    double sum = 0.0;
-    for (double v : values) sum += v;
-    e.mean = sum / static_cast<double>(values.size());
-    double squares = 0.0;
-    for (double v : values) squares += (v - e.mean) * (v - e.mean);
-    const double half = values.size() > 1 ? student_t_975(values.size() - 1) *
-                                                std::sqrt(squares / (values.size() - 1)) /
-                                                std::sqrt(static_cast<double>(values.size()))
-                                          : 0.0;
+    e.mean = sample_mean(values);
+    const double half = ci95_half_width(sample_std(values, e.mean), values.size());
     e.ci95_low = e.mean - half;
     e.ci95_high = e.mean + half;
     return e;

@@ -206,6 +206,20 @@ private:
     };
     struct TopCache;  // lazily built tables of the top-k / top-p sampler (ngram.cpp)
     struct TopState;  // per-sample() scratch of the top-k / top-p sampler (ngram.cpp)
+    class TopStream;  // draw_top's words by decreasing probability (ngram.cpp)
+
+    // fit()'s stages, in this order; ngram.cpp states the contract of each.
+    struct PaddedText;    // the training lines as <s> w_1 .. w_n </s>
+    struct SortedNgrams;  // the n-grams of every order and their counts, before orders_
+    static PaddedText pad_text(const Corpus& train);
+    static SortedNgrams count_ngrams(const PaddedText& text, int order);
+    static void adjust_counts(const PaddedText& text, SortedNgrams& ngrams);
+    void build_unigrams(const PaddedText& text, const SortedNgrams& ngrams);
+    void tally_counts_of_counts(const SortedNgrams& ngrams);
+    void group_by_context(const PaddedText& text, SortedNgrams& ngrams);
+    std::string estimate_discounts();
+    void interpolate_unigrams();
+    void context_backoffs(const SortedNgrams& ngrams);
 
     std::uint32_t word_index(TokenId id) const;  // unigram entry, the <unk> entry if unknown
     // Maps ids the model has not seen to kUnk.

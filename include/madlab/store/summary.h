@@ -1,7 +1,8 @@
 #pragma once
 // Summaries over seeds: for each (setting, generation, metric) the mean, standard deviation,
 // median, the fraction of chains that collapsed, and the 95% confidence interval of the mean, mean
-// +- t_{0.975, n-1} * sd / sqrt(n) (Student's t; with one seed the interval is the single value).
+// +- t_{0.975, n-1} * sd / sqrt(n) (Student's t; with one seed the interval is the single value),
+// computed by madlab/core/statistics.h.
 
 #include <string>
 #include <vector>
@@ -24,10 +25,6 @@ struct SummaryRow {
     // (CollapseMetric); 0 when no chain reports it.
     double collapsed_fraction = 0.0;
 };
-
-// The 0.975 quantile of Student's t with `df` >= 1 degrees of freedom (exact table to 30, then
-// the Cornish-Fisher expansion, accurate to 1e-4).
-double student_t_975(std::size_t df);
 
 // One row per (setting, generation, metric), ordered by setting (first appearance in `records`),
 // then generation, then metric (first appearance).

@@ -1,4 +1,4 @@
-#include "madlab/store/atomic_file.h"
+#include "madlab/core/atomic_file.h"
 
 #include <gtest/gtest.h>
 

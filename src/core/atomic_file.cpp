@@ -1,4 +1,4 @@
-#include "madlab/store/atomic_file.h"
+#include "madlab/core/atomic_file.h"
 
 #include <fcntl.h>
 #include <fmt/core.h>
