@@ -9,6 +9,7 @@
 #include <numbers>
 
 #include "madlab/core/error.h"
+#include "madlab/models/model_registry.h"
 
 namespace madlab {
 
@@ -148,4 +149,33 @@ GaussianParams GaussianModel::gaussian_params() const {
     return {mean_, covariance_};
 }
 
+}  // namespace madlab
+
+namespace madlab {
+namespace {
+
+const ModelFamilyRegistrar kGaussianFamily({
+    .name = "gaussian",
+    .help = "one Gaussian: the sample mean and covariance",
+    .keys = {{.name = "estimator",
+              .type = ConfigKey::Type::kString,
+              .default_value = std::string("mle"),
+              .choices = {"mle", "unbiased"},
+              .help = "covariance estimator: mle divides the scatter by n, unbiased by n - 1"},
+             {.name = "reg_covar",
+              .type = ConfigKey::Type::kDouble,
+              .default_value = 0.0,
+              .help = "added to every diagonal entry of the fitted covariance"}},
+    .make_vectors =
+        [](const Params& p) {
+            GaussianOptions options;
+            options.estimator = p.get_string("estimator") == "mle"
+                                    ? GaussianOptions::Estimator::kMle
+                                    : GaussianOptions::Estimator::kUnbiased;
+            options.reg_covar = p.get_double("reg_covar");
+            return std::unique_ptr<ContinuousModel>(std::make_unique<GaussianModel>(options));
+        },
+});
+
+}  // namespace
 }  // namespace madlab

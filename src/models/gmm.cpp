@@ -9,6 +9,7 @@
 #include <numbers>
 
 #include "madlab/core/error.h"
+#include "madlab/models/model_registry.h"
 #include "vector_exp.h"
 
 namespace madlab {
@@ -528,4 +529,51 @@ std::unique_ptr<ContinuousModel> GmmModel::clone() const {
     return std::make_unique<GmmModel>(*this);
 }
 
+}  // namespace madlab
+
+namespace madlab {
+namespace {
+
+const ModelFamilyRegistrar kGmmFamily({
+    .name = "gmm",
+    .help = "Gaussian mixture with full covariances, fitted by EM from k-means++ starts",
+    .keys = {{.name = "components",
+              .type = ConfigKey::Type::kInt,
+              .default_value = std::int64_t{8},
+              .min = 1,
+              .max = 100000,
+              .help = "mixture components"},
+             {.name = "max_iter",
+              .type = ConfigKey::Type::kInt,
+              .default_value = std::int64_t{100},
+              .min = 1,
+              .max = 1000000,
+              .help = "EM iterations at most, per initialisation"},
+             {.name = "tol",
+              .type = ConfigKey::Type::kDouble,
+              .default_value = 1e-3,
+              .help = "EM stops when the mean log-likelihood bound changes by less"},
+             {.name = "reg_covar",
+              .type = ConfigKey::Type::kDouble,
+              .default_value = 1e-6,
+              .help = "added to every covariance diagonal"},
+             {.name = "n_init",
+              .type = ConfigKey::Type::kInt,
+              .default_value = std::int64_t{1},
+              .min = 1,
+              .max = 1000,
+              .help = "EM restarts (k-means++ initialisations); the best bound wins"}},
+    .make_vectors =
+        [](const Params& p) {
+            GmmOptions options;
+            options.components = static_cast<int>(p.get_int("components"));
+            options.max_iter = static_cast<int>(p.get_int("max_iter"));
+            options.tol = p.get_double("tol");
+            options.reg_covar = p.get_double("reg_covar");
+            options.n_init = static_cast<int>(p.get_int("n_init"));
+            return std::unique_ptr<ContinuousModel>(std::make_unique<GmmModel>(options));
+        },
+});
+
+}  // namespace
 }  // namespace madlab

@@ -9,6 +9,7 @@
 #include <numeric>
 
 #include "madlab/core/error.h"
+#include "madlab/models/model_registry.h"
 #include "vector_exp.h"
 
 namespace madlab {
@@ -293,4 +294,34 @@ std::unique_ptr<ContinuousModel> KdeModel::clone() const {
     return std::make_unique<KdeModel>(*this);
 }
 
+}  // namespace madlab
+
+namespace madlab {
+namespace {
+
+const ModelFamilyRegistrar kKdeFamily({
+    .name = "kde",
+    .help = "Gaussian kernel density estimate on the training points",
+    .keys = {{.name = "bandwidth",
+              .type = ConfigKey::Type::kNumberOrChoice,
+              .default_value = std::string("scott"),
+              .min = 0.0,
+              .min_open = true,
+              .choices = {"scott", "silverman"},
+              .help = "the kernel's standard deviation h, or the rule of thumb that chooses it"}},
+    .make_vectors =
+        [](const Params& p) {
+            KdeOptions options;
+            if (const auto* rule = std::get_if<std::string>(&p.at("bandwidth"))) {
+                options.rule =
+                    *rule == "scott" ? KdeOptions::Rule::kScott : KdeOptions::Rule::kSilverman;
+            } else {
+                options.rule = KdeOptions::Rule::kFixed;
+                options.bandwidth = p.get_double("bandwidth");
+            }
+            return std::unique_ptr<ContinuousModel>(std::make_unique<KdeModel>(options));
+        },
+});
+
+}  // namespace
 }  // namespace madlab

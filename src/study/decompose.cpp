@@ -26,7 +26,7 @@ const std::vector<std::string> kDecomposeKeys = {"decompose.setting",    "decomp
 const std::vector<std::string> kFamilies = {"gaussian", "gmm", "kde"};
 
 std::string model_text(const ModelConfig& m) {
-    if (m.family == "gmm") return fmt::format("gmm({})", m.gmm.components);
+    if (m.family == "gmm") return fmt::format("gmm({})", m.params.get_int("components"));
     return m.family;
 }
 
@@ -66,11 +66,11 @@ ModelConfig default_well_specified(const SourceConfig& source, const ModelConfig
         return m;
     }
     if (components > 0) {
-        if (configured.family != "gmm") m.gmm = GmmOptions{};
+        if (configured.family != "gmm") m.params = find_model_family("gmm")->defaults(false);
         m.family = "gmm";
-        m.gmm.components = components;
+        m.params.set("components", std::int64_t{components});
     } else if (configured.family != "gaussian") {
-        m.gaussian = GaussianOptions{};
+        m.params = find_model_family("gaussian")->defaults(false);
     }
     return m;
 }
@@ -101,11 +101,8 @@ DecomposeOptions read_decompose_options(const StudyConfig& study) {
         if (family != w.family) {
             w = config.model;
             w.family = family;
-            if (family != config.model.family) {
-                w.gaussian = GaussianOptions{};
-                w.gmm = GmmOptions{};
-                w.kde = KdeOptions{};
-            }
+            if (family != config.model.family)
+                w.params = find_model_family(family)->defaults(false);
         }
     } else if (w.family.empty()) {
         throw ConfigError(fmt::format(
@@ -120,7 +117,7 @@ DecomposeOptions read_decompose_options(const StudyConfig& study) {
                    fmt::format("applies to the gmm family only; the well-specified family is "
                                "\"{}\"",
                                w.family));
-        w.gmm.components = static_cast<int>(r.get_int("decompose.components", 1, 1, 100000));
+        w.params.set("components", r.get_int("decompose.components", 1, 1, 100000));
     }
     if (r.has("decompose.n_init")) {
         if (w.family != "gmm")
@@ -128,7 +125,7 @@ DecomposeOptions read_decompose_options(const StudyConfig& study) {
                    fmt::format("applies to the gmm family only; the well-specified family is "
                                "\"{}\"",
                                w.family));
-        w.gmm.n_init = static_cast<int>(r.get_int("decompose.n_init", 1, 1, 1000));
+        w.params.set("n_init", r.get_int("decompose.n_init", 1, 1, 1000));
     }
     o.well_specified = w;
     r.reject_unused(kDecomposeKeys);

@@ -16,11 +16,7 @@
 #include "madlab/metrics/likelihood.h"
 #include "madlab/metrics/prdc.h"
 #include "madlab/metrics/text_metrics.h"
-#include "madlab/models/external.h"
-#include "madlab/models/external_text.h"
-#include "madlab/models/gaussian.h"
-#include "madlab/models/gmm.h"
-#include "madlab/models/kde.h"
+#include "madlab/models/model_registry.h"
 #include "madlab/models/pca_model.h"
 
 namespace madlab {
@@ -68,21 +64,19 @@ std::unique_ptr<TextSource> make_text_source(const SourceConfig& config) {
 }
 
 std::unique_ptr<ContinuousModel> make_model(const ModelConfig& config) {
-    if (config.family == "gaussian") return std::make_unique<GaussianModel>(config.gaussian);
-    if (config.family == "gmm") return std::make_unique<GmmModel>(config.gmm);
-    if (config.family == "kde") return std::make_unique<KdeModel>(config.kde);
-    if (config.family == "external") return std::make_unique<ExternalModel>(config.external);
-    throw ConfigError(fmt::format("model.family: unknown family '{}'", config.family));
+    const ModelFamily* family = find_model_family(config.family);
+    if (family == nullptr)
+        throw ConfigError(fmt::format("model.family: unknown family '{}'", config.family));
+    if (!family->models_vectors())
+        throw ConfigError(fmt::format("model.family = \"{}\" models text only", config.family));
+    return family->make_vectors(config.params);
 }
 
 std::unique_ptr<TextModel> make_text_model(const ModelConfig& config, const TextSource& source) {
-    if (config.family == "ngram")
-        return std::make_unique<NgramTextModel>(config.ngram, config.max_line_length);
-    if (config.family == "external")
-        return std::make_unique<ExternalTextModel>(config.external, source.vocabulary_ptr(),
-                                                   source.text_options().tokens,
-                                                   config.max_line_length);
-    throw ConfigError(fmt::format("model.family: unknown text family '{}'", config.family));
+    const ModelFamily* family = find_model_family(config.family);
+    if (family == nullptr || !family->models_text())
+        throw ConfigError(fmt::format("model.family: unknown text family '{}'", config.family));
+    return family->make_text(config.params, source);
 }
 
 std::vector<std::unique_ptr<TextMetric>> make_text_metrics(const MetricsConfig& config) {

@@ -1,6 +1,7 @@
 #include "madlab/study/resolved_config.h"
 
 #include <sstream>
+#include <variant>
 
 namespace madlab {
 
@@ -42,47 +43,9 @@ json flat_json(const ChainConfig& c) {
     }
     j["model.family"] = c.model.family;
     j["model.bias"] = c.model.bias;
-    if (c.model.family == "gaussian") {
-        j["model.estimator"] =
-            c.model.gaussian.estimator == GaussianOptions::Estimator::kMle ? "mle" : "unbiased";
-        j["model.reg_covar"] = c.model.gaussian.reg_covar;
-    } else if (c.model.family == "gmm") {
-        j["model.components"] = c.model.gmm.components;
-        j["model.max_iter"] = c.model.gmm.max_iter;
-        j["model.tol"] = c.model.gmm.tol;
-        j["model.reg_covar"] = c.model.gmm.reg_covar;
-        j["model.n_init"] = c.model.gmm.n_init;
-    } else if (c.model.family == "ngram") {
-        j["model.order"] = c.model.ngram.order;
-        j["model.discount_fallback"] =
-            c.model.ngram.fallback == NgramOptions::DiscountFallback::kDefault;
-        j["model.max_line_length"] = c.model.max_line_length;
-        j["model.top_k"] = c.model.ngram.top_k;
-        j["model.top_p"] = c.model.ngram.top_p;
-    } else if (c.model.family == "external") {
-        j["model.fit"] = c.model.external.fit;
-        j["model.sample"] = c.model.external.sample;
-        j["model.timeout_s"] = c.model.external.timeout_s;
-        j["model.retries"] = c.model.external.retries;
-        j["model.prune"] = c.model.external.prune;
-        j["model.work_dir"] = c.model.external.work_dir;
-        if (c.source.kind == "text") {
-            j["model.score"] = c.model.external.score;
-            j["model.max_line_length"] = c.model.max_line_length;
-        }
-    } else if (c.model.family == "kde") {
-        switch (c.model.kde.rule) {
-            case KdeOptions::Rule::kScott:
-                j["model.bandwidth"] = "scott";
-                break;
-            case KdeOptions::Rule::kSilverman:
-                j["model.bandwidth"] = "silverman";
-                break;
-            case KdeOptions::Rule::kFixed:
-                j["model.bandwidth"] = c.model.kde.bandwidth;
-                break;
-        }
-    }
+    // The family's keys, by its table (every key that applies, set or default).
+    for (const auto& [name, value] : c.model.params.values())
+        std::visit([&, &key = name](const auto& v) { j["model." + key] = v; }, value);
     j["schedule.preset"] = c.preset;
     j["schedule.n"] = c.n;
     j["schedule.n_real_initial"] = c.schedule.n_real_initial;

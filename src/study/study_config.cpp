@@ -34,13 +34,6 @@ const std::vector<std::string> kChainKeys = {"source.kind",
                                              "source.covariance",
                                              "model.family",
                                              "model.bias",
-                                             "model.estimator",
-                                             "model.reg_covar",
-                                             "model.components",
-                                             "model.max_iter",
-                                             "model.tol",
-                                             "model.n_init",
-                                             "model.bandwidth",
                                              "schedule.preset",
                                              "schedule.n",
                                              "schedule.n_real_initial",
@@ -59,53 +52,88 @@ const std::vector<std::string> kChainKeys = {"source.kind",
                                              "source.held_out_every",
                                              "source.split_sentences",
                                              "source.jsonl_field",
-                                             "model.order",
-                                             "model.discount_fallback",
-                                             "model.max_line_length",
-                                             "model.top_k",
-                                             "model.top_p",
                                              "metrics.collapse_ratio",
                                              "metrics.k",
                                              "source.labels_path",
                                              "source.labels",
                                              "model.pca_components",
-                                             "model.fit",
-                                             "model.sample",
-                                             "model.timeout_s",
-                                             "model.retries",
-                                             "model.prune",
-                                             "model.work_dir",
-                                             "model.score",
                                              "metrics.features",
                                              "metrics.pca_components"};
 
 const std::vector<std::string> kSourceKinds = {
     "gaussian", "grid25", "ring8", "two-gaussians", "csv", "npy", "text", "idx", "digits"};
-const std::vector<std::string> kFamilies = {"gaussian", "gmm", "kde", "ngram", "external"};
 const std::vector<std::string> kMetricNames = {"frechet", "prdc", "nll", "gaussian_drift", "kid"};
 
-// Family-specific model keys: using one with another family is an error.
-const std::vector<std::pair<std::string, std::vector<std::string>>> kFamilyKeys = {
-    {"model.estimator", {"gaussian"}},
-    {"model.reg_covar", {"gaussian", "gmm"}},
-    {"model.components", {"gmm"}},
-    {"model.max_iter", {"gmm"}},
-    {"model.tol", {"gmm"}},
-    {"model.n_init", {"gmm"}},
-    {"model.bandwidth", {"kde"}},
-    {"model.order", {"ngram"}},
-    {"model.discount_fallback", {"ngram"}},
-    {"model.max_line_length", {"ngram", "external"}},
-    {"model.top_k", {"ngram"}},
-    {"model.top_p", {"ngram"}},
-    {"model.fit", {"external"}},
-    {"model.sample", {"external"}},
-    {"model.timeout_s", {"external"}},
-    {"model.retries", {"external"}},
-    {"model.prune", {"external"}},
-    {"model.work_dir", {"external"}},
-    {"model.score", {"external"}},
-};
+// The names of the families that model text.
+std::vector<std::string> text_family_names() {
+    std::vector<std::string> names;
+    for (const ModelFamily* f : model_families())
+        if (f->models_text()) names.push_back(f->name);
+    return names;
+}
+
+// The names of the registered families.
+std::vector<std::string> family_names() {
+    std::vector<std::string> names;
+    for (const ModelFamily* f : model_families()) names.push_back(f->name);
+    return names;
+}
+
+// Every family key ("model.components"...), each once, in family then key order.
+std::vector<std::string> family_keys() {
+    std::vector<std::string> keys;
+    for (const ModelFamily* f : model_families())
+        for (const ConfigKey& key : f->keys)
+            if (std::find(keys.begin(), keys.end(), "model." + key.name) == keys.end())
+                keys.push_back("model." + key.name);
+    return keys;
+}
+
+// The families that have `key` (a model.<name> key), as "a, b".
+std::string families_with(const std::string& key) {
+    std::vector<std::string> names;
+    for (const ModelFamily* f : model_families())
+        for (const ConfigKey& k : f->keys)
+            if ("model." + k.name == key) names.push_back(f->name);
+    return join(names);
+}
+
+// One key of a family, read, checked against its type and range, as a value.
+ParamValue read_family_key(KeyReader& r, const ConfigKey& spec) {
+    const std::string key = "model." + spec.name;
+    const auto int_max = [&] {
+        return spec.max >= 9.2e18 ? std::numeric_limits<std::int64_t>::max()
+                                  : static_cast<std::int64_t>(spec.max);
+    };
+    switch (spec.type) {
+        case ConfigKey::Type::kBool:
+            return r.get_bool(key, std::get<bool>(spec.default_value));
+        case ConfigKey::Type::kInt:
+            return r.get_int(key, std::get<std::int64_t>(spec.default_value),
+                             static_cast<std::int64_t>(spec.min), int_max());
+        case ConfigKey::Type::kDouble:
+            return r.get_double(key, std::get<double>(spec.default_value), spec.min, spec.max,
+                                spec.min_open);
+        case ConfigKey::Type::kString:
+            return r.get_string(key, std::get<std::string>(spec.default_value), spec.choices);
+        case ConfigKey::Type::kNumberOrChoice: {
+            const toml::node* n = r.node(key);
+            if (n == nullptr) return spec.default_value;
+            if (auto text = n->value<std::string>()) {
+                if (std::find(spec.choices.begin(), spec.choices.end(), *text) ==
+                    spec.choices.end())
+                    r.fail(key, fmt::format("= \"{}\" is not valid; use {}", *text,
+                                            spec.describe_range()));
+                return *text;
+            }
+            const double v = r.to_double(key, *n);
+            if ((spec.min_open ? v <= spec.min : v < spec.min) || v > spec.max)
+                r.fail(key, fmt::format("= {} is out of range; use {}", v, spec.describe_range()));
+            return v;
+        }
+    }
+    return spec.default_value;
+}
 
 SourceConfig read_source(KeyReader& r) {
     SourceConfig s;
@@ -195,77 +223,35 @@ SourceConfig read_source(KeyReader& r) {
 
 ModelConfig read_model(KeyReader& r, bool text) {
     ModelConfig m;
-    m.family = r.get_string("model.family", m.family, kFamilies);
+    m.family = r.get_string("model.family", m.family, family_names());
     m.bias = r.get_double("model.bias", m.bias, 0.0, 1.0, true);
-    for (const auto& [key, families] : kFamilyKeys) {
-        if (r.has_own(key) &&
-            std::find(families.begin(), families.end(), m.family) == families.end())
+    const ModelFamily& family = *find_model_family(m.family);
+    const auto applies = family.keys_for(text);
+    // Another family's key, or a key of this family for the other kind of data.
+    for (const std::string& key : family_keys()) {
+        if (!r.has_own(key)) continue;
+        const bool own = std::any_of(family.keys.begin(), family.keys.end(),
+                                     [&](const ConfigKey& k) { return "model." + k.name == key; });
+        if (!own)
             r.fail(key,
                    fmt::format("does not apply to model.family = \"{}\" (it is a setting of {})",
-                               m.family, join(families)));
+                               m.family, families_with(key)));
+        if (std::none_of(applies.begin(), applies.end(),
+                         [&](const ConfigKey* k) { return "model." + k->name == key; }))
+            r.fail(key, text ? "applies to studies of vectors and images"
+                             : "applies to text studies (source.kind = \"text\")");
     }
-    if (m.family == "gaussian") {
-        const std::string est = r.get_string("model.estimator", "mle", {"mle", "unbiased"});
-        m.gaussian.estimator =
-            est == "mle" ? GaussianOptions::Estimator::kMle : GaussianOptions::Estimator::kUnbiased;
-        m.gaussian.reg_covar = r.get_double("model.reg_covar", m.gaussian.reg_covar, 0.0, 1e300);
-    } else if (m.family == "gmm") {
-        m.gmm.components =
-            static_cast<int>(r.get_int("model.components", m.gmm.components, 1, 100000));
-        m.gmm.max_iter = static_cast<int>(r.get_int("model.max_iter", m.gmm.max_iter, 1, 1000000));
-        m.gmm.tol = r.get_double("model.tol", m.gmm.tol, 0.0, 1e300);
-        m.gmm.reg_covar = r.get_double("model.reg_covar", m.gmm.reg_covar, 0.0, 1e300);
-        m.gmm.n_init = static_cast<int>(r.get_int("model.n_init", m.gmm.n_init, 1, 1000));
-    } else if (m.family == "ngram") {
-        m.ngram.order = static_cast<int>(r.get_int("model.order", m.ngram.order, 1, 6));
-        m.ngram.fallback = r.get_bool("model.discount_fallback", false)
-                               ? NgramOptions::DiscountFallback::kDefault
-                               : NgramOptions::DiscountFallback::kError;
-        m.max_line_length = static_cast<std::size_t>(r.get_int("model.max_line_length", 200, 1));
-        m.ngram.top_k = static_cast<int>(r.get_int("model.top_k", 0, 0, 1000000000));
-        m.ngram.top_p = r.get_double("model.top_p", 1.0, 0.0, 1.0, true);
-    } else if (m.family == "external") {
-        m.external.fit = r.get_string("model.fit", "");
-        m.external.sample = r.get_string("model.sample", "");
-        m.external.timeout_s = r.get_double("model.timeout_s", m.external.timeout_s, 0.0, 1e9);
-        m.external.retries = static_cast<int>(r.get_int("model.retries", 0, 0, 100));
-        m.external.prune = r.get_bool("model.prune", false);
-        m.external.work_dir = r.get_string("model.work_dir", "");
-        m.external.score = r.get_string("model.score", "");
-        if (text) {
-            m.max_line_length =
-                static_cast<std::size_t>(r.get_int("model.max_line_length", 200, 1));
-        } else if (r.has_own("model.max_line_length")) {
-            r.fail("model.max_line_length", "applies to text studies (source.kind = \"text\")");
-        }
+    for (const ConfigKey* key : applies) m.params.set(key->name, read_family_key(r, *key));
+    if (family.check) {
         try {
-            check_external_commands(m.external, text);
+            family.check(m.params, text);
         } catch (const ConfigError& e) {
+            // The message starts with the key at fault; the error names where it was set.
             const std::string what = e.what();
-            const char* key = "model.fit";
-            for (const char* k : {"model.sample", "model.score"})
-                if (what.rfind(k, 0) == 0) key = k;
+            std::string key = "model.family";
+            for (const ConfigKey* k : applies)
+                if (what.rfind("model." + k->name, 0) == 0) key = "model." + k->name;
             throw ConfigError(fmt::format("{}: {}", r.where(key), e.what()));
-        }
-    } else if (m.family == "kde") {
-        if (const toml::node* n = r.node("model.bandwidth")) {
-            if (auto rule = n->value<std::string>()) {
-                if (*rule == "scott")
-                    m.kde.rule = KdeOptions::Rule::kScott;
-                else if (*rule == "silverman")
-                    m.kde.rule = KdeOptions::Rule::kSilverman;
-                else
-                    r.fail(
-                        "model.bandwidth",
-                        fmt::format(
-                            "= \"{}\" is not valid; use \"scott\", \"silverman\" or a number > 0",
-                            *rule));
-            } else {
-                const double h = r.to_double("model.bandwidth", *n);
-                if (h <= 0) r.fail("model.bandwidth", fmt::format("= {} must be > 0", h));
-                m.kde.rule = KdeOptions::Rule::kFixed;
-                m.kde.bandwidth = h;
-            }
         }
     }
     return m;
@@ -334,18 +320,21 @@ ChainConfig read_chain(const FlatConfig& flat, const std::vector<std::string>& e
                 static_cast<std::size_t>(r.get_int("metrics.pca_components", 32, 1, 100000));
     }
     const bool text = c.source.kind == "text";
-    if (text != (c.model.family == "ngram") && c.model.family != "external")
-        r.fail(text ? "model.family" : "source.kind",
-               text ? fmt::format("= \"{}\" cannot model text; use model.family = \"ngram\" "
-                                  "or \"external\"",
-                                  c.model.family)
-                    : "= \"" + c.source.kind +
-                          "\" is continuous data; the ngram family needs source.kind = \"text\"");
+    const ModelFamily& family = *find_model_family(c.model.family);
+    if (text && !family.models_text())
+        r.fail("model.family", fmt::format("= \"{}\" cannot model text; use one of: {}",
+                                           c.model.family, join(text_family_names())));
+    if (!text && !family.models_vectors())
+        r.fail("source.kind", fmt::format("= \"{}\" is continuous data; the {} family needs "
+                                          "source.kind = \"text\"",
+                                          c.source.kind, c.model.family));
     if (text && r.has_own("metrics.list"))
         r.fail("metrics.list",
                "applies to continuous data; text studies always report perplexity, vocabulary "
                "retention and sample diversity (docs/config.md)");
     std::vector<std::string> valid = kChainKeys;
+    const std::vector<std::string> model_keys = family_keys();
+    valid.insert(valid.end(), model_keys.begin(), model_keys.end());
     valid.insert(valid.end(), extra_allowed.begin(), extra_allowed.end());
     r.reject_unused(valid);
     return c;
@@ -379,6 +368,8 @@ const std::vector<std::string>& valid_keys() {
     static const std::vector<std::string> keys = [] {
         std::vector<std::string> all = kStudyKeys;
         all.insert(all.end(), kChainKeys.begin(), kChainKeys.end());
+        const std::vector<std::string> model_keys = family_keys();
+        all.insert(all.end(), model_keys.begin(), model_keys.end());
         all.push_back("settings");
         all.push_back("sweep");
         return all;

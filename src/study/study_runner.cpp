@@ -62,10 +62,12 @@ ChainSpecOf<Data> chain_spec(const StudyConfig& study, const Setting& setting, s
     return spec;
 }
 
-// The root of the folders of a setting's models: model.work_dir, else <output>/external.
+// The root of the folders of a setting's models: model.work_dir (the key of families that keep
+// files), else <output>/external.
 std::string models_work_dir(const Setting& setting, const RunOptions& options) {
-    const auto& own_dir = setting.config.model.external.work_dir;
-    if (!own_dir.empty()) return own_dir;
+    const Params& params = setting.config.model.params;
+    if (params.has("work_dir") && !params.get_string("work_dir").empty())
+        return params.get_string("work_dir");
     return options.work_dir.empty() ? "" : options.work_dir + "/external";
 }
 

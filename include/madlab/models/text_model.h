@@ -20,6 +20,7 @@
 #include "madlab/core/rng.h"
 #include "madlab/data/corpus.h"
 #include "madlab/models/generative_model.h"
+#include "madlab/models/model_registry.h"
 #include "madlab/models/ngram.h"
 
 namespace madlab {
@@ -67,5 +68,8 @@ private:
     NgramModel model_;
     std::size_t max_line_length_ = 200;
 };
+
+// The config key model.max_line_length of the text families (default 200, >= 1; text only).
+ConfigKey max_line_length_key();
 
 }  // namespace madlab

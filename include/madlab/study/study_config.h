@@ -11,11 +11,7 @@
 #include <vector>
 
 #include "madlab/loop/schedule.h"
-#include "madlab/models/external.h"
-#include "madlab/models/gaussian.h"
-#include "madlab/models/gmm.h"
-#include "madlab/models/kde.h"
-#include "madlab/models/ngram.h"
+#include "madlab/models/model_registry.h"
 #include "madlab/study/flat_config.h"
 
 namespace madlab {
@@ -40,14 +36,11 @@ struct SourceConfig {
 };
 
 struct ModelConfig {
-    std::string family = "gmm";  // gaussian | gmm | kde | ngram (text)
+    std::string family = "gmm";  // a registered family (models/model_registry.h)
     double bias = 1.0;           // sampling bias lambda in (0, 1]
-    GaussianOptions gaussian;
-    GmmOptions gmm;
-    KdeOptions kde;
-    NgramOptions ngram;
-    ExternalOptions external;  // external: commands, timeout, retries, pruning (docs/external.md)
-    std::size_t max_line_length = 200;  // ngram: a sampled line is cut after this many words
+    // The values of the family's own keys (model.<key>), every key that applies to the study's
+    // kind of data, set or at its default.
+    Params params;
     // Image sources: the family models the top pca_components principal components of the real
     // training pool (samples mapped back to pixels, clipped to [0, 1]); 0 = raw pixels.
     std::size_t pca_components = 0;

@@ -41,15 +41,16 @@ TEST(DecomposeOptions, WellSpecifiedFamilyFollowsTheSource) {
     };
     const DecomposeOptions grid = read("[model]\nfamily = \"gmm\"\ncomponents = 8\nn_init = 3\n");
     EXPECT_EQ(grid.well_specified.family, "gmm");
-    EXPECT_EQ(grid.well_specified.gmm.components, 25);
-    EXPECT_EQ(grid.well_specified.gmm.n_init, 3);  // the configured gmm options are kept
+    EXPECT_EQ(grid.well_specified.params.get_int("components"), 25);
+    EXPECT_EQ(grid.well_specified.params.get_int("n_init"),
+              3);  // the configured gmm options are kept
     EXPECT_EQ(grid.large_n, 20000u);
     EXPECT_EQ(grid.metric, "frechet");
-    EXPECT_EQ(read("[source]\nkind = \"ring8\"\n").well_specified.gmm.components, 8);
+    EXPECT_EQ(read("[source]\nkind = \"ring8\"\n").well_specified.params.get_int("components"), 8);
     const DecomposeOptions two =
         read("[source]\nkind = \"two-gaussians\"\n[model]\nfamily = \"kde\"\nbias = 0.5\n");
     EXPECT_EQ(two.well_specified.family, "gmm");
-    EXPECT_EQ(two.well_specified.gmm.components, 2);
+    EXPECT_EQ(two.well_specified.params.get_int("components"), 2);
     EXPECT_EQ(two.well_specified.bias, 0.5);  // the loop's sampling bias is kept
     EXPECT_EQ(
         read("[source]\nkind = \"gaussian\"\n[model]\nfamily = \"kde\"\n").well_specified.family,
@@ -57,7 +58,7 @@ TEST(DecomposeOptions, WellSpecifiedFamilyFollowsTheSource) {
     const DecomposeOptions custom = read(
         "[schedule]\nn = 5000\n[decompose]\nfamily = \"gmm\"\ncomponents = 30\n"
         "metric = \"coverage\"\n");
-    EXPECT_EQ(custom.well_specified.gmm.components, 30);
+    EXPECT_EQ(custom.well_specified.params.get_int("components"), 30);
     EXPECT_EQ(custom.large_n, 50000u);  // at least 10 n
     EXPECT_FALSE(custom.lower_is_better);
 }
@@ -227,7 +228,7 @@ TEST(DecomposeOptions, ExampleFileReads) {
     const StudyConfig study =
         load_study(std::string(MADLAB_SOURCE_DIR) + "/examples/decompose_grid25.toml");
     const DecomposeOptions o = read_decompose_options(study);
-    EXPECT_EQ(o.well_specified.gmm.components, 25);
+    EXPECT_EQ(o.well_specified.params.get_int("components"), 25);
 }
 
 }  // namespace

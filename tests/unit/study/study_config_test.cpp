@@ -45,7 +45,7 @@ TEST(StudyConfig, DefaultStudyHasTheFourDesigns) {
     ASSERT_EQ(s.settings.size(), 4u);
     EXPECT_EQ(s.seeds, 10);
     EXPECT_EQ(s.generations, 20);
-    EXPECT_EQ(s.base.model.gmm.components, 25);
+    EXPECT_EQ(s.base.model.params.get_int("components"), 25);
     const auto& aug = s.settings[1].config.schedule;
     EXPECT_EQ(s.settings[1].name, "synthetic-augmentation");
     EXPECT_EQ(aug.n_real_fixed, 2000u);
@@ -141,10 +141,10 @@ model = { family = "kde", bandwidth = 0.3 }
     ASSERT_EQ(s.settings.size(), 3u);
     EXPECT_EQ(s.settings[0].config.model.bias, 1.0);
     EXPECT_EQ(s.settings[1].config.model.bias, 0.5);
-    EXPECT_EQ(s.settings[1].config.model.gmm.components, 4);
+    EXPECT_EQ(s.settings[1].config.model.params.get_int("components"), 4);
     EXPECT_TRUE(s.settings[1].config.schedule.accumulate);
     EXPECT_EQ(s.settings[2].config.model.family, "kde");
-    EXPECT_EQ(s.settings[2].config.model.kde.bandwidth, 0.3);
+    EXPECT_EQ(s.settings[2].config.model.params.get_double("bandwidth"), 0.3);
 }
 
 TEST(StudyConfig, SettingErrorsNameTheSetting) {
@@ -284,14 +284,14 @@ token_budget = 500
                                       "text.toml");
     EXPECT_EQ(s.base.source.tokens, "char");
     EXPECT_EQ(s.base.source.held_out_every, 10u);
-    EXPECT_EQ(s.base.model.ngram.order, 4);
-    EXPECT_EQ(s.base.model.ngram.fallback, NgramOptions::DiscountFallback::kDefault);
+    EXPECT_EQ(s.base.model.params.get_int("order"), 4);
+    EXPECT_TRUE(s.base.model.params.get_bool("discount_fallback"));
     EXPECT_EQ(s.base.metrics.token_budget, 500u);
-    EXPECT_EQ(s.base.model.ngram.top_k, 40);
-    EXPECT_EQ(s.base.model.ngram.top_p, 0.95);
+    EXPECT_EQ(s.base.model.params.get_int("top_k"), 40);
+    EXPECT_EQ(s.base.model.params.get_double("top_p"), 0.95);
     const StudyConfig again = parse_study(to_toml(s), "again.toml");
     EXPECT_EQ(to_json(s), to_json(again));
-    EXPECT_EQ(again.base.model.ngram.top_k, 40);
+    EXPECT_EQ(again.base.model.params.get_int("top_k"), 40);
 
     std::string e = error_of("[source]\nkind = \"text\"\npath = \"x.txt\"\n");
     EXPECT_TRUE(contains(e, "model.family = \"gmm\" cannot model text")) << e;
@@ -355,9 +355,9 @@ model = { family = "gmm", reg_covar = 0.5 }
                                       "a.toml");
     EXPECT_EQ(s.settings[0].config.source.test_fraction, 0.0);  // every 20th line, not 50%
     EXPECT_EQ(s.settings[0].config.source.held_out_every, 20u);
-    EXPECT_EQ(s.settings[1].config.model.gmm.reg_covar, 1e-6);  // gmm's default
-    EXPECT_EQ(s.settings[1].config.model.bias, 0.9);            // bias is kept
-    EXPECT_EQ(s.settings[2].config.model.gmm.reg_covar, 0.5);
+    EXPECT_EQ(s.settings[1].config.model.params.get_double("reg_covar"), 1e-6);  // gmm's default
+    EXPECT_EQ(s.settings[1].config.model.bias, 0.9);                             // bias is kept
+    EXPECT_EQ(s.settings[2].config.model.params.get_double("reg_covar"), 0.5);
     const StudyConfig again = parse_study(to_toml(s), "b.toml");
     EXPECT_EQ(to_json(s), to_json(again)) << to_toml(s);
 }
