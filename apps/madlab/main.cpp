@@ -16,7 +16,8 @@ int main(int argc, char** argv) {
         "Run `madlab run` for the default study, `madlab run STUDY.toml` for your own;\n"
         "`madlab show DB` and `madlab export DB` read a results database;\n"
         "`madlab report DIR` writes a study's page (DIR/report.html);\n"
-        "`madlab metrics REAL FAKE` scores two point sets, `madlab lm CORPUS` an n-gram model."};
+        "`madlab metrics REAL FAKE` scores two point sets, `madlab lm CORPUS` an n-gram model;\n"
+        "`madlab keys` lists the config keys of every model family."};
     app.set_version_flag("--version", std::string("madlab ") + MADLAB_VERSION);
     app.require_subcommand(1);
     auto run = madlab::cli::add_run_command(app);
@@ -27,6 +28,7 @@ int main(int argc, char** argv) {
     auto report = madlab::cli::add_report_command(app);
     auto metrics = madlab::cli::add_metrics_command(app);
     auto lm = madlab::cli::add_lm_command(app);
+    auto keys = madlab::cli::add_keys_command(app);
 
     try {
         app.parse(argc, argv);
@@ -43,6 +45,7 @@ int main(int argc, char** argv) {
         if (app.got_subcommand("report")) return report();
         if (app.got_subcommand("metrics")) return metrics();
         if (app.got_subcommand("lm")) return lm();
+        if (app.got_subcommand("keys")) return keys();
         return 2;
     } catch (const madlab::ConfigError& e) {
         fmt::print(stderr, "madlab: config error: {}\n", e.what());

@@ -35,8 +35,12 @@ ConfigKey command_key(const char* name, const char* help, bool vectors = true) {
 const ModelFamilyRegistrar kExternalFamily({
     .name = "external",
     .help = "your own model as shell commands that exchange files (docs/external.md)",
-    .keys = {command_key("fit", "the training command: reads {train}, saves to {model_dir}"),
-             command_key("sample", "the sampling command: writes {n} samples to {samples}"),
+    .keys = {command_key("fit",
+                         "required: the training command, with placeholders {train}, "
+                         "{model_dir}, {seed}... (docs/external.md)"),
+             command_key("sample",
+                         "required: the sampling command, with {model_dir}, {n}, {bias}, "
+                         "{samples}, {seed}... (docs/external.md)"),
              {.name = "timeout_s",
               .type = ConfigKey::Type::kDouble,
               .default_value = 3600.0,
@@ -54,8 +58,9 @@ const ModelFamilyRegistrar kExternalFamily({
               .help = "delete a generation's files once no later generation samples from it"},
              command_key("work_dir", "root of the per-generation files (\"\" = DIR/external)"),
              command_key("score",
-                         "optional: writes the log-probability of each held-out real line to "
-                         "{scores}; without it perplexity is not recorded",
+                         "optional: the command that writes the log-probability of each "
+                         "held-out real line to {scores} (from {model_dir} and {text}); without "
+                         "it perplexity is not recorded",
                          false),
              max_line_length_key()},
     .make_vectors =

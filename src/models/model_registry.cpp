@@ -33,7 +33,7 @@ std::string ConfigKey::describe_range() const {
         return out;
     };
     const auto interval = [&] {
-        if (max >= 1e300) return fmt::format("{} {}", min_open ? ">" : ">=", number_text(min));
+        if (max >= 9.2e18) return fmt::format("{} {}", min_open ? ">" : ">=", number_text(min));
         return fmt::format("in {}{}, {}]", min_open ? "(" : "[", number_text(min),
                            number_text(max));
     };

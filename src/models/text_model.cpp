@@ -31,7 +31,6 @@ ConfigKey max_line_length_key() {
             .type = ConfigKey::Type::kInt,
             .default_value = std::int64_t{200},
             .min = 1,
-            .max = 9.2e18,
             .help = "a sampled line is cut after this many tokens",
             .vectors = false};
 }
@@ -60,8 +59,8 @@ const ModelFamilyRegistrar kNgramFamily({
               .default_value = std::int64_t{0},
               .min = 0,
               .max = 1000000000,
-              .help = "sample only from the k most probable next words (0 = all), after the "
-                      "temperature",
+              .help = "sample only from the k most probable next words (0 = all); applied "
+                      "after the temperature model.bias, as Hugging Face's generate",
               .vectors = false},
              {.name = "top_p",
               .type = ConfigKey::Type::kDouble,

@@ -42,7 +42,7 @@ struct ConfigKey {
     Type type = Type::kDouble;
     ParamValue default_value;  // of the key's type (kNumberOrChoice: a choice or a double)
     double min = 0.0;
-    double max = 1e300;
+    double max = 1e300;  // no upper bound (from 9.2e18 on, for integers too)
     bool min_open = false;
     std::vector<std::string> choices;
     std::string help;  // one line: what it does

@@ -1,0 +1,62 @@
+// `madlab keys`: the config keys of every model family, from the families' own tables, and the
+// generated block of docs/config.md. A family whose keys are not in the committed docs (a new
+// family, a new key, a changed default or help line) fails here until the block is regenerated:
+//   build/madlab keys --markdown   (paste between the markers of docs/config.md)
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <sstream>
+#include <string>
+
+#include "cli_runner.h"
+#include "madlab/models/model_registry.h"
+#include "madlab/study/key_reference.h"
+
+namespace madlab {
+namespace {
+
+using madlab::testing::run_madlab;
+
+std::string read_file(const std::string& path) {
+    std::ifstream in(path);
+    std::stringstream s;
+    s << in.rdbuf();
+    return s.str();
+}
+
+TEST(KeysCli, DocsConfigHoldsTheGeneratedKeyReference) {
+    const auto r = run_madlab("keys --markdown", false);
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+    const std::string docs = read_file(MADLAB_SOURCE_DIR "/docs/config.md");
+    const auto begin = docs.find(kModelKeysBegin);
+    const auto end = docs.find(kModelKeysEnd);
+    ASSERT_NE(begin, std::string::npos) << "docs/config.md lost its generated block's markers";
+    ASSERT_NE(end, std::string::npos);
+    const std::string committed =
+        docs.substr(begin, end + std::string(kModelKeysEnd).size() + 1 - begin);
+    EXPECT_EQ(committed, r.output)
+        << "docs/config.md does not document the model families' keys as the code declares "
+           "them: regenerate its block with `madlab keys --markdown`";
+}
+
+// Every key of every family the binary knows is listed, with its default and range, and is a
+// key a study file may set (the same table drives the reader).
+TEST(KeysCli, ListsEveryFamilysKeys) {
+    const auto r = run_madlab("keys", false);
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+    for (const char* line :
+         {"model.family = \"gmm\"", "model.components = 8  (integer in [1, 100000]; vectors)",
+          "model.bandwidth = \"scott\"  (\"scott\" or \"silverman\" or a number > 0; vectors)",
+          "model.order = 3  (integer in [1, 6]; text)",
+          "model.max_line_length = 200  (integer >= 1; text)",
+          "model.timeout_s = 3600.0  (number in [0, 1000000000]; all)"})
+        EXPECT_NE(r.output.find(line), std::string::npos) << line << "\n" << r.output;
+    for (const ModelFamily* family : model_families())
+        for (const ConfigKey& key : family->keys)
+            EXPECT_NE(r.output.find("model." + key.name + " = "), std::string::npos)
+                << family->name << ": model." << key.name;
+}
+
+}  // namespace
+}  // namespace madlab
