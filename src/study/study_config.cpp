@@ -377,14 +377,13 @@ const std::vector<std::string>& valid_keys() {
     return keys;
 }
 
-StudyConfig parse_study(const std::string& toml_text, const std::string& file) {
-    const toml::table root = parse_toml(toml_text, file);
-    StudyConfig study;
-    study.file = file;
-    FlatConfig flat = FlatConfig::from_table(root, file, {"settings"});
+namespace {
 
-    // [study]: read from the base only; settings may not change it.
-    KeyReader r(flat);
+// parse_study in stages. Each stage reads one part of the file and reports what is wrong with
+// it as a ConfigError naming the file, line and key.
+
+// Stage 1: [study], read from the base only (settings may not change it).
+void read_study_section(KeyReader& r, StudyConfig& study) {
     study.name = r.get_string("study.name", study.name);
     study.description = r.get_string("study.description", "");
     study.seeds = static_cast<int>(r.get_int("study.seeds", study.seeds, 1, 1000000));
@@ -403,71 +402,77 @@ StudyConfig parse_study(const std::string& toml_text, const std::string& file) {
     study.sample_points =
         static_cast<std::size_t>(r.get_int("study.sample_points", 500, 0, 100000));
     study.sample_lines = static_cast<std::size_t>(r.get_int("study.sample_lines", 20, 0, 100000));
+}
 
-    // Sections read elsewhere: [sweep] here below, [threshold] and [decompose] by their
-    // commands (study.analysis).
-    FlatConfig chain_flat;
-    std::vector<std::pair<std::string, FlatEntry>> sweep_axes;
+using SweepAxes = std::vector<std::pair<std::string, FlatEntry>>;
+
+// Stage 2: the base keys split by who reads them: [sweep] axes (returned), [threshold] and
+// [decompose] for their commands (study.analysis), and the chain keys (study.base_flat).
+SweepAxes split_sections(const FlatConfig& flat, StudyConfig& study) {
+    SweepAxes sweep_axes;
     for (const auto& [key, entry] : flat.entries()) {
         if (key.rfind("sweep.", 0) == 0) {
             sweep_axes.emplace_back(key.substr(6), entry);
         } else if (key.rfind("threshold.", 0) == 0 || key.rfind("decompose.", 0) == 0) {
             study.analysis.set(key, entry);
         } else {
-            chain_flat.set(key, entry);
+            study.base_flat.set(key, entry);
         }
     }
-    study.base_flat = chain_flat;
-    study.base = read_chain(chain_flat, kStudyKeys);
+    return sweep_axes;
+}
 
-    // Named settings (or the base alone).
+// Stage 3: the [[settings]] tables as named settings with their overrides (not yet resolved),
+// or the base alone when the file has none.
+std::vector<Setting> read_named_settings(const toml::node* settings_node, const std::string& file,
+                                         const ChainConfig& base) {
+    if (settings_node == nullptr) return {Setting{base.preset, "", base, FlatConfig{}}};
+    const toml::array* settings = settings_node->as_array();
+    if (settings == nullptr || !settings->is_array_of_tables())
+        throw ConfigError(
+            fmt::format("{} line {}: 'settings' must be an array of tables: write each setting as "
+                        "[[settings]] with a name and overrides",
+                        file, settings_node->source().begin.line));
     std::vector<Setting> named;
-    const toml::node* settings_node = root.get("settings");
-    if (settings_node == nullptr) {
-        named.push_back(Setting{study.base.preset, "", study.base, FlatConfig{}});
-    } else {
-        const toml::array* settings = settings_node->as_array();
-        if (settings == nullptr || !settings->is_array_of_tables())
+    std::set<std::string> names;
+    for (const auto& item : *settings) {
+        const toml::table& table = *item.as_table();
+        const int line = static_cast<int>(table.source().begin.line);
+        auto name = table["name"].value<std::string>();
+        if (!name || name->empty())
             throw ConfigError(
-                fmt::format("{} line {}: 'settings' must be an array of tables: write "
-                            "each setting as [[settings]] with a name and overrides",
-                            file, settings_node->source().begin.line));
-        std::set<std::string> names;
-        for (const auto& item : *settings) {
-            const toml::table& table = *item.as_table();
-            const int line = static_cast<int>(table.source().begin.line);
-            auto name = table["name"].value<std::string>();
-            if (!name || name->empty())
-                throw ConfigError(fmt::format(
-                    "{} line {}: every [[settings]] needs a name = \"...\"", file, line));
-            if (!names.insert(*name).second)
-                throw ConfigError(fmt::format(
-                    "{} line {}: setting name \"{}\" is used twice; names must be unique", file,
-                    line, *name));
-            FlatConfig overrides = FlatConfig::from_table(table, file, {"name", "label"});
-            const std::string label = table["label"].value<std::string>().value_or("");
-            for (const auto& [key, entry] : overrides.entries()) {
-                if (key.rfind("study.", 0) == 0 || key.rfind("sweep.", 0) == 0 ||
-                    key.rfind("threshold.", 0) == 0 || key.rfind("decompose.", 0) == 0)
-                    throw ConfigError(
-                        fmt::format("{}: {} cannot be set per setting (setting \"{}\"); move it "
-                                    "to the base sections",
-                                    entry.where(), key, *name));
-            }
-            named.push_back(Setting{*name, label, ChainConfig{}, std::move(overrides)});
+                fmt::format("{} line {}: every [[settings]] needs a name = \"...\"", file, line));
+        if (!names.insert(*name).second)
+            throw ConfigError(
+                fmt::format("{} line {}: setting name \"{}\" is used twice; names must be unique",
+                            file, line, *name));
+        FlatConfig overrides = FlatConfig::from_table(table, file, {"name", "label"});
+        const std::string label = table["label"].value<std::string>().value_or("");
+        for (const auto& [key, entry] : overrides.entries()) {
+            if (key.rfind("study.", 0) == 0 || key.rfind("sweep.", 0) == 0 ||
+                key.rfind("threshold.", 0) == 0 || key.rfind("decompose.", 0) == 0)
+                throw ConfigError(
+                    fmt::format("{}: {} cannot be set per setting (setting \"{}\"); move it to "
+                                "the base sections",
+                                entry.where(), key, *name));
         }
-        if (named.empty())
-            throw ConfigError(
-                fmt::format("{}: 'settings' is empty; remove it or add [[settings]] tables", file));
+        named.push_back(Setting{*name, label, ChainConfig{}, std::move(overrides)});
     }
+    if (named.empty())
+        throw ConfigError(
+            fmt::format("{}: 'settings' is empty; remove it or add [[settings]] tables", file));
+    return named;
+}
 
-    // The sweep: a cartesian grid over config keys, axes in the order they were written.
-    std::sort(sweep_axes.begin(), sweep_axes.end(), [](const auto& a, const auto& b) {
+// Stage 4: the sweep's values per axis, axes sorted in the order they were written (returned
+// through `axes`).
+std::vector<std::vector<FlatEntry>> read_sweep_values(SweepAxes& axes) {
+    std::sort(axes.begin(), axes.end(), [](const auto& a, const auto& b) {
         return std::pair(a.second.line, a.second.column) <
                std::pair(b.second.line, b.second.column);
     });
     std::vector<std::vector<FlatEntry>> axis_values;
-    for (const auto& [key, entry] : sweep_axes) {
+    for (const auto& [key, entry] : axes) {
         const toml::array* values = entry.value->as_array();
         if (values == nullptr || values->empty())
             throw ConfigError(fmt::format(
@@ -487,74 +492,104 @@ StudyConfig parse_study(const std::string& toml_text, const std::string& file) {
         }
         axis_values.push_back(std::move(leaves));
     }
+    return axis_values;
+}
+
+// Stage 5a: the keys one setting reads: the base's, with the setting's overrides on top. A
+// setting that changes the source kind or the model family starts from that kind's or family's
+// defaults: the base's keys of the old one are dropped (model.bias is kept: it applies to every
+// family).
+FlatConfig merged_keys(const FlatConfig& base, const FlatConfig& overrides) {
+    FlatConfig merged = base;
+    const auto changes = [&](const std::string& key) {
+        const FlatEntry* own = overrides.find(key);
+        const FlatEntry* inherited = base.find(key);
+        const auto text = [](const FlatEntry* e) {
+            return e ? e->value->value<std::string>().value_or("") : std::string();
+        };
+        return own != nullptr && text(own) != text(inherited);
+    };
+    if (changes("source.kind")) merged.erase_prefix("source.", overrides);
+    if (changes("model.family")) {
+        FlatConfig keep = overrides;
+        if (const FlatEntry* bias = base.find("model.bias"); bias && !overrides.find("model.bias"))
+            keep.set("model.bias", *bias);
+        merged.erase_prefix("model.", keep);
+    }
+    merged.override_with(overrides);
+    return merged;
+}
+
+// Stage 5b: cell `cell` of the sweep grid applied to a named setting: its overrides, name and
+// label (the last axis varies fastest), resolved into its ChainConfig.
+Setting sweep_cell(const Setting& named, std::size_t cell, const SweepAxes& axes,
+                   const std::vector<std::vector<FlatEntry>>& axis_values, bool sweep_only,
+                   bool from_settings, const FlatConfig& base) {
+    FlatConfig overrides = named.overrides;
+    std::string label, short_label;
+    std::size_t rest = cell;
+    std::vector<std::size_t> index(axis_values.size());
+    for (std::size_t a = axis_values.size(); a-- > 0;) {
+        index[a] = rest % axis_values[a].size();
+        rest /= axis_values[a].size();
+    }
+    for (std::size_t a = 0; a < axis_values.size(); ++a) {
+        const std::string& key = axes[a].first;
+        const FlatEntry& value = axis_values[a][index[a]];
+        overrides.set(key, value);
+        const std::string text = value_text(*value.value);
+        label += fmt::format("{}{}={}", label.empty() ? "" : ", ", key, text);
+        short_label += fmt::format("{}{}={}", short_label.empty() ? "" : " ",
+                                   key.substr(key.rfind('.') + 1), text);
+    }
+    Setting s;
+    s.name = axis_values.empty() ? named.name
+             : sweep_only        ? short_label
+                                 : named.name + " " + short_label;
+    s.label = label.empty()    ? (named.label.empty() ? named.name : named.label)
+              : !from_settings ? label
+                               : named.name + ": " + label;
+    try {
+        s.config = read_chain(merged_keys(base, overrides), kStudyKeys, &overrides);
+    } catch (const ConfigError& e) {
+        throw ConfigError(fmt::format("{} (in setting \"{}\")", e.what(), s.name));
+    }
+    s.overrides = std::move(overrides);
+    return s;
+}
+
+}  // namespace
+
+StudyConfig parse_study(const std::string& toml_text, const std::string& file) {
+    const toml::table root = parse_toml(toml_text, file);
+    StudyConfig study;
+    study.file = file;
+    const FlatConfig flat = FlatConfig::from_table(root, file, {"settings"});
+    KeyReader r(flat);
+    read_study_section(r, study);
+    SweepAxes sweep_axes = split_sections(flat, study);
+    study.base = read_chain(study.base_flat, kStudyKeys);
+
+    const toml::node* settings_node = root.get("settings");
+    const std::vector<Setting> named = read_named_settings(settings_node, file, study.base);
+    const auto axis_values = read_sweep_values(sweep_axes);
     std::size_t grid = 1;
     for (const auto& values : axis_values) grid *= values.size();
     if (grid * named.size() > 100000)
         throw ConfigError(fmt::format("{}: the sweep makes {} settings; at most 100000", file,
                                       grid * named.size()));
 
+    const bool sweep_only = named.size() == 1 && settings_node == nullptr;
     std::set<std::string> final_names;
-    for (const Setting& base_setting : named) {
+    for (const Setting& setting : named) {
         for (std::size_t cell = 0; cell < grid; ++cell) {
-            FlatConfig overrides = base_setting.overrides;
-            std::string label, short_label;
-            std::size_t rest = cell;
-            // The last axis varies fastest.
-            std::vector<std::size_t> index(axis_values.size());
-            for (std::size_t a = axis_values.size(); a-- > 0;) {
-                index[a] = rest % axis_values[a].size();
-                rest /= axis_values[a].size();
-            }
-            for (std::size_t a = 0; a < axis_values.size(); ++a) {
-                const std::string& key = sweep_axes[a].first;
-                const FlatEntry& value = axis_values[a][index[a]];
-                overrides.set(key, value);
-                const std::string text = value_text(*value.value);
-                label += fmt::format("{}{}={}", label.empty() ? "" : ", ", key, text);
-                short_label += fmt::format("{}{}={}", short_label.empty() ? "" : " ",
-                                           key.substr(key.rfind('.') + 1), text);
-            }
-            Setting s;
-            s.name = axis_values.empty() ? base_setting.name
-                     : named.size() == 1 && settings_node == nullptr
-                         ? short_label
-                         : base_setting.name + " " + short_label;
-            s.label = label.empty()
-                          ? (base_setting.label.empty() ? base_setting.name : base_setting.label)
-                      : settings_node == nullptr ? label
-                                                 : base_setting.name + ": " + label;
+            Setting s = sweep_cell(setting, cell, sweep_axes, axis_values, sweep_only,
+                                   settings_node != nullptr, study.base_flat);
             if (!final_names.insert(s.name).second)
                 throw ConfigError(fmt::format(
                     "{}: two settings would both be named \"{}\"; make the sweep values or "
                     "setting names distinct",
                     file, s.name));
-            // A setting that changes the source kind or the model family starts from that kind's
-            // or family's defaults: the base's keys of the old one are dropped (model.bias is
-            // kept: it applies to every family).
-            FlatConfig merged = chain_flat;
-            const auto changes = [&](const std::string& key) {
-                const FlatEntry* own = overrides.find(key);
-                const FlatEntry* base = chain_flat.find(key);
-                const auto text = [](const FlatEntry* e) {
-                    return e ? e->value->value<std::string>().value_or("") : std::string();
-                };
-                return own != nullptr && text(own) != text(base);
-            };
-            if (changes("source.kind")) merged.erase_prefix("source.", overrides);
-            if (changes("model.family")) {
-                FlatConfig keep = overrides;
-                if (const FlatEntry* bias = chain_flat.find("model.bias");
-                    bias && !overrides.find("model.bias"))
-                    keep.set("model.bias", *bias);
-                merged.erase_prefix("model.", keep);
-            }
-            merged.override_with(overrides);
-            try {
-                s.config = read_chain(merged, kStudyKeys, &overrides);
-            } catch (const ConfigError& e) {
-                throw ConfigError(fmt::format("{} (in setting \"{}\")", e.what(), s.name));
-            }
-            s.overrides = std::move(overrides);
             study.settings.push_back(std::move(s));
         }
     }
