@@ -230,6 +230,152 @@ StudyIds find_study(const ResultsDb& db, std::int64_t study_id, const StudyConfi
     return ids;
 }
 
+namespace {
+
+// run_study in stages.
+
+// Stage 1: the parts of setting `s` that its chains share: its source (an image source and its
+// PCA shared with an earlier setting that has the same source: both are large), its unfitted
+// model and its metrics. `metric_threads`: the threads each metric may use. Throws ConfigError
+// when the model keeps files and the run has no folder for them.
+SettingParts setting_parts(const StudyConfig& study, std::size_t s,
+                           const std::vector<SettingParts>& earlier, int metric_threads,
+                           const RunOptions& options) {
+    const Setting& setting = study.settings[s];
+    SettingParts p;
+    if (setting.config.source.kind == "text") {
+        p.text = make_text_source(setting.config.source);
+        p.text_prototype = make_text_model(setting.config.model, *p.text);
+        p.text_metrics = make_text_metrics(setting.config.metrics);
+    } else {
+        for (std::size_t i = 0; i < earlier.size(); ++i) {
+            const auto* images = dynamic_cast<const ImageSource*>(earlier[i].source.get());
+            if (images != nullptr && to_json(study.settings[i].config).at("source") ==
+                                         to_json(setting.config).at("source")) {
+                p.source = earlier[i].source;
+                if (earlier[i].pca &&
+                    source_pca_components(setting.config) <= earlier[i].pca->components())
+                    p.pca = earlier[i].pca;
+                break;
+            }
+        }
+        if (!p.source) p.source = make_source(setting.config.source);
+        if (!p.pca) p.pca = make_source_pca(setting.config, *p.source);
+        if (const auto* images = dynamic_cast<const ImageSource*>(p.source.get()))
+            p.image_shape = images->shape();
+        p.prototype = make_model(setting.config.model, p.pca);
+        p.metrics = make_metrics(setting.config.metrics, metric_threads, p.pca);
+    }
+    if (p.needs_work_dir() && models_work_dir(setting, options).empty())
+        throw ConfigError(
+            "the external family needs a folder for its files: set model.work_dir, or run the "
+            "study with an output folder (madlab run --out DIR)");
+    return p;
+}
+
+// One chain's run: where it comes from and where its results go (the database's writer, or the
+// chain's own slots of records and samples).
+struct ChainJob {
+    const StudyConfig& study;
+    const Setting& setting;
+    std::uint64_t seed = 0;
+    bool first_seed = false;  // the seed whose samples the report keeps
+    bool text = false;
+    ResultsDb* db = nullptr;
+    std::int64_t chain_id = 0;
+    GenerationWriter* writer = nullptr;
+    Progress& progress;
+    std::vector<Record>& records;
+    std::vector<SampleRow>& samples;
+};
+
+// Stage 2: runs a chain of any kind to its last generation, from the database's checkpoint when
+// there is one, and hands every generation's records (and, for the first seed, the samples
+// `samples_of(chain, g)` keeps for the report) with the chain's checkpoint to the job's sink.
+template <class Data, class SamplesOf>
+void drive_chain(ChainOf<Data>& chain, const ChainJob& job, SamplesOf samples_of) {
+    if (job.db != nullptr) {
+        if (auto state = job.db->checkpoint(job.chain_id); state && !state->empty()) {
+            chain.restore(*state);
+            job.progress.advance(static_cast<std::size_t>(chain.next_generation()));
+        }
+    }
+    while (!chain.done()) {
+        GenerationResult g = chain.step();
+        std::vector<SampleSet> samples;
+        if (job.first_seed && keeps_samples(job.study, job.text, g.generation))
+            samples = samples_of(chain, g.generation);
+        if (job.writer != nullptr) {
+            job.writer->push(
+                {job.chain_id, g.generation, g.values, chain.checkpoint(), std::move(samples)});
+        } else {
+            for (const auto& [metric, value] : g.values)
+                job.records.push_back(
+                    Record{job.setting.name, job.seed, g.generation, metric, value});
+            for (auto& set : samples)
+                job.samples.push_back(
+                    SampleRow{job.setting.name, job.seed, g.generation, std::move(set)});
+        }
+        job.progress.advance();
+    }
+}
+
+// Stage 2, per kind of data: builds the chain of `job` from its setting's parts and drives it.
+void run_chain(const ChainJob& job, const SettingParts& parts, const RunOptions& options) {
+    const std::string work_dir = models_work_dir(job.setting, options);
+    if (parts.text) {
+        const auto tokens = parts.text->text_options().tokens;
+        TextChainSpec spec = chain_spec<Corpus>(job.study, job.setting, job.seed, work_dir);
+        spec.source = parts.text.get();
+        spec.prototype = parts.text_prototype.get();
+        for (const auto& m : parts.text_metrics) spec.metrics.push_back(m.get());
+        spec.n_test = 0;  // every held-out line
+        TextChain chain(spec);
+        drive_chain(chain, job, [&](const TextChain& c, int g) {
+            return kept_samples(job.study, c, g, tokens);
+        });
+        return;
+    }
+    ChainSpec spec = chain_spec<Matrix>(job.study, job.setting, job.seed, work_dir);
+    spec.source = parts.source.get();
+    spec.prototype = parts.prototype.get();
+    for (const auto& m : parts.metrics) spec.metrics.push_back(m.get());
+    Chain chain(spec);
+    drive_chain(chain, job, [&](const Chain& c, int g) {
+        return kept_samples(job.study, c, g, parts.image_shape);
+    });
+}
+
+// Stage 3: the study's records and kept samples: from the database (which then marks the study
+// finished), or the chains' slots concatenated in (setting, seed) order, samples sorted as the
+// database sorts them (by setting, seed, generation and kind).
+void collect_results(StudyResult& result, ResultsDb* db, const StudyIds* ids,
+                     std::vector<std::vector<Record>>& per_chain,
+                     std::vector<std::vector<SampleRow>>& per_chain_samples) {
+    if (db != nullptr) {
+        RecordFilter filter;
+        filter.study_id = ids->study_id;
+        result.records = db->records(filter);
+        result.samples = db->samples(ids->study_id);
+        db->set_study_status(ids->study_id, "finished");
+        return;
+    }
+    for (auto& chain_records : per_chain)
+        result.records.insert(result.records.end(), std::make_move_iterator(chain_records.begin()),
+                              std::make_move_iterator(chain_records.end()));
+    for (auto& chain_samples : per_chain_samples) {
+        std::stable_sort(chain_samples.begin(), chain_samples.end(),
+                         [](const SampleRow& a, const SampleRow& b) {
+                             return std::pair(a.generation, a.samples.kind) <
+                                    std::pair(b.generation, b.samples.kind);
+                         });
+        result.samples.insert(result.samples.end(), std::make_move_iterator(chain_samples.begin()),
+                              std::make_move_iterator(chain_samples.end()));
+    }
+}
+
+}  // namespace
+
 StudyResult run_study(const StudyConfig& study, const RunOptions& options, ResultsDb* db,
                       const StudyIds* ids) {
     if ((db == nullptr) != (ids == nullptr))
@@ -240,40 +386,9 @@ StudyResult run_study(const StudyConfig& study, const RunOptions& options, Resul
     const std::size_t chains = study.settings.size() * seeds;
 
     std::vector<SettingParts> parts;
-    for (const auto& setting : study.settings) {
-        SettingParts p;
-        if (setting.config.source.kind == "text") {
-            p.text = make_text_source(setting.config.source);
-            p.text_prototype = make_text_model(setting.config.model, *p.text);
-            p.text_metrics = make_text_metrics(setting.config.metrics);
-        } else {
-            // Settings with the same image source share it and its PCA (both are large).
-            for (const SettingParts& earlier : parts) {
-                const auto* images = dynamic_cast<const ImageSource*>(earlier.source.get());
-                const std::size_t i = static_cast<std::size_t>(&earlier - parts.data());
-                if (images != nullptr && to_json(study.settings[i].config).at("source") ==
-                                             to_json(setting.config).at("source")) {
-                    p.source = earlier.source;
-                    if (earlier.pca &&
-                        source_pca_components(setting.config) <= earlier.pca->components())
-                        p.pca = earlier.pca;
-                    break;
-                }
-            }
-            if (!p.source) p.source = make_source(setting.config.source);
-            if (!p.pca) p.pca = make_source_pca(setting.config, *p.source);
-            if (const auto* images = dynamic_cast<const ImageSource*>(p.source.get()))
-                p.image_shape = images->shape();
-            p.prototype = make_model(setting.config.model, p.pca);
-            // With one chain the metrics may use every core; otherwise chains fill the cores.
-            p.metrics = make_metrics(setting.config.metrics, chains == 1 ? threads : 1, p.pca);
-        }
-        if (p.needs_work_dir() && models_work_dir(setting, options).empty())
-            throw ConfigError(
-                "the external family needs a folder for its files: set model.work_dir, or run "
-                "the study with an output folder (madlab run --out DIR)");
-        parts.push_back(std::move(p));
-    }
+    for (std::size_t s = 0; s < study.settings.size(); ++s)
+        // With one chain the metrics may use every core; otherwise chains fill the cores.
+        parts.push_back(setting_parts(study, s, parts, chains == 1 ? threads : 1, options));
 
     std::vector<std::vector<Record>> per_chain(chains);
     std::vector<std::vector<SampleRow>> per_chain_samples(chains);
@@ -283,88 +398,24 @@ StudyResult run_study(const StudyConfig& study, const RunOptions& options, Resul
                       options.progress);
     parallel_for(chains, threads, [&](std::size_t index) {
         const std::size_t s = index / seeds;
-        const Setting& setting = study.settings[s];
-        const std::uint64_t seed = study.first_seed + index % seeds;
-        std::int64_t chain_id = db != nullptr ? ids->chain_ids[s][index % seeds] : 0;
-        auto& out = per_chain[index];
-        const bool first_seed = index % seeds == 0;
-        // Runs any kind of chain (Chain, TextChain) to its last generation, resuming from the
-        // database's checkpoint when there is one. `samples_of(chain, g)` gives the samples
-        // generation g keeps for the report (asked for the first seed only).
-        auto drive = [&](auto& chain, auto samples_of) {
-            if (db != nullptr) {
-                if (auto state = db->checkpoint(chain_id); state && !state->empty()) {
-                    chain.restore(*state);
-                    progress.advance(static_cast<std::size_t>(chain.next_generation()));
-                }
-            }
-            while (!chain.done()) {
-                GenerationResult g = chain.step();
-                std::vector<SampleSet> samples;
-                if (first_seed && keeps_samples(study, parts[s].text != nullptr, g.generation))
-                    samples = samples_of(chain, g.generation);
-                if (writer) {
-                    writer->push(
-                        {chain_id, g.generation, g.values, chain.checkpoint(), std::move(samples)});
-                } else {
-                    for (const auto& [metric, value] : g.values)
-                        out.push_back(Record{setting.name, seed, g.generation, metric, value});
-                    for (auto& set : samples)
-                        per_chain_samples[index].push_back(
-                            SampleRow{setting.name, seed, g.generation, std::move(set)});
-                }
-                progress.advance();
-            }
-        };
-        const std::string work_dir = models_work_dir(setting, options);
-        if (parts[s].text) {
-            const auto tokens = parts[s].text->text_options().tokens;
-            TextChainSpec spec = chain_spec<Corpus>(study, setting, seed, work_dir);
-            spec.source = parts[s].text.get();
-            spec.prototype = parts[s].text_prototype.get();
-            for (const auto& m : parts[s].text_metrics) spec.metrics.push_back(m.get());
-            spec.n_test = 0;  // every held-out line
-            TextChain chain(spec);
-            drive(chain,
-                  [&](const TextChain& c, int g) { return kept_samples(study, c, g, tokens); });
-            return;
-        }
-        ChainSpec spec = chain_spec<Matrix>(study, setting, seed, work_dir);
-        spec.source = parts[s].source.get();
-        spec.prototype = parts[s].prototype.get();
-        for (const auto& m : parts[s].metrics) spec.metrics.push_back(m.get());
-        Chain chain(spec);
-        drive(chain, [&](const Chain& c, int g) {
-            return kept_samples(study, c, g, parts[s].image_shape);
-        });
+        const ChainJob job{study,
+                           study.settings[s],
+                           study.first_seed + index % seeds,
+                           index % seeds == 0,
+                           parts[s].text != nullptr,
+                           db,
+                           db != nullptr ? ids->chain_ids[s][index % seeds] : 0,
+                           writer.get(),
+                           progress,
+                           per_chain[index],
+                           per_chain_samples[index]};
+        run_chain(job, parts[s], options);
     });
     progress.finish();
     if (writer) writer->finish();
 
     StudyResult result;
-    if (db != nullptr) {
-        RecordFilter filter;
-        filter.study_id = ids->study_id;
-        result.records = db->records(filter);
-        result.samples = db->samples(ids->study_id);
-        db->set_study_status(ids->study_id, "finished");
-    } else {
-        for (auto& chain_records : per_chain)
-            result.records.insert(result.records.end(),
-                                  std::make_move_iterator(chain_records.begin()),
-                                  std::make_move_iterator(chain_records.end()));
-        // Sorted as the database sorts them: by setting, seed, generation and kind.
-        for (auto& chain_samples : per_chain_samples) {
-            std::stable_sort(chain_samples.begin(), chain_samples.end(),
-                             [](const SampleRow& a, const SampleRow& b) {
-                                 return std::pair(a.generation, a.samples.kind) <
-                                        std::pair(b.generation, b.samples.kind);
-                             });
-            result.samples.insert(result.samples.end(),
-                                  std::make_move_iterator(chain_samples.begin()),
-                                  std::make_move_iterator(chain_samples.end()));
-        }
-    }
+    collect_results(result, db, ids, per_chain, per_chain_samples);
     result.summary = summarize(result.records);
     result.seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
