@@ -45,7 +45,7 @@ Action add_metrics_command(CLI::App& app);
 // [--format table|json]` (lm_command.cpp)
 Action add_lm_command(CLI::App& app);
 
-// `madlab keys [--markdown]`: the config keys of every model family.
+// `madlab keys [--markdown]`: the config keys of every model family and metric.
 Action add_keys_command(CLI::App& app);
 
 // The database and the filters shared by `show` and `export`; empty means everything.

@@ -20,14 +20,17 @@ Action add_keys_command(CLI::App& app) {
     auto args = std::make_shared<KeysArguments>();
     CLI::App* cmd = app.add_subcommand(
         "keys",
-        "List the config keys of every model family (model.<key> in a study file): type and\n"
-        "range, default, the kinds of data they apply to, and what they do. The families\n"
-        "declare them where they are written, so this list is always the code's own.\n"
-        "--markdown writes the block of docs/config.md that documents them.");
-    cmd->add_flag("--markdown", args->markdown, "The docs/config.md block (Markdown tables)");
+        "List the config keys of every model family (model.<key> in a study file) and every\n"
+        "metric of metrics.list (metrics.<key>): type and range, default, the kinds of data\n"
+        "they apply to, and what they do. The families and metrics declare them where they\n"
+        "are written, so this list is always the code's own. --markdown writes the blocks of\n"
+        "docs/config.md that document them.");
+    cmd->add_flag("--markdown", args->markdown, "The docs/config.md blocks (Markdown tables)");
     return [args] {
-        fmt::print("{}",
-                   args->markdown ? model_key_reference_markdown() : model_key_reference_text());
+        if (args->markdown)
+            fmt::print("{}\n{}", model_key_reference_markdown(), metric_reference_markdown());
+        else
+            fmt::print("{}", key_reference_text());
         return 0;
     };
 }

@@ -9,6 +9,7 @@
 #include "blas_api.h"
 #include "madlab/core/error.h"
 #include "madlab/core/parallel.h"
+#include "madlab/metrics/metric_registry.h"
 
 namespace madlab {
 namespace {
@@ -189,4 +190,17 @@ MetricValues FrechetMetric::compute(const MetricInput& input) const {
     return {{"frechet", value}};
 }
 
+}  // namespace madlab
+
+namespace madlab {
+namespace {
+
+const MetricRegistrar kFrechetMetric({
+    .name = "frechet",
+    .help = "Frechet distance between Gaussians fitted to the test set and the samples "
+            "(records frechet)",
+    .make = [](const Params&, int) { return std::unique_ptr<Metric>(new FrechetMetric()); },
+});
+
+}  // namespace
 }  // namespace madlab

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "madlab/core/error.h"
+#include "madlab/metrics/metric_registry.h"
 #include "madlab/models/generative_model.h"
 
 namespace madlab {
@@ -49,4 +50,17 @@ MetricValues GaussianDriftMetric::compute(const MetricInput& input) const {
     return out;
 }
 
+}  // namespace madlab
+
+namespace madlab {
+namespace {
+
+const MetricRegistrar kGaussianDriftMetric({
+    .name = "gaussian_drift",
+    .help = "for one-Gaussian models and sources: the drift of the fitted mean and covariance "
+            "from the source's",
+    .make = [](const Params&, int) { return std::unique_ptr<Metric>(new GaussianDriftMetric()); },
+});
+
+}  // namespace
 }  // namespace madlab

@@ -10,6 +10,7 @@
 #include "madlab/core/error.h"
 #include "madlab/core/parallel.h"
 #include "madlab/core/rng.h"
+#include "madlab/metrics/metric_registry.h"
 
 namespace madlab {
 namespace {
@@ -135,4 +136,22 @@ MetricValues KidMetric::compute(const MetricInput& input) const {
     return {{"kid", r.kid}, {"kid_std", r.kid_std}};
 }
 
+}  // namespace madlab
+
+namespace madlab {
+namespace {
+
+const MetricRegistrar kKidMetric({
+    .name = "kid",
+    .help = "kernel inception distance: unbiased MMD^2 with a cubic polynomial kernel (records "
+            "kid, kid_std)",
+    .make =
+        [](const Params&, int threads) {
+            KidOptions options;
+            options.threads = threads;
+            return std::unique_ptr<Metric>(new KidMetric(options));
+        },
+});
+
+}  // namespace
 }  // namespace madlab

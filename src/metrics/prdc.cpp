@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "madlab/core/error.h"
+#include "madlab/metrics/metric_registry.h"
 
 namespace madlab {
 namespace {
@@ -69,4 +70,36 @@ MetricValues PrdcMetric::compute(const MetricInput& input) const {
             {"coverage", r.coverage}};
 }
 
+}  // namespace madlab
+
+namespace madlab {
+namespace {
+
+const MetricRegistrar kPrdcMetric({
+    .name = "prdc",
+    .help = "precision, recall, density and coverage by exact k-nearest-neighbour balls",
+    .keys = {{.name = "k",
+              .type = ConfigKey::Type::kInt,
+              .default_value = std::int64_t{5},
+              .min = 1,
+              .max = 1000,
+              .help = "neighbours for precision, recall, density and coverage",
+              .text = false}},
+    .make =
+        [](const Params& p, int threads) {
+            return std::unique_ptr<Metric>(
+                new PrdcMetric(static_cast<int>(p.get_int("k")), threads));
+        },
+    .check =
+        [](const Params& p, std::size_t n_eval, std::size_t n_test) {
+            const auto k = static_cast<std::size_t>(p.get_int("k"));
+            if (n_eval <= k || n_test <= k)
+                throw ConfigError(fmt::format(
+                    "metrics.k = {} needs more than k points per set; metrics.n_eval = {} and "
+                    "metrics.n_test = {}",
+                    k, n_eval, n_test));
+        },
+});
+
+}  // namespace
 }  // namespace madlab

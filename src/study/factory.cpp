@@ -10,11 +10,7 @@
 #include "madlab/data/image_source.h"
 #include "madlab/metrics/collapse.h"
 #include "madlab/metrics/feature_map.h"
-#include "madlab/metrics/frechet.h"
-#include "madlab/metrics/gaussian_drift.h"
-#include "madlab/metrics/kid.h"
-#include "madlab/metrics/likelihood.h"
-#include "madlab/metrics/prdc.h"
+#include "madlab/metrics/metric_registry.h"
 #include "madlab/metrics/text_metrics.h"
 #include "madlab/models/model_registry.h"
 #include "madlab/models/pca_model.h"
@@ -91,20 +87,10 @@ std::vector<std::unique_ptr<TextMetric>> make_text_metrics(const MetricsConfig& 
 std::vector<std::unique_ptr<Metric>> make_metrics(const MetricsConfig& config, int threads) {
     std::vector<std::unique_ptr<Metric>> metrics;
     for (const auto& name : config.names) {
-        if (name == "frechet")
-            metrics.push_back(std::make_unique<FrechetMetric>());
-        else if (name == "prdc")
-            metrics.push_back(std::make_unique<PrdcMetric>(config.k, threads));
-        else if (name == "nll")
-            metrics.push_back(std::make_unique<NllMetric>());
-        else if (name == "gaussian_drift")
-            metrics.push_back(std::make_unique<GaussianDriftMetric>());
-        else if (name == "kid") {
-            KidOptions kid;
-            kid.threads = threads;
-            metrics.push_back(std::make_unique<KidMetric>(kid));
-        } else
+        const MetricEntry* metric = find_metric(name);
+        if (metric == nullptr)
             throw ConfigError(fmt::format("metrics.list: unknown metric '{}'", name));
+        metrics.push_back(metric->make(config.params, threads));
     }
     // Always measured: whether the chain has collapsed (its fraction over seeds is a summary).
     metrics.push_back(std::make_unique<CollapseMetric>(config.collapse_ratio));

@@ -4,6 +4,7 @@
 
 #include <variant>
 
+#include "madlab/metrics/metric_registry.h"
 #include "madlab/models/model_registry.h"
 
 namespace madlab {
@@ -58,7 +59,20 @@ std::string model_key_reference_markdown() {
     return out + "\n" + kModelKeysEnd + "\n";
 }
 
-std::string model_key_reference_text() {
+std::string metric_reference_markdown() {
+    std::string out = std::string(kMetricsBegin) + "\n\n";
+    out += "| metric | what it measures | its keys |\n|---|---|---|\n";
+    for (const MetricEntry* metric : registered_metrics()) {
+        std::string keys;
+        for (const ConfigKey& key : metric->keys)
+            keys += fmt::format("{}`{}` ({}, default `{}`): {}", keys.empty() ? "" : "; ", key.name,
+                                key.describe_range(), toml_text(key.default_value), key.help);
+        out += fmt::format("| `{}` | {} | {} |\n", metric->name, metric->help, keys);
+    }
+    return out + "\n" + kMetricsEnd + "\n";
+}
+
+std::string key_reference_text() {
     std::string out;
     for (const ModelFamily* family : model_families()) {
         out += fmt::format("model.family = \"{}\" ({}): {}\n", family->name, kinds_of(*family),
@@ -67,6 +81,12 @@ std::string model_key_reference_text() {
             out += fmt::format("  model.{} = {}  ({}; {})\n      {}\n", key.name,
                                toml_text(key.default_value), key.describe_range(),
                                key_kinds(*family, key), key.help);
+    }
+    for (const MetricEntry* metric : registered_metrics()) {
+        out += fmt::format("metrics.list metric \"{}\": {}\n", metric->name, metric->help);
+        for (const ConfigKey& key : metric->keys)
+            out += fmt::format("  metrics.{} = {}  ({})\n      {}\n", key.name,
+                               toml_text(key.default_value), key.describe_range(), key.help);
     }
     return out;
 }

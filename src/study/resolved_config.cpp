@@ -58,7 +58,8 @@ json flat_json(const ChainConfig& c) {
     if (c.source.kind != "text") j["metrics.list"] = c.metrics.names;
     j["metrics.n_eval"] = c.metrics.n_eval;
     j["metrics.n_test"] = c.metrics.n_test;
-    j["metrics.k"] = c.metrics.k;
+    for (const auto& [name, value] : c.metrics.params.values())
+        std::visit([&, &key = name](const auto& v) { j["metrics." + key] = v; }, value);
     j["metrics.collapse_ratio"] = c.metrics.collapse_ratio;
     j["metrics.token_budget"] = c.metrics.token_budget;
     return j;

@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "madlab/core/error.h"
+#include "madlab/metrics/metric_registry.h"
 #include "madlab/study/key_reader.h"
 
 namespace madlab {
@@ -53,7 +54,6 @@ const std::vector<std::string> kChainKeys = {"source.kind",
                                              "source.split_sentences",
                                              "source.jsonl_field",
                                              "metrics.collapse_ratio",
-                                             "metrics.k",
                                              "source.labels_path",
                                              "source.labels",
                                              "model.pca_components",
@@ -62,7 +62,23 @@ const std::vector<std::string> kChainKeys = {"source.kind",
 
 const std::vector<std::string> kSourceKinds = {
     "gaussian", "grid25", "ring8", "two-gaussians", "csv", "npy", "text", "idx", "digits"};
-const std::vector<std::string> kMetricNames = {"frechet", "prdc", "nll", "gaussian_drift", "kid"};
+
+// The names of the registered metrics (metrics.list).
+std::vector<std::string> metric_names() {
+    std::vector<std::string> names;
+    for (const MetricEntry* m : registered_metrics()) names.push_back(m->name);
+    return names;
+}
+
+// Every metric key ("metrics.k"...), each once.
+std::vector<std::string> metric_keys() {
+    std::vector<std::string> keys;
+    for (const MetricEntry* m : registered_metrics())
+        for (const ConfigKey& key : m->keys)
+            if (std::find(keys.begin(), keys.end(), "metrics." + key.name) == keys.end())
+                keys.push_back("metrics." + key.name);
+    return keys;
+}
 
 // The names of the families that model text.
 std::vector<std::string> text_family_names() {
@@ -98,9 +114,10 @@ std::string families_with(const std::string& key) {
     return join(names);
 }
 
-// One key of a family, read, checked against its type and range, as a value.
-ParamValue read_family_key(KeyReader& r, const ConfigKey& spec) {
-    const std::string key = "model." + spec.name;
+// One declared key of `section` ("model", "metrics"), read and checked against its type and
+// range, as a value.
+ParamValue read_config_key(KeyReader& r, const std::string& section, const ConfigKey& spec) {
+    const std::string key = section + "." + spec.name;
     const auto int_max = [&] {
         return spec.max >= 9.2e18 ? std::numeric_limits<std::int64_t>::max()
                                   : static_cast<std::int64_t>(spec.max);
@@ -241,7 +258,7 @@ ModelConfig read_model(KeyReader& r, bool text) {
             r.fail(key, text ? "applies to studies of vectors and images"
                              : "applies to text studies (source.kind = \"text\")");
     }
-    for (const ConfigKey* key : applies) m.params.set(key->name, read_family_key(r, *key));
+    for (const ConfigKey* key : applies) m.params.set(key->name, read_config_key(r, "model", *key));
     if (family.check) {
         try {
             family.check(m.params, text);
@@ -284,20 +301,30 @@ void read_schedule(KeyReader& r, ChainConfig& c) {
 
 MetricsConfig read_metrics(KeyReader& r) {
     MetricsConfig m;
-    m.names = r.get_strings("metrics.list", m.names, kMetricNames);
+    m.names = r.get_strings("metrics.list", m.names, metric_names());
     m.n_eval = static_cast<std::size_t>(r.get_int("metrics.n_eval", 1000, 2));
     m.n_test = static_cast<std::size_t>(
         r.get_int("metrics.n_test", static_cast<std::int64_t>(m.n_eval), 2));
-    m.k = static_cast<int>(r.get_int("metrics.k", m.k, 1, 1000));
+    for (const MetricEntry* metric : registered_metrics())
+        for (const ConfigKey& key : metric->keys)
+            m.params.set(key.name, read_config_key(r, "metrics", key));
     m.collapse_ratio = r.get_double("metrics.collapse_ratio", m.collapse_ratio, 0.0, 1.0, true);
     m.token_budget = static_cast<std::size_t>(r.get_int("metrics.token_budget", 10000, 1));
     if (m.collapse_ratio >= 1.0) r.fail("metrics.collapse_ratio", "must be below 1");
-    const bool prdc = std::find(m.names.begin(), m.names.end(), "prdc") != m.names.end();
-    if (prdc &&
-        (m.n_eval <= static_cast<std::size_t>(m.k) || m.n_test <= static_cast<std::size_t>(m.k)))
-        r.fail("metrics.k", fmt::format("= {} needs more than k points per set; metrics.n_eval = "
-                                        "{} and metrics.n_test = {}",
-                                        m.k, m.n_eval, m.n_test));
+    for (const std::string& name : m.names) {
+        const MetricEntry* metric = find_metric(name);
+        if (!metric->check) continue;
+        try {
+            metric->check(m.params, m.n_eval, m.n_test);
+        } catch (const ConfigError& e) {
+            // The message starts with the key at fault; the error names where it was set.
+            const std::string what = e.what();
+            std::string key = "metrics.list";
+            for (const ConfigKey& k : metric->keys)
+                if (what.rfind("metrics." + k.name, 0) == 0) key = "metrics." + k.name;
+            throw ConfigError(fmt::format("{}: {}", r.where(key), e.what()));
+        }
+    }
     return m;
 }
 
@@ -335,6 +362,8 @@ ChainConfig read_chain(const FlatConfig& flat, const std::vector<std::string>& e
     std::vector<std::string> valid = kChainKeys;
     const std::vector<std::string> model_keys = family_keys();
     valid.insert(valid.end(), model_keys.begin(), model_keys.end());
+    const std::vector<std::string> metrics_keys = metric_keys();
+    valid.insert(valid.end(), metrics_keys.begin(), metrics_keys.end());
     valid.insert(valid.end(), extra_allowed.begin(), extra_allowed.end());
     r.reject_unused(valid);
     return c;
@@ -370,6 +399,8 @@ const std::vector<std::string>& valid_keys() {
         all.insert(all.end(), kChainKeys.begin(), kChainKeys.end());
         const std::vector<std::string> model_keys = family_keys();
         all.insert(all.end(), model_keys.begin(), model_keys.end());
+        const std::vector<std::string> metrics_keys = metric_keys();
+        all.insert(all.end(), metrics_keys.begin(), metrics_keys.end());
         all.push_back("settings");
         all.push_back("sweep");
         return all;

@@ -13,67 +13,16 @@
 // Registrars are static objects; the library's families are linked whole (CMake links
 // madlab_models as a whole archive), so none is dropped by the linker.
 
-#include <cstdint>
 #include <functional>
-#include <map>
 #include <memory>
 #include <string>
-#include <variant>
 #include <vector>
 
+#include "madlab/core/config_key.h"
 #include "madlab/data/text_source.h"
 #include "madlab/models/generative_model.h"
 
 namespace madlab {
-
-// The value of one config key: TOML's boolean, integer, float or string.
-using ParamValue = std::variant<bool, std::int64_t, double, std::string>;
-
-// One config key of a family (the key model.<name>).
-struct ConfigKey {
-    enum class Type {
-        kBool,
-        kInt,             // in [min, max]
-        kDouble,          // in [min, max], or (min, max] with min_open
-        kString,          // one of `choices` when it has any
-        kNumberOrChoice,  // a number in (min, max] style range, or one of `choices`
-    };
-    std::string name;  // without the section: "components"
-    Type type = Type::kDouble;
-    ParamValue default_value;  // of the key's type (kNumberOrChoice: a choice or a double)
-    double min = 0.0;
-    double max = 1e300;  // no upper bound (from 9.2e18 on, for integers too)
-    bool min_open = false;
-    std::vector<std::string> choices;
-    std::string help;  // one line: what it does
-    // Which studies the key applies to (a text-only key of a family that models both kinds).
-    bool vectors = true;
-    bool text = true;
-
-    // "integer in [1, 100000]", "number in (0, 1]", "true or false", "\"mle\" or \"unbiased\"".
-    std::string describe_range() const;
-};
-
-// The values of a family's keys for one setting: every key that applies, set or default.
-class Params {
-public:
-    void set(const std::string& name, ParamValue value) { values_[name] = std::move(value); }
-    bool has(const std::string& name) const { return values_.contains(name); }
-    const ParamValue& at(const std::string& name) const;
-
-    // Typed access; throws Error naming the key when it is missing or of another type (a
-    // family reading a key it did not declare is a programming error).
-    bool get_bool(const std::string& name) const;
-    std::int64_t get_int(const std::string& name) const;
-    double get_double(const std::string& name) const;  // also an integer value
-    const std::string& get_string(const std::string& name) const;
-
-    // In key order.
-    const std::map<std::string, ParamValue>& values() const { return values_; }
-
-private:
-    std::map<std::string, ParamValue> values_;
-};
 
 struct ModelFamily {
     std::string name;  // model.family

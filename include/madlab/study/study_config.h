@@ -50,10 +50,12 @@ struct MetricsConfig {
     std::vector<std::string> names = {"frechet", "prdc", "nll", "gaussian_drift"};
     std::size_t n_eval = 1000;  // model samples per generation (M)
     std::size_t n_test = 1000;  // held-out real points (N)
-    int k = 5;                  // neighbours for precision/recall/density/coverage
+    // The values of the registered metrics' keys (metrics/metric_registry.h: metrics.k...),
+    // every key of every registered metric, set or at its default.
+    Params params;
+    // "collapsed" when the sample variance < ratio * the real variance.
     double collapse_ratio = 0.01;
-    std::size_t token_budget = 10000;  // text: sampled tokens read by distinct-n, entropy, Zipf  //
-                                       // "collapsed" when sample variance < ratio * real variance
+    std::size_t token_budget = 10000;  // text: sampled tokens read by distinct-n, entropy, Zipf
     // Image sources: the fixed feature space of the metrics: "pca" (the top feature_components
     // principal components of the real training pool) or "pixels".
     std::string features = "pixels";

@@ -37,7 +37,7 @@ TEST(StudyConfig, DefaultsWhenEmpty) {
     EXPECT_EQ(s.base.model.bias, 1.0);
     EXPECT_EQ(s.base.schedule.n_real_initial, 1000u);
     EXPECT_EQ(s.base.schedule.n_synthetic, 1000u);
-    EXPECT_EQ(s.base.metrics.k, 5);
+    EXPECT_EQ(s.base.metrics.params.get_int("k"), 5);
 }
 
 TEST(StudyConfig, DefaultStudyHasTheFourDesigns) {
