@@ -5,10 +5,12 @@
 #include <CLI/CLI.hpp>
 #include <chrono>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "madlab/store/results_db.h"
+#include "madlab/study/analysis.h"
 
 namespace madlab::cli {
 
@@ -27,6 +29,13 @@ Action add_threshold_command(CLI::App& app);
 
 // `madlab decompose STUDY.toml [--out DIR] [--threads N] [--quiet]` (decompose_command.cpp)
 Action add_decompose_command(CLI::App& app);
+
+// `madlab threshold` and `madlab decompose` through one driver (analysis_command.cpp): the
+// options STUDY.toml, --out (default madlab-results/<study name>-<name>), --threads and --quiet
+// (`quiet_help` says what it leaves out); the action loads the study, runs the analysis
+// (run_analysis) and hands its output to the file, console and HTML reporters.
+Action add_analysis_command(CLI::App& app, std::shared_ptr<Analysis> analysis,
+                            const std::string& description, const std::string& quiet_help);
 
 // `madlab report DIR [--out FILE] [--figures FIGDIR]` (report_command.cpp)
 Action add_report_command(CLI::App& app);

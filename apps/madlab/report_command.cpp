@@ -1,13 +1,12 @@
 #include <fmt/core.h>
 
-#include <filesystem>
 #include <memory>
 
 #include "commands.h"
 #include "madlab/report/figures.h"
 #include "madlab/report/html_report.h"
 #include "madlab/report/image_grid.h"
-#include "madlab/report/study_folder.h"
+#include "madlab/store/run_folder.h"
 
 namespace madlab::cli {
 
@@ -47,10 +46,9 @@ Action add_report_command(CLI::App& app) {
     cmd->add_flag("--svg-only", args->svg_only, "With --figures: SVG only, no chromium needed");
 
     return [args]() -> int {
-        const StudyFolder folder = read_study_folder(args->dir);
-        const std::string path = args->out.empty()
-                                     ? (std::filesystem::path(args->dir) / "report.html").string()
-                                     : args->out;
+        const RunFolder run_folder(args->dir);
+        const StudyFolder folder = run_folder.read();
+        const std::string path = args->out.empty() ? run_folder.report_path() : args->out;
         write_report(folder, path);
         fmt::print("report: {}\n", path);
         if (!args->figures.empty()) {

@@ -1,18 +1,18 @@
 #include <fmt/core.h>
 
 #include <filesystem>
-#include <fstream>
+#include <iostream>
 #include <memory>
-#include <nlohmann/json.hpp>
-#include <sstream>
 
 #include "commands.h"
-#include "madlab/core/atomic_file.h"
 #include "madlab/core/error.h"
-#include "madlab/report/html_report.h"
+#include "madlab/report/html_reporter.h"
+#include "madlab/store/reporter.h"
 #include "madlab/store/results_db.h"
+#include "madlab/store/run_folder.h"
 #include "madlab/study/resolved_config.h"
 #include "madlab/study/study_config.h"
+#include "madlab/study/study_output.h"
 #include "madlab/study/study_runner.h"
 
 namespace madlab::cli {
@@ -29,30 +29,6 @@ struct RunArguments {
     bool no_db = false;
     bool no_report = false;
 };
-
-// DIR/run.json ties an output folder to its study in a database, for --resume.
-void write_run_file(const std::string& dir, const std::string& db_path, std::int64_t study_id) {
-    nlohmann::json run;
-    run["db"] = std::filesystem::absolute(db_path).string();
-    run["study_id"] = study_id;
-    write_file_atomically(dir + "/run.json", run.dump(1) + "\n");
-}
-
-std::pair<std::string, std::int64_t> read_run_file(const std::string& dir) {
-    const std::string path = dir + "/run.json";
-    std::ifstream in(path);
-    if (!in)
-        throw ConfigError(
-            fmt::format("--resume {}: no {} there; resume a folder that a "
-                        "`madlab run --out` wrote",
-                        dir, path));
-    try {
-        const nlohmann::json run = nlohmann::json::parse(in);
-        return {run.at("db").get<std::string>(), run.at("study_id").get<std::int64_t>()};
-    } catch (const nlohmann::json::exception& e) {
-        throw DataError(fmt::format("{} is malformed ({}); start the run again", path, e.what()));
-    }
-}
 
 }  // namespace
 
@@ -99,7 +75,13 @@ Action add_run_command(CLI::App& app) {
         StudyIds ids;
         if (!args->resume_dir.empty()) {
             out = args->resume_dir;
-            const auto [db_path, study_id] = read_run_file(out);
+            const auto link = RunFolder(out).read_run_link();
+            if (!link)
+                throw ConfigError(
+                    fmt::format("--resume {}: no {} there; resume a folder that a "
+                                "`madlab run --out` wrote",
+                                out, RunFolder(out).path(RunFolder::kRun)));
+            const auto [db_path, study_id] = *link;
             if (!std::filesystem::exists(db_path))
                 throw DataError(
                     fmt::format("--resume {}: its database '{}' does not exist; was it "
@@ -129,13 +111,16 @@ Action add_run_command(CLI::App& app) {
                                 "give a folder you can write to",
                                 out, ec.message()));
             if (!args->no_db) {
-                const std::string db_path =
-                    args->db_path.empty() ? out + "/results.sqlite" : args->db_path;
+                const std::string db_path = args->db_path.empty()
+                                                ? RunFolder(out).path(RunFolder::kDatabase)
+                                                : args->db_path;
                 db = ResultsDb::open(db_path, ResultsDb::Mode::kReadWrite);
                 ids = register_study(*db, study);
-                write_run_file(out, db_path, ids.study_id);
+                RunFolder(out).write_run_link(db_path, ids.study_id);
             }
-            write_file_atomically(out + "/config.toml", to_toml(study));
+            // The config is there from the start, so that the folder of a killed run says what
+            // ran; the TOML reporter writes it again at the end.
+            RunFolder(out).write_config(to_toml(study));
         }
         RunOptions options;
         options.threads = args->threads;
@@ -148,11 +133,13 @@ Action add_run_command(CLI::App& app) {
             if (db) db->set_study_status(ids.study_id, "failed");
             throw;
         }
-        write_study_outputs(out, study, result);
-        if (!args->quiet) fmt::print("{}\n", format_summary_table(study, result.summary));
-        fmt::print("results: {}/records.csv, {}/summary.json{} ({:.1f} s)\n", out, out,
-                   db ? ", database " + db->path() : std::string(), result.seconds);
-        if (!args->no_report) fmt::print("report: {}\n", write_report(out));
+        const RunFolder folder(out);
+        Reporters reporters = study_file_reporters(folder);
+        reporters.push_back(std::make_unique<ConsoleReporter>(std::cout, folder, args->quiet));
+        if (!args->no_report)
+            reporters.push_back(std::make_unique<HtmlReporter>(std::cout, folder));
+        report_all(reporters,
+                   study_output(study, std::move(result), db ? db->path() : std::string()));
         return 0;
     };
 }

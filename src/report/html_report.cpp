@@ -12,6 +12,7 @@
 #include "madlab/report/findings.h"
 #include "madlab/report/metric_catalog.h"
 #include "madlab/report/sample_html.h"
+#include "madlab/store/run_folder.h"
 
 namespace madlab {
 
@@ -503,8 +504,9 @@ void write_report(const StudyFolder& folder, const std::string& path,
 }
 
 std::string write_report(const std::string& dir, const ReportOptions& options) {
-    const std::string path = (std::filesystem::path(dir) / "report.html").string();
-    write_report(read_study_folder(dir), path, options);
+    const RunFolder folder(dir);
+    const std::string path = folder.report_path();
+    write_report(folder.read(), path, options);
     return path;
 }
 

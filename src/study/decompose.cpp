@@ -5,13 +5,10 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
-#include <filesystem>
 #include <limits>
 #include <map>
 
-#include "madlab/core/atomic_file.h"
 #include "madlab/core/error.h"
-#include "madlab/store/record_files.h"
 #include "madlab/study/analysis_output.h"
 #include "madlab/study/key_reader.h"
 #include "madlab/study/resolved_config.h"
@@ -28,10 +25,6 @@ const std::vector<std::string> kFamilies = {"gaussian", "gmm", "kde"};
 std::string model_text(const ModelConfig& m) {
     if (m.family == "gmm") return fmt::format("gmm({})", m.params.get_int("components"));
     return m.family;
-}
-
-std::string where_of(const StudyConfig& study) {
-    return study.file.empty() ? "the study" : study.file;
 }
 
 std::size_t scale(std::size_t size, double factor) {
@@ -79,11 +72,11 @@ DecomposeOptions read_decompose_options(const StudyConfig& study) {
     const FlatConfig flat = analysis_section(study, "decompose.");
     KeyReader r(flat);
     DecomposeOptions o;
-    o.setting = r.get_string("decompose.setting", "");
-    const Setting& setting = analysis_setting(study, o.setting, "decompose.setting");
-    const ChainConfig& config = setting.config;
-    o.metric = r.get_string("decompose.metric", o.metric, analysis_metric_names());
-    const AnalysisMetric& metric = *find_analysis_metric(o.metric);
+    const AnalysisTarget target = read_analysis_target(r, study, "decompose", o.metric);
+    const ChainConfig& config = target.setting->config;
+    const AnalysisMetric& metric = *target.metric;
+    o.setting = target.setting_name;
+    o.metric = metric.name;
     o.lower_is_better = metric.lower_is_better;
 
     const auto default_large =
@@ -109,7 +102,7 @@ DecomposeOptions read_decompose_options(const StudyConfig& study) {
             "{}: decompose.family is required for source.kind = \"{}\": madlab cannot know which "
             "family fits a data file; set the well-specified family under [decompose], e.g. "
             "family = \"gmm\" and components = 3",
-            where_of(study), config.source.kind));
+            study_where(study), config.source.kind));
     }
     if (r.has("decompose.components")) {
         if (w.family != "gmm")
@@ -157,10 +150,10 @@ ChainConfig scaled_to(const ChainConfig& config, std::size_t large_n) {
 DecomposeResult run_decompose(const StudyConfig& study, const DecomposeOptions& options,
                               const RunOptions& run) {
     const auto start = std::chrono::steady_clock::now();
-    const Setting& setting = analysis_setting(study, options.setting, "decompose.setting");
-    const AnalysisMetric* metric = find_analysis_metric(options.metric);
-    if (!metric)
-        throw ConfigError(fmt::format("decompose.metric: unknown metric '{}'", options.metric));
+    const AnalysisTarget target =
+        analysis_target(study, "decompose", options.setting, options.metric);
+    const Setting& setting = *target.setting;
+    const AnalysisMetric* metric = target.metric;
     if (options.well_specified.family.empty())
         throw ConfigError("decompose: no well-specified family (decompose.family)");
     if (options.large_n <= setting.config.n)
@@ -308,6 +301,17 @@ nlohmann::json decompose_to_json(const DecomposeResult& r) {
 void write_decompose_outputs(const std::string& dir, const StudyConfig& study,
                              const DecomposeResult& result) {
     write_analysis_outputs(dir, study, "decompose", decompose_to_json(result), result.records);
+}
+
+std::string DecomposeAnalysis::name() const { return "decompose"; }
+
+void DecomposeAnalysis::read_options(const StudyConfig& study) {
+    options_ = read_decompose_options(study);
+}
+
+StudyOutput DecomposeAnalysis::run(const StudyConfig& study, const RunOptions& run) const {
+    return analysis_output(run_decompose(study, options_, run), decompose_to_json,
+                           format_decompose);
 }
 
 }  // namespace madlab

@@ -5,11 +5,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
-#include <filesystem>
-#include <map>
-#include <set>
 
-#include "madlab/core/atomic_file.h"
 #include "madlab/core/error.h"
 #include "madlab/core/parallel.h"
 #include "madlab/core/progress.h"
@@ -18,7 +14,6 @@
 #include "madlab/data/text_reader.h"
 #include "madlab/loop/chain.h"
 #include "madlab/store/generation_writer.h"
-#include "madlab/store/record_files.h"
 #include "madlab/study/factory.h"
 #include "madlab/study/resolved_config.h"
 
@@ -420,66 +415,6 @@ StudyResult run_study(const StudyConfig& study, const RunOptions& options, Resul
     result.seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     return result;
-}
-
-void write_study_outputs(const std::string& dir, const StudyConfig& study,
-                         const StudyResult& result) {
-    std::error_code ec;
-    std::filesystem::create_directories(dir, ec);
-    if (ec) throw Error(fmt::format("cannot create output folder '{}': {}", dir, ec.message()));
-    write_file_atomically(dir + "/records.csv", records_to_csv(result.records));
-    nlohmann::json summary;
-    summary["madlab_version"] = MADLAB_VERSION;
-    summary["config"] = to_json(study);
-    summary["run_seconds"] = result.seconds;
-    summary["summary"] = summary_to_json(result.summary);
-    write_file_atomically(dir + "/summary.json", summary.dump(1) + "\n");
-    write_file_atomically(dir + "/samples.json", samples_file_json(result.samples).dump() + "\n");
-    write_file_atomically(dir + "/config.toml", to_toml(study));
-}
-
-std::string format_summary_table(const StudyConfig& study, const std::vector<SummaryRow>& rows) {
-    std::set<int> generations;
-    for (int g : {0, 1, 5, 10, study.generations})
-        if (g <= study.generations) generations.insert(g);
-    std::vector<std::string> present;
-    for (const auto& r : rows)
-        if (std::find(present.begin(), present.end(), r.metric) == present.end())
-            present.push_back(r.metric);
-    std::vector<std::string> shown;
-    for (const char* m : {"precision", "recall", "coverage", "frechet", "perplexity", "lost_mass",
-                          "distinct_2", "unigram_entropy"})
-        if (std::find(present.begin(), present.end(), m) != present.end()) shown.push_back(m);
-    if (shown.empty())
-        for (const auto& m : present)
-            if (shown.size() < 4 && m != "train_size" && m != "real_fraction") shown.push_back(m);
-
-    std::map<std::tuple<std::string, int, std::string>, const SummaryRow*> index;
-    for (const auto& r : rows) index[{r.setting, r.generation, r.metric}] = &r;
-
-    std::string out = fmt::format("{}: {} seeds, generations 0..{}; mean [95% interval]\n",
-                                  study.name, study.seeds, study.generations);
-    if (!study.description.empty()) out += study.description + "\n";
-    constexpr int kColumn = 26;
-    for (const auto& setting : study.settings) {
-        out += fmt::format("\n{}\n  {:>4}", setting.name, "gen");
-        for (const auto& m : shown) out += fmt::format("  {:<{}}", m, kColumn);
-        out += "\n";
-        for (int g : generations) {
-            out += fmt::format("  {:>4}", g);
-            for (const auto& m : shown) {
-                auto it = index.find({setting.name, g, m});
-                std::string cell = "-";
-                if (it != index.end()) {
-                    const SummaryRow& r = *it->second;
-                    cell = fmt::format("{:.4g} [{:.4g}, {:.4g}]", r.mean, r.ci95_low, r.ci95_high);
-                }
-                out += fmt::format("  {:<{}}", cell, kColumn);
-            }
-            out += "\n";
-        }
-    }
-    return out;
 }
 
 }  // namespace madlab

@@ -5,16 +5,13 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
-#include <filesystem>
 #include <limits>
 #include <map>
 #include <set>
 #include <tuple>
 
-#include "madlab/core/atomic_file.h"
 #include "madlab/core/error.h"
 #include "madlab/core/statistics.h"
-#include "madlab/store/record_files.h"
 #include "madlab/store/summary.h"
 #include "madlab/study/analysis_output.h"
 #include "madlab/study/factory.h"
@@ -22,92 +19,6 @@
 #include "madlab/study/resolved_config.h"
 
 namespace madlab {
-
-// ---- Shared by the analyses ----
-
-const std::vector<AnalysisMetric>& analysis_metrics() {
-    static const std::vector<AnalysisMetric> metrics = {
-        {"frechet", "frechet", true},
-        {"nll", "nll", true},
-        {"mean_sq_err", "gaussian_drift", true},
-        {"precision", "prdc", false},
-        {"recall", "prdc", false},
-        {"density", "prdc", false},
-        {"coverage", "prdc", false},
-    };
-    return metrics;
-}
-
-const AnalysisMetric* find_analysis_metric(const std::string& name) {
-    for (const auto& m : analysis_metrics())
-        if (m.name == name) return &m;
-    return nullptr;
-}
-
-std::vector<std::string> analysis_metric_names() {
-    std::vector<std::string> names;
-    for (const auto& m : analysis_metrics()) names.push_back(m.name);
-    return names;
-}
-
-const Setting& analysis_setting(const StudyConfig& study, const std::string& name,
-                                const std::string& key) {
-    if (study.settings.empty())
-        throw ConfigError(fmt::format("{}: the study has no settings", study.file));
-    if (name.empty()) return study.settings.front();
-    std::vector<std::string> names;
-    for (const auto& s : study.settings) {
-        if (s.name == name) return s;
-        names.push_back("\"" + s.name + "\"");
-    }
-    const FlatEntry* entry = study.analysis.find(key);
-    throw ConfigError(fmt::format("{}: {} = \"{}\" is not a setting of the study; use one of: {}",
-                                  entry ? entry->where() : study.file, key, name, join(names)));
-}
-
-void check_metric_applies(const AnalysisMetric& metric, const ChainConfig& config,
-                          const std::string& key) {
-    if (metric.group == "gaussian_drift" &&
-        (config.source.kind != "gaussian" || config.model.family != "gaussian"))
-        throw ConfigError(fmt::format(
-            "{} = \"{}\" needs a Gaussian model on a Gaussian source (model.family = \"{}\", "
-            "source.kind = \"{}\"); use frechet, nll or a prdc metric",
-            key, metric.name, config.model.family, config.source.kind));
-}
-
-FlatConfig analysis_section(const StudyConfig& study, const std::string& prefix) {
-    FlatConfig out;
-    for (const auto& [key, entry] : study.analysis.entries())
-        if (key.rfind(prefix, 0) == 0) out.set(key, entry);
-    return out;
-}
-
-Estimate estimate(const std::vector<double>& values) {
-    Estimate e;
-    e.count = values.size();
-    if (values.empty()) {
-        e.mean = e.ci95_low = e.ci95_high = std::numeric_limits<double>::quiet_NaN();
-        return e;
-    }
-    e.mean = sample_mean(values);
-    const double half = ci95_half_width(sample_std(values, e.mean), values.size());
-    e.ci95_low = e.mean - half;
-    e.ci95_high = e.mean + half;
-    return e;
-}
-
-namespace {
-
-// NaN as JSON null (nlohmann writes NaN as null too, but say it).
-
-}  // namespace
-
-nlohmann::json to_json(const Estimate& e) {
-    return {{"count", e.count},
-            {"mean", json_number(e.mean)},
-            {"ci95_low", json_number(e.ci95_low)},
-            {"ci95_high", json_number(e.ci95_high)}};
-}
 
 // ---- threshold ----
 
@@ -245,11 +156,11 @@ ThresholdOptions read_threshold_options(const StudyConfig& study) {
     const FlatConfig flat = analysis_section(study, "threshold.");
     KeyReader r(flat);
     ThresholdOptions o;
-    o.setting = r.get_string("threshold.setting", "");
-    const Setting& setting = analysis_setting(study, o.setting, "threshold.setting");
-    const ChainConfig& config = setting.config;
-    o.metric = r.get_string("threshold.metric", o.metric, analysis_metric_names());
-    const AnalysisMetric& metric = *find_analysis_metric(o.metric);
+    const AnalysisTarget target = read_analysis_target(r, study, "threshold", o.metric);
+    const ChainConfig& config = target.setting->config;
+    const AnalysisMetric& metric = *target.metric;
+    o.setting = target.setting_name;
+    o.metric = metric.name;
     o.lower_is_better = metric.lower_is_better;
     try {
         check_metric_applies(metric, config, "threshold.metric");
@@ -306,11 +217,11 @@ ThresholdOptions read_threshold_options(const StudyConfig& study) {
         throw ConfigError(fmt::format(
             "{}: madlab threshold needs study.seeds >= 2 to state a 95% interval (it has {}); "
             "10 or more give a useful one",
-            study.file.empty() ? "the study" : study.file, study.seeds));
+            study_where(study), study.seeds));
     if (study.generations < 1)
         throw ConfigError(fmt::format(
             "{}: madlab threshold needs study.generations >= 1 (generation 0 is the baseline)",
-            study.file.empty() ? "the study" : study.file));
+            study_where(study)));
     return o;
 }
 
@@ -378,10 +289,10 @@ double effective_sample_size(const std::vector<std::size_t>& m, const std::vecto
 ThresholdResult run_threshold(const StudyConfig& study, const ThresholdOptions& options,
                               const RunOptions& run) {
     const auto start = std::chrono::steady_clock::now();
-    const Setting& setting = analysis_setting(study, options.setting, "threshold.setting");
-    const AnalysisMetric* metric = find_analysis_metric(options.metric);
-    if (!metric)
-        throw ConfigError(fmt::format("threshold.metric: unknown metric '{}'", options.metric));
+    const AnalysisTarget target =
+        analysis_target(study, "threshold", options.setting, options.metric);
+    const Setting& setting = *target.setting;
+    const AnalysisMetric* metric = target.metric;
     check_metric_applies(*metric, setting.config, "threshold.metric");
     if (options.candidates.empty()) throw ConfigError("threshold.candidates: no candidates");
 
@@ -681,6 +592,21 @@ nlohmann::json threshold_to_json(const ThresholdResult& r) {
 void write_threshold_outputs(const std::string& dir, const StudyConfig& study,
                              const ThresholdResult& result) {
     write_analysis_outputs(dir, study, "threshold", threshold_to_json(result), result.records);
+}
+
+std::string ThresholdAnalysis::name() const { return "threshold"; }
+
+void ThresholdAnalysis::read_options(const StudyConfig& study) {
+    options_ = read_threshold_options(study);
+}
+
+StudyOutput ThresholdAnalysis::run(const StudyConfig& study, const RunOptions& run) const {
+    StudyOutput output =
+        analysis_output(run_threshold(study, options_, run), threshold_to_json, format_threshold);
+    // --quiet keeps the answer line only.
+    const auto begin = output.text.find("answer:");
+    output.quiet_text = output.text.substr(begin, output.text.find('\n', begin) - begin + 1);
+    return output;
 }
 
 }  // namespace madlab

@@ -1,59 +1,18 @@
 #pragma once
 // What a report is made from: the output folder of `madlab run`, `madlab threshold` or
-// `madlab decompose`, read once and checked. Which files each command writes, and their
-// content, is described in docs/report.md.
+// `madlab decompose`, read once and checked. The folder's files belong to store/ (RunFolder,
+// store/run_folder.h); this is the report's name for reading them.
 
-#include <cstdint>
-#include <nlohmann/json.hpp>
 #include <string>
-#include <vector>
 
-#include "madlab/store/record.h"
-#include "madlab/store/summary.h"
+#include "madlab/store/folder_contents.h"
 
 namespace madlab {
 
-enum class FolderKind { kRun, kThreshold, kDecompose };
-
-// Stored samples of one chain at one generation (DIR/samples.json). Continuous data: `points`,
-// row-major, `columns` values per point. Text: `lines`. kind is "model" (samples of the model of
-// that generation) or "real" (held-out real test points, stored with generation 0).
-struct SampleEntry {
-    std::string setting;
-    std::uint64_t seed = 0;
-    int generation = 0;
-    std::string kind;
-    std::size_t columns = 0;
-    std::vector<double> points;  // point i, column j is points[i * columns + j]
-    std::vector<std::string> lines;
-    std::vector<std::size_t> shape;  // images: [height, width] or [height, width, channels]
-    bool image = false;              // has a shape
-};
-
-struct StudyFolder {
-    std::string dir;
-    FolderKind kind = FolderKind::kRun;
-    nlohmann::json config;    // resolved config as JSON: {study, base, settings}
-    std::string config_toml;  // DIR/config.toml as written, "" when absent
-    std::string madlab_version;
-    double run_seconds = 0.0;
-    std::string db_path;  // from DIR/run.json; "" when the run had no database
-    // Per (setting, generation, metric): summary.json's rows, or for the analyses the summary
-    // of records.csv. Settings in the order they first appear.
-    std::vector<SummaryRow> summary;
-    std::vector<Record> records;        // records.csv; empty when absent
-    nlohmann::json analysis;            // threshold.json's or decompose.json's body, or null
-    std::vector<SampleEntry> samples;   // empty when samples.json is absent
-    std::vector<std::string> settings;  // in the order of the summary
-    std::vector<std::string> metrics;   // in the order of the summary
-
-    std::string study_name() const;
-    std::string study_description() const;
-};
-
-// Reads DIR. Needs summary.json (a run), threshold.json or decompose.json (an analysis, with
-// records.csv); config.toml, run.json, records.csv (for a run) and samples.json are optional.
-// Throws DataError naming the file and saying what to do when a file is missing or malformed.
+// Reads DIR (RunFolder(dir).read()). Needs summary.json (a run), threshold.json or
+// decompose.json (an analysis, with records.csv); config.toml, run.json, records.csv (for a
+// run) and samples.json are optional. Throws DataError naming the file and saying what to do
+// when a file is missing or malformed.
 StudyFolder read_study_folder(const std::string& dir);
 
 }  // namespace madlab

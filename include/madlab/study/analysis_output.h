@@ -25,7 +25,7 @@ std::map<SeedGeneration, double> values_by_seed_generation(const std::vector<Rec
 nlohmann::json json_number(double v);
 
 // Writes DIR/<name>.json ({madlab_version, config, <name>: body}) and DIR/records.csv, each
-// atomically, creating DIR.
+// atomically, creating DIR, through analysis_file_reporters (study/analysis.h).
 void write_analysis_outputs(const std::string& dir, const StudyConfig& study,
                             const std::string& name, const nlohmann::json& body,
                             const std::vector<Record>& records);

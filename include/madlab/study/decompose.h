@@ -35,9 +35,9 @@
 #include <vector>
 
 #include "madlab/store/record.h"
+#include "madlab/study/analysis.h"  // AnalysisMetric, Estimate, analysis_setting
 #include "madlab/study/study_config.h"
 #include "madlab/study/study_runner.h"
-#include "madlab/study/threshold.h"  // AnalysisMetric, Estimate, analysis_setting
 
 namespace madlab {
 
@@ -97,5 +97,17 @@ nlohmann::json decompose_to_json(const DecomposeResult& result);
 // Writes DIR/decompose.json and DIR/records.csv (creating DIR), each atomically.
 void write_decompose_outputs(const std::string& dir, const StudyConfig& study,
                              const DecomposeResult& result);
+
+// `madlab decompose` for the analysis driver (study/analysis.h): read_decompose_options, then
+// run_decompose, decompose_to_json and format_decompose (--quiet prints none of it).
+class DecomposeAnalysis : public Analysis {
+public:
+    std::string name() const override;
+    void read_options(const StudyConfig& study) override;
+    StudyOutput run(const StudyConfig& study, const RunOptions& run) const override;
+
+private:
+    DecomposeOptions options_;
+};
 
 }  // namespace madlab

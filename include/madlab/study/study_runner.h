@@ -59,7 +59,8 @@ StudyResult run_study(const StudyConfig& study, const RunOptions& options = {},
 bool keeps_samples(const StudyConfig& study, bool text, int generation);
 
 // Writes DIR/records.csv, DIR/summary.json, DIR/samples.json and DIR/config.toml (creating
-// DIR), each atomically.
+// DIR), each atomically, through study_file_reporters (study/study_output.h, which defines this
+// and format_summary_table).
 void write_study_outputs(const std::string& dir, const StudyConfig& study,
                          const StudyResult& result);
 

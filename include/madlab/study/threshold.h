@@ -49,52 +49,11 @@
 #include <vector>
 
 #include "madlab/store/record.h"
+#include "madlab/study/analysis.h"
 #include "madlab/study/study_config.h"
 #include "madlab/study/study_runner.h"
 
 namespace madlab {
-
-// ---- Shared by the analyses (threshold and decompose) ----
-
-// A metric an analysis can be asked about: its records name, the metrics.list entry that
-// computes it, and its direction.
-struct AnalysisMetric {
-    std::string name;   // "frechet", "precision", ...
-    std::string group;  // the metrics.list entry: "frechet", "prdc", "nll", "gaussian_drift"
-    bool lower_is_better = true;
-};
-
-// frechet, nll, mean_sq_err (lower is better); precision, recall, density, coverage (higher).
-const std::vector<AnalysisMetric>& analysis_metrics();
-// The metric named `name`, or nullptr.
-const AnalysisMetric* find_analysis_metric(const std::string& name);
-
-// The names of analysis_metrics(), for messages and KeyReader's allowed lists.
-std::vector<std::string> analysis_metric_names();
-
-// The setting an analysis runs: the one named `name`, or the first setting when `name` is
-// empty. Throws ConfigError (naming `key` and listing the settings) for an unknown name.
-const Setting& analysis_setting(const StudyConfig& study, const std::string& name,
-                                const std::string& key);
-
-// Throws ConfigError when `metric` cannot be computed for `config` (gaussian_drift's
-// mean_sq_err needs a Gaussian model on a Gaussian source). `key` names the config key.
-void check_metric_applies(const AnalysisMetric& metric, const ChainConfig& config,
-                          const std::string& key);
-
-// The section `prefix` ("threshold." or "decompose.") of study.analysis.
-FlatConfig analysis_section(const StudyConfig& study, const std::string& prefix);
-
-// Mean and 95% interval of a sample (Student t with n - 1 degrees of freedom, as summarize();
-// one value: the interval is the value; no values: NaN).
-struct Estimate {
-    std::size_t count = 0;
-    double mean = 0.0;
-    double ci95_low = 0.0;
-    double ci95_high = 0.0;
-};
-Estimate estimate(const std::vector<double>& values);
-nlohmann::json to_json(const Estimate& e);
 
 // ---- threshold ----
 
@@ -195,5 +154,17 @@ nlohmann::json threshold_to_json(const ThresholdResult& result);
 // Writes DIR/threshold.json and DIR/records.csv (creating DIR), each atomically.
 void write_threshold_outputs(const std::string& dir, const StudyConfig& study,
                              const ThresholdResult& result);
+
+// `madlab threshold` for the analysis driver (study/analysis.h): read_threshold_options, then
+// run_threshold, threshold_to_json and format_threshold (--quiet keeps its "answer:" line).
+class ThresholdAnalysis : public Analysis {
+public:
+    std::string name() const override;
+    void read_options(const StudyConfig& study) override;
+    StudyOutput run(const StudyConfig& study, const RunOptions& run) const override;
+
+private:
+    ThresholdOptions options_;
+};
 
 }  // namespace madlab

@@ -1,0 +1,99 @@
+#pragma once
+// The output folder of a run or an analysis, and the one owner of its files: their names, their
+// formats, how they are written (whole or not at all, core/atomic_file.h) and how they are read
+// back. Nothing else in madlab names a file of the folder.
+//
+//   records.csv     every record, long form (store/record_files.h)
+//   summary.json    a run: {madlab_version, config, run_seconds, summary: [...]}
+//   samples.json    a run: the kept samples (store/sample_set.h)
+//   config.toml     a run: the config as it ran
+//   run.json        a run with a database: {db, study_id}, for `madlab run --resume`
+//   threshold.json  an analysis: {madlab_version, config, <name>: body}; decompose.json alike
+//   report.html     the page that report/ writes from the others
+//   results.sqlite  a run's results database, unless --db names another (store/results_db.h)
+//
+// store/ does not know the study's types: the writers take what the study layer has already
+// serialised (the config as TOML text and as JSON, records, summaries, sample rows).
+
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "madlab/store/folder_contents.h"
+#include "madlab/store/record.h"
+#include "madlab/store/sample_set.h"
+#include "madlab/store/summary.h"
+
+namespace madlab {
+
+// Where a run folder's study lives in a results database (DIR/run.json).
+struct RunLink {
+    std::string db;  // absolute path of the database
+    std::int64_t study_id = 0;
+};
+
+class RunFolder {
+public:
+    static constexpr std::string_view kRecords = "records.csv";
+    static constexpr std::string_view kSummary = "summary.json";
+    static constexpr std::string_view kSamples = "samples.json";
+    static constexpr std::string_view kConfig = "config.toml";
+    static constexpr std::string_view kRun = "run.json";
+    static constexpr std::string_view kReport = "report.html";
+    // The results database of `madlab run` when --db names none.
+    static constexpr std::string_view kDatabase = "results.sqlite";
+    // The analyses' files are "<name>.json": threshold.json, decompose.json.
+    static constexpr std::string_view kThreshold = "threshold";
+    static constexpr std::string_view kDecompose = "decompose";
+
+    explicit RunFolder(std::string dir) : dir_(std::move(dir)) {}
+
+    const std::string& dir() const { return dir_; }
+
+    // DIR/<file> as the writers and the command lines name it: dir + "/" + file.
+    std::string path(std::string_view file) const;
+
+    // "<name>.json", the file of the analysis `name`.
+    static std::string analysis_file(std::string_view name) { return std::string(name) + ".json"; }
+
+    // The page's path, DIR/report.html joined as a file system path (no doubled slash).
+    std::string report_path() const;
+
+    // Creates the folder and its parents; throws Error naming it when that fails. Every
+    // writer calls it first.
+    void create() const;
+
+    // ---- writers: each file atomically, creating the folder ----
+
+    void write_records(const std::vector<Record>& records) const;
+    // summary.json of a run; `config` is the resolved config as JSON.
+    void write_summary(const nlohmann::json& config, double run_seconds,
+                       const std::vector<SummaryRow>& summary) const;
+    void write_samples(const std::vector<SampleRow>& samples) const;
+    void write_config(const std::string& toml) const;
+    // run.json; `db` is made absolute, so that --resume works from any working folder.
+    void write_run_link(const std::string& db, std::int64_t study_id) const;
+    // <name>.json of an analysis ("threshold", "decompose").
+    void write_analysis(std::string_view name, const nlohmann::json& config,
+                        const nlohmann::json& body) const;
+
+    // ---- readers ----
+
+    // run.json for --resume: nullopt when the folder has none; throws DataError when it is
+    // malformed or lacks db or study_id.
+    std::optional<RunLink> read_run_link() const;
+
+    // The whole folder (folder_contents.h). Needs summary.json (a run), threshold.json or
+    // decompose.json (an analysis, with records.csv); config.toml, run.json, records.csv (for a
+    // run) and samples.json are optional. Throws DataError naming the file and saying what to
+    // do when the folder or a file is missing or malformed, or when it holds no results.
+    StudyFolder read() const;
+
+private:
+    std::string dir_;
+};
+
+}  // namespace madlab
