@@ -63,22 +63,30 @@ const std::vector<std::string> kChainKeys = {"source.kind",
 const std::vector<std::string> kSourceKinds = {
     "gaussian", "grid25", "ring8", "two-gaussians", "csv", "npy", "text", "idx", "digits"};
 
-// The names of the registered metrics (metrics.list).
-std::vector<std::string> metric_names() {
+// The names of the entries of a registry (families, metrics), sorted.
+template <class Entry>
+std::vector<std::string> names_of(const std::vector<const Entry*>& entries) {
     std::vector<std::string> names;
-    for (const MetricEntry* m : registered_metrics()) names.push_back(m->name);
+    for (const Entry* e : entries) names.push_back(e->name);
     return names;
 }
 
-// Every metric key ("metrics.k"...), each once.
-std::vector<std::string> metric_keys() {
+// Every key the entries declare, as "<section>.<key>", each once, in entry then key order.
+template <class Entry>
+std::vector<std::string> declared_keys(const std::string& section,
+                                       const std::vector<const Entry*>& entries) {
     std::vector<std::string> keys;
-    for (const MetricEntry* m : registered_metrics())
-        for (const ConfigKey& key : m->keys)
-            if (std::find(keys.begin(), keys.end(), "metrics." + key.name) == keys.end())
-                keys.push_back("metrics." + key.name);
+    for (const Entry* e : entries)
+        for (const ConfigKey& key : e->keys)
+            if (std::find(keys.begin(), keys.end(), section + "." + key.name) == keys.end())
+                keys.push_back(section + "." + key.name);
     return keys;
 }
+
+std::vector<std::string> metric_names() { return names_of(registered_metrics()); }
+std::vector<std::string> metric_keys() { return declared_keys("metrics", registered_metrics()); }
+std::vector<std::string> family_names() { return names_of(model_families()); }
+std::vector<std::string> family_keys() { return declared_keys("model", model_families()); }
 
 // The names of the families that model text.
 std::vector<std::string> text_family_names() {
@@ -86,23 +94,6 @@ std::vector<std::string> text_family_names() {
     for (const ModelFamily* f : model_families())
         if (f->models_text()) names.push_back(f->name);
     return names;
-}
-
-// The names of the registered families.
-std::vector<std::string> family_names() {
-    std::vector<std::string> names;
-    for (const ModelFamily* f : model_families()) names.push_back(f->name);
-    return names;
-}
-
-// Every family key ("model.components"...), each once, in family then key order.
-std::vector<std::string> family_keys() {
-    std::vector<std::string> keys;
-    for (const ModelFamily* f : model_families())
-        for (const ConfigKey& key : f->keys)
-            if (std::find(keys.begin(), keys.end(), "model." + key.name) == keys.end())
-                keys.push_back("model." + key.name);
-    return keys;
 }
 
 // The families that have `key` (a model.<name> key), as "a, b".
