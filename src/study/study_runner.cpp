@@ -262,9 +262,10 @@ SettingParts setting_parts(const StudyConfig& study, std::size_t s,
         p.metrics = make_metrics(setting.config.metrics, metric_threads, p.pca);
     }
     if (p.needs_work_dir() && models_work_dir(setting, options).empty())
-        throw ConfigError(
-            "the external family needs a folder for its files: set model.work_dir, or run the "
-            "study with an output folder (madlab run --out DIR)");
+        throw ConfigError(fmt::format(
+            "the {} family needs a folder for its files: set model.work_dir, or run the study "
+            "with an output folder (madlab run --out DIR)",
+            setting.config.model.family));
     return p;
 }
 

@@ -92,10 +92,8 @@ public:
     ExternalSteps(ExternalOptions options, bool text);
 
     const ExternalOptions& options() const { return options_; }
-    // The folder of the last fit ("" before the first) and its generation (-1: not recognised,
-    // or before the first fit).
+    // The folder of the last fit ("" before the first).
     const std::string& dir() const { return dir_; }
-    int generation() const { return place_.generation; }
 
     // A fit at `place` with stream `rng`: works in the place's folder (outside a loop in a
     // folder named after `data_key` and the stream; ConfigError without a folder), draws the
@@ -172,8 +170,6 @@ public:
 
     // The folder of the last fit ("" before the first).
     const std::string& generation_dir() const { return steps_.dir(); }
-    // The generation of the last fit (-1: not recognised, or before the first fit).
-    int generation() const { return steps_.generation(); }
 
 protected:
     FitInfo do_fit(const Matrix& train, FitContext<Matrix>& context) override;
