@@ -19,6 +19,7 @@ packages=(
   zlib1g-dev           # gzip-compressed image files (MNIST, Fashion-MNIST)
   dataset-fashion-mnist  # Fashion-MNIST images for image studies (source.path = "fashion-mnist")
   python3              # the external-model example (examples/external) and its tests
+  libtorch-dev         # LibTorch (CPU): the neural families vae, flow, gpt and LeNet features
 )
 missing=()
 for p in "${packages[@]}"; do

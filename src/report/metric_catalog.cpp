@@ -49,6 +49,13 @@ const std::vector<MetricInfo>& catalog() {
         {"train_tokens", Better::kNeither, "tokens in the generation's training set"},
         {"real_fraction", Better::kNeither, "share of real rows in the training set"},
         {"fit_converged", Better::kNeither, "1 when the fit converged"},
+        {"fit_loss", Better::kNeither,
+         "the neural fit's mean training loss over its last epoch (flow: NLL, vae: negative "
+         "ELBO, gpt: cross-entropy, per row or token)"},
+        {"neg_elbo", Better::kLower,
+         "negative ELBO of held-out real data under the VAE (nats; an upper bound on the NLL)"},
+        {"recon_mse", Better::kLower,
+         "mean squared error per value of the VAE's reconstruction of held-out real data"},
         {"discount_fallback", Better::kNeither,
          "1 when the n-gram fit used the fallback discounts (lost singletons)"},
         {"collapsed", Better::kNeither,
@@ -78,9 +85,9 @@ std::string metric_label(const std::string& name) {
 }
 
 bool is_bookkeeping_metric(const std::string& name) {
-    static constexpr std::array<const char*, 6> kNames = {"train_size",   "real_fraction",
-                                                          "train_tokens", "fit_converged",
-                                                          "collapsed",    "discount_fallback"};
+    static constexpr std::array<const char*, 7> kNames = {
+        "train_size", "real_fraction",     "train_tokens", "fit_converged",
+        "collapsed",  "discount_fallback", "fit_loss"};
     return std::find(kNames.begin(), kNames.end(), name) != kNames.end();
 }
 
