@@ -237,8 +237,32 @@ GaussianMixtureSource make_two_gaussians(double offset, double std) {
     return GaussianMixtureSource({0.5, 0.5}, std::move(means), {std, std}, "two-gaussians");
 }
 
+Matrix RosenbrockSource::sample(std::size_t n, Rng& rng) const {
+    Matrix x(n, 2);
+    for (std::size_t i = 0; i < n; ++i) {
+        const double z1 = rng.normal();
+        const double z2 = rng.normal();
+        x(i, 0) = z1;
+        x(i, 1) = z1 * z1 + kNoiseSd * z2;
+    }
+    return x;
+}
+
+std::optional<double> RosenbrockSource::mean_nll(const Matrix& x) const {
+    if (x.rows() == 0) return std::nullopt;
+    // -log N(x1; 0, 1) - log N(x2; x1^2, kNoiseSd^2).
+    const double log_norm = std::log(2.0 * std::numbers::pi) + std::log(kNoiseSd);
+    double total = 0.0;
+    for (Eigen::Index i = 0; i < x.rows(); ++i) {
+        const double r = (x(i, 1) - x(i, 0) * x(i, 0)) / kNoiseSd;
+        total += 0.5 * x(i, 0) * x(i, 0) + 0.5 * r * r + log_norm;
+    }
+    return total / static_cast<double>(x.rows());
+}
+
 const std::vector<std::string>& builtin_source_names() {
-    static const std::vector<std::string> names = {"grid25", "ring8", "two-gaussians"};
+    static const std::vector<std::string> names = {"grid25", "ring8", "two-gaussians",
+                                                   "rosenbrock"};
     return names;
 }
 
@@ -248,6 +272,7 @@ std::unique_ptr<RealSource> make_builtin_source(std::string_view name) {
     if (name == "two-gaussians") {
         return std::make_unique<GaussianMixtureSource>(make_two_gaussians());
     }
+    if (name == "rosenbrock") return std::make_unique<RosenbrockSource>();
     throw ConfigError(fmt::format(
         "source.name '{}' is not a built-in distribution; use one of {} (or a Gaussian with "
         "source.mean and source.covariance, or a data file with source.path)",

@@ -287,6 +287,7 @@ const ModelFamilyRegistrar kVaeFamily([] {
                                          : VaeOptions::Likelihood::kGaussian;
                 return std::unique_ptr<ContinuousModel>(std::make_unique<VaeModel>(options));
             },
+        .image_pca_components = 0,  // the VAE models pixels
     };
     family.keys.push_back({.name = "latent_dim",
                            .type = ConfigKey::Type::kInt,

@@ -107,7 +107,24 @@ GaussianMixtureSource make_ring8(double radius = 2.0, double std = 0.02);
 // Gaussian cannot represent it, so fitting one shows the expressivity error alone.
 GaussianMixtureSource make_two_gaussians(double offset = 2.0, double std = 0.5);
 
-// Names accepted by make_builtin_source, in order: grid25, ring8, two-gaussians.
+// rosenbrock: a Rosenbrock-like banana in 2-D, the shape of the MAD paper's 2-D flow
+// experiments (Alemohammad et al. 2023): x1 ~ N(0, 1), x2 | x1 ~ N(x1^2, 0.25^2) (madlab's
+// parameters; a connected curved density a flow can fit, unlike the grid's isolated modes).
+// Exact density; its entropy, the floor of a model's held-out NLL, is
+// log(2 pi e) + log(0.25) = 1.4516 nats.
+class RosenbrockSource final : public RealSource {
+public:
+    static constexpr double kNoiseSd = 0.25;
+    std::string describe() const override { return "rosenbrock"; }
+    std::size_t dim() const override { return 2; }
+    Matrix draw_train(std::size_t n, Rng& rng) const override { return sample(n, rng); }
+    Matrix draw_test(std::size_t n, Rng& rng) const override { return sample(n, rng); }
+    std::optional<double> mean_nll(const Matrix& x) const override;
+    // n i.i.d. points: per point z1 then z2 standard normal, x = (z1, z1^2 + kNoiseSd z2).
+    Matrix sample(std::size_t n, Rng& rng) const;
+};
+
+// Names accepted by make_builtin_source, in order: grid25, ring8, two-gaussians, rosenbrock.
 const std::vector<std::string>& builtin_source_names();
 
 // The named mixture above with its default parameters. Throws ConfigError naming source.name

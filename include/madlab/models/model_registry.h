@@ -13,6 +13,7 @@
 // Registrars are static objects; the library's families are linked whole (CMake links
 // madlab_models as a whole archive), so none is dropped by the linker.
 
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
@@ -35,6 +36,9 @@ struct ModelFamily {
     // Checks that go beyond one key's type and range; throws ConfigError whose message starts
     // with the key it is about ("model.sample = ..."). Optional.
     std::function<void(const Params&, bool text)> check;
+    // The default of model.pca_components for image sources: 20 for the density families,
+    // which need a low dimension; 0 (pixels) for neural families that model images directly.
+    std::int64_t image_pca_components = 20;
 
     bool models_vectors() const { return static_cast<bool>(make_vectors); }
     bool models_text() const { return static_cast<bool>(make_text); }

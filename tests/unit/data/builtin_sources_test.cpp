@@ -226,6 +226,24 @@ TEST(GaussianMixtureSource, RejectsBadParametersNamingTheKey) {
     EXPECT_THROW(GaussianMixtureSource({}, Matrix(0, 1), {}), ConfigError);
 }
 
+TEST(Rosenbrock, MomentsAndEntropy) {
+    const RosenbrockSource banana;
+    Rng rng(4);
+    const Matrix x = banana.sample(100000, rng);
+    // x1 ~ N(0, 1): mean 0, variance 1; E[x2] = E[x1^2] = 1; Var x2 = Var(x1^2) + 0.0625 = 2.0625.
+    // Standard errors at n = 1e5: 0.003 (mean x1), 0.0045 (var x1), 0.0045 (mean x2), 0.02
+    // (var x2, fourth moments); tolerances are about 5 of them.
+    const double m1 = x.col(0).mean(), m2 = x.col(1).mean();
+    EXPECT_NEAR(m1, 0.0, 0.015);
+    EXPECT_NEAR((x.col(0).array() - m1).square().mean(), 1.0, 0.025);
+    EXPECT_NEAR(m2, 1.0, 0.025);
+    EXPECT_NEAR((x.col(1).array() - m2).square().mean(), 2.0625, 0.1);
+    // The NLL of its own sample is its entropy: log(2 pi e) + log(0.25).
+    const double entropy = std::log(2 * std::numbers::pi * std::exp(1.0)) + std::log(0.25);
+    EXPECT_NEAR(*banana.mean_nll(x), entropy, 0.02);  // standard error 1 / sqrt(1e5)
+    EXPECT_EQ(banana.dim(), 2u);
+}
+
 TEST(BuiltinSources, ByName) {
     for (const std::string& name : builtin_source_names()) {
         const auto source = make_builtin_source(name);

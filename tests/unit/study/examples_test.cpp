@@ -25,24 +25,18 @@
 
 #include "madlab/study/study_config.h"
 #include "madlab/study/study_runner.h"
+#include "example_runs.h"
 
 namespace madlab {
 namespace {
 
-StudyConfig load_example(const std::string& name) {
-    return load_study(std::string(MADLAB_SOURCE_DIR) + "/examples/" + name + ".toml");
-}
+using testing_examples::by_generation;
+using testing_examples::load_example;
+using testing_examples::run_quietly;
 
 void keep_settings(StudyConfig& study, const std::function<bool(const Setting&)>& keep) {
     std::erase_if(study.settings, [&](const Setting& s) { return !keep(s); });
     ASSERT_FALSE(study.settings.empty());
-}
-
-StudyResult run_quietly(const StudyConfig& study) {
-    RunOptions options;
-    options.threads = 0;
-    options.progress = false;
-    return run_study(study, options);
 }
 
 // values[setting] = one value per seed (in seed order): the metric averaged over generations
@@ -343,15 +337,6 @@ StudyResult run_text_example_at_a_tenth(const std::string& name, const std::stri
         setting.config.metrics.n_eval = 200;
     }
     return run_quietly(study);
-}
-
-// values[{setting, generation}] of one metric (studies of one seed).
-std::map<std::pair<std::string, int>, double> by_generation(const StudyResult& result,
-                                                            const std::string& metric) {
-    std::map<std::pair<std::string, int>, double> out;
-    for (const Record& r : result.records)
-        if (r.metric == metric) out[{r.setting, r.generation}] = r.value;
-    return out;
 }
 
 // examples/shumailov_text.toml at reduced size (2,000 lines, 4 generations, 1 seed):
