@@ -45,10 +45,14 @@ ImageSource::ImageSource(ImageSet images, std::string description, double test_f
                          std::uint64_t split_seed)
     : description_(description),
       shape_(images.shape),
+      labels_(std::move(images.labels)),
       file_(std::move(images.pixels), std::move(description), test_fraction, split_seed) {
     if (shape_.size() != 2 || shape_[0] * shape_[1] != file_.dim())
         throw DataError(fmt::format("{}: image shape {} does not match {} pixels a row",
                                     file_.describe(), fmt::join(shape_, " x "), file_.dim()));
+    if (!labels_.empty() && labels_.size() != file_.rows())
+        throw DataError(fmt::format("{}: {} labels for {} images", file_.describe(),
+                                    labels_.size(), file_.rows()));
 }
 
 std::string ImageSource::describe() const {
@@ -61,6 +65,14 @@ Matrix ImageSource::training_pool() const {
     for (std::size_t i = 0; i < rows.size(); ++i)
         x.row(static_cast<Eigen::Index>(i)) = file_.data().row(static_cast<Eigen::Index>(rows[i]));
     return x;
+}
+
+std::vector<int> ImageSource::training_labels() const {
+    if (labels_.empty()) return {};
+    std::vector<int> out;
+    out.reserve(file_.train_rows().size());
+    for (std::size_t row : file_.train_rows()) out.push_back(labels_[row]);
+    return out;
 }
 
 ImageSource load_image_source(const ImageSourceOptions& options) {

@@ -10,6 +10,9 @@
 #include "madlab/data/image_source.h"
 #include "madlab/metrics/collapse.h"
 #include "madlab/metrics/feature_map.h"
+#ifdef MADLAB_HAVE_NEURAL
+#include "madlab/neural/lenet_features.h"
+#endif
 #include "madlab/metrics/metric_registry.h"
 #include "madlab/metrics/text_metrics.h"
 #include "madlab/models/model_registry.h"
@@ -140,9 +143,34 @@ std::unique_ptr<ContinuousModel> make_model(const ModelConfig& config,
     return with_pca(make_model(config), config, pca);
 }
 
-std::vector<std::unique_ptr<Metric>> make_metrics(const MetricsConfig& config, int threads,
-                                                  const std::shared_ptr<const Pca>& pca) {
+std::shared_ptr<const FeatureMap> make_source_features(const ChainConfig& config,
+                                                       const RealSource& source) {
+    if (config.metrics.features != "lenet") return nullptr;
+    const auto* images = dynamic_cast<const ImageSource*>(&source);
+    if (images == nullptr)
+        throw ConfigError("metrics.features = \"lenet\" applies to image sources "
+                          "(source.kind = \"idx\" or \"digits\")");
+#ifdef MADLAB_HAVE_NEURAL
+    return std::make_shared<const LenetFeatureMap>(
+        images->training_pool(), images->training_labels(), images->shape()[0],
+        images->shape()[1],
+        fmt::format("{} real training images of {}", images->file().n_train(),
+                    images->describe()));
+#else
+    throw ConfigError(
+        "metrics.features = \"lenet\" needs madlab built with LibTorch (the CMake option "
+        "MADLAB_NEURAL, on by default; install libtorch-dev with scripts/install-deps.sh)");
+#endif
+}
+
+std::vector<std::unique_ptr<Metric>> make_metrics(
+    const MetricsConfig& config, int threads, const std::shared_ptr<const Pca>& pca,
+    const std::shared_ptr<const FeatureMap>& features) {
     std::vector<std::unique_ptr<Metric>> metrics = make_metrics(config, threads);
+    if (config.features == "lenet") {
+        if (!features) throw ConfigError("metrics.features = \"lenet\" needs an image source");
+        return in_feature_space(std::move(metrics), features);
+    }
     if (config.features != "pca") return metrics;
     if (!pca) throw ConfigError("metrics.features = \"pca\" needs an image source");
     const std::size_t k = config.feature_components;

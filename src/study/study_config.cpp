@@ -336,7 +336,8 @@ ChainConfig read_chain(const FlatConfig& flat, const std::vector<std::string>& e
         c.model.pca_components = static_cast<std::size_t>(r.get_int(
             "model.pca_components", images_family ? images_family->image_pca_components : 20, 0,
             100000));
-        c.metrics.features = r.get_string("metrics.features", "pca", {"pca", "pixels"});
+        c.metrics.features =
+            r.get_string("metrics.features", "pca", {"pca", "pixels", "lenet"});
         if (c.metrics.features == "pca")
             c.metrics.feature_components =
                 static_cast<std::size_t>(r.get_int("metrics.pca_components", 32, 1, 100000));

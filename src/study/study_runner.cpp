@@ -33,6 +33,7 @@ struct SettingParts {
     std::unique_ptr<ContinuousModel> prototype;
     std::vector<std::unique_ptr<Metric>> metrics;
     std::shared_ptr<const Pca> pca;        // image sources: PCA of the real training pool
+    std::shared_ptr<const FeatureMap> features;  // image sources: LeNet features, or null
     std::vector<std::size_t> image_shape;  // image sources: {height, width}
 
     bool needs_work_dir() const {
@@ -251,15 +252,17 @@ SettingParts setting_parts(const StudyConfig& study, std::size_t s,
                 if (earlier[i].pca &&
                     source_pca_components(setting.config) <= earlier[i].pca->components())
                     p.pca = earlier[i].pca;
+                p.features = earlier[i].features;
                 break;
             }
         }
         if (!p.source) p.source = make_source(setting.config.source);
         if (!p.pca) p.pca = make_source_pca(setting.config, *p.source);
+        if (!p.features) p.features = make_source_features(setting.config, *p.source);
         if (const auto* images = dynamic_cast<const ImageSource*>(p.source.get()))
             p.image_shape = images->shape();
         p.prototype = make_model(setting.config.model, p.pca);
-        p.metrics = make_metrics(setting.config.metrics, metric_threads, p.pca);
+        p.metrics = make_metrics(setting.config.metrics, metric_threads, p.pca, p.features);
     }
     if (p.needs_work_dir() && models_work_dir(setting, options).empty())
         throw ConfigError(fmt::format(

@@ -45,10 +45,14 @@ public:
     // Every row of the training pool, in the pool's order: what a feature map is fitted on
     // (never the test split).
     Matrix training_pool() const;
+    // The class label of every row of training_pool(), in the same order; empty when the images
+    // have no labels.
+    std::vector<int> training_labels() const;
 
 private:
     std::string description_;
     std::vector<std::size_t> shape_;
+    std::vector<int> labels_;  // of every image (file_.data() row order), or empty
     FileSource file_;
 };
 

@@ -7,6 +7,7 @@
 
 #include "madlab/data/real_source.h"
 #include "madlab/data/text_source.h"
+#include "madlab/metrics/feature_map.h"
 #include "madlab/metrics/metric.h"
 #include "madlab/models/generative_model.h"
 #include "madlab/models/pca.h"
@@ -48,9 +49,17 @@ std::size_t source_pca_components(const ChainConfig& config);
 std::unique_ptr<ContinuousModel> make_model(const ModelConfig& config,
                                             const std::shared_ptr<const Pca>& pca);
 
+// Image sources with metrics.features = "lenet" (neural/lenet_features.h): the LeNet feature
+// map trained on the source's labelled training pool; nullptr for other features. Throws
+// ConfigError when madlab was built without LibTorch, DataError for images without labels.
+std::shared_ptr<const FeatureMap> make_source_features(const ChainConfig& config,
+                                                       const RealSource& source);
+
 // make_metrics, computed in the PCA's first metrics.pca_components components when
-// metrics.features = "pca" (except nll, which reads the model's own density).
+// metrics.features = "pca", in `features` when it is "lenet" (except nll, which reads the
+// model's own density).
 std::vector<std::unique_ptr<Metric>> make_metrics(const MetricsConfig& config, int threads,
-                                                  const std::shared_ptr<const Pca>& pca);
+                                                  const std::shared_ptr<const Pca>& pca,
+                                                  const std::shared_ptr<const FeatureMap>& features);
 
 }  // namespace madlab
