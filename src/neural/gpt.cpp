@@ -196,57 +196,6 @@ struct ScoreJob {
     std::vector<std::array<std::int64_t, 3>> predict;
 };
 
-// Draws a token from logits (-inf: never) as the ngram family's dense sampler (ngram.cpp,
-// draw_dense): temperature, top_k, top_p, ties by id, one uniform.
-TokenId draw_token(const double* logits, std::size_t v, double temperature, int top_k, double top_p,
-                   Rng& rng, std::vector<double>& p, std::vector<std::uint32_t>& idx) {
-    double max_logit = kNegInf;
-    for (std::size_t i = 0; i < v; ++i) max_logit = std::max(max_logit, logits[i]);
-    p.resize(v);
-    std::size_t n_tokens = 0;
-    for (std::size_t i = 0; i < v; ++i) {
-        p[i] = logits[i] == kNegInf ? 0.0 : std::exp((logits[i] - max_logit) / temperature);
-        n_tokens += p[i] > 0.0;
-    }
-    const auto by_prob = [&](std::uint32_t a, std::uint32_t b) {
-        return p[a] > p[b] || (p[a] == p[b] && a < b);
-    };
-    if (top_k > 0 && static_cast<std::size_t>(top_k) < n_tokens) {
-        idx.resize(v);
-        std::iota(idx.begin(), idx.end(), 0u);
-        std::partial_sort(idx.begin(), idx.begin() + top_k, idx.end(), by_prob);
-        for (std::size_t r = static_cast<std::size_t>(top_k); r < v; ++r) p[idx[r]] = 0.0;
-    }
-    if (top_p < 1.0) {
-        const double total = std::accumulate(p.begin(), p.end(), 0.0);
-        idx.clear();
-        for (std::uint32_t i = 0; i < v; ++i)
-            if (p[i] > 0.0) idx.push_back(i);
-        // The kept set is a prefix of the sorted order: sort a growing prefix only.
-        std::size_t keep = 0;
-        for (std::size_t sorted = std::min<std::size_t>(64, idx.size());;
-             sorted = std::min(4 * sorted, idx.size())) {
-            std::partial_sort(idx.begin(), idx.begin() + static_cast<std::ptrdiff_t>(sorted),
-                              idx.end(), by_prob);
-            double cum = 0.0;
-            keep = 0;
-            while (keep < sorted && cum < top_p * total) cum += p[idx[keep++]];
-            if (cum >= top_p * total || sorted == idx.size()) break;
-        }
-        for (std::size_t r = keep; r < idx.size(); ++r) p[idx[r]] = 0.0;
-    }
-    const double total = std::accumulate(p.begin(), p.end(), 0.0);
-    double u = rng.uniform() * total;
-    std::size_t last = 0;
-    for (std::size_t i = 0; i < v; ++i) {
-        if (p[i] <= 0.0) continue;
-        last = i;
-        u -= p[i];
-        if (u < 0.0) return static_cast<TokenId>(i);
-    }
-    return static_cast<TokenId>(last);  // rounding: u ended at the total
-}
-
 }  // namespace
 
 GptModel::GptModel(GptOptions options, std::shared_ptr<const Vocabulary> vocabulary)
@@ -350,8 +299,13 @@ Corpus GptModel::do_sample(std::size_t n_lines, double bias, Rng& rng,
             still.clear();
             for (std::size_t r = 0; r < active.size(); ++r) {
                 const std::size_t a = active[r];
-                const TokenId next =
-                    draw_token(rows + r * v, v, bias, options_.top_k, options_.top_p, rng, p, idx);
+                // p^(1/lambda) renormalised: exp of the logits over lambda (-inf: never).
+                const double* logit = rows + r * v;
+                const double top = *std::max_element(logit, logit + v);
+                p.resize(v);
+                for (std::size_t i = 0; i < v; ++i)
+                    p[i] = logit[i] == kNegInf ? 0.0 : std::exp((logit[i] - top) / bias);
+                const TokenId next = draw_truncated(p, options_.top_k, options_.top_p, rng, idx);
                 if (next == Vocabulary::kEos) continue;
                 seqs[a].push_back(next);
                 if (seqs[a].size() - 1 < options_.max_line_length) still.push_back(a);

@@ -33,9 +33,11 @@
 // max_line_length words. The next token's distribution is p^(1/lambda) renormalised, then, in
 // this order and with the ngram family's meaning (ngram.h, Hugging Face's generate): top_k > 0
 // keeps the k most probable tokens, top_p < 1 keeps the smallest set of most probable tokens
-// whose probability reaches top_p; ties are ranked by token id. <unk> is drawn only if it
-// occurred in the training corpus. One uniform of the sample's Rng per token. The lines are
-// drawn in batches of 256 that advance together (finished lines leave the batch).
+// whose probability reaches top_p; ties are ranked by token id (draw_truncated, the ngram
+// family's dense sampler). <unk> is drawn only if it occurred in the training corpus. One
+// uniform of the sample's Rng per token. The lines are drawn in batches of 256 that advance
+// together (finished lines leave the batch); each token is one forward pass over the last
+// `context` tokens of every line in the batch (no key-value cache).
 //
 // Held-out score: "perplexity" = exp(-sum log p / tokens), tokens = words + one </s> per line,
 // each token scored given <s> and the preceding words of its line (the last `context` tokens);

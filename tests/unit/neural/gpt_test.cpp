@@ -72,6 +72,12 @@ const GptModel& memorised() {
     static const GptModel model = fit(small_options(), 1);
     return model;
 }
+// The memorised weights under other sampling options.
+GptModel memorised_with(const GptOptions& options) {
+    GptModel model(options, vocabulary());
+    model.restore_state(*memorised().save_state());
+    return model;
+}
 double perplexity(const GptModel& model, const Corpus& text) {
     return model.score_held_out(text).at(0).second;
 }
@@ -190,23 +196,17 @@ TEST(GptModel, TemperatureAndTopKSharpenTheSamples) {
     EXPECT_LT(cool, warm - 0.2) << cool << " vs " << warm;  // measured: 1.90 vs 2.25
 
     // top_k = 1 is greedy decoding: the same line every time.
-    GptOptions greedy_options = small_options();
-    greedy_options.top_k = 1;
-    GptModel greedy(greedy_options, vocabulary());
-    greedy.restore_state(*memorised().save_state());
-    Rng r3(6);
-    const Corpus g = greedy.sample(20, 1.0, r3);
+    GptOptions greedy = small_options();
+    greedy.top_k = 1;
+    const Corpus g = memorised_with(greedy).sample(20, 1.0, rng);
     const auto first = g.line(0);
     EXPECT_EQ(known.count(std::vector<TokenId>(first.begin(), first.end())), 1u);
     for (std::size_t i = 1; i < g.lines(); ++i)
         EXPECT_TRUE(std::ranges::equal(g.line(i), first)) << i;
     // max_line_length cuts lines.
-    GptOptions short_options = small_options();
-    short_options.max_line_length = 2;
-    GptModel cut(short_options, vocabulary());
-    cut.restore_state(*memorised().save_state());
-    Rng r4(7);
-    const Corpus c = cut.sample(20, 1.0, r4);
+    GptOptions cut = small_options();
+    cut.max_line_length = 2;
+    const Corpus c = memorised_with(cut).sample(20, 1.0, rng);
     for (std::size_t i = 0; i < c.lines(); ++i) EXPECT_LE(c.line(i).size(), 2u);
 }
 
