@@ -760,7 +760,6 @@ std::uint32_t NgramModel::draw_tempered(const Contexts& c, double temperature, R
 std::uint32_t NgramModel::draw_dense(const Contexts& c, double temperature, int top_k, double top_p,
                                      Rng& rng, std::vector<double>& p,
                                      std::vector<std::uint32_t>& idx) const {
-    const std::size_t v = orders_[0].word.size();
     // The exact distribution over the unigram entries: p_0 = unigram probabilities, then
     // p_len = alpha(ctx_len w) + gamma(ctx_len) p_{len-1} for the contexts that have successors.
     p = uni_prob_;
@@ -783,12 +782,19 @@ std::uint32_t NgramModel::draw_dense(const Contexts& c, double temperature, int 
         }
         for (double& x : p) x = std::exp(x - max_log);
     }
-    // Most probable first, ties by entry: a total order, so the kept set is unique.
+    return draw_truncated(p, top_k, top_p, rng, idx);
+}
+
+std::uint32_t draw_truncated(std::vector<double>& p, int top_k, double top_p, Rng& rng,
+                             std::vector<std::uint32_t>& idx) {
+    const std::size_t v = p.size();
+    const auto positive = static_cast<std::size_t>(
+        std::count_if(p.begin(), p.end(), [](double x) { return x > 0.0; }));
+    // Most probable first, ties by index: a total order, so the kept set is unique.
     const auto by_prob = [&](std::uint32_t a, std::uint32_t b) {
         return p[a] > p[b] || (p[a] == p[b] && a < b);
     };
-    const std::size_t n_words = v - 1;
-    if (top_k > 0 && static_cast<std::size_t>(top_k) < n_words) {
+    if (top_k > 0 && static_cast<std::size_t>(top_k) < positive) {
         idx.resize(v);
         std::iota(idx.begin(), idx.end(), 0u);
         std::partial_sort(idx.begin(), idx.begin() + top_k, idx.end(), by_prob);
@@ -799,10 +805,17 @@ std::uint32_t NgramModel::draw_dense(const Contexts& c, double temperature, int 
         idx.clear();
         for (std::uint32_t i = 0; i < v; ++i)
             if (p[i] > 0.0) idx.push_back(i);
-        std::sort(idx.begin(), idx.end(), by_prob);
-        double cum = 0.0;
+        // The kept words are a prefix of the sorted order: sort a growing prefix only.
         std::size_t keep = 0;
-        while (keep < idx.size() && cum < top_p * total) cum += p[idx[keep++]];
+        for (std::size_t sorted = std::min<std::size_t>(64, idx.size());;
+             sorted = std::min(4 * sorted, idx.size())) {
+            std::partial_sort(idx.begin(), idx.begin() + static_cast<std::ptrdiff_t>(sorted),
+                              idx.end(), by_prob);
+            double cum = 0.0;
+            keep = 0;
+            while (keep < sorted && cum < top_p * total) cum += p[idx[keep++]];
+            if (cum >= top_p * total || sorted == idx.size()) break;
+        }
         for (std::size_t r = keep; r < idx.size(); ++r) p[idx[r]] = 0.0;
     }
     const double total = std::accumulate(p.begin(), p.end(), 0.0);

@@ -115,6 +115,15 @@ struct NgramOptions {
     double top_p = 1.0;
 };
 
+// The truncation and draw of the dense sampler (see the header comment), shared with the gpt
+// family: draws an index with probability proportional to `weights` (>= 0, the temperature
+// already applied, at least one > 0) after keeping, if top_k > 0, the top_k largest weights
+// and then, if top_p < 1, the smallest set of largest weights whose sum reaches top_p of the
+// total; equal weights are ranked by index, smaller first. One uniform of `rng`. `weights` is
+// left truncated; `scratch` is working space.
+std::uint32_t draw_truncated(std::vector<double>& weights, int top_k, double top_p, Rng& rng,
+                             std::vector<std::uint32_t>& scratch);
+
 class NgramModel {
 public:
     // Throws ConfigError unless 1 <= order <= 6, the fallback discounts are in (0, k), top_k >= 0
