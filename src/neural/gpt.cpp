@@ -58,6 +58,24 @@ struct Block : torch::nn::Module {
         return h + mlp->forward(ln2->forward(h));
     }
 
+    // forward() for one new token per row, x: [batch, 1, width], whose earlier tokens' keys and
+    // values are in `keys` and `values` ([batch, heads, tokens, d], undefined before the first
+    // token); appends the new token's. The new token attends to every cached one: the same
+    // attention as forward()'s causal mask gives the last position.
+    torch::Tensor step(const torch::Tensor& x, torch::Tensor& keys, torch::Tensor& values) {
+        const std::int64_t b = x.size(0), c = x.size(2), d = c / heads;
+        const torch::Tensor qkv_heads =
+            qkv->forward(ln1->forward(x)).view({b, 1, 3, heads, d}).permute({2, 0, 3, 1, 4});
+        keys = keys.defined() ? torch::cat({keys, qkv_heads[1]}, 2) : qkv_heads[1];
+        values = values.defined() ? torch::cat({values, qkv_heads[2]}, 2) : qkv_heads[2];
+        const torch::Tensor scores =
+            torch::matmul(qkv_heads[0], keys.transpose(-2, -1)) / std::sqrt(static_cast<double>(d));
+        const torch::Tensor y =
+            torch::matmul(scores.softmax(-1), values).transpose(1, 2).reshape({b, 1, c});
+        const torch::Tensor h = x + proj->forward(y);
+        return h + mlp->forward(ln2->forward(h));
+    }
+
     std::int64_t heads;
     torch::nn::LayerNorm ln1{nullptr}, ln2{nullptr};
     torch::nn::Linear qkv{nullptr}, proj{nullptr};
@@ -118,6 +136,30 @@ struct GptModel::Network : torch::nn::Module {
         for (auto& block : blocks) x = block->forward(x, future);
         return ln_f->forward(x);
     }
+    // The keys and values of every block for the tokens decoded so far (Block::step).
+    struct Cache {
+        std::vector<torch::Tensor> keys, values;
+        // Keeps the rows `rows` (int64 indices) of every cached tensor.
+        void keep(const torch::Tensor& rows) {
+            for (auto& k : keys) k = k.index_select(0, rows);
+            for (auto& v : values) v = v.index_select(0, rows);
+        }
+    };
+    // The final hidden state [batch, width] of one new token per row at `position` (< context),
+    // the earlier tokens being in `cache` (empty at position 0), which it extends.
+    torch::Tensor step(const torch::Tensor& tokens, std::int64_t position_index, Cache& cache) {
+        if (cache.keys.empty()) {
+            cache.keys.resize(blocks.size());
+            cache.values.resize(blocks.size());
+        }
+        torch::Tensor x = (token->forward(tokens) +
+                           position->weight[position_index])
+                              .unsqueeze(1);
+        for (std::size_t k = 0; k < blocks.size(); ++k)
+            x = blocks[k]->step(x, cache.keys[k], cache.values[k]);
+        return ln_f->forward(x).squeeze(1);
+    }
+
     // The logits of hidden states [..., width], -inf for the blocked tokens.
     torch::Tensor logits(const torch::Tensor& h) {
         return head->forward(h).masked_fill(blocked(), -std::numeric_limits<float>::infinity());
@@ -276,27 +318,37 @@ Corpus GptModel::do_sample(std::size_t n_lines, double bias, Rng& rng,
     std::vector<std::uint32_t> idx;
     std::vector<std::vector<std::int64_t>> seqs;
     std::vector<std::size_t> active, still;
-    std::vector<std::int64_t> window;
+    std::vector<std::int64_t> window, kept_rows;
     for (std::size_t first = 0; first < n_lines; first += kSampleBatch) {
         const std::size_t count = std::min(kSampleBatch, n_lines - first);
         seqs.assign(count, {Vocabulary::kBos});
         active.resize(count);
         std::iota(active.begin(), active.end(), std::size_t{0});
-        std::vector<bool> done(count, false);
+        Network::Cache cache;
         while (!active.empty()) {
-            // Every active line has the same length: they all advance one token a step.
+            // Every active line has the same length: they all advance one token a step. While
+            // the line fits the context, the new token attends to the cached keys and values
+            // of the earlier ones; beyond, the window slides and is computed whole.
             const auto length = static_cast<std::int64_t>(seqs[active[0]].size());
-            const std::int64_t t = std::min(length, net.context);
-            window.clear();
-            for (std::size_t a : active)
-                window.insert(window.end(), seqs[a].end() - t, seqs[a].end());
-            const torch::Tensor x = torch::tensor(window, torch::kInt64)
-                                        .view({static_cast<std::int64_t>(active.size()), t});
-            torch::Tensor logits =
-                net.logits(net.hidden(x).select(1, t - 1)).to(torch::kFloat64).contiguous();
+            torch::Tensor h;
+            if (length <= net.context) {
+                window.clear();
+                for (std::size_t a : active) window.push_back(seqs[a].back());
+                h = net.step(torch::tensor(window, torch::kInt64), length - 1, cache);
+            } else {
+                const std::int64_t t = net.context;
+                window.clear();
+                for (std::size_t a : active)
+                    window.insert(window.end(), seqs[a].end() - t, seqs[a].end());
+                const torch::Tensor x = torch::tensor(window, torch::kInt64)
+                                            .view({static_cast<std::int64_t>(active.size()), t});
+                h = net.hidden(x).select(1, t - 1);
+            }
+            torch::Tensor logits = net.logits(h).to(torch::kFloat64).contiguous();
             if (!unk_allowed) logits.select(1, Vocabulary::kUnk).fill_(kNegInf);
             const double* rows = logits.data_ptr<double>();
             still.clear();
+            kept_rows.clear();
             for (std::size_t r = 0; r < active.size(); ++r) {
                 const std::size_t a = active[r];
                 // p^(1/lambda) renormalised: exp of the logits over lambda (-inf: never).
@@ -308,8 +360,14 @@ Corpus GptModel::do_sample(std::size_t n_lines, double bias, Rng& rng,
                 const TokenId next = draw_truncated(p, options_.top_k, options_.top_p, rng, idx);
                 if (next == Vocabulary::kEos) continue;
                 seqs[a].push_back(next);
-                if (seqs[a].size() - 1 < options_.max_line_length) still.push_back(a);
+                if (seqs[a].size() - 1 < options_.max_line_length) {
+                    still.push_back(a);
+                    kept_rows.push_back(static_cast<std::int64_t>(r));
+                }
             }
+            if (still.size() != active.size() && !still.empty() &&
+                length + 1 <= net.context)
+                cache.keep(torch::tensor(kept_rows, torch::kInt64));
             active.swap(still);
         }
         std::vector<TokenId> line;

@@ -70,18 +70,21 @@ schedule.preset = "accumulate"
 schedule.synthetic_from_last_k = 2
 )";
 
-TEST(Resume, KilledRunResumesToIdenticalRecords) {
-    const fs::path dir = fs::temp_directory_path() / "madlab_resume_test";
+// Runs `study_text` uninterrupted, then twice killed with SIGKILL (after 20% and 70% of its
+// `total` generations, settings x seeds x generations) and resumed: records.csv and samples.json
+// must be byte-identical to the uninterrupted run's.
+void expect_killed_runs_resume_identically(const std::string& name, const char* study_text,
+                                           int total) {
+    const fs::path dir = fs::temp_directory_path() / ("madlab_resume_test_" + name);
     fs::remove_all(dir);
     fs::create_directories(dir);
     const fs::path study = dir / "study.toml";
-    std::ofstream(study) << kStudy;
+    std::ofstream(study) << study_text;
 
     ASSERT_EQ(run_to_end("run " + study.string() + " -q --out " + (dir / "clean").string()), 0);
     const std::string expected = read(dir / "clean" / "records.csv");
     const std::string expected_samples = read(dir / "clean" / "samples.json");
     EXPECT_NE(expected_samples.find("\"kind\":\"real\""), std::string::npos);
-    const int total = 2 * 3 * 13;  // settings x seeds x generations
 
     // Kill at two different moments: early and after most generations.
     for (const double fraction : {0.2, 0.7}) {
@@ -121,6 +124,77 @@ TEST(Resume, KilledRunResumesToIdenticalRecords) {
     }
     fs::remove_all(dir);
 }
+
+TEST(Resume, KilledRunResumesToIdenticalRecords) {
+    expect_killed_runs_resume_identically("gmm", kStudy, 2 * 3 * 13);
+}
+
+#ifdef MADLAB_HAVE_NEURAL
+// Neural families fine-tuned from the previous generation (model.init = "previous"): the chain's
+// checkpoint holds the kept models' weights, so a resumed chain continues from exactly the
+// weights it had (tiny networks: the point is the bits, not the fit).
+const char* kFlowStudy = R"(
+[study]
+name = "resume-flow"
+seeds = 2
+generations = 12
+threads = 2
+[source]
+kind = "rosenbrock"
+[model]
+family = "flow"
+coupling_layers = 2
+width = 16
+depth = 1
+steps = 40
+batch_size = 64
+init = "previous"
+[schedule]
+n = 400
+[metrics]
+list = ["prdc", "nll"]
+n_eval = 300
+[[settings]]
+name = "replace"
+[[settings]]
+name = "accumulate"
+schedule.preset = "accumulate"
+)";
+
+const char* kGptStudy = R"(
+[study]
+name = "resume-gpt"
+seeds = 2
+generations = 12
+threads = 2
+[source]
+kind = "text"
+path = "fortunes-es"
+tokens = "char"
+[model]
+family = "gpt"
+width = 16
+depth = 1
+heads = 2
+context = 32
+steps = 15
+batch_size = 16
+init = "previous"
+max_line_length = 60
+[schedule]
+n = 100
+[metrics]
+n_eval = 50
+n_test = 100
+[[settings]]
+name = "replace"
+)";
+
+TEST(Resume, KilledNeuralRunsFineTuningFromThePreviousWeightsResumeIdentically) {
+    expect_killed_runs_resume_identically("flow", kFlowStudy, 2 * 2 * 13);
+    expect_killed_runs_resume_identically("gpt", kGptStudy, 1 * 2 * 13);
+}
+#endif
 
 TEST(Resume, SecondWriterGetsAClearError) {
     const fs::path dir = fs::temp_directory_path() / "madlab_lock_test";

@@ -168,6 +168,33 @@ double token_entropy(const Corpus& samples) {
     return h;
 }
 
+TEST(GptModel, GreedySamplesFollowTheFullForwardPass) {
+    // Sampling decodes with cached keys and values while a line fits the context and with the
+    // whole sliding window beyond; greedy lines (top_k = 1) must be the argmax chains of
+    // next_token_log_probs, which always runs the full forward pass. A short fit (no ties) and
+    // context 4 < the line lengths exercise both paths; lines are cut at 12 words.
+    GptOptions o = small_options();
+    o.context = 4;
+    o.training.steps = 30;
+    o.top_k = 1;
+    o.max_line_length = 12;
+    const GptModel model = fit(o, 3);
+    Rng rng(4);
+    const Corpus samples = model.sample(5, 1.0, rng);
+    for (std::size_t i = 0; i < samples.lines(); ++i) {
+        std::vector<TokenId> greedy;
+        while (greedy.size() < o.max_line_length) {
+            const std::vector<double> log_p = model.next_token_log_probs(greedy);
+            const auto next = static_cast<TokenId>(
+                std::max_element(log_p.begin(), log_p.end()) - log_p.begin());
+            if (next == Vocabulary::kEos) break;
+            greedy.push_back(next);
+        }
+        const auto line = samples.line(i);
+        EXPECT_EQ(std::vector<TokenId>(line.begin(), line.end()), greedy) << i;
+    }
+}
+
 TEST(GptModel, TemperatureAndTopKSharpenTheSamples) {
     const auto known = training_lines();
     Rng rng(3);

@@ -44,8 +44,8 @@ TEST(LenetFeatures, SeparatesClassesInFeatureSpace) {
     if (!std::filesystem::exists(kMnist)) GTEST_SKIP() << kMnist << " not present";
     const ImageSource source = mnist();
     const Matrix pool = source.training_pool().topRows(2000);
-    const std::vector<int> labels(source.training_labels().begin(),
-                                  source.training_labels().begin() + 2000);
+    std::vector<int> labels = source.training_labels();
+    labels.resize(2000);
     const Matrix f = mnist_map().map(pool);
     ASSERT_EQ(f.cols(), LenetFeatureMap::kFeatures);
     EXPECT_GE(f.minCoeff(), 0.0);  // ReLU units
