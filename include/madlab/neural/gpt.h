@@ -36,8 +36,9 @@
 // whose probability reaches top_p; ties are ranked by token id (draw_truncated, the ngram
 // family's dense sampler). <unk> is drawn only if it occurred in the training corpus. One
 // uniform of the sample's Rng per token. The lines are drawn in batches of 256 that advance
-// together (finished lines leave the batch); each token is one forward pass over the last
-// `context` tokens of every line in the batch (no key-value cache).
+// together (finished lines leave the batch). While a line fits the context, each new token
+// attends to the cached keys and values of the earlier ones (one token's work per step);
+// beyond, the window slides and each token is one forward pass over the last `context` tokens.
 //
 // Held-out score: "perplexity" = exp(-sum log p / tokens), tokens = words + one </s> per line,
 // each token scored given <s> and the preceding words of its line (the last `context` tokens);
