@@ -51,8 +51,8 @@ ImageSource::ImageSource(ImageSet images, std::string description, double test_f
         throw DataError(fmt::format("{}: image shape {} does not match {} pixels a row",
                                     file_.describe(), fmt::join(shape_, " x "), file_.dim()));
     if (!labels_.empty() && labels_.size() != file_.rows())
-        throw DataError(fmt::format("{}: {} labels for {} images", file_.describe(),
-                                    labels_.size(), file_.rows()));
+        throw DataError(fmt::format("{}: {} labels for {} images", file_.describe(), labels_.size(),
+                                    file_.rows()));
 }
 
 std::string ImageSource::describe() const {

@@ -31,10 +31,10 @@ struct FlowModel::Network : torch::nn::Module {
             for (std::int64_t j = 0; j < d; ++j)
                 if ((j + k) % 2 == 0) mask[j] = 1.0f;
             masks.push_back(register_buffer(fmt::format("mask{}", k), mask));
-            nets.push_back(register_module(
-                fmt::format("coupling{}", k),
-                neural::make_mlp(d, options.training.width, options.training.depth, 2 * d,
-                                 Activation::kRelu)));
+            nets.push_back(
+                register_module(fmt::format("coupling{}", k),
+                                neural::make_mlp(d, options.training.width, options.training.depth,
+                                                 2 * d, Activation::kRelu)));
             log_scales.push_back(
                 register_parameter(fmt::format("log_scale{}", k), torch::zeros({d})));
         }
@@ -102,12 +102,13 @@ namespace {
 
 void check(const FlowOptions& o) {
     if (o.coupling_layers < 1)
-        throw ConfigError(fmt::format("model.coupling_layers must be >= 1, got {}",
-                                      o.coupling_layers));
+        throw ConfigError(
+            fmt::format("model.coupling_layers must be >= 1, got {}", o.coupling_layers));
     if (o.training.width < 1 || o.training.depth < 1 || o.training.batch_size < 1 ||
         o.training.epochs < 1 || !(o.training.learning_rate > 0.0))
-        throw ConfigError("flow: model.width, depth, batch_size, epochs and learning_rate must be "
-                          "positive");
+        throw ConfigError(
+            "flow: model.width, depth, batch_size, epochs and learning_rate must be "
+            "positive");
 }
 
 }  // namespace
@@ -147,9 +148,11 @@ FitInfo FlowModel::do_fit(const Matrix& train, FitContext<Matrix>& context) {
         neural::set_standardisation(x, net->mean, net->scale, info);
     }
     const torch::Tensor u = (x - net->mean) / net->scale;
-    const double loss = neural::train_minibatches(
-        *net, train.rows(), options_.training, context.rng, family(),
-        [&](const torch::Tensor& rows) { return net->nll_standardised(u.index_select(0, rows)).mean(); });
+    const double loss =
+        neural::train_minibatches(*net, train.rows(), options_.training, context.rng, family(),
+                                  [&](const torch::Tensor& rows) {
+                                      return net->nll_standardised(u.index_select(0, rows)).mean();
+                                  });
     info.iterations = static_cast<int>(options_.training.total_steps(train.rows()));
     info.values.emplace_back("fit_loss", loss);
     network_ = std::move(net);

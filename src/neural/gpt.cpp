@@ -152,9 +152,7 @@ struct GptModel::Network : torch::nn::Module {
             cache.keys.resize(blocks.size());
             cache.values.resize(blocks.size());
         }
-        torch::Tensor x = (token->forward(tokens) +
-                           position->weight[position_index])
-                              .unsqueeze(1);
+        torch::Tensor x = (token->forward(tokens) + position->weight[position_index]).unsqueeze(1);
         for (std::size_t k = 0; k < blocks.size(); ++k)
             x = blocks[k]->step(x, cache.keys[k], cache.values[k]);
         return ln_f->forward(x).squeeze(1);
@@ -365,8 +363,7 @@ Corpus GptModel::do_sample(std::size_t n_lines, double bias, Rng& rng,
                     kept_rows.push_back(static_cast<std::int64_t>(r));
                 }
             }
-            if (still.size() != active.size() && !still.empty() &&
-                length + 1 <= net.context)
+            if (still.size() != active.size() && !still.empty() && length + 1 <= net.context)
                 cache.keep(torch::tensor(kept_rows, torch::kInt64));
             active.swap(still);
         }

@@ -52,33 +52,34 @@ LenetFeatureMap::LenetFeatureMap(const Matrix& images, const std::vector<int>& l
             "use metrics.features = \"pca\"",
             description_, labels.size(), images.rows()));
     if (height < 4 || width < 4 || height * width != static_cast<std::size_t>(images.cols()))
-        throw DataError(fmt::format("metrics.features = \"lenet\" needs images of at least 4 x 4 "
-                                    "pixels; {} has {} x {}",
-                                    description_, height, width));
+        throw DataError(
+            fmt::format("metrics.features = \"lenet\" needs images of at least 4 x 4 "
+                        "pixels; {} has {} x {}",
+                        description_, height, width));
     const int max_label = *std::max_element(labels.begin(), labels.end());
     const int min_label = *std::min_element(labels.begin(), labels.end());
     if (min_label < 0 || max_label >= 1000 || min_label == max_label)
-        throw DataError(fmt::format("metrics.features = \"lenet\" needs at least 2 classes with "
-                                    "labels in [0, 1000); {} has labels {} to {}",
-                                    description_, min_label, max_label));
+        throw DataError(
+            fmt::format("metrics.features = \"lenet\" needs at least 2 classes with "
+                        "labels in [0, 1000); {} has labels {} to {}",
+                        description_, min_label, max_label));
     network_ = std::make_unique<Network>(static_cast<std::int64_t>(height),
                                          static_cast<std::int64_t>(width), max_label + 1);
     Rng rng(options.seed);
     at::Generator generator = neural::torch_generator(rng);
     neural::init_layers(*network_, generator);
     const torch::Tensor x = neural::to_tensor(images);
-    const torch::Tensor y = torch::tensor(std::vector<std::int64_t>(labels.begin(), labels.end()),
-                                          torch::kInt64);
+    const torch::Tensor y =
+        torch::tensor(std::vector<std::int64_t>(labels.begin(), labels.end()), torch::kInt64);
     TrainingOptions training;
     training.epochs = options.epochs;
     training.batch_size = options.batch_size;
     training.learning_rate = options.learning_rate;
-    neural::train_minibatches(*network_, labels.size(), training, rng, "lenet features",
-                              [&](const torch::Tensor& rows) {
-                                  return torch::cross_entropy_loss(
-                                      network_->logits(x.index_select(0, rows)),
-                                      y.index_select(0, rows));
-                              });
+    neural::train_minibatches(
+        *network_, labels.size(), training, rng, "lenet features", [&](const torch::Tensor& rows) {
+            return torch::cross_entropy_loss(network_->logits(x.index_select(0, rows)),
+                                             y.index_select(0, rows));
+        });
     training_accuracy_ = accuracy(images, labels);
 }
 
@@ -111,7 +112,8 @@ double LenetFeatureMap::accuracy(const Matrix& x, const std::vector<int>& labels
         const torch::Tensor predicted =
             network_->logits(neural::to_tensor(x.middleRows(start, rows))).argmax(1);
         for (Eigen::Index i = 0; i < rows; ++i)
-            right += predicted[i].item<std::int64_t>() == labels[static_cast<std::size_t>(start + i)];
+            right +=
+                predicted[i].item<std::int64_t>() == labels[static_cast<std::size_t>(start + i)];
     }
     return static_cast<double>(right) / static_cast<double>(x.rows());
 }

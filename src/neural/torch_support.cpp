@@ -23,7 +23,8 @@ void prepare_torch() {
         // LibTorch multiplies matrices with the system BLAS (OpenBLAS on Debian), which has its
         // own threads; they would change the summation order with the core count.
         using SetThreads = void (*)(int);
-        if (auto set = reinterpret_cast<SetThreads>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads")))
+        if (auto set =
+                reinterpret_cast<SetThreads>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads")))
             set(1);
         at::globalContext().setDeterministicAlgorithms(true, /*warn_only=*/true);
     });
@@ -37,8 +38,7 @@ at::Generator torch_generator(std::uint64_t seed) {
 
 torch::Tensor to_tensor(const Matrix& x) {
     // Matrix is row-major and contiguous (core/matrix.h): a row is a tensor row.
-    return torch::from_blob(const_cast<double*>(x.data()), {x.rows(), x.cols()},
-                            torch::kFloat64)
+    return torch::from_blob(const_cast<double*>(x.data()), {x.rows(), x.cols()}, torch::kFloat64)
         .to(torch::kFloat32);
 }
 
@@ -74,9 +74,15 @@ torch::nn::Sequential make_mlp(std::int64_t in, std::int64_t width, int depth, s
     for (int layer = 0; layer < depth; ++layer) {
         mlp->push_back(torch::nn::Linear(from, width));
         switch (activation) {
-            case Activation::kRelu: mlp->push_back(torch::nn::ReLU()); break;
-            case Activation::kTanh: mlp->push_back(torch::nn::Tanh()); break;
-            case Activation::kGelu: mlp->push_back(torch::nn::GELU()); break;
+            case Activation::kRelu:
+                mlp->push_back(torch::nn::ReLU());
+                break;
+            case Activation::kTanh:
+                mlp->push_back(torch::nn::Tanh());
+                break;
+            case Activation::kGelu:
+                mlp->push_back(torch::nn::GELU());
+                break;
         }
         from = width;
     }
@@ -142,7 +148,8 @@ public:
     }
     std::size_t left() const { return bytes_.size() - at_; }
     [[noreturn]] void fail(const std::string& why) const {
-        throw DataError(fmt::format("{}: the saved network state is unreadable ({})", family_, why));
+        throw DataError(
+            fmt::format("{}: the saved network state is unreadable ({})", family_, why));
     }
 
 private:
@@ -159,8 +166,8 @@ std::vector<std::int64_t> read_header(StateReader& in, const std::string& family
     if (in.get<std::uint32_t>() != kVersion) in.fail("unknown version");
     const std::string saved_family = in.get_string();
     if (saved_family != family)
-        throw DataError(fmt::format("{}: the saved network state is of the family {}", family,
-                                    saved_family));
+        throw DataError(
+            fmt::format("{}: the saved network state is of the family {}", family, saved_family));
     const auto count = in.get<std::uint32_t>();
     if (count > 1024) in.fail("impossible shape");
     std::vector<std::int64_t> shape(count);
@@ -177,8 +184,8 @@ void copy_weights(const torch::nn::Module& from, torch::nn::Module& to) {
         throw Error("copy_weights: the networks have different numbers of tensors");
     torch::NoGradGuard no_grad;
     for (std::size_t i = 0; i < source.size(); ++i) {
-        if (source[i].first != target[i].first || !source[i].second.sizes().equals(
-                                                      target[i].second.sizes()))
+        if (source[i].first != target[i].first ||
+            !source[i].second.sizes().equals(target[i].second.sizes()))
             throw Error(fmt::format("copy_weights: tensor {} differs", source[i].first));
         target[i].second.copy_(source[i].second);
     }
@@ -209,8 +216,7 @@ std::vector<std::int64_t> saved_shape(const std::string& family, const std::stri
     return read_header(in, family);
 }
 
-void load_network(const std::string& family, const std::string& bytes,
-                  torch::nn::Module& network) {
+void load_network(const std::string& family, const std::string& bytes, torch::nn::Module& network) {
     StateReader in(bytes, family);
     read_header(in, family);
     auto tensors = named_tensors(network);
@@ -219,15 +225,16 @@ void load_network(const std::string& family, const std::string& bytes,
     torch::NoGradGuard no_grad;
     for (auto& [name, tensor] : tensors) {
         const std::string saved_name = in.get_string();
-        if (saved_name != name) in.fail(fmt::format("tensor {} where {} belongs", saved_name, name));
+        if (saved_name != name)
+            in.fail(fmt::format("tensor {} where {} belongs", saved_name, name));
         const auto dims = in.get<std::uint32_t>();
         if (dims != static_cast<std::uint32_t>(tensor.dim()))
             in.fail(fmt::format("tensor {} has another shape", name));
         for (std::int64_t size : tensor.sizes())
-            if (in.get<std::int64_t>() != size) in.fail(fmt::format("tensor {} has another shape", name));
+            if (in.get<std::int64_t>() != size)
+                in.fail(fmt::format("tensor {} has another shape", name));
         torch::Tensor values = torch::empty(tensor.sizes(), torch::kFloat32);
-        in.take(reinterpret_cast<char*>(values.data_ptr<float>()),
-                sizeof(float) * values.numel());
+        in.take(reinterpret_cast<char*>(values.data_ptr<float>()), sizeof(float) * values.numel());
         tensor.copy_(values);
     }
     if (in.left() != 0) in.fail("trailing bytes");
@@ -240,8 +247,7 @@ double train_minibatches(torch::nn::Module& network, std::size_t rows,
     torch::optim::Adam optimizer(network.parameters(),
                                  torch::optim::AdamOptions(options.learning_rate));
     const auto batch = static_cast<std::size_t>(options.batch_size);
-    const std::int64_t batches_per_epoch =
-        static_cast<std::int64_t>((rows + batch - 1) / batch);
+    const std::int64_t batches_per_epoch = static_cast<std::int64_t>((rows + batch - 1) / batch);
     const std::int64_t total = options.total_steps(rows);
     std::vector<std::int64_t> order(rows);
     for (std::size_t i = 0; i < rows; ++i) order[i] = static_cast<std::int64_t>(i);
@@ -251,7 +257,8 @@ double train_minibatches(torch::nn::Module& network, std::size_t rows,
     for (std::int64_t step = 0; step < total; ++step) {
         if (next >= rows) {
             // Fisher-Yates with madlab's stream (the minibatch order is part of the fit).
-            for (std::size_t i = rows; i > 1; --i) std::swap(order[i - 1], order[rng.uniform_int(i)]);
+            for (std::size_t i = rows; i > 1; --i)
+                std::swap(order[i - 1], order[rng.uniform_int(i)]);
             next = 0;
         }
         const std::size_t take = std::min(batch, rows - next);

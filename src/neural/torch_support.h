@@ -32,7 +32,7 @@ at::Generator torch_generator(Rng& rng);
 // A LibTorch CPU generator with a fixed seed (a score that must be a function of the model).
 at::Generator torch_generator(std::uint64_t seed);
 
-torch::Tensor to_tensor(const Matrix& x);        // n x d float32
+torch::Tensor to_tensor(const Matrix& x);       // n x d float32
 Matrix to_matrix(const torch::Tensor& tensor);  // a 2-D tensor, any floating type
 
 // PyTorch's default initialisation of a linear or convolutional layer (uniform in
@@ -67,8 +67,7 @@ std::string save_network(const std::string& family, const std::vector<std::int64
 std::vector<std::int64_t> saved_shape(const std::string& family, const std::string& bytes);
 // Loads the tensors of a saved state into `network` (built with saved_shape's numbers); throws
 // DataError when a name, shape or size differs.
-void load_network(const std::string& family, const std::string& bytes,
-                  torch::nn::Module& network);
+void load_network(const std::string& family, const std::string& bytes, torch::nn::Module& network);
 
 // Minibatch training: options.total_steps(rows) Adam steps on `network`'s parameters, the
 // rows reshuffled each epoch with `rng`; batch_loss(rows of the batch, as an int64 tensor)
@@ -102,7 +101,8 @@ std::unique_ptr<Network> restore_network(const std::string& family, const std::s
                                          const std::string& options_named) {
     const std::vector<std::int64_t> shape = saved_shape(family, bytes);
     if (shape.empty() || shape[0] < 1 || shape != expected(shape))
-        throw DataError(family + ": the saved network state was written with other model options (" +
+        throw DataError(family +
+                        ": the saved network state was written with other model options (" +
                         options_named + "); resume with the study's original config");
     std::unique_ptr<Network> network = make(shape);
     load_network(family, bytes, *network);

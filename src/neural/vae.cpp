@@ -21,7 +21,6 @@ std::int64_t conv_side(std::int64_t d) {
     return side * side == d && side % 4 == 0 ? side : 0;
 }
 
-
 // The numbers a saved state records besides the weights.
 std::vector<std::int64_t> shape_of(std::int64_t d, const VaeOptions& o) {
     return {d,
@@ -46,12 +45,11 @@ struct VaeModel::Network : torch::nn::Module {
         if (gaussian) log_sd = register_parameter("log_sd", torch::zeros({d}));
         const std::int64_t width = o.training.width;
         if (side == 0) {
-            encoder = register_module(
-                "encoder", neural::make_mlp(d, width, o.training.depth, 2 * latent,
-                                            neural::Activation::kRelu));
-            decoder = register_module(
-                "decoder",
-                neural::make_mlp(latent, width, o.training.depth, d, neural::Activation::kRelu));
+            encoder =
+                register_module("encoder", neural::make_mlp(d, width, o.training.depth, 2 * latent,
+                                                            neural::Activation::kRelu));
+            decoder = register_module("decoder", neural::make_mlp(latent, width, o.training.depth,
+                                                                  d, neural::Activation::kRelu));
             return;
         }
         const std::int64_t q = side / 4, hidden = kConvChannels2 * q * q;
@@ -102,9 +100,8 @@ struct VaeModel::Network : torch::nn::Module {
             reconstruction =
                 (0.5 * ((u - out) * torch::exp(-log_sd)).pow(2) + log_sd + log_norm).sum(1);
         } else {
-            reconstruction = torch::binary_cross_entropy_with_logits(
-                                 out, u, {}, {}, at::Reduction::None)
-                                 .sum(1);
+            reconstruction =
+                torch::binary_cross_entropy_with_logits(out, u, {}, {}, at::Reduction::None).sum(1);
         }
         const torch::Tensor kl = 0.5 * (mu.pow(2) + log_var.exp() - 1.0 - log_var).sum(1);
         return reconstruction + kl;
@@ -132,8 +129,9 @@ void check(const VaeOptions& o) {
         throw ConfigError(fmt::format("model.latent_dim must be >= 1, got {}", o.latent_dim));
     if (o.training.width < 1 || o.training.depth < 1 || o.training.batch_size < 1 ||
         o.training.epochs < 1 || !(o.training.learning_rate > 0.0))
-        throw ConfigError("vae: model.width, depth, batch_size, epochs and learning_rate must be "
-                          "positive");
+        throw ConfigError(
+            "vae: model.width, depth, batch_size, epochs and learning_rate must be "
+            "positive");
 }
 
 // The stream of the held-out ELBO's noise: fixed, so the score is a function of the model.
@@ -188,14 +186,14 @@ FitInfo VaeModel::do_fit(const Matrix& train, FitContext<Matrix>& context) {
         if (net->gaussian) neural::set_standardisation(x, net->mean, net->scale, info);
     }
     const torch::Tensor u = (x - net->mean) / net->scale;
-    const double loss = neural::train_minibatches(
-        *net, train.rows(), options_.training, context.rng, family(),
-        [&](const torch::Tensor& rows) {
-            const torch::Tensor batch = u.index_select(0, rows);
-            const torch::Tensor eps =
-                torch::randn({batch.size(0), net->latent}, generator, torch::kFloat32);
-            return net->negative_elbo(batch, eps).mean();
-        });
+    const double loss =
+        neural::train_minibatches(*net, train.rows(), options_.training, context.rng, family(),
+                                  [&](const torch::Tensor& rows) {
+                                      const torch::Tensor batch = u.index_select(0, rows);
+                                      const torch::Tensor eps = torch::randn(
+                                          {batch.size(0), net->latent}, generator, torch::kFloat32);
+                                      return net->negative_elbo(batch, eps).mean();
+                                  });
     info.iterations = static_cast<int>(options_.training.total_steps(train.rows()));
     info.values.emplace_back("fit_loss", loss);
     network_ = std::move(net);
@@ -224,7 +222,8 @@ double VaeModel::reconstruction_mse(const Matrix& x) const {
     if (x.size() == 0) return 0.0;
     const torch::Tensor data = neural::to_tensor(x);
     const torch::Tensor u = (data - network_->mean) / network_->scale;
-    const torch::Tensor back = network_->to_data(network_->decode(network_->encode(u).first), nullptr);
+    const torch::Tensor back =
+        network_->to_data(network_->decode(network_->encode(u).first), nullptr);
     return (back - data).pow(2).to(torch::kFloat64).mean().item<double>();
 }
 

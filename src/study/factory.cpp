@@ -148,14 +148,13 @@ std::shared_ptr<const FeatureMap> make_source_features(const ChainConfig& config
     if (config.metrics.features != "lenet") return nullptr;
     const auto* images = dynamic_cast<const ImageSource*>(&source);
     if (images == nullptr)
-        throw ConfigError("metrics.features = \"lenet\" applies to image sources "
-                          "(source.kind = \"idx\" or \"digits\")");
+        throw ConfigError(
+            "metrics.features = \"lenet\" applies to image sources "
+            "(source.kind = \"idx\" or \"digits\")");
 #ifdef MADLAB_HAVE_NEURAL
     return std::make_shared<const LenetFeatureMap>(
-        images->training_pool(), images->training_labels(), images->shape()[0],
-        images->shape()[1],
-        fmt::format("{} real training images of {}", images->file().n_train(),
-                    images->describe()));
+        images->training_pool(), images->training_labels(), images->shape()[0], images->shape()[1],
+        fmt::format("{} real training images of {}", images->file().n_train(), images->describe()));
 #else
     throw ConfigError(
         "metrics.features = \"lenet\" needs madlab built with LibTorch (the CMake option "

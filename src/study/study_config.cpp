@@ -60,9 +60,9 @@ const std::vector<std::string> kChainKeys = {"source.kind",
                                              "metrics.features",
                                              "metrics.pca_components"};
 
-const std::vector<std::string> kSourceKinds = {
-    "gaussian", "grid25",   "ring8", "two-gaussians", "rosenbrock",
-    "csv",      "npy",      "text",  "idx",           "digits"};
+const std::vector<std::string> kSourceKinds = {"gaussian",   "grid25", "ring8", "two-gaussians",
+                                               "rosenbrock", "csv",    "npy",   "text",
+                                               "idx",        "digits"};
 
 // The names of the entries of a registry (families, metrics), sorted.
 template <class Entry>
@@ -333,11 +333,10 @@ ChainConfig read_chain(const FlatConfig& flat, const std::vector<std::string>& e
         // Images: PCA features for the model (unless the family models pixels) and the metrics
         // by default (docs/images.md).
         const ModelFamily* images_family = find_model_family(c.model.family);
-        c.model.pca_components = static_cast<std::size_t>(r.get_int(
-            "model.pca_components", images_family ? images_family->image_pca_components : 20, 0,
-            100000));
-        c.metrics.features =
-            r.get_string("metrics.features", "pca", {"pca", "pixels", "lenet"});
+        c.model.pca_components = static_cast<std::size_t>(
+            r.get_int("model.pca_components",
+                      images_family ? images_family->image_pca_components : 20, 0, 100000));
+        c.metrics.features = r.get_string("metrics.features", "pca", {"pca", "pixels", "lenet"});
         if (c.metrics.features == "pca")
             c.metrics.feature_components =
                 static_cast<std::size_t>(r.get_int("metrics.pca_components", 32, 1, 100000));

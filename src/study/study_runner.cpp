@@ -32,9 +32,9 @@ struct SettingParts {
     std::shared_ptr<RealSource> source;
     std::unique_ptr<ContinuousModel> prototype;
     std::vector<std::unique_ptr<Metric>> metrics;
-    std::shared_ptr<const Pca> pca;        // image sources: PCA of the real training pool
+    std::shared_ptr<const Pca> pca;              // image sources: PCA of the real training pool
     std::shared_ptr<const FeatureMap> features;  // image sources: LeNet features, or null
-    std::vector<std::size_t> image_shape;  // image sources: {height, width}
+    std::vector<std::size_t> image_shape;        // image sources: {height, width}
 
     bool needs_work_dir() const {
         return (prototype && prototype->needs_work_dir()) ||

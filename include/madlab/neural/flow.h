@@ -28,8 +28,8 @@
 namespace madlab {
 
 struct FlowOptions {
-    TrainingOptions training{.epochs = 50, .batch_size = 256, .learning_rate = 1e-3,
-                             .width = 64, .depth = 2};
+    TrainingOptions training{
+        .epochs = 50, .batch_size = 256, .learning_rate = 1e-3, .width = 64, .depth = 2};
     int coupling_layers = 8;  // model.coupling_layers, >= 1
 };
 

@@ -39,9 +39,9 @@ namespace madlab {
 struct VaeOptions {
     enum class Architecture { kMlp, kConv };
     enum class Likelihood { kGaussian, kBernoulli };
-    TrainingOptions training{.epochs = 30, .batch_size = 128, .learning_rate = 1e-3,
-                             .width = 256, .depth = 2};
-    int latent_dim = 16;  // model.latent_dim, >= 1
+    TrainingOptions training{
+        .epochs = 30, .batch_size = 128, .learning_rate = 1e-3, .width = 256, .depth = 2};
+    int latent_dim = 16;                             // model.latent_dim, >= 1
     Architecture architecture = Architecture::kMlp;  // model.architecture
     Likelihood likelihood = Likelihood::kGaussian;   // model.likelihood
 };

@@ -58,8 +58,8 @@ std::shared_ptr<const FeatureMap> make_source_features(const ChainConfig& config
 // make_metrics, computed in the PCA's first metrics.pca_components components when
 // metrics.features = "pca", in `features` when it is "lenet" (except nll, which reads the
 // model's own density).
-std::vector<std::unique_ptr<Metric>> make_metrics(const MetricsConfig& config, int threads,
-                                                  const std::shared_ptr<const Pca>& pca,
-                                                  const std::shared_ptr<const FeatureMap>& features);
+std::vector<std::unique_ptr<Metric>> make_metrics(
+    const MetricsConfig& config, int threads, const std::shared_ptr<const Pca>& pca,
+    const std::shared_ptr<const FeatureMap>& features);
 
 }  // namespace madlab

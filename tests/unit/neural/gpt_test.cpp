@@ -185,8 +185,8 @@ TEST(GptModel, GreedySamplesFollowTheFullForwardPass) {
         std::vector<TokenId> greedy;
         while (greedy.size() < o.max_line_length) {
             const std::vector<double> log_p = model.next_token_log_probs(greedy);
-            const auto next = static_cast<TokenId>(
-                std::max_element(log_p.begin(), log_p.end()) - log_p.begin());
+            const auto next =
+                static_cast<TokenId>(std::max_element(log_p.begin(), log_p.end()) - log_p.begin());
             if (next == Vocabulary::kEos) break;
             greedy.push_back(next);
         }

@@ -98,9 +98,7 @@ TEST(VaeModel, SamplesLieOnTheCurveAndBiasNarrowsThem) {
     const Matrix narrow = f.model.sample(4000, 0.05, r2);
     // On the curve, cos^2 t + sin^2 t = 1 for the first pair of columns.
     const auto radius_error = [](const Matrix& x) {
-        return ((x.col(0).array().square() + x.col(1).array().square()).sqrt() - 1.0)
-            .abs()
-            .mean();
+        return ((x.col(0).array().square() + x.col(1).array().square()).sqrt() - 1.0).abs().mean();
     };
     // The prior's disk must map onto a ring, so some latent points decode to chords inside it
     // (0.22 measured; noise alone gives 0.04, a model that ignored z gives 1).

@@ -23,9 +23,9 @@
 #include <string>
 #include <vector>
 
+#include "example_runs.h"
 #include "madlab/study/study_config.h"
 #include "madlab/study/study_runner.h"
-#include "example_runs.h"
 
 namespace madlab {
 namespace {
