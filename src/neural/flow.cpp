@@ -104,11 +104,7 @@ void check(const FlowOptions& o) {
     if (o.coupling_layers < 1)
         throw ConfigError(
             fmt::format("model.coupling_layers must be >= 1, got {}", o.coupling_layers));
-    if (o.training.width < 1 || o.training.depth < 1 || o.training.batch_size < 1 ||
-        o.training.epochs < 1 || !(o.training.learning_rate > 0.0))
-        throw ConfigError(
-            "flow: model.width, depth, batch_size, epochs and learning_rate must be "
-            "positive");
+    o.training.check("flow");
 }
 
 }  // namespace

@@ -182,11 +182,7 @@ void check_heads(std::int64_t width, std::int64_t heads) {
 }
 
 void check(const GptOptions& o) {
-    if (o.training.width < 1 || o.training.depth < 1 || o.training.batch_size < 1 ||
-        o.training.epochs < 1 || !(o.training.learning_rate > 0.0))
-        throw ConfigError(
-            "gpt: model.width, depth, batch_size, epochs and learning_rate must be "
-            "positive");
+    o.training.check("gpt");
     check_heads(o.training.width, o.heads);
     if (o.context < 1)
         throw ConfigError(fmt::format("model.context must be >= 1, got {}", o.context));
@@ -259,7 +255,8 @@ std::unique_ptr<TextModel> GptModel::clone() const { return std::make_unique<Gpt
 
 bool GptModel::known(TokenId word) const {
     require_fitted();
-    return word < network_->vocab && network_->known[word].item<float>() > 0.5f;
+    // `known` is a contiguous float buffer: read the flag without building a tensor per call.
+    return word < network_->vocab && network_->known.data_ptr<float>()[word] > 0.5f;
 }
 
 FitInfo GptModel::do_fit(const Corpus& train, FitContext<Corpus>& context) {

@@ -110,10 +110,10 @@ double LenetFeatureMap::accuracy(const Matrix& x, const std::vector<int>& labels
     for (Eigen::Index start = 0; start < x.rows(); start += kChunk) {
         const Eigen::Index rows = std::min<Eigen::Index>(kChunk, x.rows() - start);
         const torch::Tensor predicted =
-            network_->logits(neural::to_tensor(x.middleRows(start, rows))).argmax(1);
+            network_->logits(neural::to_tensor(x.middleRows(start, rows))).argmax(1).contiguous();
+        const std::int64_t* classes = predicted.data_ptr<std::int64_t>();
         for (Eigen::Index i = 0; i < rows; ++i)
-            right +=
-                predicted[i].item<std::int64_t>() == labels[static_cast<std::size_t>(start + i)];
+            right += classes[i] == labels[static_cast<std::size_t>(start + i)];
     }
     return static_cast<double>(right) / static_cast<double>(x.rows());
 }

@@ -13,6 +13,13 @@ std::int64_t TrainingOptions::total_steps(std::size_t rows) const {
     return static_cast<std::int64_t>(epochs) * std::max<std::int64_t>(batches, 1);
 }
 
+void TrainingOptions::check(const std::string& family) const {
+    if (width < 1 || depth < 1 || batch_size < 1 || epochs < 1 || !(learning_rate > 0.0))
+        throw ConfigError(family +
+                          ": model.width, depth, batch_size, epochs and learning_rate must be "
+                          "positive");
+}
+
 std::string init_name(TrainingOptions::Init init) {
     return init == TrainingOptions::Init::kPrevious ? "previous" : "scratch";
 }

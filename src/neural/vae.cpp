@@ -127,11 +127,7 @@ namespace {
 void check(const VaeOptions& o) {
     if (o.latent_dim < 1)
         throw ConfigError(fmt::format("model.latent_dim must be >= 1, got {}", o.latent_dim));
-    if (o.training.width < 1 || o.training.depth < 1 || o.training.batch_size < 1 ||
-        o.training.epochs < 1 || !(o.training.learning_rate > 0.0))
-        throw ConfigError(
-            "vae: model.width, depth, batch_size, epochs and learning_rate must be "
-            "positive");
+    o.training.check("vae");
 }
 
 // The stream of the held-out ELBO's noise: fixed, so the score is a function of the model.

@@ -37,6 +37,9 @@ struct TrainingOptions {
 
     // Minibatches of one fit on `rows` training rows: steps, or epochs * ceil(rows / batch).
     std::int64_t total_steps(std::size_t rows) const;
+    // Throws ConfigError, naming `family` and the keys, unless width, depth, batch_size, epochs
+    // and learning_rate are positive.
+    void check(const std::string& family) const;
 };
 
 // The config keys of TrainingOptions (model.epochs, model.steps, model.batch_size,
