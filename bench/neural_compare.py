@@ -1,10 +1,15 @@
 #!/usr/bin/python3
-"""Side-by-side benchmark of the neural flow family: madlab against PyTorch from Python.
+"""Side-by-side benchmark of madlab's neural families against PyTorch from Python.
 
-The same RealNVP flow (8 couplings, width 64, depth 2), data (the rosenbrock banana, n = 2000),
-batch (256), optimiser (Adam, lr 0.002) and loop (fully synthetic) in madlab
-(`model.family = "flow"`) and in bench/neural/flow_reference.py (Debian's python3-torch, the
-same LibTorch 1.13 underneath), both on one intra-op thread. Two figures:
+--family flow (the default): the same RealNVP flow (8 couplings, width 64, depth 2), data (the
+rosenbrock banana, n = 2000), batch (256), optimiser (Adam, lr 0.002) and loop (fully synthetic)
+in madlab (`model.family = "flow"`) and in bench/neural/flow_reference.py.
+--family vae: the same variational autoencoder (MLP 784-256-256-16, Bernoulli likelihood on the
+pixels), data (the MNIST test images of ../shared/data/images/mnist, n = 2000 a generation),
+batch (128), optimiser (Adam, lr 0.001) and loop (fully synthetic, a sample being the decoder's
+pixel probabilities) in madlab (`model.family = "vae"`) and in bench/neural/vae_reference.py.
+Both references run on Debian's python3-torch (the same LibTorch 1.13 underneath), and every run
+on one intra-op thread. Two figures:
 
 1. time per training step, one thread each: the wall time of a run with 2S steps minus that of
    a run with S steps, over S (process start-up, imports, data and metrics cancel out);
@@ -12,7 +17,9 @@ same LibTorch 1.13 underneath), both on one intra-op thread. Two figures:
    (--threads 2 on the 2-core machine) against 4 sequential Python runs of one chain each.
 
 Runs alternate (A B A B ...); medians of --repeat runs; peak resident memory from os.wait4.
-Usage: /usr/bin/python3 bench/neural_compare.py [--repeat 3] [--steps 320] [--generations 3]
+The madlab binary: $MADLAB_BINARY if set, else build/madlab of this repository.
+Usage: /usr/bin/python3 bench/neural_compare.py [--family flow|vae] [--repeat 3] [--steps 320]
+       [--generations 3]
 """
 import argparse
 import os
@@ -22,10 +29,11 @@ import tempfile
 import time
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-MADLAB = os.path.join(REPO, "build", "madlab")
-REFERENCE = os.path.join(REPO, "bench", "neural", "flow_reference.py")
+MADLAB = os.environ.get("MADLAB_BINARY") or os.path.join(REPO, "build", "madlab")
+MNIST = os.path.normpath(
+    os.path.join(REPO, "..", "shared", "data", "images", "mnist", "t10k-images-idx3-ubyte.gz"))
 
-STUDY = """
+FLOW_STUDY = """
 [study]
 name = "flow-bench"
 seeds = {seeds}
@@ -48,6 +56,42 @@ list = ["nll"]
 n_eval = 1000
 """
 
+# metrics: "nll" records the held-out neg_elbo (and recon_mse) of n_eval test images, which the
+# reference computes too; "pixels" spares the PCA feature space that images get by default.
+VAE_STUDY = """
+[study]
+name = "vae-bench"
+seeds = {seeds}
+generations = {generations}
+[source]
+kind = "idx"
+path = "{data}"
+[model]
+family = "vae"
+likelihood = "bernoulli"
+architecture = "mlp"
+latent_dim = 16
+width = 256
+depth = 2
+steps = {steps}
+batch_size = 128
+learning_rate = 0.001
+[schedule]
+preset = "fully-synthetic"
+n = 2000
+[metrics]
+list = ["nll"]
+features = "pixels"
+n_eval = 200
+"""
+
+# family: (madlab study, reference script, the reference's options besides the loop's)
+FAMILIES = {
+    "flow": (FLOW_STUDY, os.path.join(REPO, "bench", "neural", "flow_reference.py"), []),
+    "vae": (VAE_STUDY, os.path.join(REPO, "bench", "neural", "vae_reference.py"),
+            ["--data", MNIST, "--n-test", "200"]),
+}
+
 
 def timed(cmd):
     """Wall seconds and peak RSS (MiB) of one child process."""
@@ -60,33 +104,39 @@ def timed(cmd):
     return wall, usage.ru_maxrss / 1024.0
 
 
-def madlab_cmd(tmp, seeds, generations, steps, threads):
-    path = os.path.join(tmp, f"flow-{seeds}-{generations}-{steps}.toml")
+def madlab_cmd(family, tmp, seeds, generations, steps, threads):
+    path = os.path.join(tmp, f"{family}-{seeds}-{generations}-{steps}.toml")
     with open(path, "w") as f:
-        f.write(STUDY.format(seeds=seeds, generations=generations, steps=steps))
+        f.write(FAMILIES[family][0].format(seeds=seeds, generations=generations, steps=steps,
+                                           data=MNIST))
     return [MADLAB, "run", path, "-q", "--no-report", "--threads", str(threads), "--out",
             os.path.join(tmp, f"out-{seeds}-{generations}-{steps}-{time.monotonic_ns()}")]
 
 
-def python_cmd(generations, steps, seed=0):
-    return ["/usr/bin/python3", REFERENCE, "--generations", str(generations), "--steps",
-            str(steps), "--seed", str(seed)]
+def python_cmd(family, generations, steps, seed=0):
+    _, reference, options = FAMILIES[family]
+    return ["/usr/bin/python3", reference, "--generations", str(generations), "--steps",
+            str(steps), "--seed", str(seed)] + options
 
 
 def main():
     p = argparse.ArgumentParser()
+    p.add_argument("--family", choices=sorted(FAMILIES), default="flow")
     p.add_argument("--repeat", type=int, default=3)
     p.add_argument("--steps", type=int, default=320)
     p.add_argument("--generations", type=int, default=3)
     a = p.parse_args()
+    if not os.access(MADLAB, os.X_OK):
+        raise SystemExit(f"no madlab binary at {MADLAB}; build it or set MADLAB_BINARY")
+    family = a.family
     s = a.steps
     with tempfile.TemporaryDirectory() as tmp:
         runs = {"madlab S": [], "madlab 2S": [], "python S": [], "python 2S": []}
         for _ in range(a.repeat):
-            runs["madlab S"].append(timed(madlab_cmd(tmp, 1, 0, s, 1)))
-            runs["python S"].append(timed(python_cmd(0, s)))
-            runs["madlab 2S"].append(timed(madlab_cmd(tmp, 1, 0, 2 * s, 1)))
-            runs["python 2S"].append(timed(python_cmd(0, 2 * s)))
+            runs["madlab S"].append(timed(madlab_cmd(family, tmp, 1, 0, s, 1)))
+            runs["python S"].append(timed(python_cmd(family, 0, s)))
+            runs["madlab 2S"].append(timed(madlab_cmd(family, tmp, 1, 0, 2 * s, 1)))
+            runs["python 2S"].append(timed(python_cmd(family, 0, 2 * s)))
         med = {k: statistics.median(w for w, _ in v) for k, v in runs.items()}
         mem = {k: max(m for _, m in v) for k, v in runs.items()}
         step_madlab = (med["madlab 2S"] - med["madlab S"]) / s
@@ -98,10 +148,10 @@ def main():
         g = a.generations
         study, seq = [], []
         for _ in range(a.repeat):
-            study.append(timed(madlab_cmd(tmp, 4, g, s, 2)))
+            study.append(timed(madlab_cmd(family, tmp, 4, g, s, 2)))
             total, peak = 0.0, 0.0
             for seed in range(4):
-                w, m = timed(python_cmd(g, s, seed))
+                w, m = timed(python_cmd(family, g, s, seed))
                 total += w
                 peak = max(peak, m)
             seq.append((total, peak))
