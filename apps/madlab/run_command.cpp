@@ -1,19 +1,8 @@
-#include <fmt/core.h>
-
-#include <filesystem>
-#include <iostream>
 #include <memory>
 
 #include "commands.h"
-#include "madlab/core/error.h"
-#include "madlab/report/html_reporter.h"
-#include "madlab/store/reporter.h"
-#include "madlab/store/results_db.h"
-#include "madlab/store/run_folder.h"
-#include "madlab/study/resolved_config.h"
+#include "madlab/session/run_session.h"
 #include "madlab/study/study_config.h"
-#include "madlab/study/study_output.h"
-#include "madlab/study/study_runner.h"
 
 namespace madlab::cli {
 
@@ -69,77 +58,21 @@ Action add_run_command(CLI::App& app) {
                   "Do not write DIR/report.html (`madlab report DIR` writes it later)");
 
     return [args]() -> int {
-        StudyConfig study;
-        std::string out;
-        std::unique_ptr<ResultsDb> db;
-        StudyIds ids;
-        if (!args->resume_dir.empty()) {
-            out = args->resume_dir;
-            const auto link = RunFolder(out).read_run_link();
-            if (!link)
-                throw ConfigError(
-                    fmt::format("--resume {}: no {} there; resume a folder that a "
-                                "`madlab run --out` wrote",
-                                out, RunFolder(out).path(RunFolder::kRun)));
-            const auto [db_path, study_id] = *link;
-            if (!std::filesystem::exists(db_path))
-                throw DataError(
-                    fmt::format("--resume {}: its database '{}' does not exist; was it "
-                                "moved or deleted?",
-                                out, db_path));
-            db = ResultsDb::open(db_path, ResultsDb::Mode::kReadWrite);
-            const auto row = db->study(study_id);
-            if (!row)
-                throw DataError(
-                    fmt::format("study {} is not in '{}'; the run folder and the "
-                                "database do not belong together",
-                                study_id, db_path));
-            study = parse_study(row->config_toml,
-                                db_path + " (study " + std::to_string(study_id) + ")");
-            ids = find_study(*db, study_id, study);
-            db->set_study_status(study_id, "running");
-        } else {
-            study = args->study_file.empty() ? parse_study(default_study_toml(), "<default study>")
-                                             : load_study(args->study_file);
-            out = args->out_dir.empty() ? "madlab-results/" + study.name : args->out_dir;
-            check_study_inputs(study);  // fail on bad data before writing anything
-            std::error_code ec;
-            std::filesystem::create_directories(out, ec);
-            if (ec)
-                throw ConfigError(
-                    fmt::format("--out {}: cannot create the output folder ({}); "
-                                "give a folder you can write to",
-                                out, ec.message()));
-            if (!args->no_db) {
-                const std::string db_path = args->db_path.empty()
-                                                ? RunFolder(out).path(RunFolder::kDatabase)
-                                                : args->db_path;
-                db = ResultsDb::open(db_path, ResultsDb::Mode::kReadWrite);
-                ids = register_study(*db, study);
-                RunFolder(out).write_run_link(db_path, ids.study_id);
-            }
-            // The config is there from the start, so that the folder of a killed run says what
-            // ran; the TOML reporter writes it again at the end.
-            RunFolder(out).write_config(to_toml(study));
-        }
-        RunOptions options;
+        SessionOptions options;
         options.threads = args->threads;
-        options.progress = !args->quiet;
-        options.work_dir = out;  // the external family keeps its files under DIR/external
-        StudyResult result;
-        try {
-            result = run_study(study, options, db.get(), db ? &ids : nullptr);
-        } catch (...) {
-            if (db) db->set_study_status(ids.study_id, "failed");
-            throw;
+        options.quiet = args->quiet;
+        options.no_report = args->no_report;
+        if (!args->resume_dir.empty()) {
+            resume_session(args->resume_dir, options);
+            return 0;
         }
-        const RunFolder folder(out);
-        Reporters reporters = study_file_reporters(folder);
-        reporters.push_back(std::make_unique<ConsoleReporter>(std::cout, folder, args->quiet));
-        if (!args->no_report)
-            reporters.push_back(std::make_unique<HtmlReporter>(std::cout, folder));
-        report_all(reporters,
-                   study_output(study, std::move(result), db ? db->path() : std::string()));
+        options.out_dir = args->out_dir;
+        options.db_path = args->db_path;
+        options.no_db = args->no_db;
+        const StudyConfig study = args->study_file.empty()
+                                      ? parse_study(default_study_toml(), "<default study>")
+                                      : load_study(args->study_file);
+        run_session(study, options);
         return 0;
     };
 }

@@ -474,6 +474,22 @@ Corpus encode_with(const std::vector<std::string>& lines, std::shared_ptr<const 
     return corpus;
 }
 
+void append_sampled_line(Corpus& out, std::string_view text, TextOptions::Tokens tokens,
+                         std::size_t max_line_length) {
+    if (!out.vocabulary) throw std::invalid_argument("append_sampled_line: null vocabulary");
+    std::vector<std::string_view> words;
+    tokenize(text, tokens, words);
+    std::vector<TokenId> ids;
+    ids.reserve(std::min(words.size(), max_line_length));
+    for (std::string_view w : words) {
+        if (ids.size() == max_line_length) break;
+        TokenId id = out.vocabulary->find(w).value_or(Vocabulary::kUnk);
+        if (id == Vocabulary::kBos || id == Vocabulary::kEos) id = Vocabulary::kUnk;
+        ids.push_back(id);
+    }
+    out.add_line(ids);
+}
+
 std::string detokenize(std::span<const TokenId> ids, const Vocabulary& vocab,
                        TextOptions::Tokens tokens, std::string_view unk_text) {
     std::string text;

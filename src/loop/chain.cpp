@@ -160,17 +160,23 @@ TrainingSetOf<Data> ChainOf<Data>::next_training_set(int generation) {
 }
 
 template <class Data>
+FitContext<Data> ChainOf<Data>::fit_context(int g, Rng& fit_rng) const {
+    FitContext<Data> context(fit_rng);
+    context.generation = g;
+    context.seed = spec_.seed;
+    context.setting = spec_.setting;
+    context.work_dir = generation_dir(g);
+    return context;
+}
+
+template <class Data>
 std::unique_ptr<GenerativeModel<Data>> ChainOf<Data>::fit_model(
     int g, const TrainingSetOf<Data>& train, const GenerativeModel<Data>* previous,
     FitInfo* info) const {
     std::unique_ptr<GenerativeModel<Data>> model = spec_.prototype->clone();
     Rng fit_rng = rng(g, "fit");
-    FitContext<Data> context(fit_rng);
-    context.generation = g;
-    context.seed = spec_.seed;
-    context.setting = spec_.setting;
+    FitContext<Data> context = fit_context(g, fit_rng);
     context.origin = train.origin;
-    context.work_dir = generation_dir(g);
     context.previous = previous;
     FitInfo fitted = model->fit(train.data, context);
     if (info != nullptr) *info = std::move(fitted);
@@ -280,13 +286,14 @@ void ChainOf<Data>::restore(const std::string& bytes) {
         // Model j of k was fitted at generation next - k + j: its saved state, or the same
         // stream and context again (a family that keeps files finds its finished fit in the same
         // folder).
+        const int g = next - static_cast<int>(k) + static_cast<int>(j);
         if (states[j]) {
             auto model = spec_.prototype->clone();
-            model->restore_state(*states[j]);
+            Rng fit_rng = rng(g, "fit");
+            model->restore_state(*states[j], fit_context(g, fit_rng));
             recent_models_.push_back(std::move(model));
             continue;
         }
-        const int g = next - static_cast<int>(k) + static_cast<int>(j);
         recent_models_.push_back(fit_model(g, recent_training_[j], last_model(), nullptr));
     }
     train_ = recent_training_.empty() ? TrainingSetOf<Data>{} : recent_training_.back();

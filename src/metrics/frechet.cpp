@@ -122,7 +122,7 @@ double frechet_distance(const Vector& mu1, const SquareMatrix& s1, const Vector&
     return std::max(value, 0.0);
 }
 
-GaussianParams sample_mean_covariance(const Matrix& x, int threads) {
+GaussianParams sample_mean_covariance(const MatrixView& x, int threads) {
     if (x.rows() < 2)
         throw DataError("a sample covariance needs at least 2 points, got " +
                         std::to_string(x.rows()));
@@ -163,7 +163,7 @@ GaussianParams sample_mean_covariance(const Matrix& x, int threads) {
     return out;
 }
 
-double frechet_distance(const Matrix& x, const Matrix& y, int threads) {
+double frechet_distance(const MatrixView& x, const MatrixView& y, int threads) {
     if (x.cols() != y.cols())
         throw DataError("Frechet distance: point sets differ in dimension (" +
                         std::to_string(x.cols()) + " vs " + std::to_string(y.cols()) + ")");

@@ -65,7 +65,7 @@ double subset_mmd(const SquareMatrix& g, Eigen::Index m, double inv_d) {
 
 }  // namespace
 
-KidResult compute_kid(const Matrix& real, const Matrix& fake, const KidOptions& options) {
+KidResult compute_kid(const MatrixView& real, const MatrixView& fake, const KidOptions& options) {
     if (options.subsets < 1)
         throw ConfigError("KID needs at least 1 subset, got " + std::to_string(options.subsets));
     if (options.subset_size < 2)

@@ -16,7 +16,7 @@
 namespace madlab {
 namespace {
 
-void check_points(const Matrix& x, const char* what) {
+void check_points(const MatrixView& x, const char* what) {
     if (static_cast<std::uint64_t>(x.rows()) >= std::numeric_limits<std::uint32_t>::max())
         throw DataError(std::string(what) + ": more than 2^32 - 1 points is not supported");
     if (!x.allFinite())
@@ -24,13 +24,13 @@ void check_points(const Matrix& x, const char* what) {
                         " contain NaN or infinite coordinates; distances are undefined");
 }
 
-void check_same_dim(const Matrix& a, const Matrix& b) {
+void check_same_dim(const MatrixView& a, const MatrixView& b) {
     if (a.cols() != b.cols())
         throw DataError("k-NN: point sets differ in dimension (" + std::to_string(a.cols()) +
                         " vs " + std::to_string(b.cols()) + " columns)");
 }
 
-void check_radii(std::span<const double> radii_sq, const Matrix& centres) {
+void check_radii(std::span<const double> radii_sq, const MatrixView& centres) {
     if (static_cast<Eigen::Index>(radii_sq.size()) != centres.rows())
         throw DataError("ball counts: " + std::to_string(radii_sq.size()) + " radii for " +
                         std::to_string(centres.rows()) + " centres");
@@ -53,7 +53,7 @@ bool use_kd_tree(std::size_t d, const KnnOptions& options) {
 
 }  // namespace
 
-std::vector<double> kth_neighbour_sq_distances(const Matrix& points, int k,
+std::vector<double> kth_neighbour_sq_distances(const MatrixView& points, int k,
                                                const KnnOptions& options) {
     check_points(points, "k-NN points");
     if (k < 1 || static_cast<Eigen::Index>(k) >= points.rows())
@@ -64,8 +64,8 @@ std::vector<double> kth_neighbour_sq_distances(const Matrix& points, int k,
     return knn::kth_brute_force(points, k, options.threads, options.max_simd_bits);
 }
 
-BallCounts ball_counts(const Matrix& centres, std::span<const double> radii_sq,
-                       const Matrix& queries, const KnnOptions& options) {
+BallCounts ball_counts(const MatrixView& centres, std::span<const double> radii_sq,
+                       const MatrixView& queries, const KnnOptions& options) {
     check_points(centres, "ball centres");
     check_points(queries, "ball queries");
     check_same_dim(centres, queries);
@@ -77,8 +77,8 @@ BallCounts ball_counts(const Matrix& centres, std::span<const double> radii_sq,
         .a_balls;
 }
 
-MutualBallCounts mutual_ball_counts(const Matrix& a, std::span<const double> a_radii_sq,
-                                    const Matrix& b, std::span<const double> b_radii_sq,
+MutualBallCounts mutual_ball_counts(const MatrixView& a, std::span<const double> a_radii_sq,
+                                    const MatrixView& b, std::span<const double> b_radii_sq,
                                     const KnnOptions& options) {
     check_points(a, "ball centres");
     check_points(b, "ball centres");

@@ -52,7 +52,7 @@ struct Frame {
     double max_norm = 0.0;  // largest |x - centre|^2 over the point sets, original units
 };
 
-Frame make_frame(const Matrix& a, const Matrix* b) {
+Frame make_frame(const MatrixView& a, const MatrixView* b) {
     Frame f;
     Vector sum = a.colwise().sum().transpose();
     double count = static_cast<double>(a.rows());
@@ -61,7 +61,7 @@ Frame make_frame(const Matrix& a, const Matrix* b) {
         count += static_cast<double>(b->rows());
     }
     f.centre = count > 0 ? Vector(sum / count) : sum;
-    auto max_norm = [&](const Matrix& x) {
+    auto max_norm = [&](const MatrixView& x) {
         double m = 0.0;
         for (Eigen::Index i = 0; i < x.rows(); ++i)
             m = std::max(m, (x.row(i).transpose() - f.centre).squaredNorm());
@@ -123,7 +123,7 @@ struct CentredBlocks {
     std::size_t block_size(std::size_t b) const { return std::min(kBlock, n - b * kBlock); }
 };
 
-CentredBlocks centre_blocks(const Matrix& x, const Frame& frame) {
+CentredBlocks centre_blocks(const MatrixView& x, const Frame& frame) {
     CentredBlocks out;
     out.n = static_cast<std::size_t>(x.rows());
     out.d = static_cast<std::size_t>(x.cols());
@@ -412,7 +412,7 @@ std::vector<std::vector<std::pair<std::size_t, std::size_t>>> block_rounds(std::
 // k-th over the others. Each pair of blocks is computed once and offered to both of its rows
 // and columns (distances are symmetric bit for bit).
 
-std::vector<double> kth_brute_force(const Matrix& x, int k, int threads, int max_simd_bits) {
+std::vector<double> kth_brute_force(const MatrixView& x, int k, int threads, int max_simd_bits) {
     const NearPairsFn kernel = select_kernel(max_simd_bits);
     const std::size_t n = static_cast<std::size_t>(x.rows());
     const std::size_t d = static_cast<std::size_t>(x.cols());
@@ -428,8 +428,8 @@ std::vector<double> kth_brute_force(const Matrix& x, int k, int threads, int max
         thr[i] = kernel_threshold(selectors[i].threshold(), frame);
     }
     auto exact_from = [&](std::size_t i) {
-        return [&x, d, xi = x.data() + i * d](std::uint32_t j) {
-            return squared_distance(xi, x.data() + std::size_t{j} * d, d);
+        return [&x, d, xi = x.row(static_cast<Eigen::Index>(i)).data()](std::uint32_t j) {
+            return squared_distance(xi, x.row(static_cast<Eigen::Index>(j)).data(), d);
         };
     };
     const std::vector<float> no_thr(kBlock, -kInfF);
@@ -492,8 +492,8 @@ std::vector<double> kth_brute_force(const Matrix& x, int k, int threads, int max
 }
 
 // Each pair of points is evaluated once, for both directions.
-MutualBallCounts mutual_brute_force(const Matrix& a, std::span<const double> a_radii_sq,
-                                    const Matrix& b, std::span<const double> b_radii_sq,
+MutualBallCounts mutual_brute_force(const MatrixView& a, std::span<const double> a_radii_sq,
+                                    const MatrixView& b, std::span<const double> b_radii_sq,
                                     bool b_has_balls, int threads, int max_simd_bits) {
     const NearPairsFn kernel = select_kernel(max_simd_bits);
     const std::size_t na = static_cast<std::size_t>(a.rows());
@@ -544,7 +544,8 @@ MutualBallCounts mutual_brute_force(const Matrix& a, std::span<const double> a_r
                         if (g < r2 - tol) return true;
                         if (g > r2 + tol) return false;
                         if (exact < 0.0)
-                            exact = squared_distance(a.data() + i * d, b.data() + j * d, d);
+                            exact = squared_distance(a.row(static_cast<Eigen::Index>(i)).data(),
+                                                     b.row(static_cast<Eigen::Index>(j)).data(), d);
                         return exact <= r2;
                     };
                     if (inside(a_radii_sq[i])) {

@@ -33,12 +33,14 @@ double inflated(double r2) {
     return r2 + r2 * kSearchSlack + std::numeric_limits<double>::denorm_min();
 }
 
+// Point i is the d values at data + i * stride (stride >= d: the rows of a view may sit apart).
 struct PointCloud {
     const double* data;
     std::size_t n;
     std::size_t d;
+    std::size_t stride;
     std::size_t kdtree_get_point_count() const { return n; }
-    double kdtree_get_pt(std::uint32_t i, std::size_t j) const { return data[i * d + j]; }
+    double kdtree_get_pt(std::uint32_t i, std::size_t j) const { return data[i * stride + j]; }
     template <class Bbox>
     bool kdtree_get_bbox(Bbox&) const {
         return false;
@@ -52,7 +54,7 @@ struct ExactL2 {
     const PointCloud& cloud;
     explicit ExactL2(const PointCloud& c) : cloud(c) {}
     double evalMetric(const double* a, std::uint32_t b, std::size_t size) const {
-        return squared_distance(a, cloud.data + b * cloud.d, size);
+        return squared_distance(a, cloud.data + b * cloud.stride, size);
     }
     template <class U, class V>
     double accum_dist(U a, V b, std::size_t) const {
@@ -68,8 +70,9 @@ constexpr std::size_t kKdBlock = 256;  // queries per parallel task
 template <int Dim>
 class KdIndex {
 public:
-    explicit KdIndex(const Matrix& x)
-        : cloud_{x.data(), static_cast<std::size_t>(x.rows()), static_cast<std::size_t>(x.cols())},
+    explicit KdIndex(const MatrixView& x)
+        : cloud_{x.data(), static_cast<std::size_t>(x.rows()), static_cast<std::size_t>(x.cols()),
+                 static_cast<std::size_t>(x.outerStride())},
           tree_(static_cast<int>(x.cols()), cloud_,
                 nanoflann::KDTreeSingleIndexAdaptorParams(kLeafSize)) {}
     template <class ResultSet>
@@ -155,10 +158,9 @@ private:
 };
 
 template <int Dim>
-std::vector<double> kth_kd_tree_dim(const Matrix& x, int k, int threads) {
+std::vector<double> kth_kd_tree_dim(const MatrixView& x, int k, int threads) {
     const KdIndex<Dim> index(x);
     const std::size_t n = static_cast<std::size_t>(x.rows());
-    const std::size_t d = static_cast<std::size_t>(x.cols());
     std::vector<double> out(n);
     const std::size_t blocks = (n + kKdBlock - 1) / kKdBlock;
     parallel_for(blocks, threads, [&](std::size_t b) {
@@ -167,7 +169,7 @@ std::vector<double> kth_kd_tree_dim(const Matrix& x, int k, int threads) {
         SmallestDistances result(k + 1);
         for (std::size_t i = b * kKdBlock; i < std::min(n, (b + 1) * kKdBlock); ++i) {
             result.reset();
-            index.search(result, x.data() + i * d);
+            index.search(result, x.row(static_cast<Eigen::Index>(i)).data());
             out[i] = result.largest();
         }
     });
@@ -175,12 +177,11 @@ std::vector<double> kth_kd_tree_dim(const Matrix& x, int k, int threads) {
 }
 
 template <int Dim>
-BallCounts balls_kd_tree_dim(const Matrix& centres, std::span<const double> radii_sq,
-                             const Matrix& queries, int threads) {
+BallCounts balls_kd_tree_dim(const MatrixView& centres, std::span<const double> radii_sq,
+                             const MatrixView& queries, int threads) {
     BallCounts out;
     const std::size_t nc = static_cast<std::size_t>(centres.rows());
     const std::size_t nq = static_cast<std::size_t>(queries.rows());
-    const std::size_t d = static_cast<std::size_t>(centres.cols());
     out.queries_per_ball.assign(nc, 0);
     std::vector<std::atomic<int>> balls_per_query(nq);
     if (nq > 0 && nc > 0) {
@@ -192,7 +193,7 @@ BallCounts balls_kd_tree_dim(const Matrix& centres, std::span<const double> radi
         parallel_for(blocks, threads, [&](std::size_t b) {
             for (std::size_t i = b * kKdBlock; i < std::min(nc, (b + 1) * kKdBlock); ++i) {
                 BallVisitor visitor(radii_sq[i], balls_per_query);
-                index.search(visitor, centres.data() + i * d);
+                index.search(visitor, centres.row(static_cast<Eigen::Index>(i)).data());
                 out.queries_per_ball[i] = visitor.hits();
             }
         });
@@ -203,14 +204,14 @@ BallCounts balls_kd_tree_dim(const Matrix& centres, std::span<const double> radi
 
 }  // namespace
 
-std::vector<double> kth_kd_tree(const Matrix& x, int k, int threads) {
+std::vector<double> kth_kd_tree(const MatrixView& x, int k, int threads) {
     return with_kd_dim(static_cast<std::size_t>(x.cols()), [&](auto dim) {
         return kth_kd_tree_dim<decltype(dim)::value>(x, k, threads);
     });
 }
 
-BallCounts balls_kd_tree(const Matrix& centres, std::span<const double> radii_sq,
-                         const Matrix& queries, int threads) {
+BallCounts balls_kd_tree(const MatrixView& centres, std::span<const double> radii_sq,
+                         const MatrixView& queries, int threads) {
     return with_kd_dim(static_cast<std::size_t>(centres.cols()), [&](auto dim) {
         return balls_kd_tree_dim<decltype(dim)::value>(centres, radii_sq, queries, threads);
     });

@@ -15,22 +15,22 @@
 namespace madlab::knn {
 
 // kth_neighbour_sq_distances() through a k-d tree of the points.
-std::vector<double> kth_kd_tree(const Matrix& x, int k, int threads);
+std::vector<double> kth_kd_tree(const MatrixView& x, int k, int threads);
 
 // ball_counts() through a k-d tree of the queries, asked once per ball.
-BallCounts balls_kd_tree(const Matrix& centres, std::span<const double> radii_sq,
-                         const Matrix& queries, int threads);
+BallCounts balls_kd_tree(const MatrixView& centres, std::span<const double> radii_sq,
+                         const MatrixView& queries, int threads);
 
 // Exact k-th smallest squared distance of each point to the other points of the same set
 // (kth_neighbour_sq_distances()) by blocked brute force, with the widest kernel this CPU runs
 // up to max_simd_bits (KnnOptions::max_simd_bits: only the speed depends on it).
-std::vector<double> kth_brute_force(const Matrix& x, int k, int threads, int max_simd_bits);
+std::vector<double> kth_brute_force(const MatrixView& x, int k, int threads, int max_simd_bits);
 
 // Both directions of ball membership between a (rows) and b (columns) by blocked brute force
 // (mutual_ball_counts()). Without b_has_balls, b carries no balls (b_radii_sq is not read) and
 // out.b_balls stays empty: out.a_balls is then ball_counts(a, a_radii_sq, b).
-MutualBallCounts mutual_brute_force(const Matrix& a, std::span<const double> a_radii_sq,
-                                    const Matrix& b, std::span<const double> b_radii_sq,
+MutualBallCounts mutual_brute_force(const MatrixView& a, std::span<const double> a_radii_sq,
+                                    const MatrixView& b, std::span<const double> b_radii_sq,
                                     bool b_has_balls, int threads, int max_simd_bits);
 
 // Counters shared between tasks. Integer increments commute, so totals do not depend on the

@@ -25,13 +25,14 @@ double fraction_positive(const std::vector<int>& counts) {
 
 }  // namespace
 
-PrdcResult compute_prdc(const Matrix& real, const Matrix& fake, int k, int threads) {
+PrdcResult compute_prdc(const MatrixView& real, const MatrixView& fake, int k, int threads) {
     KnnOptions options;
     options.threads = threads;
     return compute_prdc(real, fake, k, options);
 }
 
-PrdcResult compute_prdc(const Matrix& real, const Matrix& fake, int k, const KnnOptions& options) {
+PrdcResult compute_prdc(const MatrixView& real, const MatrixView& fake, int k,
+                        const KnnOptions& options) {
     if (k < 1) throw DataError("precision/recall need k >= 1, got k = " + std::to_string(k));
     check_size(real.rows(), k, "real");
     check_size(fake.rows(), k, "generated");

@@ -56,7 +56,7 @@ const ModelFamilyRegistrar kExternalFamily({
               .type = ConfigKey::Type::kBool,
               .default_value = false,
               .help = "delete a generation's files once no later generation samples from it"},
-             command_key("work_dir", "root of the per-generation files (\"\" = DIR/external)"),
+             command_key("work_dir", "root of the per-generation files (\"\" = DIR/models)"),
              command_key("score",
                          "optional: the command that writes the log-probability of each "
                          "held-out real line to {scores} (from {model_dir} and {text}); without "

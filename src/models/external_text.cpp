@@ -53,8 +53,6 @@ Corpus ExternalTextModel::do_sample(std::size_t n_lines, double bias, Rng& rng,
         n_lines, bias, rng, purpose, ".jsonl",
         fmt::format("{} lines there, one JSON object {{\"text\": \"...\"}} a line", n_lines));
     std::size_t count = 0;
-    std::vector<std::string_view> words;
-    std::vector<TokenId> ids;
     try {
         for_each_jsonl_object(step.path, [&](std::size_t line, const nlohmann::json& object) {
             if (++count > n_lines) return;  // reported below
@@ -62,17 +60,7 @@ Corpus ExternalTextModel::do_sample(std::size_t n_lines, double bias, Rng& rng,
                 jsonl_string(object, "text", step.path, line,
                              "the model.sample command must write {\"text\": \"...\"} on every "
                              "line (docs/external.md)");
-            tokenize(text, tokens_, words);
-            ids.clear();
-            for (std::string_view w : words) {
-                if (ids.size() == max_line_length_) break;
-                // Words outside the corpus vocabulary, and <s> </s> (never part of a line),
-                // become <unk>.
-                TokenId id = vocabulary_->find(w).value_or(Vocabulary::kUnk);
-                if (id == Vocabulary::kBos || id == Vocabulary::kEos) id = Vocabulary::kUnk;
-                ids.push_back(id);
-            }
-            out.add_line(ids);
+            append_sampled_line(out, text, tokens_, max_line_length_);
         });
     } catch (const DataError& e) {
         throw Error(fmt::format("{} wrote samples madlab cannot use: {}", step.where, e.what()));

@@ -232,6 +232,11 @@ SourceConfig read_source(KeyReader& r) {
 
 ModelConfig read_model(KeyReader& r, bool text) {
     ModelConfig m;
+    // The python family registers itself when the Python package loads (docs/python.md).
+    if (r.get_string("model.family", m.family) == "python" && !find_model_family("python"))
+        r.fail("model.family",
+               "= \"python\" is a model written in Python: it runs only from the Python package, "
+               "madlab.run(config, models=...) (docs/python.md)");
     m.family = r.get_string("model.family", m.family, family_names());
     m.bias = r.get_double("model.bias", m.bias, 0.0, 1.0, true);
     const ModelFamily& family = *find_model_family(m.family);

@@ -59,12 +59,12 @@ ChainSpecOf<Data> chain_spec(const StudyConfig& study, const Setting& setting, s
 }
 
 // The root of the folders of a setting's models: model.work_dir (the key of families that keep
-// files), else <output>/external.
+// files), else <output>/models (shared by every family that keeps files).
 std::string models_work_dir(const Setting& setting, const RunOptions& options) {
     const Params& params = setting.config.model.params;
     if (params.has("work_dir") && !params.get_string("work_dir").empty())
         return params.get_string("work_dir");
-    return options.work_dir.empty() ? "" : options.work_dir + "/external";
+    return options.work_dir.empty() ? "" : options.work_dir + "/models";
 }
 
 // The first `rows` rows of a matrix as a sample set.

@@ -58,7 +58,7 @@ TEST_F(ExternalCli, RunsTheLoopAndKeepsEveryGenerationsFiles) {
     const std::string records = read_file(out() + "/records.csv");
     for (int g = 0; g <= 3; ++g)
         EXPECT_NE(records.find(",0," + std::to_string(g) + ",frechet,"), std::string::npos) << g;
-    const fs::path chain = fs::path(out()) / "external" / "fully-synthetic" / "seed-0";
+    const fs::path chain = fs::path(out()) / "models" / "fully-synthetic" / "seed-0";
     for (int g = 0; g <= 3; ++g) {
         const fs::path gen = chain / ("gen-000" + std::to_string(g));
         EXPECT_TRUE(fs::exists(gen / "train.npy")) << gen;
@@ -89,7 +89,7 @@ TEST_F(ExternalCli, PruneKeepsOnlyTheFoldersLaterGenerationsNeed) {
     const auto r = run_madlab("run " + study(fit_command(), sample_command(), "prune = true\n") +
                               " -q --no-db --out " + out());
     ASSERT_EQ(r.exit_code, 0) << r.output;
-    const fs::path chain = fs::path(out()) / "external" / "fully-synthetic" / "seed-0";
+    const fs::path chain = fs::path(out()) / "models" / "fully-synthetic" / "seed-0";
     // synthetic_from_last_k = 1: only the last generation's folder is left.
     for (int g = 0; g <= 2; ++g)
         EXPECT_FALSE(fs::exists(chain / ("gen-000" + std::to_string(g)))) << g;
@@ -173,7 +173,7 @@ TEST_F(ExternalCli, ARefitNeverReusesTheOldModelsSamples) {
     auto r =
         run_madlab("run " + study(fit_command(), sample, "", 1) + " -q --no-db --out " + out());
     ASSERT_EQ(r.exit_code, 0) << r.output;
-    const fs::path gen0 = fs::path(out()) / "external" / "fully-synthetic" / "seed-0" / "gen-0000";
+    const fs::path gen0 = fs::path(out()) / "models" / "fully-synthetic" / "seed-0" / "gen-0000";
     ASSERT_TRUE(fs::exists(gen0 / "model" / "calls.log"));
     r = run_madlab("run " + study(fit_command() + " # version 2", sample, "", 1) +
                    " -q --no-db --out " + out());

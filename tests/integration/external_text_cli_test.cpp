@@ -101,7 +101,7 @@ TEST_F(ExternalTextCli, RunsTheLoopScoresRealTextAndKeepsTheJsonlFiles) {
         EXPECT_FALSE(has_metric(records, g, "lost_types"));
         EXPECT_FALSE(has_metric(records, g, "perplexity_excluding_oov"));
     }
-    const fs::path chain = fs::path(out()) / "external" / "fully-synthetic" / "seed-0";
+    const fs::path chain = fs::path(out()) / "models" / "fully-synthetic" / "seed-0";
     for (int g = 0; g <= 2; ++g) {
         const fs::path gen = chain / ("gen-000" + std::to_string(g));
         for (const char* file : {"train.jsonl", "model/model.json", "eval.jsonl", "eval.done",

@@ -72,9 +72,11 @@ schedule.synthetic_from_last_k = 2
 
 // Runs `study_text` uninterrupted, then twice killed with SIGKILL (after 20% and 70% of its
 // `total` generations, settings x seeds x generations) and resumed: records.csv and samples.json
-// must be byte-identical to the uninterrupted run's.
+// must be byte-identical to the uninterrupted run's. With `kept_file` (a file the models keep in
+// every generation's folder, DIR/models/<setting>/seed-<s>/gen-<g>/), every such file of the
+// uninterrupted run exists in each resumed run with the same bytes.
 void expect_killed_runs_resume_identically(const std::string& name, const char* study_text,
-                                           int total) {
+                                           int total, const std::string& kept_file = "") {
     const fs::path dir = fs::temp_directory_path() / ("madlab_resume_test_" + name);
     fs::remove_all(dir);
     fs::create_directories(dir);
@@ -118,6 +120,17 @@ void expect_killed_runs_resume_identically(const std::string& name, const char* 
         ASSERT_EQ(run_to_end("run -q --resume " + out.string()), 0);
         EXPECT_EQ(read(out / "records.csv"), expected) << "killed after " << committed;
         EXPECT_EQ(read(out / "samples.json"), expected_samples) << "killed after " << committed;
+        if (!kept_file.empty()) {
+            int kept = 0;
+            for (const auto& entry : fs::recursive_directory_iterator(dir / "clean" / "models")) {
+                if (entry.path().filename() != kept_file) continue;
+                const fs::path resumed = out / fs::relative(entry.path(), dir / "clean");
+                ASSERT_TRUE(fs::exists(resumed)) << resumed;
+                EXPECT_EQ(read(resumed), read(entry.path())) << resumed;
+                ++kept;
+            }
+            EXPECT_EQ(kept, total) << "one " << kept_file << " per generation of every chain";
+        }
         // Resuming a finished run changes nothing.
         ASSERT_EQ(run_to_end("run -q --resume " + out.string()), 0);
         EXPECT_EQ(read(out / "records.csv"), expected);
@@ -191,8 +204,8 @@ name = "replace"
 )";
 
 TEST(Resume, KilledNeuralRunsFineTuningFromThePreviousWeightsResumeIdentically) {
-    expect_killed_runs_resume_identically("flow", kFlowStudy, 2 * 2 * 13);
-    expect_killed_runs_resume_identically("gpt", kGptStudy, 1 * 2 * 13);
+    expect_killed_runs_resume_identically("flow", kFlowStudy, 2 * 2 * 13, "weights.madlabnn");
+    expect_killed_runs_resume_identically("gpt", kGptStudy, 1 * 2 * 13, "weights.madlabnn");
 }
 #endif
 

@@ -11,6 +11,12 @@ namespace madlab {
 
 using Matrix = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
 using Vector = Eigen::VectorXd;
+// A read-only view of an n x d point set without a copy: a Matrix, a block of its rows or
+// columns, or row-major memory that another library owns (a numpy array, through the Python
+// package). Row i starts at data() + i * outerStride(), which may exceed cols(). Functions that
+// only read a point set (the metrics) take one, so that a caller's data is never copied to call
+// them.
+using MatrixView = Eigen::Ref<const Matrix>;
 // Square matrices (covariances) are symmetric, so their storage order does not matter; column
 // major keeps Eigen's decompositions on their fastest path.
 using SquareMatrix = Eigen::MatrixXd;

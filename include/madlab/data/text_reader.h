@@ -125,6 +125,13 @@ Corpus encode_with(const std::vector<std::string>& lines, const Vocabulary& voca
 Corpus encode_with(const std::vector<std::string>& lines, std::shared_ptr<const Vocabulary> vocab,
                    const TextOptions& options = {});
 
+// Appends one line of text that a model wrote (the samples of the external and python
+// families) to `out`, in the ids of out.vocabulary (which must be set): tokenised with `tokens`,
+// cut after max_line_length tokens; a word outside the vocabulary, and <s> or </s> (never part
+// of a line), become Vocabulary::kUnk. A line without tokens is kept as an empty line.
+void append_sampled_line(Corpus& out, std::string_view text, TextOptions::Tokens tokens,
+                         std::size_t max_line_length);
+
 // The text of one line of ids: words joined by single spaces (kWhitespace), or code points
 // concatenated with kSpaceToken turned back into a space (kCharacter). Ids must be < vocab.size().
 // Vocabulary::kUnk is written as `unk_text` when given, else as its word "<unk>".

@@ -88,6 +88,9 @@ public:
 private:
     TrainingSetOf<Data> next_training_set(int generation);
     Rng rng(int generation, std::string_view purpose, std::uint64_t extra = 0) const;
+    // Generation g's place (generation, seed, setting, folder) with its fit stream `fit_rng`;
+    // no origins, no previous model.
+    FitContext<Data> fit_context(int g, Rng& fit_rng) const;
     // A clone of the prototype fitted to `train` as generation g's model, after `previous`.
     std::unique_ptr<GenerativeModel<Data>> fit_model(int g, const TrainingSetOf<Data>& train,
                                                      const GenerativeModel<Data>* previous,

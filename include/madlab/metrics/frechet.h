@@ -30,11 +30,11 @@ double frechet_distance(const Vector& mu1, const SquareMatrix& s1, const Vector&
 // clean-fid convention). Requires N >= 2 rows (throws DataError otherwise). From d = 128 on,
 // with OpenBLAS loaded (blas.h), the covariance is computed by BLAS in fixed tiles on `threads`
 // threads (0 = all cores); the result never depends on `threads`.
-GaussianParams sample_mean_covariance(const Matrix& x, int threads = 1);
+GaussianParams sample_mean_covariance(const MatrixView& x, int threads = 1);
 
 // Frechet distance between Gaussians fitted to the rows of x and y by sample_mean_covariance.
 // Requires at least 2 rows each and equal dimensions (throws DataError otherwise).
-double frechet_distance(const Matrix& x, const Matrix& y, int threads = 1);
+double frechet_distance(const MatrixView& x, const MatrixView& y, int threads = 1);
 
 // Metric "frechet": value "frechet". From samples (real test set vs model samples) normally;
 // when the model is one Gaussian (implements HasGaussianParams) and the source's Gaussian

@@ -37,7 +37,8 @@ struct KidResult {
 // drawn by a partial Fisher-Yates shuffle of each set from Rng(seed), in subset order; the
 // kernel sums are computed in double (Gram matrices by OpenBLAS when loaded, blas.h), so the
 // result does not depend on `threads`.
-KidResult compute_kid(const Matrix& real, const Matrix& fake, const KidOptions& options = {});
+KidResult compute_kid(const MatrixView& real, const MatrixView& fake,
+                      const KidOptions& options = {});
 
 // Metric "kid": values "kid" and "kid_std" of the real test set against the samples. Left out
 // (empty result) when the samples contain non-finite values or either set has < 2 points.

@@ -59,7 +59,7 @@ struct KnnOptions {
 // k duplicates has radius 0. Requires 1 <= k <= n - 1 (throws DataError otherwise) and finite
 // coordinates. Returns squared radii so that callers compare like with like: taking a square
 // root and squaring it again would not give the same double.
-std::vector<double> kth_neighbour_sq_distances(const Matrix& points, int k,
+std::vector<double> kth_neighbour_sq_distances(const MatrixView& points, int k,
                                                const KnnOptions& options = {});
 
 // Ball membership of query points in balls B(c_i, r_i) = {q : squared_distance(q, c_i) <=
@@ -72,8 +72,8 @@ struct BallCounts {
 // Counts for balls centred at the rows of `centres` (radii_sq.size() == centres.rows()) and the
 // rows of `queries` (same number of columns). A query is in at least one ball iff
 // balls_per_query > 0; a ball holds some query iff queries_per_ball > 0.
-BallCounts ball_counts(const Matrix& centres, std::span<const double> radii_sq,
-                       const Matrix& queries, const KnnOptions& options = {});
+BallCounts ball_counts(const MatrixView& centres, std::span<const double> radii_sq,
+                       const MatrixView& queries, const KnnOptions& options = {});
 
 // Two point sets that both carry balls, counted both ways: a_balls == ball_counts(a, a_radii_sq,
 // b) and b_balls == ball_counts(b, b_radii_sq, a). The brute-force path evaluates each pair of
@@ -82,8 +82,8 @@ struct MutualBallCounts {
     BallCounts a_balls;  // balls around a, queried with the points of b
     BallCounts b_balls;  // balls around b, queried with the points of a
 };
-MutualBallCounts mutual_ball_counts(const Matrix& a, std::span<const double> a_radii_sq,
-                                    const Matrix& b, std::span<const double> b_radii_sq,
+MutualBallCounts mutual_ball_counts(const MatrixView& a, std::span<const double> a_radii_sq,
+                                    const MatrixView& b, std::span<const double> b_radii_sq,
                                     const KnnOptions& options = {});
 
 }  // namespace madlab

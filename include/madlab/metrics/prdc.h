@@ -30,9 +30,10 @@ struct PrdcResult {
 
 // Requires k >= 1, N >= k + 1 and M >= k + 1 points, equal dimensions and finite coordinates;
 // throws DataError otherwise. Exact (knn.h); the result never depends on `threads`.
-PrdcResult compute_prdc(const Matrix& real, const Matrix& fake, int k = 5, int threads = 0);
+PrdcResult compute_prdc(const MatrixView& real, const MatrixView& fake, int k = 5, int threads = 0);
 // The same with every k-NN option (to force the k-d tree or the brute-force path).
-PrdcResult compute_prdc(const Matrix& real, const Matrix& fake, int k, const KnnOptions& options);
+PrdcResult compute_prdc(const MatrixView& real, const MatrixView& fake, int k,
+                        const KnnOptions& options);
 
 // Metric "prdc": values "precision", "recall", "density", "coverage" of the real test set
 // against the samples. Left out (empty result) when the samples contain non-finite values.

@@ -154,6 +154,14 @@ public:
         do_restore_state(state);
         fitted_ = true;
     }
+    // The same in a loop: `context` is the one the model's fit had (its stream, generation,
+    // chain seed, setting and folder; no origins, no previous model), for a family whose state
+    // belongs to a place in the study (the python family's object of each chain).
+    void restore_state(const std::string& state, const FitContext<Data>& context) {
+        fitted_ = false;
+        do_restore_state_at(state, context);
+        fitted_ = true;
+    }
 
     bool fitted() const { return fitted_; }
 
@@ -176,6 +184,11 @@ protected:
     virtual void do_restore_state(const std::string& /*state*/) {
         throw DataError(fmt::format(
             "{}: the checkpoint holds a saved model state, but this family saves none", family()));
+    }
+    // The family's restore in a loop (default: do_restore_state, which needs no place).
+    virtual void do_restore_state_at(const std::string& state,
+                                     const FitContext<Data>& /*context*/) {
+        do_restore_state(state);
     }
 
     // For models whose parameters are given at construction (no fit needed before sampling).

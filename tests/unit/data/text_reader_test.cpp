@@ -7,6 +7,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -389,6 +390,27 @@ TEST(TextCorpus, EncodeWithMapsUnknownWordsToUnk) {
                                          Vocabulary::kUnk, Vocabulary::kUnk, *v.find("gato")));
     EXPECT_EQ(v.size(), 3u + 5u);  // unchanged by encode_with
     EXPECT_EQ(detokenize(test.line(0), v, TextOptions::Tokens::kWhitespace), "el perro <unk>");
+}
+
+// A model's sampled line in the corpus's ids: unknown words, <s> and </s> become <unk>, the line
+// is cut at the maximum length, and an empty line stays a line.
+TEST(TextCorpus, SampledLinesUseTheCorpusIds) {
+    const Corpus train = make_corpus({"el perro come", "el gato duerme"});
+    const Vocabulary& v = *train.vocabulary;
+    Corpus out;
+    out.vocabulary = train.vocabulary;
+    append_sampled_line(out, "el pez </s> come", TextOptions::Tokens::kWhitespace, 10);
+    append_sampled_line(out, "", TextOptions::Tokens::kWhitespace, 10);
+    append_sampled_line(out, "el gato duerme el gato", TextOptions::Tokens::kWhitespace, 3);
+    ASSERT_EQ(out.lines(), 3u);
+    EXPECT_THAT(out.line(0),
+                ElementsAre(*v.find("el"), Vocabulary::kUnk, Vocabulary::kUnk, *v.find("come")));
+    EXPECT_TRUE(out.line(1).empty());
+    EXPECT_THAT(out.line(2), ElementsAre(*v.find("el"), *v.find("gato"), *v.find("duerme")));
+    EXPECT_EQ(v.size(), 3u + 5u);  // no word added
+    Corpus no_vocabulary;
+    EXPECT_THROW(append_sampled_line(no_vocabulary, "el", TextOptions::Tokens::kWhitespace, 5),
+                 std::invalid_argument);
 }
 
 TEST(TextCorpus, VocabularyHeterogeneousLookup) {

@@ -8,6 +8,8 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <tuple>
+#include <vector>
 
 #include "madlab/core/error.h"
 #include "madlab/data/builtin_sources.h"
@@ -235,6 +237,8 @@ namespace {
 struct HookCounts {
     int fits = 0;
     int restores = 0;
+    // The place each restore was given: generation, chain seed, setting.
+    std::vector<std::tuple<int, std::uint64_t, std::string>> restored_at;
 };
 
 class StatefulMeanModel : public ContinuousModel {
@@ -262,6 +266,10 @@ protected:
             for (Eigen::Index j = 0; j < out.cols(); ++j) out(i, j) = mean_[j] + rng.normal();
         return out;
     }
+    void do_restore_state_at(const std::string& state, const FitContext<Matrix>& context) override {
+        counts_->restored_at.emplace_back(context.generation, context.seed, context.setting);
+        do_restore_state(state);
+    }
     void do_restore_state(const std::string& state) override {
         ++counts_->restores;
         if (state.size() % sizeof(double) != 0) throw DataError("stateful_mean: bad state");
@@ -284,6 +292,7 @@ TEST(ChainCheckpoint, ModelsThatSaveTheirStateAreRestoredNotRefitted) {
     o.synthetic_from_last_k = 2;
     ChainSpec spec = f.spec(o, 5, 3);
     spec.prototype = &model;
+    spec.setting = "kept";
     Chain reference(spec);
     std::vector<GenerationResult> expected;
     while (!reference.done()) expected.push_back(reference.step());
@@ -296,6 +305,9 @@ TEST(ChainCheckpoint, ModelsThatSaveTheirStateAreRestoredNotRefitted) {
     resumed.restore(bytes);
     EXPECT_EQ(counts.fits, 0);
     EXPECT_EQ(counts.restores, 2);  // the two kept models
+    // Each restored in the place of its fit: generations 1 and 2 of this chain.
+    using Place = std::tuple<int, std::uint64_t, std::string>;
+    EXPECT_EQ(counts.restored_at, (std::vector<Place>{{1, 3, "kept"}, {2, 3, "kept"}}));
     while (!resumed.done()) {
         const auto r = resumed.step();
         EXPECT_EQ(r.values, expected[r.generation].values) << r.generation;

@@ -251,6 +251,32 @@ TEST(BallCounts, MutualMatchesBothDirections) {
     }
 }
 
+// A view whose rows sit apart in memory (the first d columns of a wider matrix, as a numpy
+// column slice arrives from the Python package) gives exactly the results of its packed copy,
+// on both paths.
+TEST(BallCounts, ViewsWithRowsApartMatchTheirPackedCopy) {
+    for (Eigen::Index d : {2, 32}) {
+        const Matrix wide_a = with_duplicates(300, d + 3, 50, 23);
+        const Matrix wide_b = gaussian_points(250, d + 3, 24, 0.2);
+        const MatrixView a = wide_a.leftCols(d), b = wide_b.leftCols(d);
+        ASSERT_GT(a.outerStride(), a.cols());
+        const Matrix packed_a = a, packed_b = b;
+        for (KnnMethod method : kMethods) {
+            const KnnOptions options = with_method(method, 2);
+            const auto ra = kth_neighbour_sq_distances(a, 4, options);
+            EXPECT_EQ(ra, naive_kth(packed_a, 4)) << method_name(method);
+            const auto rb = kth_neighbour_sq_distances(b, 4, options);
+            const MutualBallCounts got = mutual_ball_counts(a, ra, b, rb, options);
+            expect_counts_eq(got.a_balls, naive_balls(packed_a, ra, packed_b),
+                             "view a balls " + method_name(method));
+            expect_counts_eq(got.b_balls, naive_balls(packed_b, rb, packed_a),
+                             "view b balls " + method_name(method));
+            expect_counts_eq(ball_counts(a, ra, b, options), naive_balls(packed_a, ra, packed_b),
+                             "view balls " + method_name(method));
+        }
+    }
+}
+
 TEST(BallCounts, EmptyQueriesAndBadInput) {
     const Matrix c = gaussian_points(10, 3, 23);
     const std::vector<double> r2(10, 1.0);

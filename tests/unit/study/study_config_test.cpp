@@ -115,6 +115,10 @@ TEST(StudyConfig, OutOfRangeAndWrongTypeNameTheKey) {
     EXPECT_TRUE(contains(e, "metrics.k")) << e;
     e = error_of("[source]\nkind = \"gaussian\"\ndim = 2\nmean = [1.0, 2.0, 3.0]\n");
     EXPECT_TRUE(contains(e, "source.mean has 3 entries")) << e;
+    // The python family lives in the Python package; the library alone says where to find it.
+    e = error_of("[model]\nfamily = \"python\"\n");
+    EXPECT_TRUE(contains(e, "line 2")) << e;
+    EXPECT_TRUE(contains(e, "madlab.run(config, models=...)")) << e;
 }
 
 TEST(StudyConfig, TomlSyntaxErrorNamesLineAndColumn) {

@@ -1,0 +1,77 @@
+#include "arrays.h"
+
+#include <fmt/core.h>
+
+#include <cmath>
+#include <memory>
+
+#include "madlab/core/error.h"
+
+namespace madlab::python {
+
+namespace {
+
+using Strided = Eigen::Map<const Matrix, Eigen::Unaligned, Eigen::OuterStride<>>;
+
+bool has_unit_column_stride(const py::array& a) {
+    if (a.ndim() == 1) return a.strides(0) == static_cast<py::ssize_t>(sizeof(double));
+    return a.shape(1) <= 1 || a.strides(1) == static_cast<py::ssize_t>(sizeof(double));
+}
+
+bool row_stride_is_whole_doubles(const py::array& a) {
+    return a.ndim() == 1 || (a.strides(0) > 0 && a.strides(0) % sizeof(double) == 0);
+}
+
+}  // namespace
+
+PointsArg::PointsArg(const py::handle& handle, const std::string& what) {
+    py::array array = py::array::ensure(handle);
+    if (!array)
+        throw DataError(
+            fmt::format("{}: expected a numpy array (or something numpy.asarray "
+                        "turns into one) of shape (n, d)",
+                        what));
+    if (array.ndim() != 1 && array.ndim() != 2)
+        throw DataError(
+            fmt::format("{}: expected an array of shape (n, d) or (n,), got {} "
+                        "dimensions",
+                        what, array.ndim()));
+    const bool is_double = array.dtype().is(py::dtype::of<double>());
+    if (!is_double || !has_unit_column_stride(array) || !row_stride_is_whole_doubles(array))
+        array = py::array_t<double, py::array::c_style | py::array::forcecast>::ensure(array);
+    if (!array) throw DataError(fmt::format("{}: cannot convert the array to float64", what));
+    storage_ = array;
+    const Eigen::Index n = array.shape(0);
+    const Eigen::Index d = array.ndim() == 2 ? array.shape(1) : 1;
+    if (n == 0 || d == 0)
+        throw DataError(
+            fmt::format("{}: the array is empty (shape ({}, {})); give at least one "
+                        "point",
+                        what, n, d));
+    const Eigen::Index row_stride =
+        array.ndim() == 2 ? array.strides(0) / static_cast<py::ssize_t>(sizeof(double)) : 1;
+    const auto* data = static_cast<const double*>(array.data());
+    const Strided map(data, n, d, Eigen::OuterStride<>(std::max<Eigen::Index>(row_stride, d)));
+    view_ = std::make_unique<MatrixView>(map);
+    for (Eigen::Index i = 0; i < n; ++i)
+        for (Eigen::Index j = 0; j < d; ++j)
+            if (!std::isfinite(map(i, j)))
+                throw DataError(
+                    fmt::format("{}: row {}, column {} is {}; remove or impute "
+                                "non-finite values first",
+                                what, i, j, map(i, j)));
+}
+
+py::array_t<double> to_numpy(const Matrix& x) {
+    py::array_t<double> out({x.rows(), x.cols()});
+    std::copy(x.data(), x.data() + x.size(), out.mutable_data());
+    return out;
+}
+
+py::array_t<double> wrap_numpy(Matrix&& x) {
+    auto* owned = new Matrix(std::move(x));
+    py::capsule owner(owned, [](void* p) { delete static_cast<Matrix*>(p); });
+    return py::array_t<double>({owned->rows(), owned->cols()}, owned->data(), owner);
+}
+
+}  // namespace madlab::python

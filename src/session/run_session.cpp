@@ -1,0 +1,135 @@
+#include "madlab/session/run_session.h"
+
+#include <fmt/core.h>
+
+#include <filesystem>
+#include <iostream>
+#include <memory>
+#include <optional>
+
+#include "madlab/core/error.h"
+#include "madlab/report/html_reporter.h"
+#include "madlab/store/reporter.h"
+#include "madlab/store/results_db.h"
+#include "madlab/store/run_folder.h"
+#include "madlab/study/resolved_config.h"
+#include "madlab/study/study_output.h"
+#include "madlab/study/study_runner.h"
+
+namespace madlab {
+
+namespace {
+
+// Runs a registered (or database-less) study and hands its output to the reporters; marks the
+// study "failed" in the database when the run throws.
+SessionResult run_and_report(const StudyConfig& study, const std::string& out, ResultsDb* db,
+                             const StudyIds* ids, const SessionOptions& options) {
+    RunOptions run;
+    run.threads = options.threads;
+    run.progress = !options.quiet;
+    run.work_dir = out;  // families that keep files keep them under DIR/models
+    StudyResult result;
+    try {
+        result = run_study(study, run, db, ids);
+    } catch (...) {
+        if (db) db->set_study_status(ids->study_id, "failed");
+        throw;
+    }
+    SessionResult session;
+    session.out_dir = out;
+    session.db_path = db ? db->path() : std::string();
+    session.study_id = db ? ids->study_id : 0;
+    session.seconds = result.seconds;
+    std::ostream& console = options.console ? *options.console : std::cout;
+    const RunFolder folder(out);
+    Reporters reporters = study_file_reporters(folder);
+    reporters.push_back(std::make_unique<ConsoleReporter>(console, folder, options.quiet));
+    if (!options.no_report) {
+        reporters.push_back(std::make_unique<HtmlReporter>(console, folder));
+        session.report_path = folder.report_path();
+    }
+    report_all(reporters, study_output(study, std::move(result), session.db_path));
+    return session;
+}
+
+}  // namespace
+
+SessionResult run_session(const StudyConfig& study, const SessionOptions& options) {
+    if (options.no_db && !options.db_path.empty())
+        throw ConfigError("a run without a database (no_db) cannot also name one (db_path)");
+    const std::string out =
+        options.out_dir.empty() ? "madlab-results/" + study.name : options.out_dir;
+    check_study_inputs(study);  // fail on bad data before writing anything
+    std::error_code ec;
+    std::filesystem::create_directories(out, ec);
+    if (ec)
+        throw ConfigError(fmt::format(
+            "--out {}: cannot create the output folder ({}); give a folder you can write to", out,
+            ec.message()));
+    std::unique_ptr<ResultsDb> db;
+    StudyIds ids;
+    if (!options.no_db) {
+        const std::string db_path =
+            options.db_path.empty() ? RunFolder(out).path(RunFolder::kDatabase) : options.db_path;
+        db = ResultsDb::open(db_path, ResultsDb::Mode::kReadWrite);
+        ids = register_study(*db, study);
+        RunFolder(out).write_run_link(db_path, ids.study_id);
+    }
+    // The config is there from the start, so that the folder of a killed run says what ran;
+    // the TOML reporter writes it again at the end.
+    RunFolder(out).write_config(to_toml(study));
+    return run_and_report(study, out, db.get(), db ? &ids : nullptr, options);
+}
+
+namespace {
+
+// The database, study id and study that the run folder `dir` names, checked to exist.
+struct OpenRun {
+    std::unique_ptr<ResultsDb> db;
+    std::int64_t study_id = 0;
+    StudyConfig study;
+};
+
+OpenRun open_run(const std::string& dir, ResultsDb::Mode mode) {
+    const auto link = RunFolder(dir).read_run_link();
+    if (!link)
+        throw ConfigError(
+            fmt::format("--resume {}: no {} there; resume a folder that a `madlab run --out` wrote",
+                        dir, RunFolder(dir).path(RunFolder::kRun)));
+    const auto [db_path, study_id] = *link;
+    if (!std::filesystem::exists(db_path))
+        throw DataError(
+            fmt::format("--resume {}: its database '{}' does not exist; was it moved or deleted?",
+                        dir, db_path));
+    OpenRun run;
+    run.db = ResultsDb::open(db_path, mode);
+    run.study_id = study_id;
+    const auto row = run.db->study(study_id);
+    if (!row)
+        throw DataError(fmt::format(
+            "study {} is not in '{}'; the run folder and the database do not belong together",
+            study_id, db_path));
+    run.study =
+        parse_study(row->config_toml, db_path + " (study " + std::to_string(study_id) + ")");
+    return run;
+}
+
+}  // namespace
+
+StudyConfig study_of_run(const std::string& dir) {
+    return open_run(dir, ResultsDb::Mode::kReadOnly).study;
+}
+
+SessionResult resume_session(const std::string& dir, const SessionOptions& options) {
+    if (!options.out_dir.empty() || !options.db_path.empty() || options.no_db)
+        throw ConfigError(fmt::format(
+            "--resume {}: the folder names its own database; do not give an output folder, a "
+            "database or no_db with it",
+            dir));
+    OpenRun run = open_run(dir, ResultsDb::Mode::kReadWrite);
+    const StudyIds ids = find_study(*run.db, run.study_id, run.study);
+    run.db->set_study_status(run.study_id, "running");
+    return run_and_report(run.study, dir, run.db.get(), &ids, options);
+}
+
+}  // namespace madlab
