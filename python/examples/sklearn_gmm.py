@@ -5,7 +5,13 @@ madlab keeps the schedule, seeds, metrics, database, resume and report; the mode
 
 Run from the repository root after installing the package (README, "Python"):
     /usr/bin/python3 python/examples/sklearn_gmm.py
-Measured: see the end of this docstring (the numbers are what this script prints).
+Measured (this script, 3 seeds, 7 s on 2 cores), means over seeds:
+    setting          generation  recall  coverage  frechet   nll
+    fully-synthetic  0           0.980   0.968     0.098     0.106
+                     10          0.901   0.891     0.311     0.868
+    fresh-data       10          0.967   0.957     0.029     0.165
+Retrained on its own samples the mixture drifts off the grid (Frechet distance x3, the NLL of
+real points up 0.76 nats); 500 fresh real points a generation hold it at generation 0's level.
 """
 
 import os

@@ -9,7 +9,15 @@ state()/load_state() (so a killed run resumes exactly) and writes the report wit
 Needs Debian's python3-torch. Run from the repository root after installing the package
 (README, "Python"):
     /usr/bin/python3 python/examples/torch_vae.py
-The numbers it printed are at the end of docs/python.md.
+Measured (this script, 1 seed, 42 s on 2 cores):
+    setting          generation  recall  coverage  frechet  neg_elbo
+    fully-synthetic  0           0.236   0.228     193      147
+                     1           0.049   0.141     256      154
+                     6           0.000   0.023     479      192
+    10% fresh real   1           0.079   0.157     241      148
+                     6           0.152   0.191     235      143
+Fine-tuned on its own digits the VAE loses them (recall 0, Frechet distance x2.5, the negative
+ELBO of real digits up 44 nats); with 10% fresh real digits it holds near generation 1.
 """
 
 import io

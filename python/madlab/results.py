@@ -4,9 +4,10 @@ parameter as its own column, the summary over seeds, and the resolved config."""
 import json
 import os
 
-import pandas as pd
-
 from .errors import DataError
+
+# pandas is imported where a DataFrame is made, so that `import madlab` for the metrics alone
+# does not pay for it (about a second).
 
 
 def _flatten(config, prefix=""):
@@ -32,6 +33,8 @@ def swept_parameters(config):
     def as_key(value):
         return json.dumps(value, sort_keys=True)
 
+    import pandas as pd
+
     swept = [k for k in keys if len({as_key(f.get(k)) for f in flat}) > 1]
     rows = []
     for setting, values in zip(settings, flat):
@@ -54,6 +57,8 @@ class Result:
     one row per setting)."""
 
     def __init__(self, out_dir, db_path=None, study_id=None, report_path=None):
+        import pandas as pd
+
         self.out_dir = os.fspath(out_dir)
         self.db_path = db_path or None
         self.study_id = study_id or None
