@@ -135,3 +135,31 @@ def test_bad_arrays_give_clear_errors():
     with pytest.raises(madlab.DataError, match="3 dimensions"):
         madlab.metrics.frechet(np.zeros((2, 2, 2)), fake)
     assert issubclass(madlab.DataError, ValueError) and issubclass(madlab.DataError, madlab.Error)
+
+
+def test_metrics_release_the_gil_while_they_compute():
+    # A Python thread notes the time at every step of a busy loop while the main thread scores
+    # two sets for a few tenths of a second. Holding the GIL, the call would stop that thread
+    # for its whole duration; released, the thread keeps stepping inside the call.
+    import threading
+    import time
+
+    real, fake = two_sets(n_real=8000, n_fake=8000, d=64)
+    stamps, stop = [], threading.Event()
+
+    def spin():
+        while not stop.is_set():
+            stamps.append(time.perf_counter())
+
+    thread = threading.Thread(target=spin)
+    thread.start()
+    try:
+        start = time.perf_counter()
+        madlab.metrics.prdc(real, fake, threads=1)
+        end = time.perf_counter()
+    finally:
+        stop.set()
+        thread.join()
+    assert end - start > 0.1, "the call was too short to tell"
+    inside = [t for t in stamps if start + 0.02 < t < end - 0.02]
+    assert len(inside) > 100, f"{len(inside)} steps of the other thread during the call"
