@@ -59,7 +59,7 @@ SessionResult run_session(const StudyConfig& study, const SessionOptions& option
         throw ConfigError("a run without a database (no_db) cannot also name one (db_path)");
     const std::string out =
         options.out_dir.empty() ? "madlab-results/" + study.name : options.out_dir;
-    check_study_inputs(study);  // fail on bad data before writing anything
+    check_study_inputs(study, options.threads);  // fail before writing anything
     std::error_code ec;
     std::filesystem::create_directories(out, ec);
     if (ec)

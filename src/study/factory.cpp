@@ -24,11 +24,11 @@ std::unique_ptr<RealSource> make_source(const SourceConfig& config) {
     if (config.kind == "gaussian") {
         const int d = config.dim;
         Vector mean(d);
-        SquareMatrix covariance(d, d);
-        for (int i = 0; i < d; ++i) {
-            mean(i) = config.mean[i];
-            for (int j = 0; j < d; ++j) covariance(i, j) = config.covariance[i][j];
-        }
+        for (int i = 0; i < d; ++i) mean(i) = config.mean[i];
+        SquareMatrix covariance = config.isotropic_variance * SquareMatrix::Identity(d, d);
+        if (!config.covariance.empty())
+            for (int i = 0; i < d; ++i)
+                for (int j = 0; j < d; ++j) covariance(i, j) = config.covariance[i][j];
         return std::make_unique<GaussianSource>(std::move(mean), std::move(covariance));
     }
     if (config.kind == "csv" || config.kind == "npy") {

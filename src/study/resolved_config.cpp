@@ -39,7 +39,10 @@ json flat_json(const ChainConfig& c) {
     if (c.source.kind == "gaussian") {
         j["source.dim"] = c.source.dim;
         j["source.mean"] = c.source.mean;
-        j["source.covariance"] = c.source.covariance;
+        if (c.source.covariance.empty())
+            j["source.covariance"] = c.source.isotropic_variance;
+        else
+            j["source.covariance"] = c.source.covariance;
     }
     j["model.family"] = c.model.family;
     j["model.bias"] = c.model.bias;

@@ -200,8 +200,7 @@ SourceConfig read_source(KeyReader& r) {
                 const double v = r.to_double("source.covariance", *n);
                 if (v <= 0)
                     r.fail("source.covariance", "as a number (isotropic variance) must be > 0");
-                s.covariance.assign(s.dim, std::vector<double>(s.dim, 0.0));
-                for (int i = 0; i < s.dim; ++i) s.covariance[i][i] = v;
+                s.isotropic_variance = v;
             } else if (const toml::array* rows = n->as_array()) {
                 if (static_cast<int>(rows->size()) != s.dim)
                     r.fail(
@@ -222,9 +221,6 @@ SourceConfig read_source(KeyReader& r) {
                 r.fail("source.covariance",
                        "must be a number (isotropic variance) or a matrix [[...], ...]");
             }
-        } else {
-            s.covariance.assign(s.dim, std::vector<double>(s.dim, 0.0));
-            for (int i = 0; i < s.dim; ++i) s.covariance[i][i] = 1.0;
         }
     }
     return s;

@@ -15,6 +15,7 @@
 #include "madlab/loop/chain.h"
 #include "madlab/store/generation_writer.h"
 #include "madlab/study/factory.h"
+#include "madlab/study/memory_estimate.h"
 #include "madlab/study/resolved_config.h"
 
 namespace madlab {
@@ -128,7 +129,8 @@ bool keeps_samples(const StudyConfig& study, bool text, int generation) {
     return false;
 }
 
-void check_study_inputs(const StudyConfig& study) {
+void check_study_inputs(const StudyConfig& study, int threads) {
+    check_memory(study, threads, available_memory_bytes());
     for (const auto& setting : study.settings) {
         const ChainConfig& c = setting.config;
         if (c.source.kind == "text") {

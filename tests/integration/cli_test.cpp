@@ -123,6 +123,24 @@ TEST_F(Cli, BadDataFileExitsTwoAndWritesNothing) {
     EXPECT_FALSE(fs::exists(out));
 }
 
+// Sizes no machine holds are refused from the config's memory estimate, before anything is
+// written (they used to end in std::bad_alloc after the study was registered).
+TEST_F(Cli, StudiesThatCannotFitInMemoryExitTwoNamingTheKey) {
+    for (const auto& [text, key] :
+         {std::pair{"[schedule]\nn = 1000000000000\n", "schedule.n"},
+          std::pair{"[metrics]\nn_eval = 1000000000000\n", "metrics.n_eval"},
+          std::pair{"[source]\nkind = \"gaussian\"\ndim = 100000\n[model]\nfamily = \"gaussian\"\n",
+                    "source.dim"}}) {
+        const auto study = write("huge.toml", text);
+        const auto out = dir_ / "huge";
+        const auto r = run_madlab("run " + study.string() + " -q --out " + out.string());
+        EXPECT_EQ(r.exit_code, 2) << r.output;
+        EXPECT_NE(r.output.find(std::string(key) + " (setting"), std::string::npos) << r.output;
+        EXPECT_NE(r.output.find("of memory at its peak"), std::string::npos) << r.output;
+        EXPECT_FALSE(fs::exists(out));
+    }
+}
+
 TEST_F(Cli, UnwritableOutputFolderExitsTwoNamingOut) {
     const auto study = write("s.toml", kSmallStudy);
     const auto file = write("a-file", "not a folder\n");

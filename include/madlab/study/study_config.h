@@ -24,7 +24,10 @@ struct SourceConfig {
     // gaussian: dimension, mean (default zeros) and covariance (default identity).
     int dim = 2;
     std::vector<double> mean;
-    std::vector<std::vector<double>> covariance;
+    std::vector<std::vector<double>> covariance;  // empty: isotropic_variance * I
+    // The covariance written as a number (source.covariance = 0.5), or 1 when it is not given:
+    // kept as a number, so that a large source.dim builds no d x d matrix while reading.
+    double isotropic_variance = 1.0;
     // text: a file, a folder of .txt files or a .jsonl file.
     std::string tokens = "word";       // word (whitespace, as KenLM) or char
     std::size_t held_out_every = 20;   // hold out every k-th line (unless test_fraction is set)

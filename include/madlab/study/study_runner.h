@@ -28,10 +28,12 @@ struct StudyResult {
     double seconds = 0.0;  // wall time of the run
 };
 
-// Loads every setting's real source once and checks that file sources hold enough rows for the
-// schedule and the test set, so that a bad input fails before anything is written. Throws
-// DataError / ConfigError naming the file and the keys to change.
-void check_study_inputs(const StudyConfig& study);
+// Checks first that the study fits in the memory available (study/memory_estimate.h, for
+// `threads` as RunOptions::threads), then loads every setting's real source once and checks
+// that file sources hold enough rows for the schedule and the test set, so that a bad input
+// fails before anything is written. Throws DataError / ConfigError naming the file and the keys
+// to change.
+void check_study_inputs(const StudyConfig& study, int threads = -1);
 
 // Where a study lives in a results database: its id and the id of every chain, indexed
 // [setting position][seed index].

@@ -1,0 +1,152 @@
+#include "madlab/study/memory_estimate.h"
+
+#include <fmt/core.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cmath>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <thread>
+
+#include "madlab/core/error.h"
+
+namespace madlab {
+
+namespace {
+
+constexpr double kDouble = 8.0;
+// A record held until the end of a run: its setting, metric name and value in a vector, plus
+// the summary's share (measured: about 250 bytes each on a 36 M-record study).
+constexpr double kRecordBytes = 250.0;
+// Records of a generation: the metrics, the training set's values, the fit's values.
+constexpr double kRecordsPerGeneration = 24.0;
+
+// Width of a data point before any file is read: the Gaussian's dimension, 2 for the other
+// built-in sources, 784 (28 x 28) for images; text lines count as 64 numbers (token ids and
+// offsets of a line of about 30 tokens). CSV and NPY files are bounded by the files themselves.
+double point_width(const SourceConfig& source) {
+    if (source.kind == "gaussian") return source.dim;
+    if (source.kind == "idx" || source.kind == "digits") return 784.0;
+    if (source.kind == "text") return 64.0 / 2.0;  // 4-byte ids: 32 doubles' worth
+    if (source.kind == "csv" || source.kind == "npy") return 0.0;
+    return 2.0;
+}
+
+// Rows of the largest training set of a chain: generation 0's real data, a later generation's
+// new rows, and under accumulate every generation's rows (unless subsampled).
+double largest_training_rows(const ChainConfig& c, int generations) {
+    const ScheduleOptions& s = c.schedule;
+    const double fresh = static_cast<double>(s.n_real_fixed + s.n_real_fresh + s.n_synthetic);
+    const double initial = static_cast<double>(s.n_real_initial);
+    if (!s.accumulate) return std::max(initial, fresh);
+    const double pool = initial + fresh * generations;
+    return s.subsample > 0 ? pool + static_cast<double>(s.subsample) : pool;
+}
+
+// Mixture components of the family (1 for the others).
+double components(const ChainConfig& c) {
+    return c.model.params.has("components")
+               ? static_cast<double>(c.model.params.get_int("components"))
+               : 1.0;
+}
+
+}  // namespace
+
+MemoryEstimate estimate_memory(const StudyConfig& study, int threads) {
+    if (threads < 0) threads = study.threads;
+    const double cores = std::max(1u, std::thread::hardware_concurrency());
+    const double parallel_chains = std::min<double>(
+        threads == 0 ? cores : threads,
+        static_cast<double>(study.settings.size()) * static_cast<double>(study.seeds));
+    MemoryEstimate out;
+    std::vector<MemoryTerm> chain;  // the largest chain's terms, for one chain
+    double largest_chain = 0.0;
+    for (const Setting& setting : study.settings) {
+        const ChainConfig& c = setting.config;
+        const double d = point_width(c.source);
+        const double rows = largest_training_rows(c, study.generations);
+        const double n_eval = static_cast<double>(c.metrics.n_eval);
+        const double n_test = static_cast<double>(c.metrics.n_test);
+        const std::string n_key = c.schedule.accumulate ? "schedule.n (accumulate)" : "schedule.n";
+        const double k = components(c);
+        std::vector<MemoryTerm> terms = {
+            // The rows (and their origins), and what a fit keeps per row: EM's responsibilities,
+            // a kernel density's copy of its data.
+            {n_key, setting.name, "the training set of a chain and its fit",
+             rows * (d * kDouble + 4.0) + rows * (k + d) * kDouble},
+            // The samples and the held-out set, and the metrics' copies of both (single-precision
+            // blocks stored twice for the k-NN kernel, features).
+            {"metrics.n_eval", setting.name, "the model's samples for the metrics",
+             n_eval * d * (kDouble + 2.0 * 4.0)},
+            {"metrics.n_test", setting.name, "the held-out real data",
+             n_test * d * (kDouble + 2.0 * 4.0)},
+            // A covariance and its factors per component.
+            {d * d >= k ? "source.dim" : "model.components", setting.name, "the model's parameters",
+             3.0 * k * d * d * kDouble},
+        };
+        double sum = 0.0;
+        for (const MemoryTerm& t : terms) sum += t.bytes;
+        if (sum > largest_chain) {
+            largest_chain = sum;
+            chain = terms;
+        }
+        if (c.source.kind == "gaussian")  // the covariance, its Cholesky factor and eigenvectors
+            out.terms.push_back({"source.dim", setting.name,
+                                 "the Gaussian source's covariance and its factors",
+                                 3.0 * d * d * kDouble});
+    }
+    for (MemoryTerm t : chain) {
+        t.bytes *= parallel_chains;
+        if (parallel_chains > 1) t.what += fmt::format(" (x {} chains at once)", parallel_chains);
+        out.terms.push_back(std::move(t));
+    }
+    const double records = static_cast<double>(study.settings.size()) * study.seeds *
+                           (study.generations + 1.0) * kRecordsPerGeneration;
+    out.terms.push_back(
+        {"study.seeds", "", "the records kept until the end of the run", records * kRecordBytes});
+    std::sort(out.terms.begin(), out.terms.end(),
+              [](const MemoryTerm& a, const MemoryTerm& b) { return a.bytes > b.bytes; });
+    for (const MemoryTerm& t : out.terms) out.bytes += t.bytes;
+    return out;
+}
+
+double available_memory_bytes() {
+    std::ifstream meminfo("/proc/meminfo");
+    std::string line;
+    while (std::getline(meminfo, line)) {
+        std::istringstream fields(line);
+        std::string name;
+        double kib = 0.0;
+        if (fields >> name >> kib && name == "MemAvailable:") return kib * 1024.0;
+    }
+    const long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGE_SIZE);
+    return pages > 0 && page > 0 ? static_cast<double>(pages) * static_cast<double>(page) : 0.0;
+}
+
+std::string format_bytes(double bytes) {
+    static const char* const kUnits[] = {"B", "kB", "MB", "GB", "TB", "PB", "EB"};
+    int unit = 0;
+    while (bytes >= 1000.0 && unit < 6) {
+        bytes /= 1000.0;
+        ++unit;
+    }
+    return bytes >= 100.0 || unit == 0 ? fmt::format("{:.0f} {}", bytes, kUnits[unit])
+                                       : fmt::format("{:.2g} {}", bytes, kUnits[unit]);
+}
+
+void check_memory(const StudyConfig& study, int threads, double available) {
+    const MemoryEstimate estimate = estimate_memory(study, threads);
+    if (available <= 0.0 || estimate.bytes <= available) return;
+    const MemoryTerm& top = estimate.terms.front();
+    throw ConfigError(fmt::format(
+        "{}{}: this study needs about {} of memory at its peak, most of it for {} ({}), but "
+        "{} is available; lower {}{}",
+        top.key, top.setting.empty() ? "" : " (setting '" + top.setting + "')",
+        format_bytes(estimate.bytes), top.what, format_bytes(top.bytes), format_bytes(available),
+        top.key.substr(0, top.key.find(' ')),
+        top.what.find("chains at once") != std::string::npos ? " or the threads (--threads)" : ""));
+}
+
+}  // namespace madlab
