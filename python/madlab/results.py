@@ -38,7 +38,7 @@ def swept_parameters(config):
     swept = [k for k in keys if len({as_key(f.get(k)) for f in flat}) > 1]
     rows = []
     for setting, values in zip(settings, flat):
-        row = {"setting": setting["name"]}
+        row = {"setting": str(setting["name"])}
         for k in swept:
             value = values.get(k)
             row[k] = tuple(value) if isinstance(value, list) else value
@@ -77,7 +77,9 @@ class Result:
         self.madlab_version = document.get("madlab_version")
         self.parameters = swept_parameters(self.config)
         self.summary = pd.DataFrame(document["summary"])
-        records = pd.read_csv(records_path)
+        # Setting and metric names are text even when they read as numbers ("1") or "NA".
+        records = pd.read_csv(records_path, dtype={"setting": str, "metric": str},
+                              keep_default_na=False, na_values=[""])
         if len(self.parameters.columns) > 1:
             records = records.merge(self.parameters, on="setting", how="left", sort=False)
         self.records = records

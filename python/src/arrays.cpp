@@ -18,13 +18,21 @@ bool has_unit_column_stride(const py::array& a) {
     return a.shape(1) <= 1 || a.strides(1) == static_cast<py::ssize_t>(sizeof(double));
 }
 
-bool row_stride_is_whole_doubles(const py::array& a) {
-    return a.ndim() == 1 || (a.strides(0) > 0 && a.strides(0) % sizeof(double) == 0);
+// Rows that start a whole number of doubles apart and do not overlap (a row stride of at least
+// d doubles; a single row has any stride).
+bool rows_are_apart(const py::array& a) {
+    if (a.ndim() == 1 || a.shape(0) <= 1) return true;
+    const auto width = static_cast<py::ssize_t>(sizeof(double)) * a.shape(1);
+    return a.strides(0) >= width && a.strides(0) % static_cast<py::ssize_t>(sizeof(double)) == 0;
+}
+
+bool aligned(const py::array& a) {
+    return (a.flags() & py::detail::npy_api::NPY_ARRAY_ALIGNED_) != 0;
 }
 
 }  // namespace
 
-PointsArg::PointsArg(const py::handle& handle, const std::string& what) {
+PointsArg::PointsArg(const py::handle& handle, const std::string& what, bool finite) {
     py::array array = py::array::ensure(handle);
     if (!array)
         throw DataError(
@@ -36,8 +44,11 @@ PointsArg::PointsArg(const py::handle& handle, const std::string& what) {
             fmt::format("{}: expected an array of shape (n, d) or (n,), got {} "
                         "dimensions",
                         what, array.ndim()));
+    // numpy's conversion below keeps a misaligned buffer as it is: copy it first.
+    if (!aligned(array))
+        array = py::module_::import("numpy").attr("array")(array, py::arg("copy") = true);
     const bool is_double = array.dtype().is(py::dtype::of<double>());
-    if (!is_double || !has_unit_column_stride(array) || !row_stride_is_whole_doubles(array))
+    if (!is_double || !has_unit_column_stride(array) || !rows_are_apart(array))
         array = py::array_t<double, py::array::c_style | py::array::forcecast>::ensure(array);
     if (!array) throw DataError(fmt::format("{}: cannot convert the array to float64", what));
     storage_ = array;
@@ -51,8 +62,9 @@ PointsArg::PointsArg(const py::handle& handle, const std::string& what) {
     const Eigen::Index row_stride =
         array.ndim() == 2 ? array.strides(0) / static_cast<py::ssize_t>(sizeof(double)) : 1;
     const auto* data = static_cast<const double*>(array.data());
-    const Strided map(data, n, d, Eigen::OuterStride<>(std::max<Eigen::Index>(row_stride, d)));
+    const Strided map(data, n, d, Eigen::OuterStride<>(n == 1 ? d : row_stride));
     view_ = std::make_unique<MatrixView>(map);
+    if (!finite) return;
     for (Eigen::Index i = 0; i < n; ++i)
         for (Eigen::Index j = 0; j < d; ++j)
             if (!std::isfinite(map(i, j)))

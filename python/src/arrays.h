@@ -12,14 +12,14 @@ namespace madlab::python {
 
 namespace py = pybind11;
 
-// A point set passed from Python: an n x d view of the caller's array when it is float64 with
-// contiguous rows (C order, or any row stride with unit column stride: a row or column slice of a
+// A point set passed from Python: an n x d view of the caller's array when it is aligned float64
+// with contiguous columns and rows that do not overlap (C order, or a row or column slice of a
 // C-ordered array), else a float64 C-ordered copy that `storage` keeps alive. A 1-D array is one
-// column. Throws madlab::DataError naming `what` when the array is not 1-D or 2-D, has no
-// points, or holds NaN or infinity.
+// column. Throws madlab::DataError naming `what` when the array is not 1-D or 2-D or has no
+// points, and, with `finite` (the default), when it holds NaN or infinity.
 class PointsArg {
 public:
-    PointsArg(const py::handle& array, const std::string& what);
+    PointsArg(const py::handle& array, const std::string& what, bool finite = true);
     const MatrixView& view() const { return *view_; }
     // The address the view reads (the caller's buffer when nothing was copied).
     const double* data() const { return view_->data(); }

@@ -29,7 +29,7 @@ void bind_metrics(py::module_& m) {
             PrdcResult r;
             {
                 py::gil_scoped_release release;
-                r = compute_prdc(real.view(), fake.view(), k, threads);
+                r = compute_prdc(real.view(), fake.view(), k, checked_threads(threads));
             }
             py::dict out;
             out["precision"] = r.precision;
@@ -44,8 +44,9 @@ void bind_metrics(py::module_& m) {
         [](const py::handle& real_array, const py::handle& fake_array, int threads) {
             const PointsArg real(real_array, "real"), fake(fake_array, "fake");
             check_same_dim(real, fake);
+            const int used = checked_threads(threads);
             py::gil_scoped_release release;
-            return frechet_distance(real.view(), fake.view(), threads);
+            return frechet_distance(real.view(), fake.view(), used);
         },
         py::arg("real"), py::arg("fake"), py::arg("threads") = 0);
     m.def(
@@ -58,7 +59,7 @@ void bind_metrics(py::module_& m) {
             options.subsets = subsets;
             options.subset_size = subset_size;
             options.seed = seed;
-            options.threads = threads;
+            options.threads = checked_threads(threads);
             KidResult r;
             {
                 py::gil_scoped_release release;

@@ -1,9 +1,11 @@
 #include "python_model.h"
 
 #include <fmt/core.h>
+#include <fmt/ranges.h>
 #include <pybind11/numpy.h>
 #include <pybind11/stl.h>
 
+#include <algorithm>
 #include <cstring>
 #include <memory>
 #include <optional>
@@ -23,51 +25,65 @@ ModelObjects& ModelObjects::current() {
     return *objects;
 }
 
+std::string chosen_model(const std::string& configured, const std::vector<std::string>& names) {
+    if (names.empty())
+        throw ConfigError(
+            "model.family = \"python\" needs the model objects: run the study from Python with "
+            "madlab.run(config, models={\"name\": MyModel}) (docs/python.md)");
+    if (configured.empty()) {
+        if (names.size() != 1)
+            throw ConfigError(
+                fmt::format("model.object is not set and madlab.run was given {} "
+                            "models; set model.object to one of \"{}\"",
+                            names.size(), fmt::join(names, "\", \"")));
+        return names.front();
+    }
+    if (std::find(names.begin(), names.end(), configured) == names.end())
+        throw ConfigError(
+            fmt::format("model.object = \"{}\": madlab.run was given no model of "
+                        "that name; its models are \"{}\"",
+                        configured, fmt::join(names, "\", \"")));
+    return configured;
+}
+
 void ModelObjects::begin(const py::dict& factories) {
-    if (!running_.try_lock())
+    if (active_)
         throw Error(
             "another madlab.run with Python models is running in this process; run "
-            "one at a time (or run the other in its own process)");
+            "one at a time (a model cannot start a study from inside fit or sample)");
+    std::map<std::string, py::object> named;
+    for (const auto& [name, factory] : factories) {
+        if (!py::isinstance<py::str>(name))
+            throw ConfigError(fmt::format("models: names must be strings, got {}",
+                                          py::str(py::repr(name)).cast<std::string>()));
+        named[name.cast<std::string>()] = py::reinterpret_borrow<py::object>(factory);
+    }
+    factories_ = std::move(named);
     active_ = true;
-    for (const auto& [name, factory] : factories)
-        factories_[name.cast<std::string>()] = py::reinterpret_borrow<py::object>(factory);
 }
 
 void ModelObjects::end() {
     objects_.clear();
     factories_.clear();
-    if (active_) {
-        active_ = false;
-        running_.unlock();
-    }
+    active_ = false;
 }
 
 py::object ModelObjects::object(const std::string& name, const std::string& setting,
                                 std::uint64_t seed) {
-    if (factories_.empty())
-        throw ConfigError(
-            "model.family = \"python\" needs the model objects: run the study from Python with "
-            "madlab.run(config, models={\"name\": MyModel}) (docs/python.md)");
-    std::string chosen = name;
-    if (chosen.empty()) {
-        if (factories_.size() != 1)
-            throw ConfigError(fmt::format(
-                "model.object is not set and madlab.run was given {} models; set model.object "
-                "to one of their names",
-                factories_.size()));
-        chosen = factories_.begin()->first;
-    }
-    const auto factory = factories_.find(chosen);
-    if (factory == factories_.end()) {
-        std::string names;
-        for (const auto& [n, f] : factories_) names += (names.empty() ? "\"" : ", \"") + n + "\"";
-        throw ConfigError(
-            fmt::format("model.object = \"{}\": madlab.run was given no model of "
-                        "that name; its models are {}",
-                        chosen, names));
-    }
+    std::vector<std::string> names;
+    for (const auto& [n, f] : factories_) names.push_back(n);
+    const std::string chosen = chosen_model(name, names);
     auto& object = objects_[{chosen, setting, seed}];
-    if (!object) object = factory->second();
+    if (!object) {
+        py::object made = factories_.at(chosen)();
+        if (py::hasattr(made, "state") != py::hasattr(made, "load_state"))
+            throw ConfigError(fmt::format(
+                "model '{}': the object has {}() but no {}(); give both (checkpoints) or neither "
+                "(a resumed chain refits its last model)",
+                chosen, py::hasattr(made, "state") ? "state" : "load_state",
+                py::hasattr(made, "state") ? "load_state" : "state"));
+        object = std::move(made);
+    }
     return object;
 }
 
@@ -161,7 +177,9 @@ struct Kind<Matrix> {
     static py::object to_python(const Matrix& x, const Extra&) { return to_numpy(x); }
     static Matrix from_python(const py::handle& value, std::size_t n, Eigen::Index columns,
                               const Extra&, const Place& place) {
-        const PointsArg points(value, place.describe() + ": sample()");
+        // Non-finite samples are the model's result, not bad input: the metrics leave them out
+        // as they do for every family.
+        const PointsArg points(value, place.describe() + ": sample()", false);
         const MatrixView& view = points.view();
         if (static_cast<std::size_t>(view.rows()) != n || view.cols() != columns)
             throw Error(

@@ -19,33 +19,38 @@
 
 #include <cstdint>
 #include <map>
-#include <mutex>
 #include <string>
 #include <tuple>
+#include <vector>
 
 namespace madlab::python {
 
 namespace py = pybind11;
 
-// The Python model objects of the study that is running (one at a time per process).
+// The name of the model that `configured` (model.object, "" = the only one) picks among `names`;
+// throws ConfigError naming model.object when there is no such model or the choice is ambiguous.
+std::string chosen_model(const std::string& configured, const std::vector<std::string>& names);
+
+// The Python model objects of the study that is running (one at a time per process). Every
+// member is used with the GIL held, which is what guards it.
 class ModelObjects {
 public:
     // The objects of the running study; the GIL must be held.
     static ModelObjects& current();
 
     // Starts a study with `factories` ({name: callable of no arguments returning a new model}).
-    // Throws Error when another study with Python models is running.
+    // Throws Error when another study with Python models is running (or this one calls
+    // madlab.run from inside a model), ConfigError for a name that is not a string.
     void begin(const py::dict& factories);
     // Drops the factories and objects (GIL held).
     void end();
 
     // The object of chain (setting, seed) for model `name` ("" = the only one given), made by
     // its factory on first use. GIL held. Throws ConfigError naming model.object for an unknown
-    // name, Error when there is no running study with Python models.
+    // name, and for an object with state() but no load_state() (or the other way round).
     py::object object(const std::string& name, const std::string& setting, std::uint64_t seed);
 
 private:
-    std::mutex running_;
     bool active_ = false;
     std::map<std::string, py::object> factories_;
     std::map<std::tuple<std::string, std::string, std::uint64_t>, py::object> objects_;

@@ -1,7 +1,9 @@
 #include <pybind11/stl.h>
 
 #include <memory>
+#include <mutex>
 #include <optional>
+#include <shared_mutex>
 #include <string>
 #include <vector>
 
@@ -54,20 +56,24 @@ public:
               return options;
           }()) {}
 
+    // The model is read and written without the GIL: Python threads sharing one model take
+    // `lock_` (fit: alone; perplexity and sample: together).
     void fit(const std::vector<std::string>& lines) {
         Corpus train = make_corpus(lines, text_);
         if (train.lines() == 0)
             throw DataError("NgramModel.fit: no line with a token; give non-empty lines");
         py::gil_scoped_release release;
+        const std::unique_lock lock(lock_);
         model_.fit(train);
         vocabulary_ = train.vocabulary;
     }
 
     py::dict perplexity(const std::vector<std::string>& lines) const {
-        const Corpus text = encode_with(lines, fitted_vocabulary(), text_);
         NgramModel::Perplexity p;
         {
             py::gil_scoped_release release;
+            const std::shared_lock lock(lock_);
+            const Corpus text = encode_with(lines, fitted_vocabulary(), text_);
             p = model_.perplexity(text);
         }
         py::dict out;
@@ -81,11 +87,13 @@ public:
 
     std::vector<std::string> sample(std::size_t n, double temperature, std::uint64_t seed,
                                     std::size_t max_length) const {
-        const auto vocabulary = fitted_vocabulary();
+        std::shared_ptr<const Vocabulary> vocabulary;
         Rng rng(seed);
         Corpus lines;
         {
             py::gil_scoped_release release;
+            const std::shared_lock lock(lock_);
+            vocabulary = fitted_vocabulary();
             lines = model_.sample(n, temperature, rng, max_length);
         }
         std::vector<std::string> out;
@@ -112,6 +120,7 @@ private:
     TextOptions text_;
     NgramModel model_;
     std::shared_ptr<const Vocabulary> vocabulary_;
+    mutable std::shared_mutex lock_;
 };
 
 }  // namespace

@@ -163,3 +163,18 @@ def test_metrics_release_the_gil_while_they_compute():
     assert end - start > 0.1, "the call was too short to tell"
     inside = [t for t in stamps if start + 0.02 < t < end - 0.02]
     assert len(inside) > 100, f"{len(inside)} steps of the other thread during the call"
+
+
+def test_overlapping_and_misaligned_arrays_are_copied_not_misread():
+    from numpy.lib.stride_tricks import sliding_window_view
+
+    x = np.random.default_rng(3).standard_normal(300)
+    windows = sliding_window_view(x, 5)  # rows overlap: row stride 8 bytes, 5 columns
+    assert madlab._madlab._view_address(windows) != windows.ctypes.data
+    assert madlab.metrics.frechet(windows, windows.copy()) == pytest.approx(0.0, abs=1e-9)
+    raw = np.zeros(8 * 40 + 1, dtype=np.uint8)
+    misaligned = np.frombuffer(raw.data, dtype=np.float64, count=40, offset=1).reshape(20, 2)
+    assert not misaligned.flags.aligned
+    assert madlab._madlab._view_address(misaligned) != misaligned.ctypes.data
+    with pytest.raises(madlab.ConfigError, match="threads"):
+        madlab.metrics.prdc(windows, windows, threads=100000)

@@ -4,6 +4,8 @@ the run resumes, state()/load_state() replace the refit, and text models work to
 
 import os
 import pickle
+import signal
+import time
 
 import numpy as np
 import pytest
@@ -200,3 +202,42 @@ def test_a_text_model(tmp_path, shared_dir):
     # Its perplexity (score) rises as it forgets the rare words of the real text.
     assert by["perplexity"][3] > by["perplexity"][0]
     assert by["distinct_1"][0] > 0
+
+
+class Interrupting(NumpyGaussian):
+    """Sends the process SIGINT (what Ctrl-C sends) from inside a fit, once."""
+
+    sent = False
+
+    def fit(self, train, ctx):
+        if ctx.setting == "replace" and ctx.seed == 0 and ctx.generation == 2 and not Interrupting.sent:
+            Interrupting.sent = True
+            os.kill(os.getpid(), signal.SIGINT)
+            time.sleep(0.5)  # the caller's thread checks for signals every 100 ms
+        super().fit(train, ctx)
+
+
+def test_ctrl_c_stops_the_run_and_it_resumes(tmp_path):
+    clean = madlab.run(study(), out=tmp_path / "clean", models=NumpyGaussian, report=False)
+    with pytest.raises(KeyboardInterrupt):
+        madlab.run(study(), out=tmp_path / "run", models=Interrupting)
+    assert not (tmp_path / "run" / "records.csv").exists()
+    resumed = madlab.run(resume=tmp_path / "run", models=NumpyGaussian, report=False)
+    pd_equal(resumed, clean)
+
+
+def test_objects_need_both_state_and_load_state(tmp_path):
+    class HalfStateful(NumpyGaussian):
+        def state(self):
+            return b""
+
+    with pytest.raises(madlab.ConfigError, match=r"state\(\) but no load_state\(\)"):
+        madlab.run(study(), out=tmp_path / "half", models=HalfStateful)
+
+
+def test_an_unknown_object_name_is_refused_before_anything_is_written(tmp_path):
+    named = study()
+    named["model"]["object"] = "typo"
+    with pytest.raises(madlab.ConfigError, match='model.object = "typo"'):
+        madlab.run(named, out=tmp_path / "typo", models={"gauss": NumpyGaussian})
+    assert not (tmp_path / "typo").exists()

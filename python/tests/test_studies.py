@@ -122,3 +122,26 @@ def test_config_errors_name_the_key_and_write_nothing(tmp_path):
     with pytest.raises(madlab.DataError, match="nope.csv"):
         madlab.run(missing, out=tmp_path / "bad3")
     assert not (tmp_path / "bad3").exists()
+
+
+def test_dicts_that_toml_cannot_hold_are_config_errors():
+    cyclic = []
+    cyclic.append(cyclic)
+    with pytest.raises(madlab.ConfigError, match="nested more than"):
+        madlab.run({"study": {"name": "x", "list": cyclic}})
+    with pytest.raises(madlab.ConfigError, match="64-bit"):
+        madlab.run({"study": {"name": "x", "seed": 2**70}})
+    with pytest.raises(madlab.ConfigError, match="keys must be strings"):
+        madlab.run({"study": {"name": "x"}, "settings": [{1: "a"}]})
+    # Strings with newlines, quotes and backslashes survive the trip into TOML.
+    text = madlab._madlab.dict_to_toml({"study": {"description": '\nsays "hi" \\ bye'}})
+    import tomllib
+    assert tomllib.loads(text)["study"]["description"] == '\nsays "hi" \\ bye'
+
+
+def test_setting_names_that_read_as_numbers_stay_text(tmp_path):
+    config = {**STUDY, "sweep": {}, "settings": [{"name": "1"}, {"name": "NA", "model.bias": 0.5}]}
+    config.pop("sweep")
+    result = madlab.run(config, out=tmp_path / "names", report=False)
+    assert set(result.records.setting) == {"1", "NA"}
+    assert result.records["model.bias"].notna().all()

@@ -4,6 +4,7 @@
 #include <atomic>
 #include <exception>
 #include <mutex>
+#include <system_error>
 #include <thread>
 #include <vector>
 
@@ -46,7 +47,15 @@ void parallel_for(std::size_t n, int threads, const std::function<void(std::size
     } else {
         std::vector<std::thread> pool;
         pool.reserve(workers - 1);
-        for (std::size_t w = 0; w + 1 < workers; ++w) pool.emplace_back(work);
+        for (std::size_t w = 0; w + 1 < workers; ++w) {
+            // A thread the system cannot start (too many threads) is not needed: the tasks go to
+            // the threads that did start, and no result depends on how many those are.
+            try {
+                pool.emplace_back(work);
+            } catch (const std::system_error&) {
+                break;
+            }
+        }
         work();
         for (auto& t : pool) t.join();
     }

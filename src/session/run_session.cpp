@@ -12,6 +12,7 @@
 #include "madlab/store/reporter.h"
 #include "madlab/store/results_db.h"
 #include "madlab/store/run_folder.h"
+#include "madlab/study/memory_estimate.h"
 #include "madlab/study/resolved_config.h"
 #include "madlab/study/study_output.h"
 #include "madlab/study/study_runner.h"
@@ -28,11 +29,16 @@ SessionResult run_and_report(const StudyConfig& study, const std::string& out, R
     run.threads = options.threads;
     run.progress = !options.quiet;
     run.work_dir = out;  // families that keep files keep them under DIR/models
+    run.stop = options.stop;
     StudyResult result;
     try {
         result = run_study(study, run, db, ids);
     } catch (...) {
-        if (db) db->set_study_status(ids->study_id, "failed");
+        // Marking the study failed must not replace the error that stopped it.
+        try {
+            if (db) db->set_study_status(ids->study_id, "failed");
+        } catch (const std::exception&) {
+        }
         throw;
     }
     SessionResult session;
@@ -127,6 +133,7 @@ SessionResult resume_session(const std::string& dir, const SessionOptions& optio
             "database or no_db with it",
             dir));
     OpenRun run = open_run(dir, ResultsDb::Mode::kReadWrite);
+    check_memory(run.study, options.threads, available_memory_bytes());
     const StudyIds ids = find_study(*run.db, run.study_id, run.study);
     run.db->set_study_status(run.study_id, "running");
     return run_and_report(run.study, dir, run.db.get(), &ids, options);

@@ -24,14 +24,26 @@ constexpr double kRecordBytes = 250.0;
 constexpr double kRecordsPerGeneration = 24.0;
 
 // Width of a data point before any file is read: the Gaussian's dimension, 2 for the other
-// built-in sources, 784 (28 x 28) for images; text lines count as 64 numbers (token ids and
-// offsets of a line of about 30 tokens). CSV and NPY files are bounded by the files themselves.
+// built-in sources, the pixels of an image (784 for 28 x 28 IDX files, 64 for the 8 x 8 UCI
+// digits); text lines count as 32 numbers (the 4-byte token ids and offsets of a line of about
+// 30 tokens). CSV and NPY files are bounded by the files themselves (0 here).
 double point_width(const SourceConfig& source) {
     if (source.kind == "gaussian") return source.dim;
-    if (source.kind == "idx" || source.kind == "digits") return 784.0;
-    if (source.kind == "text") return 64.0 / 2.0;  // 4-byte ids: 32 doubles' worth
+    if (source.kind == "idx") return 784.0;
+    if (source.kind == "digits") return 64.0;
+    if (source.kind == "text") return 32.0;
     if (source.kind == "csv" || source.kind == "npy") return 0.0;
     return 2.0;
+}
+
+// Width of what the model fits: the principal components of an image source when it has them.
+double model_width(const ChainConfig& c, double d) {
+    return c.model.pca_components > 0 ? std::min<double>(d, c.model.pca_components) : d;
+}
+
+// Whether the family holds a d x d matrix per component (the Gaussian families).
+bool holds_covariances(const ChainConfig& c) {
+    return c.model.family == "gaussian" || c.model.family == "gmm";
 }
 
 // Rows of the largest training set of a chain: generation 0's real data, a later generation's
@@ -71,20 +83,28 @@ MemoryEstimate estimate_memory(const StudyConfig& study, int threads) {
         const double n_test = static_cast<double>(c.metrics.n_test);
         const std::string n_key = c.schedule.accumulate ? "schedule.n (accumulate)" : "schedule.n";
         const double k = components(c);
+        const double w = model_width(c, d);
+        // The key that sets the model's width: source.dim for a Gaussian source, else the
+        // principal components of an image source.
+        const std::string width_key = c.source.kind == "gaussian"  ? "source.dim"
+                                      : c.model.pca_components > 0 ? "model.pca_components"
+                                                                   : "model.components";
         std::vector<MemoryTerm> terms = {
             // The rows (and their origins), and what a fit keeps per row: EM's responsibilities,
             // a kernel density's copy of its data.
             {n_key, setting.name, "the training set of a chain and its fit",
-             rows * (d * kDouble + 4.0) + rows * (k + d) * kDouble},
+             rows * (d * kDouble + 4.0) + rows * (k + w) * kDouble},
             // The samples and the held-out set, and the metrics' copies of both (single-precision
             // blocks stored twice for the k-NN kernel, features).
             {"metrics.n_eval", setting.name, "the model's samples for the metrics",
              n_eval * d * (kDouble + 2.0 * 4.0)},
             {"metrics.n_test", setting.name, "the held-out real data",
              n_test * d * (kDouble + 2.0 * 4.0)},
-            // A covariance and its factors per component.
-            {d * d >= k ? "source.dim" : "model.components", setting.name, "the model's parameters",
-             3.0 * k * d * d * kDouble},
+            // A covariance and its factors per component (the Gaussian families), else a few
+            // copies of the data's width per component.
+            {holds_covariances(c) && k <= w * w ? width_key : "model.components", setting.name,
+             "the model's parameters",
+             holds_covariances(c) ? 3.0 * k * w * w * kDouble : 3.0 * k * w * kDouble},
         };
         double sum = 0.0;
         for (const MemoryTerm& t : terms) sum += t.bytes;
@@ -132,8 +152,8 @@ std::string format_bytes(double bytes) {
         bytes /= 1000.0;
         ++unit;
     }
-    return bytes >= 100.0 || unit == 0 ? fmt::format("{:.0f} {}", bytes, kUnits[unit])
-                                       : fmt::format("{:.2g} {}", bytes, kUnits[unit]);
+    return bytes >= 99.5 || unit == 0 ? fmt::format("{:.0f} {}", bytes, kUnits[unit])
+                                      : fmt::format("{:.2g} {}", bytes, kUnits[unit]);
 }
 
 void check_memory(const StudyConfig& study, int threads, double available) {

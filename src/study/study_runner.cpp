@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <filesystem>
 
 #include "madlab/core/error.h"
 #include "madlab/core/parallel.h"
@@ -65,7 +66,12 @@ std::string models_work_dir(const Setting& setting, const RunOptions& options) {
     const Params& params = setting.config.model.params;
     if (params.has("work_dir") && !params.get_string("work_dir").empty())
         return params.get_string("work_dir");
-    return options.work_dir.empty() ? "" : options.work_dir + "/models";
+    if (options.work_dir.empty()) return "";
+    // Runs of madlab 0.1 kept them in <output>/external: a resumed old run finds them there.
+    const std::string old_root = options.work_dir + "/external";
+    const std::string root = options.work_dir + "/models";
+    if (!std::filesystem::exists(root) && std::filesystem::is_directory(old_root)) return old_root;
+    return root;
 }
 
 // The first `rows` rows of a matrix as a sample set.
@@ -288,6 +294,7 @@ struct ChainJob {
     Progress& progress;
     std::vector<Record>& records;
     std::vector<SampleRow>& samples;
+    const std::atomic<bool>* stop = nullptr;  // RunOptions::stop
 };
 
 // Stage 2: runs a chain of any kind to its last generation, from the database's checkpoint when
@@ -302,6 +309,11 @@ void drive_chain(ChainOf<Data>& chain, const ChainJob& job, SamplesOf samples_of
         }
     }
     while (!chain.done()) {
+        if (job.stop != nullptr && job.stop->load())
+            throw Interrupted(
+                fmt::format("study '{}' was interrupted; the generations committed "
+                            "so far stay, and --resume continues from them",
+                            job.study.name));
         GenerationResult g = chain.step();
         std::vector<SampleSet> samples;
         if (job.first_seed && keeps_samples(job.study, job.text, g.generation))
@@ -409,7 +421,8 @@ StudyResult run_study(const StudyConfig& study, const RunOptions& options, Resul
                            writer.get(),
                            progress,
                            per_chain[index],
-                           per_chain_samples[index]};
+                           per_chain_samples[index],
+                           options.stop};
         run_chain(job, parts[s], options);
     });
     progress.finish();

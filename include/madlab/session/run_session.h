@@ -6,6 +6,7 @@
 // reads the study back from the database its folder names and continues from the last
 // committed generation of every chain.
 
+#include <atomic>
 #include <cstdint>
 #include <iosfwd>
 #include <string>
@@ -22,6 +23,9 @@ struct SessionOptions {
     bool no_db = false;   // records in memory, files only: a killed run cannot be resumed
     bool no_report = false;
     std::ostream* console = nullptr;  // the summary table and the report's line; null = std::cout
+    // RunOptions::stop: set to true, the chains stop after their current generation (the study
+    // stays resumable) and the run throws Interrupted.
+    const std::atomic<bool>* stop = nullptr;
 };
 
 // Where a finished run left its results.

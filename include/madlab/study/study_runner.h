@@ -3,9 +3,11 @@
 // collects the records in a fixed order (setting, seed, generation) so that the result does
 // not depend on the thread count.
 
+#include <atomic>
 #include <string>
 #include <vector>
 
+#include "madlab/core/error.h"
 #include "madlab/store/record.h"
 #include "madlab/store/results_db.h"
 #include "madlab/store/summary.h"
@@ -16,9 +18,18 @@ namespace madlab {
 struct RunOptions {
     int threads = -1;      // -1: the study's own setting; 0: all cores
     bool progress = true;  // draw a progress bar on stderr when it is a terminal
-    // The output folder: external models keep their files in work_dir/external unless
+    // The output folder: models that keep files keep them in work_dir/models unless
     // model.work_dir names another folder.
     std::string work_dir;
+    // When set and it becomes true, every chain stops after the generation it is in (committed,
+    // so that --resume continues from there) and run_study throws Interrupted.
+    const std::atomic<bool>* stop = nullptr;
+};
+
+// What run_study throws when RunOptions::stop asked it to stop.
+class Interrupted : public Error {
+public:
+    using Error::Error;
 };
 
 struct StudyResult {
