@@ -80,10 +80,4 @@ py::array_t<double> to_numpy(const Matrix& x) {
     return out;
 }
 
-py::array_t<double> wrap_numpy(Matrix&& x) {
-    auto* owned = new Matrix(std::move(x));
-    py::capsule owner(owned, [](void* p) { delete static_cast<Matrix*>(p); });
-    return py::array_t<double>({owned->rows(), owned->cols()}, owned->data(), owner);
-}
-
 }  // namespace madlab::python

@@ -4,6 +4,7 @@
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
 
+#include <memory>
 #include <string>
 
 #include "madlab/core/matrix.h"
@@ -31,8 +32,5 @@ private:
 
 // A new float64 n x d numpy array holding a copy of `x`.
 py::array_t<double> to_numpy(const Matrix& x);
-
-// An array that shares `x`'s memory, which `owner` keeps alive (no copy).
-py::array_t<double> wrap_numpy(Matrix&& x);
 
 }  // namespace madlab::python
