@@ -1,6 +1,7 @@
 #include "madlab/session/run_session.h"
 
 #include <fmt/core.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <iostream>
@@ -30,6 +31,8 @@ SessionResult run_and_report(const StudyConfig& study, const std::string& out, R
     run.progress = !options.quiet;
     run.work_dir = out;  // families that keep files keep them under DIR/models
     run.stop = options.stop;
+    run.collect_records = false;  // the reporters read them from the database
+    run.checkpoints = !options.no_db;
     StudyResult result;
     try {
         result = run_study(study, run, db, ids);
@@ -43,8 +46,8 @@ SessionResult run_and_report(const StudyConfig& study, const std::string& out, R
     }
     SessionResult session;
     session.out_dir = out;
-    session.db_path = db ? db->path() : std::string();
-    session.study_id = db ? ids->study_id : 0;
+    session.db_path = options.no_db ? std::string() : db->path();
+    session.study_id = options.no_db ? 0 : ids->study_id;
     session.seconds = result.seconds;
     std::ostream& console = options.console ? *options.console : std::cout;
     const RunFolder folder(out);
@@ -54,9 +57,41 @@ SessionResult run_and_report(const StudyConfig& study, const std::string& out, R
         reporters.push_back(std::make_unique<HtmlReporter>(console, folder));
         session.report_path = folder.report_path();
     }
-    report_all(reporters, study_output(study, std::move(result), session.db_path));
+    StudyOutput output = study_output(study, std::move(result), session.db_path);
+    output.records_db = db;
+    output.study_id = ids->study_id;
+    report_all(reporters, output);
     return session;
 }
+
+// A database that lives for one run without a database of its own (no_db): the records stream
+// into it instead of memory, and it is deleted, with its journal and lock, when the run ends.
+class ScratchDb {
+public:
+    explicit ScratchDb(const std::string& out)
+        : path_(fmt::format("{}/.no-db-records.{}.sqlite", out, static_cast<long>(::getpid()))) {
+        remove_files();
+        db_ = ResultsDb::open(path_, ResultsDb::Mode::kScratch);
+    }
+    ~ScratchDb() {
+        db_.reset();
+        remove_files();
+    }
+    ScratchDb(const ScratchDb&) = delete;
+    ScratchDb& operator=(const ScratchDb&) = delete;
+
+    ResultsDb& db() { return *db_; }
+
+private:
+    void remove_files() const {
+        std::error_code ec;
+        for (const char* suffix : {"", "-journal", "-wal", "-shm", ".lock"})
+            std::filesystem::remove(path_ + suffix, ec);
+    }
+
+    std::string path_;
+    std::unique_ptr<ResultsDb> db_;
+};
 
 }  // namespace
 
@@ -72,19 +107,21 @@ SessionResult run_session(const StudyConfig& study, const SessionOptions& option
         throw ConfigError(fmt::format(
             "--out {}: cannot create the output folder ({}); give a folder you can write to", out,
             ec.message()));
-    std::unique_ptr<ResultsDb> db;
-    StudyIds ids;
-    if (!options.no_db) {
-        const std::string db_path =
-            options.db_path.empty() ? RunFolder(out).path(RunFolder::kDatabase) : options.db_path;
-        db = ResultsDb::open(db_path, ResultsDb::Mode::kReadWrite);
-        ids = register_study(*db, study);
-        RunFolder(out).write_run_link(db_path, ids.study_id);
+    if (options.no_db) {
+        ScratchDb scratch(out);
+        const StudyIds ids = register_study(scratch.db(), study);
+        RunFolder(out).write_config(to_toml(study));
+        return run_and_report(study, out, &scratch.db(), &ids, options);
     }
+    const std::string db_path =
+        options.db_path.empty() ? RunFolder(out).path(RunFolder::kDatabase) : options.db_path;
+    const auto db = ResultsDb::open(db_path, ResultsDb::Mode::kReadWrite);
+    const StudyIds ids = register_study(*db, study);
+    RunFolder(out).write_run_link(db_path, ids.study_id);
     // The config is there from the start, so that the folder of a killed run says what ran;
     // the TOML reporter writes it again at the end.
     RunFolder(out).write_config(to_toml(study));
-    return run_and_report(study, out, db.get(), db ? &ids : nullptr, options);
+    return run_and_report(study, out, db.get(), &ids, options);
 }
 
 namespace {

@@ -1,8 +1,9 @@
 #include "madlab/store/record_files.h"
 
-#include <fmt/core.h>
+#include <fmt/format.h>
 
 #include <charconv>
+#include <iterator>
 #include <sstream>
 
 #include "madlab/core/error.h"
@@ -49,30 +50,50 @@ std::vector<std::string> split_csv_line(const std::string& line) {
 
 }  // namespace
 
-std::string records_to_csv(const std::vector<Record>& records) {
-    std::string out = "setting,seed,generation,metric,value\n";
-    out.reserve(records.size() * 48);
-    for (const auto& r : records)
-        out += fmt::format("{},{},{},{},{}\n", csv_field(r.setting), r.seed, r.generation,
-                           csv_field(r.metric), r.value);
-    return out;
+namespace {
+
+constexpr const char* kRecordsHeader = "setting,seed,generation,metric,value";
+
+}  // namespace
+
+RecordCsvWriter::RecordCsvWriter(std::ostream& out) : out_(out) {
+    buffer_ = std::string(kRecordsHeader) + "\n";
 }
 
-std::vector<Record> records_from_csv(const std::string& text) {
-    std::istringstream in(text);
+void RecordCsvWriter::write(const Record& r) {
+    buffer_ += csv_field(r.setting);
+    fmt::format_to(std::back_inserter(buffer_), ",{},{},", r.seed, r.generation);
+    buffer_ += csv_field(r.metric);
+    fmt::format_to(std::back_inserter(buffer_), ",{}\n", r.value);
+    if (buffer_.size() >= kFlushBytes) flush();
+}
+
+void RecordCsvWriter::flush() {
+    out_.write(buffer_.data(), static_cast<std::streamsize>(buffer_.size()));
+    buffer_.clear();
+}
+
+std::string records_to_csv(const std::vector<Record>& records) {
+    std::ostringstream out;
+    RecordCsvWriter writer(out);
+    for (const auto& r : records) writer.write(r);
+    writer.flush();
+    return std::move(out).str();
+}
+
+void read_records_csv(std::istream& in, const std::string& where,
+                      const std::function<void(Record&&)>& visit) {
     std::string line;
-    std::vector<Record> records;
-    if (!std::getline(in, line) || line != "setting,seed,generation,metric,value")
-        throw DataError(
-            "records CSV line 1: expected the header setting,seed,generation,metric,value");
-    int line_number = 1;
+    if (!std::getline(in, line) || line != kRecordsHeader)
+        throw DataError(fmt::format("{} line 1: expected the header {}", where, kRecordsHeader));
+    std::size_t line_number = 1;
     while (std::getline(in, line)) {
         ++line_number;
         if (line.empty()) continue;
         const auto cells = split_csv_line(line);
         if (cells.size() != 5)
-            throw DataError(fmt::format("records CSV line {}: {} fields, expected 5", line_number,
-                                        cells.size()));
+            throw DataError(
+                fmt::format("{} line {}: {} fields, expected 5", where, line_number, cells.size()));
         Record r;
         r.setting = cells[0];
         r.metric = cells[3];
@@ -80,13 +101,20 @@ std::vector<Record> records_from_csv(const std::string& text) {
             const auto [end, ec] = std::from_chars(cell.data(), cell.data() + cell.size(), value);
             if (ec != std::errc() || end != cell.data() + cell.size())
                 throw DataError(
-                    fmt::format("records CSV line {}: '{}' is not a number", line_number, cell));
+                    fmt::format("{} line {}: '{}' is not a number", where, line_number, cell));
         };
         parse(cells[1], r.seed);
         parse(cells[2], r.generation);
         parse(cells[4], r.value);
-        records.push_back(std::move(r));
+        visit(std::move(r));
     }
+    if (in.bad()) throw DataError(fmt::format("{}: cannot be read to the end", where));
+}
+
+std::vector<Record> records_from_csv(const std::string& text) {
+    std::istringstream in(text);
+    std::vector<Record> records;
+    read_records_csv(in, "records CSV", [&](Record&& r) { records.push_back(std::move(r)); });
     return records;
 }
 

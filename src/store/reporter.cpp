@@ -8,7 +8,17 @@ void report_all(const Reporters& reporters, const StudyOutput& output) {
     for (const auto& reporter : reporters) reporter->report(output);
 }
 
-void CsvReporter::report(const StudyOutput& output) { folder_.write_records(output.records); }
+void CsvReporter::report(const StudyOutput& output) {
+    if (output.records_db == nullptr) {
+        folder_.write_records(output.records);
+        return;
+    }
+    RecordFilter filter;
+    filter.study_id = output.study_id;
+    folder_.write_records([&](const std::function<void(const Record&)>& write) {
+        output.records_db->visit_records(filter, write);
+    });
+}
 
 void JsonReporter::report(const StudyOutput& output) {
     if (!output.analysis.empty()) {

@@ -355,7 +355,7 @@ public:
         sqlite3_extended_result_codes(db(), 1);
         sqlite3_busy_timeout(db(), kBusyTimeoutMs);
         check_or_create_schema();
-        if (mode == Mode::kReadWrite) {
+        if (mode != Mode::kReadOnly) {
             execute(db(), path_, "PRAGMA foreign_keys = ON", "enabling foreign keys");
         }
     }
@@ -580,6 +580,36 @@ public:
         return out;
     }
 
+    void visit_records(const RecordFilter& filter,
+                       const std::function<void(const Record&)>& visit) const override {
+        std::lock_guard guard(mutex_);
+        Record record;
+        query_records(filter, "setting, seed, generation, metric, value",
+                      [&](const Statement& row) {
+                          record.setting = row.text(0);
+                          record.seed = seed_from_sql(row.integer(1));
+                          record.generation = static_cast<int>(row.integer(2));
+                          record.metric = row.text(3);
+                          record.value = row.real(4);
+                          visit(record);
+                      });
+    }
+
+    std::vector<Record> generation_records(std::int64_t setting_id, int generation) const override {
+        std::lock_guard guard(mutex_);
+        Statement select(db(), path_,
+                         "SELECT s.name, c.seed, r.metric, r.value FROM settings s "
+                         "JOIN chains c ON c.setting_id = s.id "
+                         "JOIN records r ON r.chain_id = c.id AND r.generation = ?2 "
+                         "WHERE s.id = ?1 ORDER BY c.seed < 0, c.seed, r.position");
+        select.bind(1, setting_id).bind(2, generation);
+        std::vector<Record> out;
+        while (select.step())
+            out.push_back(Record{select.text(0), seed_from_sql(select.integer(1)), generation,
+                                 select.text(2), select.real(3)});
+        return out;
+    }
+
     std::vector<RecordRow> record_rows(const RecordFilter& filter) const override {
         std::lock_guard guard(mutex_);
         std::vector<RecordRow> out;
@@ -748,7 +778,7 @@ private:
                     "results database '{}' has an unknown schema version {}; it may be damaged",
                     path_, user_version));
             schema_version_ = static_cast<int>(user_version);
-            if (mode_ == Mode::kReadWrite) {
+            if (mode_ != Mode::kReadOnly) {
                 set_journal();
                 if (schema_version_ < kSchemaVersion) migrate_to_current();
             }
@@ -790,6 +820,11 @@ private:
     // crash can lose the last commits). Where WAL is not available (some network file systems)
     // the default rollback journal with synchronous = FULL gives the same guarantee.
     void set_journal() {
+        if (mode_ == Mode::kScratch) {
+            execute(db(), path_, "PRAGMA journal_mode = MEMORY; PRAGMA synchronous = OFF",
+                    "setting the journal of a scratch database");
+            return;
+        }
         Statement journal(db(), path_, "PRAGMA journal_mode = WAL");
         std::string mode = journal.step() ? journal.text(0) : std::string();
         journal.reset();

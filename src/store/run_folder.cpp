@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <fstream>
 #include <limits>
+#include <map>
 #include <sstream>
 
 #include "madlab/core/atomic_file.h"
@@ -130,6 +131,16 @@ void RunFolder::write_records(const std::vector<Record>& records) const {
     write_file_atomically(path(kRecords), records_to_csv(records));
 }
 
+void RunFolder::write_records(
+    const std::function<void(const std::function<void(const Record&)>&)>& for_each) const {
+    create();
+    write_file_atomically(path(kRecords), [&](std::ostream& out) {
+        RecordCsvWriter writer(out);
+        for_each([&](const Record& r) { writer.write(r); });
+        writer.flush();
+    });
+}
+
 void RunFolder::write_summary(const nlohmann::json& config, double run_seconds,
                               const std::vector<SummaryRow>& summary) const {
     create();
@@ -225,8 +236,15 @@ StudyFolder RunFolder::read() const {
                 "from the output folder of `madlab run`, `madlab threshold` or `madlab decompose`",
                 dir));
     }
-    if (const auto text = read_optional(records_path)) {
-        folder.records = records_from_csv(*text);
+    if (std::ifstream in(records_path, std::ios::binary); in) {
+        std::map<std::string, int> last;  // a run: each setting's last generation
+        for (const auto& row : folder.summary)
+            last[row.setting] = std::max(last[row.setting], row.generation);
+        const bool run = folder.kind == FolderKind::kRun;
+        read_records_csv(in, records_path.string(), [&](Record&& r) {
+            if (!run || r.generation == 0 || r.generation == last[r.setting])
+                folder.records.push_back(std::move(r));
+        });
     } else if (folder.kind != FolderKind::kRun) {
         throw DataError(fmt::format("{} is missing; run the analysis again with --out {}",
                                     records_path.string(), dir));

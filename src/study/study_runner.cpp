@@ -295,6 +295,7 @@ struct ChainJob {
     std::vector<Record>& records;
     std::vector<SampleRow>& samples;
     const std::atomic<bool>* stop = nullptr;  // RunOptions::stop
+    bool checkpoints = true;                  // RunOptions::checkpoints
 };
 
 // Stage 2: runs a chain of any kind to its last generation, from the database's checkpoint when
@@ -319,8 +320,9 @@ void drive_chain(ChainOf<Data>& chain, const ChainJob& job, SamplesOf samples_of
         if (job.first_seed && keeps_samples(job.study, job.text, g.generation))
             samples = samples_of(chain, g.generation);
         if (job.writer != nullptr) {
-            job.writer->push(
-                {job.chain_id, g.generation, g.values, chain.checkpoint(), std::move(samples)});
+            job.writer->push({job.chain_id, g.generation, g.values,
+                              job.checkpoints ? chain.checkpoint() : std::string(),
+                              std::move(samples)});
         } else {
             for (const auto& [metric, value] : g.values)
                 job.records.push_back(
@@ -359,16 +361,20 @@ void run_chain(const ChainJob& job, const SettingParts& parts, const RunOptions&
     });
 }
 
-// Stage 3: the study's records and kept samples: from the database (which then marks the study
-// finished), or the chains' slots concatenated in (setting, seed) order, samples sorted as the
-// database sorts them (by setting, seed, generation and kind).
-void collect_results(StudyResult& result, ResultsDb* db, const StudyIds* ids,
+// Stage 3: the study's summary, records (unless `collect_records` is off) and kept samples: from
+// the database (which then marks the study finished), or the chains' slots concatenated in
+// (setting, seed) order, samples sorted as the database sorts them (by setting, seed, generation
+// and kind).
+void collect_results(StudyResult& result, ResultsDb* db, const StudyIds* ids, bool collect_records,
                      std::vector<std::vector<Record>>& per_chain,
                      std::vector<std::vector<SampleRow>>& per_chain_samples) {
     if (db != nullptr) {
-        RecordFilter filter;
-        filter.study_id = ids->study_id;
-        result.records = db->records(filter);
+        if (collect_records) {
+            RecordFilter filter;
+            filter.study_id = ids->study_id;
+            result.records = db->records(filter);
+        }
+        result.summary = summarize_study(*db, ids->study_id);
         result.samples = db->samples(ids->study_id);
         db->set_study_status(ids->study_id, "finished");
         return;
@@ -422,15 +428,16 @@ StudyResult run_study(const StudyConfig& study, const RunOptions& options, Resul
                            progress,
                            per_chain[index],
                            per_chain_samples[index],
-                           options.stop};
+                           options.stop,
+                           options.checkpoints};
         run_chain(job, parts[s], options);
     });
     progress.finish();
     if (writer) writer->finish();
 
     StudyResult result;
-    collect_results(result, db, ids, per_chain, per_chain_samples);
-    result.summary = summarize(result.records);
+    collect_results(result, db, ids, options.collect_records, per_chain, per_chain_samples);
+    if (db == nullptr) result.summary = summarize(result.records);
     result.seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     return result;

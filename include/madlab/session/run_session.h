@@ -20,7 +20,9 @@ struct SessionOptions {
     std::string db_path;  // "" = <out_dir>/results.sqlite
     int threads = -1;     // -1: study.threads; 0: all cores
     bool quiet = false;   // no progress bar, no summary table
-    bool no_db = false;   // records in memory, files only: a killed run cannot be resumed
+    // Files only: the records pass through a scratch database in the output folder that is
+    // deleted at the end (memory does not grow with them); a killed run cannot be resumed.
+    bool no_db = false;
     bool no_report = false;
     std::ostream* console = nullptr;  // the summary table and the report's line; null = std::cout
     // RunOptions::stop: set to true, the chains stop after their current generation (the study

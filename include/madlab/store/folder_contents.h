@@ -41,7 +41,10 @@ struct StudyFolder {
     // Per (setting, generation, metric): summary.json's rows, or for the analyses the summary
     // of records.csv. Settings in the order they first appear.
     std::vector<SummaryRow> summary;
-    std::vector<Record> records;        // records.csv; empty when absent
+    // records.csv (empty when absent). For a run, only the records of generation 0 and of each
+    // setting's last generation (what the report pairs), so that a study of millions of
+    // records can be read; an analysis' records in full.
+    std::vector<Record> records;
     nlohmann::json analysis;            // threshold.json's or decompose.json's body, or null
     std::vector<SampleEntry> samples;   // empty when samples.json is absent
     std::vector<std::string> settings;  // in the order of the summary

@@ -2,7 +2,10 @@
 // Results as files: records.csv (long form, one row per value) and summary.json. Both are
 // written atomically.
 
+#include <functional>
+#include <istream>
 #include <nlohmann/json.hpp>
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -11,12 +14,32 @@
 
 namespace madlab {
 
+// Writes records.csv to a stream, row by row, through a buffer: the header on construction,
+// then one row per write(). Call flush() at the end (the destructor does not, so that an error
+// cannot be lost).
+class RecordCsvWriter {
+public:
+    explicit RecordCsvWriter(std::ostream& out);
+    void write(const Record& record);
+    void flush();
+
+private:
+    static constexpr std::size_t kFlushBytes = 1 << 16;
+    std::ostream& out_;
+    std::string buffer_;
+};
+
 // CSV text with the header `setting,seed,generation,metric,value`; values in the shortest form
 // that reads back to the same double. Setting names are quoted when they contain a comma or quote.
 std::string records_to_csv(const std::vector<Record>& records);
 
 // Parses records_to_csv's output (for tests and tools); throws DataError on malformed text.
 std::vector<Record> records_from_csv(const std::string& text);
+
+// Reads records.csv from a stream, handing each record to `visit`: memory does not grow with
+// the file. Throws DataError naming `where` and the line on malformed text.
+void read_records_csv(std::istream& in, const std::string& where,
+                      const std::function<void(Record&&)>& visit);
 
 // Summary rows as a JSON array of objects {setting, generation, metric, count, mean, std,
 // ci95_low, ci95_high}.

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "madlab/store/record.h"
+#include "madlab/store/results_db.h"
 #include "madlab/store/run_folder.h"
 #include "madlab/store/sample_set.h"
 #include "madlab/store/summary.h"
@@ -30,9 +31,13 @@ struct StudyOutput {
     // "" for a study run; else the analysis ("threshold", "decompose"), whose result is
     // `analysis_body` and goes to DIR/<analysis>.json.
     std::string analysis;
-    nlohmann::json config;            // the resolved config as JSON
-    std::string config_toml;          // the config as TOML (a run's config.toml)
-    std::vector<Record> records;      // every record
+    nlohmann::json config;        // the resolved config as JSON
+    std::string config_toml;      // the config as TOML (a run's config.toml)
+    std::vector<Record> records;  // every record, unless records_db holds them
+    // When set, the records are study `study_id` of this database (read as they are written:
+    // memory does not grow with their number), and `records` is empty.
+    const ResultsDb* records_db = nullptr;
+    std::int64_t study_id = 0;
     std::vector<SummaryRow> summary;  // a run: the summary over seeds
     std::vector<SampleRow> samples;   // a run: the samples kept for the report
     nlohmann::json analysis_body;     // an analysis: its result as JSON

@@ -12,6 +12,7 @@
 // internal mutex.
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -81,7 +82,9 @@ struct RecordRow {
 
 class ResultsDb {
 public:
-    enum class Mode { kReadOnly, kReadWrite };
+    // kScratch: read-write without durability (no journal on disk, no fsync), for a database
+    // that only lives for one run and is deleted after it (`madlab run --no-db`).
+    enum class Mode { kReadOnly, kReadWrite, kScratch };
 
     // Opens (creating it and its schema in kReadWrite mode if missing) the database at `path`.
     // Throws Error if the file cannot be opened, is not a madlab database, has a newer schema
@@ -91,7 +94,7 @@ public:
 
     virtual std::string path() const = 0;
 
-    // --- writing (kReadWrite) ---
+    // --- writing (kReadWrite, kScratch) ---
     virtual std::int64_t add_study(const StudyRow& study) = 0;  // returns its id
     virtual void set_study_status(std::int64_t study_id, const std::string& status) = 0;
     virtual std::int64_t add_setting(const SettingRow& setting) = 0;  // returns its id
@@ -113,6 +116,14 @@ public:
     // Records matching the filter, ordered by study, setting position, seed, generation and the
     // order in which the values were committed (so a resumed run reads back in the same order).
     virtual std::vector<Record> records(const RecordFilter& filter) const = 0;
+    // The same records, handed one by one to `visit` instead of held in memory (a study of
+    // millions of records).
+    virtual void visit_records(const RecordFilter& filter,
+                               const std::function<void(const Record&)>& visit) const = 0;
+    // The records of one generation of every chain of a setting, ordered by seed and then by the
+    // order in which the values were committed: the values a summary row is made of.
+    virtual std::vector<Record> generation_records(std::int64_t setting_id,
+                                                   int generation) const = 0;
     // The same records with their study and setting label, in the same order.
     virtual std::vector<RecordRow> record_rows(const RecordFilter& filter) const = 0;
     // The distinct metric names recorded in a study, in the order they are committed.

@@ -16,6 +16,7 @@
 // serialised (the config as TOML text and as JSON, records, summaries, sample rows).
 
 #include <cstdint>
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -69,6 +70,10 @@ public:
     // ---- writers: each file atomically, creating the folder ----
 
     void write_records(const std::vector<Record>& records) const;
+    // The same, streamed: `for_each` calls its argument once per record, in order (a study
+    // whose records are in a database and not in memory).
+    void write_records(
+        const std::function<void(const std::function<void(const Record&)>&)>& for_each) const;
     // summary.json of a run; `config` is the resolved config as JSON.
     void write_summary(const nlohmann::json& config, double run_seconds,
                        const std::vector<SummaryRow>& summary) const;

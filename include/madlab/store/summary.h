@@ -4,6 +4,7 @@
 // +- t_{0.975, n-1} * sd / sqrt(n) (Student's t; with one seed the interval is the single value),
 // computed by madlab/core/statistics.h.
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -27,7 +28,15 @@ struct SummaryRow {
 };
 
 // One row per (setting, generation, metric), ordered by setting (first appearance in `records`),
-// then generation, then metric (first appearance).
+// then generation, then metric (first appearance in the records ordered by setting, generation
+// and then as given).
 std::vector<SummaryRow> summarize(const std::vector<Record>& records);
+
+class ResultsDb;
+
+// The same rows for the records of study `study_id` in `db`, read one (setting, generation) at
+// a time: memory holds one generation's values of one setting, however many records the study
+// has. Equal to summarize(db.records(study)).
+std::vector<SummaryRow> summarize_study(const ResultsDb& db, std::int64_t study_id);
 
 }  // namespace madlab

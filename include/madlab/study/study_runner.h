@@ -24,6 +24,13 @@ struct RunOptions {
     // When set and it becomes true, every chain stops after the generation it is in (committed,
     // so that --resume continues from there) and run_study throws Interrupted.
     const std::atomic<bool>* stop = nullptr;
+    // With a database: read every record back into StudyResult::records at the end. Off, the
+    // records stay in the database only (a study of millions of records; read them with
+    // ResultsDb::visit_records), and memory does not grow with their number.
+    bool collect_records = true;
+    // With a database: commit each chain's checkpoint with its generations, so that a killed
+    // run resumes. Off for a scratch database that dies with the run (`--no-db`).
+    bool checkpoints = true;
 };
 
 // What run_study throws when RunOptions::stop asked it to stop.
@@ -33,7 +40,7 @@ public:
 };
 
 struct StudyResult {
-    std::vector<Record> records;
+    std::vector<Record> records;     // empty when RunOptions::collect_records is off
     std::vector<SampleRow> samples;  // kept for the report (study.sample_*), first seed only
     std::vector<SummaryRow> summary;
     double seconds = 0.0;  // wall time of the run
@@ -62,9 +69,10 @@ StudyIds find_study(const ResultsDb& db, std::int64_t study_id, const StudyConfi
 
 // Without a database the records stay in memory. With one (and the ids from register_study or
 // find_study), every finished generation is committed with the chain's checkpoint, chains that
-// already have committed generations continue from their checkpoint (resume), and the result's
-// records are read back from the database, so that a resumed run returns exactly the records of
-// an uninterrupted one.
+// already have committed generations continue from their checkpoint (resume), the summary is
+// computed from the database (summarize_study) and the result's records are read back from it
+// (unless RunOptions::collect_records is off), so that a resumed run returns exactly the records
+// of an uninterrupted one.
 StudyResult run_study(const StudyConfig& study, const RunOptions& options = {},
                       ResultsDb* db = nullptr, const StudyIds* ids = nullptr);
 

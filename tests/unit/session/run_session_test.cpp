@@ -3,6 +3,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -76,6 +77,15 @@ TEST_F(SessionTest, RunsIntoTheFolderAndResumesTheSameRecords) {
     const SessionResult files = run_session(study, no_db);
     EXPECT_EQ(files.db_path, "");
     EXPECT_EQ(read(dir / "files" / "records.csv"), records);
+    EXPECT_EQ(read(dir / "files" / "summary.json").substr(0, 200),
+              read(dir / "run" / "summary.json").substr(0, 200));
+    // The scratch database the records passed through is gone, with its lock; no run.json.
+    std::vector<std::string> left;
+    for (const auto& entry : fs::directory_iterator(dir / "files"))
+        left.push_back(entry.path().filename().string());
+    std::sort(left.begin(), left.end());
+    EXPECT_EQ(left, (std::vector<std::string>{"config.toml", "records.csv", "samples.json",
+                                              "summary.json"}));
 }
 
 TEST_F(SessionTest, RefusesImpossibleOptionsBeforeWritingAnything) {

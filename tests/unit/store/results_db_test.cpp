@@ -233,6 +233,57 @@ TEST_F(ResultsDbTest, RecordsComeBackInOrderAndFilter) {
     }
 }
 
+TEST_F(ResultsDbTest, VisitedRecordsAreTheRecordsInTheSameOrder) {
+    auto db = ResultsDb::open(path_, Mode::kReadWrite);
+    fill_small_study(*db);
+    const auto other = fill_small_study(*db, "other");
+    RecordFilter filter;
+    filter.study_id = other.study;
+    const auto expected = db->records(filter);
+    std::vector<Record> visited;
+    db->visit_records(filter, [&](const Record& r) { visited.push_back(r); });
+    ASSERT_EQ(visited.size(), 2u * 2 * 3 * 4);
+    ASSERT_EQ(visited.size(), expected.size());
+    for (std::size_t i = 0; i < visited.size(); ++i) {
+        EXPECT_EQ(visited[i].setting, expected[i].setting);
+        EXPECT_EQ(visited[i].seed, expected[i].seed);
+        EXPECT_EQ(visited[i].generation, expected[i].generation);
+        EXPECT_EQ(visited[i].metric, expected[i].metric);
+        EXPECT_TRUE(same_bits(visited[i].value, expected[i].value));
+    }
+}
+
+TEST_F(ResultsDbTest, GenerationRecordsAreOneSettingsGenerationBySeed) {
+    auto db = ResultsDb::open(path_, Mode::kReadWrite);
+    const auto s = fill_small_study(*db);
+    const auto block = db->generation_records(s.setting_b, 1);
+    ASSERT_EQ(block.size(), 2u * 4);  // seeds x metrics
+    // Seed 3 before seed 7 (they were added 7 first), metrics in committed order.
+    for (std::size_t i = 0; i < block.size(); ++i) {
+        EXPECT_EQ(block[i].setting, "b");
+        EXPECT_EQ(block[i].seed, i < 4 ? 3u : 7u);
+        EXPECT_EQ(block[i].generation, 1);
+        EXPECT_EQ(block[i].metric, fmt::format("m{}", i % 4));
+    }
+    // make_commit's value: 100 * chain + seed + generation + m / 10; chains of b are 3rd, 4th.
+    EXPECT_DOUBLE_EQ(block[0].value, 100.0 * s.chains[3] + 3 + 1);
+    EXPECT_DOUBLE_EQ(block[5].value, 100.0 * s.chains[2] + 7 + 1 + 0.1);
+    EXPECT_TRUE(db->generation_records(s.setting_b, 3).empty());
+    EXPECT_TRUE(db->generation_records(s.setting_b + 100, 1).empty());
+}
+
+TEST_F(ResultsDbTest, AScratchDatabaseWritesAndReadsLikeAnyOther) {
+    auto db = ResultsDb::open(path_, Mode::kScratch);
+    const auto s = fill_small_study(*db);
+    RecordFilter filter;
+    filter.study_id = s.study;
+    EXPECT_EQ(db->records(filter).size(), 2u * 2 * 3 * 4);
+    ASSERT_TRUE(db->checkpoint(s.chains[0]));
+    EXPECT_EQ(*db->checkpoint(s.chains[0]), "state of generation 2");
+    // No write-ahead log: the journal stays in memory.
+    EXPECT_FALSE(fs::exists(path_ + "-wal"));
+}
+
 TEST_F(ResultsDbTest, ValuesAreBitExact) {
     auto db = ResultsDb::open(path_, Mode::kReadWrite);
     const auto study = db->add_study({0, "exact", "", "", "0.1.0", "", ""});

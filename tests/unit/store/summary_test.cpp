@@ -2,8 +2,13 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
+#include <filesystem>
+#include <sstream>
+
 #include "madlab/core/error.h"
 #include "madlab/store/record_files.h"
+#include "madlab/store/results_db.h"
 
 namespace madlab {
 namespace {
@@ -54,6 +59,77 @@ TEST(Summarize, MedianAndCollapsedFraction) {
     EXPECT_DOUBLE_EQ(rows[1].collapsed_fraction, 2.0 / 3.0);
 }
 
+TEST(Summarize, MetricsFollowTheirFirstAppearanceInGenerationOrder) {
+    // Generation 0 has only "m"; "late" appears at generation 1 of seed 1 and "n" at generation
+    // 1 of seed 0: within a generation, metrics come in the order they first appeared.
+    std::vector<Record> records = {{"a", 0, 0, "m", 1},
+                                   {"a", 0, 1, "n", 2},
+                                   {"a", 0, 1, "m", 3},
+                                   {"a", 1, 0, "m", 4},
+                                   {"a", 1, 1, "late", 5}};
+    const auto rows = summarize(records);
+    ASSERT_EQ(rows.size(), 4u);
+    EXPECT_EQ(rows[0].metric, "m");
+    EXPECT_EQ(rows[0].generation, 0);
+    EXPECT_DOUBLE_EQ(rows[0].mean, 2.5);
+    EXPECT_EQ(rows[1].metric, "m");
+    EXPECT_EQ(rows[1].generation, 1);
+    EXPECT_EQ(rows[2].metric, "n");
+    EXPECT_EQ(rows[3].metric, "late");
+    EXPECT_EQ(rows[3].count, 1u);
+}
+
+TEST(Summarize, FromTheDatabaseEqualsFromTheRecords) {
+    const auto path = std::filesystem::temp_directory_path() / "madlab_summary_db_test.sqlite";
+    std::filesystem::remove(path);
+    {
+        auto db = ResultsDb::open(path.string(), ResultsDb::Mode::kReadWrite);
+        StudyRow study;
+        study.name = "s";
+        const auto id = db->add_study(study);
+        // Settings added out of position order, seeds out of order, uneven generations, a
+        // metric that only some generations have, and a collapsed flag.
+        const auto b = db->add_setting({0, id, 1, "b", "", "{}"});
+        const auto a = db->add_setting({0, id, 0, "a", "", "{}"});
+        for (auto setting : {b, a})
+            for (std::uint64_t seed : {9u, 2u, 5u}) {
+                const auto chain = db->add_chain(setting, seed);
+                const int last = seed == 5 ? 1 : 3;
+                for (int g = 0; g <= last; ++g) {
+                    GenerationCommit commit;
+                    commit.chain_id = chain;
+                    commit.generation = g;
+                    commit.values = {{"frechet", 1.0 / (seed + g + 1) + setting},
+                                     {"collapsed", (seed + g) % 2 == 0 ? 1.0 : 0.0}};
+                    if (g % 2 == 1) commit.values.push_back({"odd", std::sqrt(g + seed)});
+                    db->commit_generation(commit);
+                }
+            }
+        RecordFilter filter;
+        filter.study_id = id;
+        const auto expected = summarize(db->records(filter));
+        const auto rows = summarize_study(*db, id);
+        ASSERT_EQ(expected.size(), 2u * (4 * 2 + 2));  // settings x (generations x 2 + odd ones)
+        ASSERT_EQ(rows.size(), expected.size());
+        for (std::size_t i = 0; i < rows.size(); ++i) {
+            EXPECT_EQ(rows[i].setting, expected[i].setting) << i;
+            EXPECT_EQ(rows[i].generation, expected[i].generation) << i;
+            EXPECT_EQ(rows[i].metric, expected[i].metric) << i;
+            EXPECT_EQ(rows[i].count, expected[i].count) << i;
+            EXPECT_EQ(rows[i].mean, expected[i].mean) << i;  // same values, same order
+            EXPECT_EQ(rows[i].median, expected[i].median) << i;
+            EXPECT_EQ(rows[i].ci95_high, expected[i].ci95_high) << i;
+            EXPECT_EQ(rows[i].collapsed_fraction, expected[i].collapsed_fraction) << i;
+        }
+        EXPECT_EQ(rows.front().setting, "a");  // by position
+        EXPECT_EQ(rows.front().count, 3u);
+        EXPECT_EQ(rows[7].generation, 3);  // generation 3: seeds 2 and 9 only
+        EXPECT_EQ(rows[7].metric, "frechet");
+        EXPECT_EQ(rows[7].count, 2u);
+    }
+    std::filesystem::remove(path);
+}
+
 TEST(RecordsCsv, RoundTripsExactly) {
     std::vector<Record> records = {
         {"plain", 3, 0, "frechet", 0.1 + 0.2},
@@ -69,6 +145,34 @@ TEST(RecordsCsv, RoundTripsExactly) {
         EXPECT_EQ(back[i].generation, records[i].generation);
         EXPECT_EQ(back[i].metric, records[i].metric);
         EXPECT_EQ(back[i].value, records[i].value);  // bit-exact
+    }
+}
+
+TEST(RecordsCsv, StreamsInAndOutInBufferSizedPieces) {
+    // More rows than one 64 KiB buffer holds: the writer flushes several times.
+    std::vector<Record> records;
+    for (int i = 0; i < 5000; ++i)
+        records.push_back({i % 2 ? "odd" : "even", std::uint64_t(i), i / 7, "m", i / 3.0});
+    std::ostringstream out;
+    RecordCsvWriter writer(out);
+    for (const auto& r : records) writer.write(r);
+    writer.flush();
+    EXPECT_GT(out.str().size(), std::size_t{1} << 17);
+    EXPECT_EQ(out.str(), records_to_csv(records));
+    std::istringstream in(out.str());
+    std::size_t count = 0;
+    read_records_csv(in, "stream.csv", [&](Record&& r) {
+        EXPECT_EQ(r.seed, records[count].seed);
+        EXPECT_EQ(r.value, records[count].value);
+        ++count;
+    });
+    EXPECT_EQ(count, records.size());
+    std::istringstream bad("setting,seed,generation,metric,value\na,1,2\n");
+    try {
+        read_records_csv(bad, "some/records.csv", [](Record&&) {});
+        FAIL();
+    } catch (const DataError& e) {
+        EXPECT_STREQ(e.what(), "some/records.csv line 2: 3 fields, expected 5");
     }
 }
 
