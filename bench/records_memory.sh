@@ -6,13 +6,14 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build="${1:-build}"
+madlab="${MADLAB:-$build/madlab}"
 config=bench/configs/records_36m.toml
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 for mode in db no-db; do
     flags=()
     [ "$mode" = no-db ] && flags=(--no-db)
-    /usr/bin/time -v "$build/madlab" run "$config" --out "$work/$mode" --quiet "${flags[@]}" \
+    /usr/bin/time -v "$madlab" run "$config" --out "$work/$mode" --quiet "${flags[@]}" \
         2> "$work/$mode.time" > /dev/null
     peak_kb=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$work/$mode.time")
     wall=$(awk -F': ' '/Elapsed \(wall clock\)/ {print $2}' "$work/$mode.time")

@@ -24,6 +24,9 @@ inline double seconds_since(std::chrono::steady_clock::time_point start) {
 // `madlab run [STUDY.toml] [--out DIR] [--threads N] [--quiet]`
 Action add_run_command(CLI::App& app);
 
+// `madlab merge OUT SHARD_DIR... [--db FILE] [--quiet] [--no-report]` (merge_command.cpp)
+Action add_merge_command(CLI::App& app);
+
 // `madlab threshold STUDY.toml [--out DIR] [--threads N] [--quiet]` (threshold_command.cpp)
 Action add_threshold_command(CLI::App& app);
 

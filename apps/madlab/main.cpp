@@ -13,7 +13,8 @@ int main(int argc, char** argv) {
     CLI::App app{
         "madlab: runs self-consuming training loops (model collapse, 'Model Autophagy Disorder')\n"
         "and measures how each generation's quality and diversity move.\n"
-        "Run `madlab run` for the default study, `madlab run STUDY.toml` for your own;\n"
+        "Run `madlab run` for the default study, `madlab run STUDY.toml` for your own\n"
+        "(`--shard K/N` and `madlab merge` split one across machines);\n"
         "`madlab show DB` and `madlab export DB` read a results database;\n"
         "`madlab report DIR` writes a study's page (DIR/report.html);\n"
         "`madlab metrics REAL FAKE` scores two point sets, `madlab lm CORPUS` an n-gram model;\n"
@@ -21,6 +22,7 @@ int main(int argc, char** argv) {
     app.set_version_flag("--version", std::string("madlab ") + MADLAB_VERSION);
     app.require_subcommand(1);
     auto run = madlab::cli::add_run_command(app);
+    auto merge = madlab::cli::add_merge_command(app);
     auto show = madlab::cli::add_show_command(app);
     auto export_records = madlab::cli::add_export_command(app);
     auto threshold = madlab::cli::add_threshold_command(app);
@@ -38,6 +40,7 @@ int main(int argc, char** argv) {
     }
     try {
         if (app.got_subcommand("run")) return run();
+        if (app.got_subcommand("merge")) return merge();
         if (app.got_subcommand("show")) return show();
         if (app.got_subcommand("export")) return export_records();
         if (app.got_subcommand("threshold")) return threshold();

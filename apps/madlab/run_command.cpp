@@ -2,6 +2,7 @@
 
 #include "commands.h"
 #include "madlab/session/run_session.h"
+#include "madlab/store/shard.h"
 #include "madlab/study/study_config.h"
 
 namespace madlab::cli {
@@ -13,6 +14,7 @@ struct RunArguments {
     std::string out_dir;
     std::string db_path;
     std::string resume_dir;
+    std::string shard;
     int threads = -1;
     bool quiet = false;
     bool no_db = false;
@@ -45,10 +47,16 @@ Action add_run_command(CLI::App& app) {
         ->excludes(run->get_option("--out"))
         ->excludes(run->get_option("--db"));
     run->add_flag("--no-db", args->no_db,
-                  "Keep records in memory and write only the files: faster for many short "
-                  "chains, but a killed run cannot be resumed")
+                  "Write only the files (the records pass through a scratch database, deleted at "
+                  "the end): faster for many short chains, but a killed run cannot be resumed")
         ->excludes(run->get_option("--db"))
         ->excludes(run->get_option("--resume"));
+    run->add_option("--shard", args->shard,
+                    "Run only shard K of N (K/N, K from 0): every N-th chain, into the output "
+                    "folder's own database; `madlab merge` combines the N shards into the run of "
+                    "the whole study (for clusters without MPI; see docs/cluster.md)")
+        ->excludes(run->get_option("--resume"))
+        ->excludes(run->get_option("--no-db"));
     run->add_option("--threads,-j", args->threads,
                     "Threads for the chains (default: study.threads, 0 = all cores); results "
                     "do not depend on it")
@@ -69,6 +77,7 @@ Action add_run_command(CLI::App& app) {
         options.out_dir = args->out_dir;
         options.db_path = args->db_path;
         options.no_db = args->no_db;
+        if (!args->shard.empty()) options.shard = parse_shard(args->shard, "--shard");
         const StudyConfig study = args->study_file.empty()
                                       ? parse_study(default_study_toml(), "<default study>")
                                       : load_study(args->study_file);

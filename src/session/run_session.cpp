@@ -20,12 +20,35 @@
 
 namespace madlab {
 
+SessionResult report_run(const StudyConfig& study, const std::string& out, const ResultsDb& db,
+                         std::int64_t study_id, StudyResult result, const SessionOptions& options) {
+    SessionResult session;
+    session.out_dir = out;
+    session.db_path = options.no_db ? std::string() : db.path();
+    session.study_id = options.no_db ? 0 : study_id;
+    session.seconds = result.seconds;
+    std::ostream& console = options.console ? *options.console : std::cout;
+    const RunFolder folder(out);
+    Reporters reporters = study_file_reporters(folder);
+    reporters.push_back(std::make_unique<ConsoleReporter>(console, folder, options.quiet));
+    if (!options.no_report) {
+        reporters.push_back(std::make_unique<HtmlReporter>(console, folder));
+        session.report_path = folder.report_path();
+    }
+    StudyOutput output = study_output(study, std::move(result), session.db_path);
+    output.records_db = &db;
+    output.study_id = study_id;
+    report_all(reporters, output);
+    return session;
+}
+
 namespace {
 
-// Runs a registered (or database-less) study and hands its output to the reporters; marks the
-// study "failed" in the database when the run throws.
+// Runs a registered study (of a shard, `shard`) and hands its output to the reporters; marks
+// the study "failed" in the database when the run throws.
 SessionResult run_and_report(const StudyConfig& study, const std::string& out, ResultsDb* db,
-                             const StudyIds* ids, const SessionOptions& options) {
+                             const StudyIds* ids, const SessionOptions& options,
+                             const Shard& shard) {
     RunOptions run;
     run.threads = options.threads;
     run.progress = !options.quiet;
@@ -33,6 +56,7 @@ SessionResult run_and_report(const StudyConfig& study, const std::string& out, R
     run.stop = options.stop;
     run.collect_records = false;  // the reporters read them from the database
     run.checkpoints = !options.no_db;
+    run.shard = shard;
     StudyResult result;
     try {
         result = run_study(study, run, db, ids);
@@ -44,24 +68,7 @@ SessionResult run_and_report(const StudyConfig& study, const std::string& out, R
         }
         throw;
     }
-    SessionResult session;
-    session.out_dir = out;
-    session.db_path = options.no_db ? std::string() : db->path();
-    session.study_id = options.no_db ? 0 : ids->study_id;
-    session.seconds = result.seconds;
-    std::ostream& console = options.console ? *options.console : std::cout;
-    const RunFolder folder(out);
-    Reporters reporters = study_file_reporters(folder);
-    reporters.push_back(std::make_unique<ConsoleReporter>(console, folder, options.quiet));
-    if (!options.no_report) {
-        reporters.push_back(std::make_unique<HtmlReporter>(console, folder));
-        session.report_path = folder.report_path();
-    }
-    StudyOutput output = study_output(study, std::move(result), session.db_path);
-    output.records_db = db;
-    output.study_id = ids->study_id;
-    report_all(reporters, output);
-    return session;
+    return report_run(study, out, *db, ids->study_id, std::move(result), options);
 }
 
 // A database that lives for one run without a database of its own (no_db): the records stream
@@ -98,6 +105,9 @@ private:
 SessionResult run_session(const StudyConfig& study, const SessionOptions& options) {
     if (options.no_db && !options.db_path.empty())
         throw ConfigError("a run without a database (no_db) cannot also name one (db_path)");
+    if (options.no_db && !options.shard.whole())
+        throw ConfigError(
+            "a shard (--shard) needs its database, which `madlab merge` reads; drop --no-db");
     const std::string out =
         options.out_dir.empty() ? "madlab-results/" + study.name : options.out_dir;
     check_study_inputs(study, options.threads);  // fail before writing anything
@@ -111,17 +121,17 @@ SessionResult run_session(const StudyConfig& study, const SessionOptions& option
         ScratchDb scratch(out);
         const StudyIds ids = register_study(scratch.db(), study);
         RunFolder(out).write_config(to_toml(study));
-        return run_and_report(study, out, &scratch.db(), &ids, options);
+        return run_and_report(study, out, &scratch.db(), &ids, options, options.shard);
     }
     const std::string db_path =
         options.db_path.empty() ? RunFolder(out).path(RunFolder::kDatabase) : options.db_path;
     const auto db = ResultsDb::open(db_path, ResultsDb::Mode::kReadWrite);
     const StudyIds ids = register_study(*db, study);
-    RunFolder(out).write_run_link(db_path, ids.study_id);
+    RunFolder(out).write_run_link(db_path, ids.study_id, options.shard);
     // The config is there from the start, so that the folder of a killed run says what ran;
     // the TOML reporter writes it again at the end.
     RunFolder(out).write_config(to_toml(study));
-    return run_and_report(study, out, db.get(), &ids, options);
+    return run_and_report(study, out, db.get(), &ids, options, options.shard);
 }
 
 namespace {
@@ -131,6 +141,7 @@ struct OpenRun {
     std::unique_ptr<ResultsDb> db;
     std::int64_t study_id = 0;
     StudyConfig study;
+    Shard shard;
 };
 
 OpenRun open_run(const std::string& dir, ResultsDb::Mode mode) {
@@ -139,7 +150,7 @@ OpenRun open_run(const std::string& dir, ResultsDb::Mode mode) {
         throw ConfigError(
             fmt::format("--resume {}: no {} there; resume a folder that a `madlab run --out` wrote",
                         dir, RunFolder(dir).path(RunFolder::kRun)));
-    const auto [db_path, study_id] = *link;
+    const auto& [db_path, study_id, shard] = *link;
     if (!std::filesystem::exists(db_path))
         throw DataError(
             fmt::format("--resume {}: its database '{}' does not exist; was it moved or deleted?",
@@ -147,6 +158,7 @@ OpenRun open_run(const std::string& dir, ResultsDb::Mode mode) {
     OpenRun run;
     run.db = ResultsDb::open(db_path, mode);
     run.study_id = study_id;
+    run.shard = shard;
     const auto row = run.db->study(study_id);
     if (!row)
         throw DataError(fmt::format(
@@ -164,16 +176,17 @@ StudyConfig study_of_run(const std::string& dir) {
 }
 
 SessionResult resume_session(const std::string& dir, const SessionOptions& options) {
-    if (!options.out_dir.empty() || !options.db_path.empty() || options.no_db)
+    if (!options.out_dir.empty() || !options.db_path.empty() || options.no_db ||
+        !options.shard.whole())
         throw ConfigError(fmt::format(
-            "--resume {}: the folder names its own database; do not give an output folder, a "
-            "database or no_db with it",
+            "--resume {}: the folder names its own database and shard; do not give an output "
+            "folder, a database, a shard or no_db with it",
             dir));
     OpenRun run = open_run(dir, ResultsDb::Mode::kReadWrite);
     check_memory(run.study, options.threads, available_memory_bytes());
     const StudyIds ids = find_study(*run.db, run.study_id, run.study);
     run.db->set_study_status(run.study_id, "running");
-    return run_and_report(run.study, dir, run.db.get(), &ids, options);
+    return run_and_report(run.study, dir, run.db.get(), &ids, options, run.shard);
 }
 
 }  // namespace madlab

@@ -162,11 +162,13 @@ void RunFolder::write_config(const std::string& toml) const {
     write_file_atomically(path(kConfig), toml);
 }
 
-void RunFolder::write_run_link(const std::string& db, std::int64_t study_id) const {
+void RunFolder::write_run_link(const std::string& db, std::int64_t study_id,
+                               const Shard& shard) const {
     create();
     nlohmann::json run;
     run["db"] = fs::absolute(db).string();
     run["study_id"] = study_id;
+    if (!shard.whole()) run["shard"] = shard.to_string();
     write_file_atomically(path(kRun), run.dump(1) + "\n");
 }
 
@@ -186,7 +188,10 @@ std::optional<RunLink> RunFolder::read_run_link() const {
     if (!in) return std::nullopt;
     try {
         const nlohmann::json run = nlohmann::json::parse(in);
-        return RunLink{run.at("db").get<std::string>(), run.at("study_id").get<std::int64_t>()};
+        RunLink link{run.at("db").get<std::string>(), run.at("study_id").get<std::int64_t>()};
+        if (run.contains("shard"))
+            link.shard = parse_shard(run.at("shard").get<std::string>(), file);
+        return link;
     } catch (const nlohmann::json::exception& e) {
         throw DataError(fmt::format("{} is malformed ({}); start the run again", file, e.what()));
     }

@@ -413,9 +413,14 @@ StudyResult run_study(const StudyConfig& study, const RunOptions& options, Resul
     std::vector<std::vector<SampleRow>> per_chain_samples(chains);
     std::unique_ptr<GenerationWriter> writer;
     if (db != nullptr) writer = std::make_unique<GenerationWriter>(*db);
-    Progress progress(chains * static_cast<std::size_t>(study.generations + 1), study.name,
+    // The chains of the shard: index = shard.index + k * shard.count.
+    const auto count = static_cast<std::size_t>(options.shard.count);
+    const auto first = static_cast<std::size_t>(options.shard.index);
+    const std::size_t shard_chains = chains > first ? (chains - first + count - 1) / count : 0;
+    Progress progress(shard_chains * static_cast<std::size_t>(study.generations + 1), study.name,
                       options.progress);
-    parallel_for(chains, threads, [&](std::size_t index) {
+    parallel_for(shard_chains, threads, [&](std::size_t k) {
+        const std::size_t index = first + k * count;
         const std::size_t s = index / seeds;
         const ChainJob job{study,
                            study.settings[s],

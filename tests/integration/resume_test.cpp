@@ -142,6 +142,51 @@ TEST(Resume, KilledRunResumesToIdenticalRecords) {
     expect_killed_runs_resume_identically("gmm", kStudy, 2 * 3 * 13);
 }
 
+// A shard (`--shard 1/2`: chains 1, 3, 5 of the 6) killed half-way resumes as the same shard, and
+// merged with shard 0/2 gives the records of the whole study run at once.
+TEST(Resume, KilledShardResumesAndMergesToTheWholeRecords) {
+    const fs::path dir = fs::temp_directory_path() / "madlab_resume_test_shard";
+    fs::remove_all(dir);
+    fs::create_directories(dir);
+    const fs::path study = dir / "study.toml";
+    std::ofstream(study) << kStudy;
+    ASSERT_EQ(
+        run_to_end("run " + study.string() + " -q --no-report --out " + (dir / "whole").string()),
+        0);
+    const fs::path shard = dir / "shard1";
+    const pid_t pid = fork();
+    ASSERT_GE(pid, 0);
+    if (pid == 0) {
+        execl(MADLAB_BINARY, MADLAB_BINARY, "run", study.c_str(), "-q", "--shard", "1/2", "--out",
+              shard.c_str(), static_cast<char*>(nullptr));
+        _exit(127);
+    }
+    const int total = 3 * 13;  // the shard's chains x generations
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+    while (committed_generations(shard / "results.sqlite") < total / 2) {
+        int status;
+        ASSERT_NE(waitpid(pid, &status, WNOHANG), pid) << "the shard finished before the kill";
+        ASSERT_LT(std::chrono::steady_clock::now(), deadline);
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    kill(pid, SIGKILL);
+    waitpid(pid, nullptr, 0);
+    EXPECT_LT(committed_generations(shard / "results.sqlite"), total);
+    // Unfinished, the shard cannot be merged: merge names its chains.
+    ASSERT_EQ(run_to_end("run " + study.string() + " -q --no-report --shard 0/2 --out " +
+                         (dir / "shard0").string()),
+              0);
+    const std::string merge = "merge " + (dir / "merged").string() + " " +
+                              (dir / "shard0").string() + " " + shard.string() + " -q --no-report";
+    EXPECT_EQ(run_to_end(merge), 2);
+    ASSERT_EQ(run_to_end("run -q --no-report --resume " + shard.string()), 0);
+    // The resumed shard ran its own chains only: one per seed index 1, 3, 5 of 0..5.
+    EXPECT_EQ(committed_generations(shard / "results.sqlite"), total);
+    ASSERT_EQ(run_to_end(merge), 0);
+    EXPECT_EQ(read(dir / "merged" / "records.csv"), read(dir / "whole" / "records.csv"));
+    fs::remove_all(dir);
+}
+
 #ifdef MADLAB_HAVE_NEURAL
 // Neural families fine-tuned from the previous generation (model.init = "previous"): the chain's
 // checkpoint holds the kept models' weights, so a resumed chain continues from exactly the

@@ -11,6 +11,7 @@
 #include <iosfwd>
 #include <string>
 
+#include "madlab/store/shard.h"
 #include "madlab/study/study_config.h"
 
 namespace madlab {
@@ -28,6 +29,9 @@ struct SessionOptions {
     // RunOptions::stop: set to true, the chains stop after their current generation (the study
     // stays resumable) and the run throws Interrupted.
     const std::atomic<bool>* stop = nullptr;
+    // Run only this shard's chains (store/shard.h), into a database of its own; `madlab merge`
+    // (session/merge_shards.h) combines the shards. A resumed run keeps the shard it had.
+    Shard shard;
 };
 
 // Where a finished run left its results.
@@ -48,6 +52,15 @@ SessionResult run_session(const StudyConfig& study, const SessionOptions& option
 // names. Throws ConfigError when `dir` holds no run, DataError when its database is missing or
 // does not hold the study.
 StudyConfig study_of_run(const std::string& dir);
+
+class ResultsDb;
+struct StudyResult;
+
+// Writes the outputs of the finished study `study_id` of `db` into `out` (records.csv streamed
+// from the database, summary.json, samples.json, config.toml, the page unless no_report) and
+// prints the summary table: the end of run_session, resume_session and merge_shards.
+SessionResult report_run(const StudyConfig& study, const std::string& out, const ResultsDb& db,
+                         std::int64_t study_id, StudyResult result, const SessionOptions& options);
 
 // Continues the run whose output folder is `dir` (a folder run_session wrote with a database).
 // options.out_dir and options.db_path must be empty: the folder names its database. Throws

@@ -7,7 +7,7 @@
 //   summary.json    a run: {madlab_version, config, run_seconds, summary: [...]}
 //   samples.json    a run: the kept samples (store/sample_set.h)
 //   config.toml     a run: the config as it ran
-//   run.json        a run with a database: {db, study_id}, for `madlab run --resume`
+//   run.json        a run with a database: {db, study_id[, shard]}, for `madlab run --resume`
 //   threshold.json  an analysis: {madlab_version, config, <name>: body}; decompose.json alike
 //   report.html     the page that report/ writes from the others
 //   results.sqlite  a run's results database, unless --db names another (store/results_db.h)
@@ -26,6 +26,7 @@
 #include "madlab/store/folder_contents.h"
 #include "madlab/store/record.h"
 #include "madlab/store/sample_set.h"
+#include "madlab/store/shard.h"
 #include "madlab/store/summary.h"
 
 namespace madlab {
@@ -34,6 +35,7 @@ namespace madlab {
 struct RunLink {
     std::string db;  // absolute path of the database
     std::int64_t study_id = 0;
+    Shard shard;  // the chains the run covers (store/shard.h): all of them unless --shard
 };
 
 class RunFolder {
@@ -80,7 +82,9 @@ public:
     void write_samples(const std::vector<SampleRow>& samples) const;
     void write_config(const std::string& toml) const;
     // run.json; `db` is made absolute, so that --resume works from any working folder.
-    void write_run_link(const std::string& db, std::int64_t study_id) const;
+    // A shard's run.json also says which shard it is ("shard": "K/N").
+    void write_run_link(const std::string& db, std::int64_t study_id,
+                        const Shard& shard = {}) const;
     // <name>.json of an analysis ("threshold", "decompose").
     void write_analysis(std::string_view name, const nlohmann::json& config,
                         const nlohmann::json& body) const;

@@ -7,7 +7,8 @@
 // accumulate grows to every generation's rows; the model's samples for the metrics; the held-out
 // set; the model and the metrics' working memory) times the chains that run at once (threads),
 // what the settings share (a Gaussian source's d x d covariance and its factors), and the
-// records a run keeps until its end. It is an upper estimate of the terms that grow with the
+// records the report reads back (generations 0 and last; the others stream to the database and
+// never come back into memory together). It is an upper estimate of the terms that grow with the
 // config's sizes, not an account of every allocation: a few hundred MB of code, tables and
 // buffers come on top, and data read from files is bounded by the files (check_study_inputs
 // checks those sizes once the files are read).

@@ -10,6 +10,7 @@
 #include "madlab/core/error.h"
 #include "madlab/store/record.h"
 #include "madlab/store/results_db.h"
+#include "madlab/store/shard.h"
 #include "madlab/store/summary.h"
 #include "madlab/study/study_config.h"
 
@@ -31,6 +32,8 @@ struct RunOptions {
     // With a database: commit each chain's checkpoint with its generations, so that a killed
     // run resumes. Off for a scratch database that dies with the run (`--no-db`).
     bool checkpoints = true;
+    // Run only the chains of this shard (store/shard.h); the others are left as they are.
+    Shard shard;
 };
 
 // What run_study throws when RunOptions::stop asked it to stop.
