@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <map>
 #include <memory>
+#include <set>
 #include <tuple>
 
 #include "madlab/core/error.h"
@@ -166,12 +167,15 @@ void copy_chains(const StudyConfig& study, const std::vector<const ShardRun*>& o
     for (std::size_t s = 0; s < study.settings.size(); ++s) {
         const std::string& setting = study.settings[s].name;
         for (int g = 0; g <= study.generations; ++g) {
-            // The generation's records of every chain of the setting, from each shard once.
-            std::map<const ShardRun*, std::vector<Record>> blocks;
+            // The generation's values of every chain of the setting, by seed, from each shard
+            // once.
+            std::map<std::uint64_t, std::vector<std::pair<std::string, double>>> values;
+            std::set<const ShardRun*> read;
             for (std::size_t i = 0; i < seeds; ++i) {
                 const ShardRun* owner = owners[s * seeds + i];
-                if (!blocks.count(owner))
-                    blocks[owner] = owner->db->generation_records(owner->setting_ids[s], g);
+                if (!read.insert(owner).second) continue;
+                for (Record& r : owner->db->generation_records(owner->setting_ids[s], g))
+                    values[r.seed].emplace_back(std::move(r.metric), r.value);
             }
             std::vector<GenerationCommit> batch;
             for (std::size_t i = 0; i < seeds; ++i) {
@@ -180,8 +184,7 @@ void copy_chains(const StudyConfig& study, const std::vector<const ShardRun*>& o
                 GenerationCommit commit;
                 commit.chain_id = ids.chain_ids[s][i];
                 commit.generation = g;
-                for (const Record& r : blocks[owner])
-                    if (r.seed == seed) commit.values.emplace_back(r.metric, r.value);
+                commit.values = std::move(values[seed]);
                 if (g == study.generations)
                     commit.checkpoint =
                         owner->db->checkpoint(owner->chains[s].at(seed).id).value_or(std::string());
