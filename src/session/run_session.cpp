@@ -7,6 +7,8 @@
 #include <memory>
 #include <optional>
 
+#include "madlab/cluster/mpi_context.h"
+#include "madlab/cluster/mpi_executor.h"
 #include "madlab/core/error.h"
 #include "madlab/report/html_reporter.h"
 #include "madlab/store/reporter.h"
@@ -21,15 +23,36 @@ namespace madlab {
 
 namespace {
 
+// A worker rank of an MPI run (cluster/mpi_executor.h): runs the chains rank 0 hands out and
+// writes nothing; ends the process with rank 0's exit code when the run failed.
+SessionResult run_as_mpi_worker() {
+    if (const int code = run_mpi_worker(); code != 0) throw RankExit(code);
+    return {};
+}
+
+// Rank 0 of an MPI run: broadcasts the study to the other ranks once it is registered.
+void start_mpi_run(MpiCoordinator* coordinator, const StudyConfig& study, const std::string& out,
+                   const SessionOptions& options) {
+    if (coordinator == nullptr) return;
+    StudySetup setup;
+    setup.config_toml = to_toml(study);
+    setup.where = fmt::format("the config of study '{}' from rank 0", study.name);
+    setup.work_dir = out;
+    setup.threads = options.threads >= 0 ? options.threads : study.threads;
+    coordinator->start(setup);
+}
+
 // Runs a registered (or database-less) study and hands its output to the reporters; marks the
-// study "failed" in the database when the run throws.
+// study "failed" in the database when the run throws. `coordinator`: rank 0 of an MPI run.
 SessionResult run_and_report(const StudyConfig& study, const std::string& out, ResultsDb* db,
-                             const StudyIds* ids, const SessionOptions& options) {
+                             const StudyIds* ids, const SessionOptions& options,
+                             MpiCoordinator* coordinator = nullptr) {
     RunOptions run;
     run.threads = options.threads;
     run.progress = !options.quiet;
     run.work_dir = out;  // families that keep files keep them under DIR/models
     run.stop = options.stop;
+    if (coordinator != nullptr) coordinator->configure(run);
     StudyResult result;
     try {
         result = run_study(study, run, db, ids);
@@ -61,30 +84,45 @@ SessionResult run_and_report(const StudyConfig& study, const std::string& out, R
 }  // namespace
 
 SessionResult run_session(const StudyConfig& study, const SessionOptions& options) {
-    if (options.no_db && !options.db_path.empty())
-        throw ConfigError("a run without a database (no_db) cannot also name one (db_path)");
+    if (is_mpi_worker()) return run_as_mpi_worker();
+    // Rank 0 of an MPI run (null otherwise): until start_mpi_run, a failure here ends the
+    // workers with its exit code.
+    const auto coordinator = MpiCoordinator::create();
     const std::string out =
         options.out_dir.empty() ? "madlab-results/" + study.name : options.out_dir;
-    check_study_inputs(study, options.threads);  // fail before writing anything
-    std::error_code ec;
-    std::filesystem::create_directories(out, ec);
-    if (ec)
-        throw ConfigError(fmt::format(
-            "--out {}: cannot create the output folder ({}); give a folder you can write to", out,
-            ec.message()));
     std::unique_ptr<ResultsDb> db;
     StudyIds ids;
-    if (!options.no_db) {
-        const std::string db_path =
-            options.db_path.empty() ? RunFolder(out).path(RunFolder::kDatabase) : options.db_path;
-        db = ResultsDb::open(db_path, ResultsDb::Mode::kReadWrite);
-        ids = register_study(*db, study);
-        RunFolder(out).write_run_link(db_path, ids.study_id);
+    try {
+        if (options.no_db && !options.db_path.empty())
+            throw ConfigError("a run without a database (no_db) cannot also name one (db_path)");
+        if (options.no_db && coordinator)
+            throw ConfigError(
+                "--no-db cannot run across MPI ranks: rank 0 collects every generation in its "
+                "database; drop --no-db, or run madlab without mpirun/srun");
+        check_study_inputs(study, options.threads);  // fail before writing anything
+        std::error_code ec;
+        std::filesystem::create_directories(out, ec);
+        if (ec)
+            throw ConfigError(fmt::format(
+                "--out {}: cannot create the output folder ({}); give a folder you can write to",
+                out, ec.message()));
+        if (!options.no_db) {
+            const std::string db_path = options.db_path.empty()
+                                            ? RunFolder(out).path(RunFolder::kDatabase)
+                                            : options.db_path;
+            db = ResultsDb::open(db_path, ResultsDb::Mode::kReadWrite);
+            ids = register_study(*db, study);
+            RunFolder(out).write_run_link(db_path, ids.study_id);
+        }
+        // The config is there from the start, so that the folder of a killed run says what
+        // ran; the TOML reporter writes it again at the end.
+        RunFolder(out).write_config(to_toml(study));
+    } catch (...) {
+        if (coordinator) coordinator->abort(std::current_exception());
+        throw;
     }
-    // The config is there from the start, so that the folder of a killed run says what ran;
-    // the TOML reporter writes it again at the end.
-    RunFolder(out).write_config(to_toml(study));
-    return run_and_report(study, out, db.get(), db ? &ids : nullptr, options);
+    start_mpi_run(coordinator.get(), study, out, options);
+    return run_and_report(study, out, db.get(), db ? &ids : nullptr, options, coordinator.get());
 }
 
 namespace {
@@ -127,16 +165,26 @@ StudyConfig study_of_run(const std::string& dir) {
 }
 
 SessionResult resume_session(const std::string& dir, const SessionOptions& options) {
-    if (!options.out_dir.empty() || !options.db_path.empty() || options.no_db)
-        throw ConfigError(fmt::format(
-            "--resume {}: the folder names its own database; do not give an output folder, a "
-            "database or no_db with it",
-            dir));
-    OpenRun run = open_run(dir, ResultsDb::Mode::kReadWrite);
-    check_memory(run.study, options.threads, available_memory_bytes());
-    const StudyIds ids = find_study(*run.db, run.study_id, run.study);
-    run.db->set_study_status(run.study_id, "running");
-    return run_and_report(run.study, dir, run.db.get(), &ids, options);
+    if (is_mpi_worker()) return run_as_mpi_worker();    // rank 0 reads the database
+    const auto coordinator = MpiCoordinator::create();  // as in run_session
+    OpenRun run;
+    StudyIds ids;
+    try {
+        if (!options.out_dir.empty() || !options.db_path.empty() || options.no_db)
+            throw ConfigError(fmt::format(
+                "--resume {}: the folder names its own database; do not give an output folder, "
+                "a database or no_db with it",
+                dir));
+        run = open_run(dir, ResultsDb::Mode::kReadWrite);
+        check_memory(run.study, options.threads, available_memory_bytes());
+        ids = find_study(*run.db, run.study_id, run.study);
+        run.db->set_study_status(run.study_id, "running");
+    } catch (...) {
+        if (coordinator) coordinator->abort(std::current_exception());
+        throw;
+    }
+    start_mpi_run(coordinator.get(), run.study, dir, options);
+    return run_and_report(run.study, dir, run.db.get(), &ids, options, coordinator.get());
 }
 
 }  // namespace madlab

@@ -15,6 +15,7 @@
 #include "madlab/data/text_reader.h"
 #include "madlab/loop/chain.h"
 #include "madlab/store/generation_writer.h"
+#include "madlab/study/chain_dispatcher.h"
 #include "madlab/study/factory.h"
 #include "madlab/study/memory_estimate.h"
 #include "madlab/study/resolved_config.h"
@@ -409,7 +410,7 @@ StudyResult run_study(const StudyConfig& study, const RunOptions& options, Resul
     if (db != nullptr) writer = std::make_unique<GenerationWriter>(*db);
     Progress progress(chains * static_cast<std::size_t>(study.generations + 1), study.name,
                       options.progress);
-    parallel_for(chains, threads, [&](std::size_t index) {
+    const std::function<void(std::size_t)> run_chain_at = [&](std::size_t index) {
         const std::size_t s = index / seeds;
         const ChainJob job{study,
                            study.settings[s],
@@ -424,7 +425,12 @@ StudyResult run_study(const StudyConfig& study, const RunOptions& options, Resul
                            per_chain_samples[index],
                            options.stop};
         run_chain(job, parts[s], options);
-    });
+    };
+    if (options.dispatcher != nullptr && writer)
+        options.dispatcher->run_chains(
+            {study, chains, threads, run_chain_at, *db, *ids, *writer, progress});
+    else
+        parallel_for(chains, threads, run_chain_at);
     progress.finish();
     if (writer) writer->finish();
 

@@ -15,6 +15,8 @@
 
 namespace madlab {
 
+class ChainDispatcher;  // study/chain_dispatcher.h
+
 struct RunOptions {
     int threads = -1;      // -1: the study's own setting; 0: all cores
     bool progress = true;  // draw a progress bar on stderr when it is a terminal
@@ -24,6 +26,9 @@ struct RunOptions {
     // When set and it becomes true, every chain stops after the generation it is in (committed,
     // so that --resume continues from there) and run_study throws Interrupted.
     const std::atomic<bool>* stop = nullptr;
+    // When set (with a database), runs the chains instead of this process's threads alone, e.g.
+    // across MPI ranks (cluster/mpi_executor.h); `threads` is then this process's share.
+    ChainDispatcher* dispatcher = nullptr;
 };
 
 // What run_study throws when RunOptions::stop asked it to stop.
