@@ -10,6 +10,7 @@
 
 #include "commands.h"
 #include "madlab/cluster/mpi_context.h"
+#include "madlab/cluster/mpi_executor.h"
 #include "madlab/core/error.h"
 
 int main(int argc, char** argv) {
@@ -48,27 +49,33 @@ int main(int argc, char** argv) {
         return code == 0 ? 0 : 2;
     }
     if (worker_rank && !app.got_subcommand("run")) return 0;
-    try {
-        if (app.got_subcommand("run")) return run();
-        if (app.got_subcommand("show")) return show();
-        if (app.got_subcommand("export")) return export_records();
-        if (app.got_subcommand("threshold")) return threshold();
-        if (app.got_subcommand("decompose")) return decompose();
-        if (app.got_subcommand("report")) return report();
-        if (app.got_subcommand("metrics")) return metrics();
-        if (app.got_subcommand("lm")) return lm();
-        if (app.got_subcommand("keys")) return keys();
-        return 2;
-    } catch (const madlab::RankExit& e) {
-        return e.code();  // rank 0 said why, or a worker ends with rank 0's code
-    } catch (const madlab::ConfigError& e) {
-        fmt::print(stderr, "madlab: config error: {}\n", e.what());
-        return 2;
-    } catch (const madlab::DataError& e) {
-        fmt::print(stderr, "madlab: data error: {}\n", e.what());
-        return 2;
-    } catch (const std::exception& e) {
-        fmt::print(stderr, "madlab: error: {}\n", e.what());
-        return 1;
-    }
+    const int code = [&]() -> int {
+        try {
+            if (app.got_subcommand("run")) return run();
+            if (app.got_subcommand("show")) return show();
+            if (app.got_subcommand("export")) return export_records();
+            if (app.got_subcommand("threshold")) return threshold();
+            if (app.got_subcommand("decompose")) return decompose();
+            if (app.got_subcommand("report")) return report();
+            if (app.got_subcommand("metrics")) return metrics();
+            if (app.got_subcommand("lm")) return lm();
+            if (app.got_subcommand("keys")) return keys();
+            return 2;
+        } catch (const madlab::RankExit& e) {
+            return e.code();  // rank 0 said why, or a worker ends with rank 0's code
+        } catch (const madlab::ConfigError& e) {
+            fmt::print(stderr, "madlab: config error: {}\n", e.what());
+            return 2;
+        } catch (const madlab::DataError& e) {
+            fmt::print(stderr, "madlab: data error: {}\n", e.what());
+            return 2;
+        } catch (const std::exception& e) {
+            fmt::print(stderr, "madlab: error: {}\n", e.what());
+            return 1;
+        }
+    }();
+    // `run` on rank 0 failed before it told the other ranks what to run (e.g. reading
+    // STUDY.toml): they are waiting, and end with the same exit code.
+    if (app.got_subcommand("run")) madlab::abort_mpi_run(code);
+    return code;
 }

@@ -1,6 +1,7 @@
 #include <memory>
 
 #include "commands.h"
+#include "madlab/cluster/mpi_context.h"
 #include "madlab/session/run_session.h"
 #include "madlab/study/study_config.h"
 
@@ -69,7 +70,9 @@ Action add_run_command(CLI::App& app) {
         options.out_dir = args->out_dir;
         options.db_path = args->db_path;
         options.no_db = args->no_db;
-        const StudyConfig study = args->study_file.empty()
+        // A worker rank of an MPI run reads no file: run_session gets the study from rank 0.
+        const StudyConfig study = is_mpi_worker() ? StudyConfig{}
+                                  : args->study_file.empty()
                                       ? parse_study(default_study_toml(), "<default study>")
                                       : load_study(args->study_file);
         run_session(study, options);

@@ -40,6 +40,12 @@ void mark_mpi_peers_lost() { g_peers_lost = true; }
 
 MpiContext::MpiContext(int& argc, char**& argv) {
     if (!launched_by_mpi_launcher()) return;
+    // Open MPI's shared-memory transport reads a large message straight from the sender's
+    // memory (CMA); when the sender has just died, the reader aborts with "Read -1, expected N,
+    // errno = 3" before it can say anything, and rank 0 must be able to report a dead rank.
+    // Copying through shared memory costs nothing measurable for the messages of a study. An
+    // explicit setting of the user's wins.
+    setenv("OMPI_MCA_btl_vader_single_copy_mechanism", "none", 0);
     int provided = 0;
     if (MPI_Init_thread(&argc, &argv, MPI_THREAD_FUNNELED, &provided) != MPI_SUCCESS) {
         error_ = "MPI_Init_thread failed; run madlab without mpirun/srun, or check the MPI setup";

@@ -7,6 +7,7 @@
 #include <csignal>
 #include <cstdio>
 #include <deque>
+#include <functional>
 #include <list>
 #include <map>
 #include <mutex>
@@ -101,9 +102,16 @@ void broadcast_bytes(std::string& bytes) {
 }  // namespace
 
 // Sends and receives byte messages without blocking: sends are started with MPI_Isend and keep
-// their bytes until MPI_Test says they are done; receives probe first.
+// their bytes until MPI_Test says they are done; receives probe, then wait for the whole message
+// polling MPI_Test, since a sender that dies halfway never completes it and a blocking receive
+// would then hang past mpirun's SIGTERM.
 class MpiMailbox {
 public:
+    // `give_up`: asked while a receive waits; when it returns true the receive throws
+    // MpiFailure.
+    explicit MpiMailbox(std::function<bool()> give_up = [] { return false; })
+        : give_up_(std::move(give_up)) {}
+
     void send(int to, int tag, std::string bytes) {
         if (bytes.size() > static_cast<std::size_t>(INT32_MAX))
             throw Error(
@@ -126,9 +134,17 @@ public:
         int count = 0;
         check(MPI_Get_count(&status, MPI_BYTE, &count), "MPI_Get_count");
         std::string bytes(static_cast<std::size_t>(count), '\0');
-        check(MPI_Recv(bytes.data(), count, MPI_BYTE, status.MPI_SOURCE, tag, MPI_COMM_WORLD,
-                       MPI_STATUS_IGNORE),
-              "MPI_Recv");
+        MPI_Request request;
+        check(MPI_Irecv(bytes.data(), count, MPI_BYTE, status.MPI_SOURCE, tag, MPI_COMM_WORLD,
+                        &request),
+              "MPI_Irecv");
+        for (;;) {
+            int done = 0;
+            check(MPI_Test(&request, &done, MPI_STATUS_IGNORE), "MPI_Test");
+            if (done) break;
+            if (give_up_()) throw MpiFailure("a message was cut off");
+            std::this_thread::sleep_for(kPollPause);
+        }
         return std::pair(status.MPI_SOURCE, std::move(bytes));
     }
 
@@ -147,6 +163,7 @@ private:
         MPI_Request request;
         std::string bytes;
     };
+    std::function<bool()> give_up_;
     std::list<Pending> pending_;  // a list: MPI holds pointers into the bytes
 };
 
@@ -180,15 +197,11 @@ private:
     struct sigaction old_int_ {};
 };
 
-const char* signal_name(int signal) {
-    switch (signal) {
-        case SIGTERM:
-            return "SIGTERM";
-        case SIGINT:
-            return "SIGINT";
-        default:
-            return "a signal";
-    }
+// Why a signal stopped the run, for rank 0's message.
+std::string signal_reason(int signal) {
+    const char* name = signal == SIGTERM ? "SIGTERM" : signal == SIGINT ? "SIGINT" : "a signal";
+    return fmt::format("signal {}: another rank died, or the job was cancelled or ran out of time",
+                       name);
 }
 
 // Generations committed for a study so far; nullopt if the database cannot say.
@@ -256,7 +269,8 @@ std::unique_ptr<MpiCoordinator> MpiCoordinator::create() {
 }
 
 MpiCoordinator::MpiCoordinator()
-    : mailbox_(std::make_unique<MpiMailbox>()), worker_done_(mpi_world().size, false) {}
+    : mailbox_(std::make_unique<MpiMailbox>([] { return g_stop_signal != 0; })),
+      worker_done_(mpi_world().size, false) {}
 
 MpiCoordinator::~MpiCoordinator() {
     try {
@@ -272,8 +286,27 @@ MpiCoordinator::~MpiCoordinator() {
     }
 }
 
+namespace {
+bool g_setup_broadcast = false;  // the one broadcast of this process (rank 0) happened
+}  // namespace
+
+void abort_mpi_run(int exit_code) {
+    const MpiWorld& world = mpi_world();
+    if (!world.active || world.size < 2 || world.rank != 0 || g_setup_broadcast) return;
+    g_setup_broadcast = true;
+    StudySetup setup;
+    setup.exit_code = exit_code == 0 ? 1 : exit_code;
+    try {
+        std::string bytes = encode(setup);
+        broadcast_bytes(bytes);
+    } catch (const std::exception&) {
+        // The workers are gone already.
+    }
+}
+
 void MpiCoordinator::broadcast(const StudySetup& setup) {
     broadcast_done_ = true;  // once, whether or not it succeeds
+    g_setup_broadcast = true;
     std::string bytes = encode(setup);
     broadcast_bytes(bytes);
 }
@@ -435,6 +468,12 @@ void MpiCoordinator::run_chains(const ChainRun& run) {
                              : std::string("the generations"),
                    committed && *committed == 1 ? "is" : "are", run.db.path(), setup_.work_dir);
         std::fflush(stderr);
+        // mpirun's SIGKILL may follow within milliseconds (once it sees the ranks that
+        // SIGTERM ended): mark the study before waiting for this rank's chains.
+        try {
+            run.db.set_study_status(run.ids.study_id, "failed");
+        } catch (const std::exception&) {
+        }
         join();
         released_ = true;
         throw RankExit(1);
@@ -442,11 +481,7 @@ void MpiCoordinator::run_chains(const ChainRun& run) {
 
     try {
         for (;;) {
-            if (const int signal = g_stop_signal)
-                lost(
-                    fmt::format("signal {}: another rank died, or the job was cancelled or "
-                                "ran out of time",
-                                signal_name(signal)));
+            if (const int signal = g_stop_signal) lost(signal_reason(signal));
             while (auto message = mailbox_->receive(kTagToCoordinator)) {
                 try {
                     handle(message->first, decode_to_coordinator(message->second));
@@ -469,6 +504,7 @@ void MpiCoordinator::run_chains(const ChainRun& run) {
             std::this_thread::sleep_for(kPollPause);
         }
     } catch (const MpiFailure& e) {
+        if (const int signal = g_stop_signal) lost(signal_reason(signal));
         lost(fmt::format("{}; most likely another rank died", e.what()));
     } catch (...) {
         stop_ = true;
@@ -761,6 +797,7 @@ void MpiCoordinator::configure(RunOptions&) {}
 void MpiCoordinator::run_chains(const ChainRun&) {}
 void MpiCoordinator::broadcast(const StudySetup&) {}
 void MpiCoordinator::release_workers() noexcept {}
+void abort_mpi_run(int) {}
 int run_mpi_worker() { return exit_code_of(std::make_exception_ptr(Error("no MPI"))); }
 
 #endif

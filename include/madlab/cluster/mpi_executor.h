@@ -71,6 +71,11 @@ private:
     std::atomic<bool> stop_{false};
 };
 
+// On rank 0 of a run of several ranks whose study was never broadcast (rank 0 failed before
+// run_session or resume_session, e.g. reading STUDY.toml): the workers, waiting for it, exit with
+// `exit_code`. Does nothing on other ranks, without MPI, or once the study was broadcast.
+void abort_mpi_run(int exit_code);
+
 // A worker rank's `madlab run` or `madlab run --resume`: receives rank 0's setup, runs the
 // chains rank 0 hands out until there are no more, and returns the exit code rank 0 gives it
 // (0, or the code of rank 0's failure). Writes nothing and prints nothing: a worker's failure
