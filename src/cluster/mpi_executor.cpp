@@ -6,6 +6,7 @@
 #include <condition_variable>
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <deque>
 #include <functional>
 #include <list>
@@ -175,8 +176,14 @@ volatile std::sig_atomic_t g_stop_signal = 0;
 
 extern "C" void on_stop_signal(int signal) { g_stop_signal = signal; }
 
-// SIGTERM (what mpirun sends when another rank died, and Slurm on scancel or at the time limit)
-// and SIGINT caught while rank 0 runs chains; the previous handlers come back after.
+// The signals that stop rank 0's run, caught while it runs chains (the previous handlers come
+// back after): SIGTERM (Slurm on scancel or at the time limit; mpirun) and SIGINT; and, when Open
+// MPI's mpirun started the rank, SIGCONT. When a rank dies, mpirun sends the others SIGCONT, one
+// second later SIGTERM and then SIGKILL, and measured with Open MPI 4.1 the SIGKILL comes within
+// 15 ms of the SIGTERM once the other ranks are gone (its one-second wait is cut short), too
+// soon for rank 0 to say anything. SIGCONT is the one warning with time to spare, and mpirun
+// sends it to a running rank for nothing else (it forwards no job control by default). Under
+// srun it is not caught: Slurm's suspend and resume send SIGSTOP and SIGCONT.
 class StopSignals {
 public:
     StopSignals() {
@@ -186,19 +193,29 @@ public:
         sigemptyset(&action.sa_mask);
         sigaction(SIGTERM, &action, &old_term_);
         sigaction(SIGINT, &action, &old_int_);
+        if (std::getenv("OMPI_MCA_orte_hnp_uri") != nullptr) {
+            sigaction(SIGCONT, &action, &old_cont_);
+            cont_ = true;
+        }
     }
     ~StopSignals() {
         sigaction(SIGTERM, &old_term_, nullptr);
         sigaction(SIGINT, &old_int_, nullptr);
+        if (cont_) sigaction(SIGCONT, &old_cont_, nullptr);
     }
 
 private:
     struct sigaction old_term_ {};
     struct sigaction old_int_ {};
+    struct sigaction old_cont_ {};
+    bool cont_ = false;
 };
 
 // Why a signal stopped the run, for rank 0's message.
 std::string signal_reason(int signal) {
+    if (signal == SIGCONT)
+        return "mpirun is ending the job with signal SIGCONT, most likely because another rank "
+               "died or the job was interrupted";
     const char* name = signal == SIGTERM ? "SIGTERM" : signal == SIGINT ? "SIGINT" : "a signal";
     return fmt::format("signal {}: another rank died, or the job was cancelled or ran out of time",
                        name);
@@ -468,8 +485,8 @@ void MpiCoordinator::run_chains(const ChainRun& run) {
                              : std::string("the generations"),
                    committed && *committed == 1 ? "is" : "are", run.db.path(), setup_.work_dir);
         std::fflush(stderr);
-        // mpirun's SIGKILL may follow within milliseconds (once it sees the ranks that
-        // SIGTERM ended): mark the study before waiting for this rank's chains.
+        // mpirun's SIGKILL may come soon (StopSignals says when): mark the study before
+        // waiting for this rank's chains.
         try {
             run.db.set_study_status(run.ids.study_id, "failed");
         } catch (const std::exception&) {

@@ -17,11 +17,13 @@
 // MPI_Test and sleeps 200 us between rounds instead of spinning in a blocking call, which would
 // take a core from the chains.
 //
-// When a rank dies, mpirun sends SIGTERM to the others and SIGKILL one second later (Open MPI's
-// odls_base_sigkill_timeout). Rank 0 then prints at once what happened, how many generations are
-// committed and the --resume command, stops its chains after their current generation and lets
-// its writer commit what it holds; a commit that SIGKILL interrupts is rolled back by SQLite,
-// and what was committed stays.
+// When a rank dies, mpirun sends the others SIGCONT, one second later SIGTERM, then SIGKILL
+// (Open MPI's odls_base_sigkill_timeout; in practice the SIGKILL follows the SIGTERM within
+// milliseconds). On the first of these (SIGCONT under mpirun, SIGTERM or SIGINT under any
+// launcher) rank 0 prints at once what happened, how many generations are committed and the
+// --resume command, marks the study failed, stops its chains after their current generation and
+// lets its writer commit what it holds; a commit that SIGKILL interrupts is rolled back by
+// SQLite, and what was committed stays.
 
 #include <atomic>
 #include <exception>
