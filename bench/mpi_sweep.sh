@@ -1,17 +1,18 @@
 #!/usr/bin/env bash
-# Times `mpirun -np 2 madlab run` against one process on the Gaussian sweep of
-# bench/configs/mpi_sweep.toml (2250 chains x 100 generations): one process with --threads 1,
+# Times `mpirun -np 2 madlab run` against one process on a Gaussian sweep (default
+# bench/configs/mpi_sweep.toml, 2250 chains x 100 generations; bench/configs/mpi_sweep_heavy.toml
+# has ten times more points per generation): one process with --threads 1,
 # two MPI ranks with --threads 1 each, and one process with --threads 2 for reference. The three
 # run in turn, REPEAT times (default 3); it prints every run's wall time and peak memory
 # (/usr/bin/time -v: the largest single process) and the medians and ratios, and checks that
 # every run wrote the same records.csv. Run it on a quiet machine (it prints the load average).
 #
-#   bash bench/mpi_sweep.sh [REPEAT]        # MADLAB=path/to/madlab (default build/madlab)
+#   bash bench/mpi_sweep.sh [REPEAT [STUDY.toml]]   # MADLAB=path/to/madlab (default build/madlab)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repeat="${1:-3}"
 madlab="$(realpath "${MADLAB:-build/madlab}")"
-study="$(realpath bench/configs/mpi_sweep.toml)"
+study="$(realpath "${2:-bench/configs/mpi_sweep.toml}")"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1  # mpirun as root (containers)
@@ -24,7 +25,7 @@ declare -A commands=(
 order=(one-thread mpi-2x1 two-threads)
 
 echo "date: $(date -u +%Y-%m-%dT%H:%MZ); $(nproc) cores; load average: $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "madlab: $madlab; mpirun: $(mpirun --version 2>/dev/null | head -1)"
+echo "madlab: $madlab; mpirun: $(mpirun --version 2>/dev/null | head -1); study: $study"
 for ((r = 1; r <= repeat; r++)); do
   for name in "${order[@]}"; do
     out="$work/$name-$r"
