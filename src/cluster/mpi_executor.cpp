@@ -53,6 +53,7 @@ namespace {
 constexpr int kTagToCoordinator = 71;
 constexpr int kTagToWorker = 72;
 constexpr auto kPollPause = std::chrono::microseconds(200);
+constexpr auto kGenerationsPause = std::chrono::milliseconds(5);  // a worker's sends of them
 
 // A failed MPI call: most likely another rank died.
 class MpiFailure : public Error {
@@ -435,7 +436,8 @@ void MpiCoordinator::run_chains(const ChainRun& run) {
                     no_more_sent[rank] = true;
                 }
                 break;
-            case Kind::kGenerations:
+            case Kind::kGenerations: {
+                std::vector<GenerationCommit> commits;
                 for (GenerationCommit commit : m.generations) {
                     const auto chain = static_cast<std::size_t>(commit.chain_id);
                     if (chain >= run.chains)
@@ -447,9 +449,13 @@ void MpiCoordinator::run_chains(const ChainRun& run) {
                     const auto upto = static_cast<std::size_t>(commit.generation + 1);
                     if (upto > units) run.progress.advance(upto - std::exchange(units, upto));
                     commit.chain_id = id_of(chain);
-                    run.writer.push(std::move(commit));
+                    commits.push_back(std::move(commit));
                 }
+                // Together: a worker sends a chain's checkpoint with its last generation of
+                // the message only.
+                run.writer.push_all(std::move(commits));
                 break;
+            }
             case Kind::kChainDone: {
                 in_hand[rank].erase(m.chain);
                 std::size_t& units = counted[m.chain];
@@ -539,11 +545,12 @@ void MpiCoordinator::run_chains(const ChainRun& run) {
 namespace {
 
 // The database as a worker sees it: the checkpoints rank 0 sent with the chains, and commits
-// that go to rank 0 (as kGenerations messages in the outbox) instead of a file. A chain's id
-// here is its index in the study + 1. Only what run_study calls is supported.
+// that go to rank 0 (handed to `forward`, which sends them) instead of a file. A chain's id here
+// is its index in the study + 1. Only what run_study calls is supported.
 class ForwardingDb : public ResultsDb {
 public:
-    explicit ForwardingDb(std::function<void(std::string)> post) : post_(std::move(post)) {}
+    explicit ForwardingDb(std::function<void(const std::vector<GenerationCommit>&)> forward)
+        : forward_(std::move(forward)) {}
 
     void set_checkpoint(std::size_t chain, std::optional<std::string> state) {
         std::lock_guard lock(mutex_);
@@ -561,11 +568,7 @@ public:
         commit_generations({commit});
     }
     void commit_generations(const std::vector<GenerationCommit>& commits) override {
-        ToCoordinator m;
-        m.kind = ToCoordinator::Kind::kGenerations;
-        m.generations = commits;
-        for (auto& c : m.generations) c.chain_id -= 1;
-        post_(encode(m));
+        forward_(commits);
     }
     std::vector<StudyRow> studies() const override { return {}; }
     std::optional<StudyRow> study(std::int64_t) const override { return std::nullopt; }
@@ -586,14 +589,14 @@ private:
         throw Error(fmt::format("a worker rank has no database of its own ({})", what));
     }
 
-    std::function<void(std::string)> post_;
+    std::function<void(const std::vector<GenerationCommit>&)> forward_;
     mutable std::mutex mutex_;
     std::map<std::int64_t, std::optional<std::string>> checkpoints_;
 };
 
 class Worker : public ChainDispatcher {
 public:
-    Worker() : db_([this](std::string bytes) { post(std::move(bytes)); }) {}
+    Worker() : db_([this](const std::vector<GenerationCommit>& commits) { forward(commits); }) {}
 
     int run(const StudySetup& setup) {
         try {
@@ -731,11 +734,39 @@ private:
         outbox_.push_back(std::move(bytes));
     }
 
-    void send_outbox() {
+    // Finished generations wait here (chain_id = index + 1) and go to rank 0 together, every
+    // few milliseconds: a chain's checkpoint travels with its last generation of each message
+    // only (rank 0 commits a message's generations in one transaction), which divides the bytes
+    // sent by the generations per message when checkpoints are large.
+    void forward(const std::vector<GenerationCommit>& commits) {
+        std::lock_guard lock(mutex_);
+        generations_.insert(generations_.end(), commits.begin(), commits.end());
+    }
+
+    // Sends the messages waiting; the generations only every kGenerationsPause or when `all`.
+    void send_outbox(bool all = false) {
+        ToCoordinator batch;
+        batch.kind = ToCoordinator::Kind::kGenerations;
         std::deque<std::string> out;
+        const auto now = std::chrono::steady_clock::now();
         {
             std::lock_guard lock(mutex_);
             out.swap(outbox_);
+            if (all || now - last_generations_ >= kGenerationsPause) {
+                batch.generations.swap(generations_);
+                last_generations_ = now;
+            }
+        }
+        if (!batch.generations.empty()) {
+            std::map<std::int64_t, std::size_t> last;  // chain id -> its last commit here
+            for (std::size_t i = 0; i < batch.generations.size(); ++i)
+                last[batch.generations[i].chain_id] = i;
+            for (std::size_t i = 0; i < batch.generations.size(); ++i) {
+                GenerationCommit& c = batch.generations[i];
+                if (last[c.chain_id] != i) std::string().swap(c.checkpoint);
+                c.chain_id -= 1;
+            }
+            mailbox_.send(0, kTagToCoordinator, encode(batch));
         }
         for (auto& bytes : out) mailbox_.send(0, kTagToCoordinator, std::move(bytes));
         mailbox_.progress();
@@ -753,8 +784,9 @@ private:
         try {
             ToCoordinator done;
             done.kind = ToCoordinator::Kind::kDone;
+            send_outbox(true);  // every generation before kDone
             post(encode(done));
-            send_outbox();
+            send_outbox(true);
             for (;;) {
                 while (auto message = mailbox_.receive(kTagToWorker)) {
                     const ToWorker m = decode_to_worker(message->second);
@@ -780,7 +812,9 @@ private:
     bool stopped_by_rank0_ = false;
     bool failure_reported_ = false;
     std::exception_ptr chain_error_;
-    std::deque<std::string> outbox_;  // messages to rank 0, sent by the main thread
+    std::deque<std::string> outbox_;             // messages to rank 0, sent by the main thread
+    std::vector<GenerationCommit> generations_;  // for rank 0, sent by send_outbox
+    std::chrono::steady_clock::time_point last_generations_{};
     std::optional<int> bye_;
 };
 
