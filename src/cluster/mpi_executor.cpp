@@ -27,25 +27,6 @@
 
 namespace madlab {
 
-namespace {
-
-// The exit code of a failure, as madlab's main gives it.
-int exit_code_of(std::exception_ptr error) {
-    try {
-        std::rethrow_exception(error);
-    } catch (const ConfigError&) {
-        return 2;
-    } catch (const DataError&) {
-        return 2;
-    } catch (const RankExit& e) {
-        return e.code();
-    } catch (...) {
-        return 1;
-    }
-}
-
-}  // namespace
-
 #ifdef MADLAB_HAVE_MPI
 
 namespace {
@@ -291,17 +272,7 @@ MpiCoordinator::MpiCoordinator()
       worker_done_(mpi_world().size, false) {}
 
 MpiCoordinator::~MpiCoordinator() {
-    try {
-        if (!broadcast_done_) {
-            StudySetup setup;
-            setup.exit_code = 1;
-            broadcast(setup);
-        } else if (!released_) {
-            release_workers();
-        }
-    } catch (const std::exception&) {
-        // The ranks are gone; nothing to release.
-    }
+    if (broadcast_done_ && !released_) release_workers();
 }
 
 namespace {
@@ -327,14 +298,6 @@ void MpiCoordinator::broadcast(const StudySetup& setup) {
     g_setup_broadcast = true;
     std::string bytes = encode(setup);
     broadcast_bytes(bytes);
-}
-
-void MpiCoordinator::abort(std::exception_ptr error) {
-    if (broadcast_done_) return;
-    StudySetup setup;
-    setup.exit_code = exit_code_of(error);
-    broadcast(setup);
-    released_ = true;
 }
 
 void MpiCoordinator::start(const StudySetup& setup) {
@@ -842,14 +805,13 @@ class MpiMailbox {};
 std::unique_ptr<MpiCoordinator> MpiCoordinator::create() { return nullptr; }
 MpiCoordinator::MpiCoordinator() = default;
 MpiCoordinator::~MpiCoordinator() = default;
-void MpiCoordinator::abort(std::exception_ptr) {}
 void MpiCoordinator::start(const StudySetup& setup) { setup_ = setup; }
 void MpiCoordinator::configure(RunOptions&) {}
 void MpiCoordinator::run_chains(const ChainRun&) {}
 void MpiCoordinator::broadcast(const StudySetup&) {}
 void MpiCoordinator::release_workers() noexcept {}
 void abort_mpi_run(int) {}
-int run_mpi_worker() { return exit_code_of(std::make_exception_ptr(Error("no MPI"))); }
+int run_mpi_worker() { return 1; }
 
 #endif
 

@@ -85,42 +85,36 @@ SessionResult run_and_report(const StudyConfig& study, const std::string& out, R
 
 SessionResult run_session(const StudyConfig& study, const SessionOptions& options) {
     if (is_mpi_worker()) return run_as_mpi_worker();
-    // Rank 0 of an MPI run (null otherwise): until start_mpi_run, a failure here ends the
-    // workers with its exit code.
+    // Rank 0 of an MPI run, null otherwise. A failure before start_mpi_run leaves the workers
+    // waiting for the study: main ends them with its exit code (abort_mpi_run).
     const auto coordinator = MpiCoordinator::create();
+    if (options.no_db && !options.db_path.empty())
+        throw ConfigError("a run without a database (no_db) cannot also name one (db_path)");
+    if (options.no_db && coordinator)
+        throw ConfigError(
+            "--no-db cannot run across MPI ranks: rank 0 collects every generation in its "
+            "database; drop --no-db, or run madlab without mpirun/srun");
     const std::string out =
         options.out_dir.empty() ? "madlab-results/" + study.name : options.out_dir;
+    check_study_inputs(study, options.threads);  // fail before writing anything
+    std::error_code ec;
+    std::filesystem::create_directories(out, ec);
+    if (ec)
+        throw ConfigError(fmt::format(
+            "--out {}: cannot create the output folder ({}); give a folder you can write to", out,
+            ec.message()));
     std::unique_ptr<ResultsDb> db;
     StudyIds ids;
-    try {
-        if (options.no_db && !options.db_path.empty())
-            throw ConfigError("a run without a database (no_db) cannot also name one (db_path)");
-        if (options.no_db && coordinator)
-            throw ConfigError(
-                "--no-db cannot run across MPI ranks: rank 0 collects every generation in its "
-                "database; drop --no-db, or run madlab without mpirun/srun");
-        check_study_inputs(study, options.threads);  // fail before writing anything
-        std::error_code ec;
-        std::filesystem::create_directories(out, ec);
-        if (ec)
-            throw ConfigError(fmt::format(
-                "--out {}: cannot create the output folder ({}); give a folder you can write to",
-                out, ec.message()));
-        if (!options.no_db) {
-            const std::string db_path = options.db_path.empty()
-                                            ? RunFolder(out).path(RunFolder::kDatabase)
-                                            : options.db_path;
-            db = ResultsDb::open(db_path, ResultsDb::Mode::kReadWrite);
-            ids = register_study(*db, study);
-            RunFolder(out).write_run_link(db_path, ids.study_id);
-        }
-        // The config is there from the start, so that the folder of a killed run says what
-        // ran; the TOML reporter writes it again at the end.
-        RunFolder(out).write_config(to_toml(study));
-    } catch (...) {
-        if (coordinator) coordinator->abort(std::current_exception());
-        throw;
+    if (!options.no_db) {
+        const std::string db_path =
+            options.db_path.empty() ? RunFolder(out).path(RunFolder::kDatabase) : options.db_path;
+        db = ResultsDb::open(db_path, ResultsDb::Mode::kReadWrite);
+        ids = register_study(*db, study);
+        RunFolder(out).write_run_link(db_path, ids.study_id);
     }
+    // The config is there from the start, so that the folder of a killed run says what ran;
+    // the TOML reporter writes it again at the end.
+    RunFolder(out).write_config(to_toml(study));
     start_mpi_run(coordinator.get(), study, out, options);
     return run_and_report(study, out, db.get(), db ? &ids : nullptr, options, coordinator.get());
 }
@@ -167,22 +161,15 @@ StudyConfig study_of_run(const std::string& dir) {
 SessionResult resume_session(const std::string& dir, const SessionOptions& options) {
     if (is_mpi_worker()) return run_as_mpi_worker();    // rank 0 reads the database
     const auto coordinator = MpiCoordinator::create();  // as in run_session
-    OpenRun run;
-    StudyIds ids;
-    try {
-        if (!options.out_dir.empty() || !options.db_path.empty() || options.no_db)
-            throw ConfigError(fmt::format(
-                "--resume {}: the folder names its own database; do not give an output folder, "
-                "a database or no_db with it",
-                dir));
-        run = open_run(dir, ResultsDb::Mode::kReadWrite);
-        check_memory(run.study, options.threads, available_memory_bytes());
-        ids = find_study(*run.db, run.study_id, run.study);
-        run.db->set_study_status(run.study_id, "running");
-    } catch (...) {
-        if (coordinator) coordinator->abort(std::current_exception());
-        throw;
-    }
+    if (!options.out_dir.empty() || !options.db_path.empty() || options.no_db)
+        throw ConfigError(fmt::format(
+            "--resume {}: the folder names its own database; do not give an output folder, a "
+            "database or no_db with it",
+            dir));
+    OpenRun run = open_run(dir, ResultsDb::Mode::kReadWrite);
+    check_memory(run.study, options.threads, available_memory_bytes());
+    const StudyIds ids = find_study(*run.db, run.study_id, run.study);
+    run.db->set_study_status(run.study_id, "running");
     start_mpi_run(coordinator.get(), run.study, dir, options);
     return run_and_report(run.study, dir, run.db.get(), &ids, options, coordinator.get());
 }

@@ -26,7 +26,6 @@
 // SQLite, and what was committed stays.
 
 #include <atomic>
-#include <exception>
 #include <memory>
 #include <string>
 #include <vector>
@@ -44,13 +43,11 @@ public:
     // The coordinator of rank 0 of a run of several ranks; null anywhere else (no MPI, one rank,
     // a worker rank).
     static std::unique_ptr<MpiCoordinator> create();
-    // Releases workers still waiting: with exit code 1 when neither start nor abort was called,
-    // and with kStop / kBye when start was but the chains did not run to their end.
+    // When start was called but the chains did not run to their end (rank 0 failed), stops the
+    // workers (kStop, kBye with exit code 1). Before start it does nothing: the workers wait for
+    // the study until the program's main ends them with abort_mpi_run(its exit code).
     ~MpiCoordinator() override;
 
-    // Before start: rank 0 failed with `error`; every worker exits with its exit code (2 for a
-    // ConfigError or DataError, 1 for any other) and no message.
-    void abort(std::exception_ptr error);
     // Broadcasts the study to run (setup.exit_code 0). `setup.threads`: the thread setting
     // (>= 0); every rank resolves it with threads_per_rank.
     void start(const StudySetup& setup);
@@ -74,8 +71,9 @@ private:
 };
 
 // On rank 0 of a run of several ranks whose study was never broadcast (rank 0 failed before
-// run_session or resume_session, e.g. reading STUDY.toml): the workers, waiting for it, exit with
-// `exit_code`. Does nothing on other ranks, without MPI, or once the study was broadcast.
+// MpiCoordinator::start: reading STUDY.toml, checking the inputs, creating the folder): the
+// workers, waiting for it, exit with `exit_code` (1 if 0 is given) and no message. Does nothing
+// on other ranks, without MPI, or once the study was broadcast. main calls it after `run`.
 void abort_mpi_run(int exit_code);
 
 // A worker rank's `madlab run` or `madlab run --resume`: receives rank 0's setup, runs the
