@@ -20,6 +20,7 @@ packages=(
   dataset-fashion-mnist  # Fashion-MNIST images for image studies (source.path = "fashion-mnist")
   python3              # the external-model example (examples/external) and its tests
   libtorch-dev         # LibTorch (CPU): the neural families vae, flow, gpt and LeNet features
+  libopenmpi-dev openmpi-bin  # Open MPI: `mpirun -np N madlab run` (docs/cluster.md) and its tests
   python3-dev pybind11-dev python3-pybind11  # the Python package's extension module (python/)
   python3-numpy python3-pandas python3-pytest  # its arrays, DataFrames and tests
   python3-pip python3-setuptools python3-wheel  # installing it from the checkout (pip, offline)

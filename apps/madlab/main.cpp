@@ -1,5 +1,7 @@
 // madlab: a laboratory for Model Autophagy Disorder (model collapse).
 // Exit codes: 0 success, 2 bad command line / config / input file, 1 any other failure.
+// Under an MPI launcher (mpirun, srun) only `run` uses every rank (docs/cluster.md); any other
+// command runs on rank 0 alone and the other ranks exit 0 at once.
 
 #include <fmt/core.h>
 
@@ -7,9 +9,18 @@
 #include <exception>
 
 #include "commands.h"
+#include "madlab/cluster/mpi_context.h"
+#include "madlab/cluster/mpi_executor.h"
 #include "madlab/core/error.h"
 
 int main(int argc, char** argv) {
+    // MPI starts only when a launcher started madlab, and finalizes when main returns.
+    madlab::MpiContext mpi(argc, argv);
+    if (!mpi.error().empty()) {
+        fmt::print(stderr, "madlab: error: {}\n", mpi.error());
+        return 1;
+    }
+    const bool worker_rank = madlab::mpi_world().rank > 0;
     CLI::App app{
         "madlab: runs self-consuming training loops (model collapse, 'Model Autophagy Disorder')\n"
         "and measures how each generation's quality and diversity move.\n"
@@ -35,29 +46,39 @@ int main(int argc, char** argv) {
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
+        if (worker_rank) return e.get_exit_code() == 0 ? 0 : 2;  // rank 0 says it
         const int code = app.exit(e);
         return code == 0 ? 0 : 2;
     }
-    try {
-        if (app.got_subcommand("run")) return run();
-        if (app.got_subcommand("merge")) return merge();
-        if (app.got_subcommand("show")) return show();
-        if (app.got_subcommand("export")) return export_records();
-        if (app.got_subcommand("threshold")) return threshold();
-        if (app.got_subcommand("decompose")) return decompose();
-        if (app.got_subcommand("report")) return report();
-        if (app.got_subcommand("metrics")) return metrics();
-        if (app.got_subcommand("lm")) return lm();
-        if (app.got_subcommand("keys")) return keys();
-        return 2;
-    } catch (const madlab::ConfigError& e) {
-        fmt::print(stderr, "madlab: config error: {}\n", e.what());
-        return 2;
-    } catch (const madlab::DataError& e) {
-        fmt::print(stderr, "madlab: data error: {}\n", e.what());
-        return 2;
-    } catch (const std::exception& e) {
-        fmt::print(stderr, "madlab: error: {}\n", e.what());
-        return 1;
-    }
+    if (worker_rank && !app.got_subcommand("run")) return 0;
+    const int code = [&]() -> int {
+        try {
+            if (app.got_subcommand("run")) return run();
+            if (app.got_subcommand("merge")) return merge();
+            if (app.got_subcommand("show")) return show();
+            if (app.got_subcommand("export")) return export_records();
+            if (app.got_subcommand("threshold")) return threshold();
+            if (app.got_subcommand("decompose")) return decompose();
+            if (app.got_subcommand("report")) return report();
+            if (app.got_subcommand("metrics")) return metrics();
+            if (app.got_subcommand("lm")) return lm();
+            if (app.got_subcommand("keys")) return keys();
+            return 2;
+        } catch (const madlab::RankExit& e) {
+            return e.code();  // rank 0 said why, or a worker ends with rank 0's code
+        } catch (const madlab::ConfigError& e) {
+            fmt::print(stderr, "madlab: config error: {}\n", e.what());
+            return 2;
+        } catch (const madlab::DataError& e) {
+            fmt::print(stderr, "madlab: data error: {}\n", e.what());
+            return 2;
+        } catch (const std::exception& e) {
+            fmt::print(stderr, "madlab: error: {}\n", e.what());
+            return 1;
+        }
+    }();
+    // `run` on rank 0 failed before it told the other ranks what to run (e.g. reading
+    // STUDY.toml): they are waiting, and end with the same exit code.
+    if (app.got_subcommand("run")) madlab::abort_mpi_run(code);
+    return code;
 }

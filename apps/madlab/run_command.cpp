@@ -1,6 +1,7 @@
 #include <memory>
 
 #include "commands.h"
+#include "madlab/cluster/mpi_context.h"
 #include "madlab/session/run_session.h"
 #include "madlab/store/shard.h"
 #include "madlab/study/study_config.h"
@@ -78,7 +79,9 @@ Action add_run_command(CLI::App& app) {
         options.db_path = args->db_path;
         options.no_db = args->no_db;
         if (!args->shard.empty()) options.shard = parse_shard(args->shard, "--shard");
-        const StudyConfig study = args->study_file.empty()
+        // A worker rank of an MPI run reads no file: run_session gets the study from rank 0.
+        const StudyConfig study = is_mpi_worker() ? StudyConfig{}
+                                  : args->study_file.empty()
                                       ? parse_study(default_study_toml(), "<default study>")
                                       : load_study(args->study_file);
         run_session(study, options);

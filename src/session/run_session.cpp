@@ -8,6 +8,8 @@
 #include <memory>
 #include <optional>
 
+#include "madlab/cluster/mpi_context.h"
+#include "madlab/cluster/mpi_executor.h"
 #include "madlab/core/error.h"
 #include "madlab/report/html_reporter.h"
 #include "madlab/store/reporter.h"
@@ -44,11 +46,30 @@ SessionResult report_run(const StudyConfig& study, const std::string& out, const
 
 namespace {
 
+// A worker rank of an MPI run (cluster/mpi_executor.h): runs the chains rank 0 hands out and
+// writes nothing; ends the process with rank 0's exit code when the run failed.
+SessionResult run_as_mpi_worker() {
+    if (const int code = run_mpi_worker(); code != 0) throw RankExit(code);
+    return {};
+}
+
+// Rank 0 of an MPI run: broadcasts the study to the other ranks once it is registered.
+void start_mpi_run(MpiCoordinator* coordinator, const StudyConfig& study, const std::string& out,
+                   const SessionOptions& options) {
+    if (coordinator == nullptr) return;
+    StudySetup setup;
+    setup.config_toml = to_toml(study);
+    setup.where = fmt::format("the config of study '{}' from rank 0", study.name);
+    setup.work_dir = out;
+    setup.threads = options.threads >= 0 ? options.threads : study.threads;
+    coordinator->start(setup);
+}
+
 // Runs a registered study (of a shard, `shard`) and hands its output to the reporters; marks
-// the study "failed" in the database when the run throws.
+// the study "failed" in the database when the run throws. `coordinator`: rank 0 of an MPI run.
 SessionResult run_and_report(const StudyConfig& study, const std::string& out, ResultsDb* db,
-                             const StudyIds* ids, const SessionOptions& options,
-                             const Shard& shard) {
+                             const StudyIds* ids, const SessionOptions& options, const Shard& shard,
+                             MpiCoordinator* coordinator) {
     RunOptions run;
     run.threads = options.threads;
     run.progress = !options.quiet;
@@ -57,6 +78,7 @@ SessionResult run_and_report(const StudyConfig& study, const std::string& out, R
     run.collect_records = false;  // the reporters read them from the database
     run.checkpoints = !options.no_db;
     run.shard = shard;
+    if (coordinator != nullptr) coordinator->configure(run);
     StudyResult result;
     try {
         result = run_study(study, run, db, ids);
@@ -103,11 +125,19 @@ private:
 }  // namespace
 
 SessionResult run_session(const StudyConfig& study, const SessionOptions& options) {
+    if (is_mpi_worker()) return run_as_mpi_worker();
+    // Rank 0 of an MPI run, null otherwise. A failure before start_mpi_run leaves the workers
+    // waiting for the study: main ends them with its exit code (abort_mpi_run).
+    const auto coordinator = MpiCoordinator::create();
     if (options.no_db && !options.db_path.empty())
         throw ConfigError("a run without a database (no_db) cannot also name one (db_path)");
     if (options.no_db && !options.shard.whole())
         throw ConfigError(
             "a shard (--shard) needs its database, which `madlab merge` reads; drop --no-db");
+    if (options.no_db && coordinator)
+        throw ConfigError(
+            "--no-db cannot run across MPI ranks: rank 0 collects every generation in its "
+            "database; drop --no-db, or run madlab without mpirun/srun");
     const std::string out =
         options.out_dir.empty() ? "madlab-results/" + study.name : options.out_dir;
     check_study_inputs(study, options.threads);  // fail before writing anything
@@ -121,7 +151,8 @@ SessionResult run_session(const StudyConfig& study, const SessionOptions& option
         ScratchDb scratch(out);
         const StudyIds ids = register_study(scratch.db(), study);
         RunFolder(out).write_config(to_toml(study));
-        return run_and_report(study, out, &scratch.db(), &ids, options, options.shard);
+        return run_and_report(study, out, &scratch.db(), &ids, options, options.shard,
+                              coordinator.get());
     }
     const std::string db_path =
         options.db_path.empty() ? RunFolder(out).path(RunFolder::kDatabase) : options.db_path;
@@ -131,7 +162,8 @@ SessionResult run_session(const StudyConfig& study, const SessionOptions& option
     // The config is there from the start, so that the folder of a killed run says what ran;
     // the TOML reporter writes it again at the end.
     RunFolder(out).write_config(to_toml(study));
-    return run_and_report(study, out, db.get(), &ids, options, options.shard);
+    start_mpi_run(coordinator.get(), study, out, options);
+    return run_and_report(study, out, db.get(), &ids, options, options.shard, coordinator.get());
 }
 
 namespace {
@@ -176,6 +208,8 @@ StudyConfig study_of_run(const std::string& dir) {
 }
 
 SessionResult resume_session(const std::string& dir, const SessionOptions& options) {
+    if (is_mpi_worker()) return run_as_mpi_worker();    // rank 0 reads the database
+    const auto coordinator = MpiCoordinator::create();  // as in run_session
     if (!options.out_dir.empty() || !options.db_path.empty() || options.no_db ||
         !options.shard.whole())
         throw ConfigError(fmt::format(
@@ -186,7 +220,9 @@ SessionResult resume_session(const std::string& dir, const SessionOptions& optio
     check_memory(run.study, options.threads, available_memory_bytes());
     const StudyIds ids = find_study(*run.db, run.study_id, run.study);
     run.db->set_study_status(run.study_id, "running");
-    return run_and_report(run.study, dir, run.db.get(), &ids, options, run.shard);
+    start_mpi_run(coordinator.get(), run.study, dir, options);
+    return run_and_report(run.study, dir, run.db.get(), &ids, options, run.shard,
+                          coordinator.get());
 }
 
 }  // namespace madlab

@@ -22,6 +22,15 @@ void GenerationWriter::push(GenerationCommit commit) {
     wake_writer_.notify_one();
 }
 
+void GenerationWriter::push_all(std::vector<GenerationCommit> commits) {
+    if (commits.empty()) return;
+    std::unique_lock lock(mutex_);
+    wake_producers_.wait(lock, [&] { return pending_.size() < max_pending_ || error_; });
+    if (error_) std::rethrow_exception(error_);
+    for (auto& commit : commits) pending_.push_back(std::move(commit));
+    wake_writer_.notify_one();
+}
+
 void GenerationWriter::finish() {
     {
         std::lock_guard lock(mutex_);

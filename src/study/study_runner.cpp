@@ -15,6 +15,7 @@
 #include "madlab/data/text_reader.h"
 #include "madlab/loop/chain.h"
 #include "madlab/store/generation_writer.h"
+#include "madlab/study/chain_dispatcher.h"
 #include "madlab/study/factory.h"
 #include "madlab/study/memory_estimate.h"
 #include "madlab/study/resolved_config.h"
@@ -413,14 +414,13 @@ StudyResult run_study(const StudyConfig& study, const RunOptions& options, Resul
     std::vector<std::vector<SampleRow>> per_chain_samples(chains);
     std::unique_ptr<GenerationWriter> writer;
     if (db != nullptr) writer = std::make_unique<GenerationWriter>(*db);
-    // The chains of the shard: index = shard.index + k * shard.count.
-    const auto count = static_cast<std::size_t>(options.shard.count);
-    const auto first = static_cast<std::size_t>(options.shard.index);
-    const std::size_t shard_chains = chains > first ? (chains - first + count - 1) / count : 0;
-    Progress progress(shard_chains * static_cast<std::size_t>(study.generations + 1), study.name,
+    // The chains to run: those of the shard, in index order.
+    std::vector<std::size_t> order;
+    for (std::size_t index = 0; index < chains; ++index)
+        if (options.shard.has(index)) order.push_back(index);
+    Progress progress(order.size() * static_cast<std::size_t>(study.generations + 1), study.name,
                       options.progress);
-    parallel_for(shard_chains, threads, [&](std::size_t k) {
-        const std::size_t index = first + k * count;
+    const std::function<void(std::size_t)> run_chain_at = [&](std::size_t index) {
         const std::size_t s = index / seeds;
         const ChainJob job{study,
                            study.settings[s],
@@ -436,7 +436,12 @@ StudyResult run_study(const StudyConfig& study, const RunOptions& options, Resul
                            options.stop,
                            options.checkpoints};
         run_chain(job, parts[s], options);
-    });
+    };
+    if (options.dispatcher != nullptr && writer)
+        options.dispatcher->run_chains(
+            {study, chains, order, threads, run_chain_at, *db, *ids, *writer, progress});
+    else
+        parallel_for(order.size(), threads, [&](std::size_t k) { run_chain_at(order[k]); });
     progress.finish();
     if (writer) writer->finish();
 

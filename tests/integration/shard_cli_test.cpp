@@ -2,7 +2,9 @@
 
 #include <gtest/gtest.h>
 #include <sqlite3.h>
+#include <sys/wait.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -110,6 +112,29 @@ TEST_F(ShardTest, ThreeShardsMergedEqualTheWholeRun) {
     expect_output(run_madlab("report " + out("merged")), 0, {"report.html"});
     ASSERT_EQ(run_madlab("run --resume " + out("merged") + " --quiet --no-report").exit_code, 0);
     EXPECT_EQ(read_file(dir_ / "merged" / "records.csv"), whole);
+}
+
+// examples/slurm/shards.sbatch as the tasks of a 2-task job array would run it (Slurm's
+// variables set by hand), twice for the first task (a requeued task resumes), then merged.
+TEST_F(ShardTest, TheSlurmJobArrayScriptRunsEachShardAndTheyMerge) {
+    ASSERT_EQ(run("--out " + out("whole")).exit_code, 0);
+    fs::create_directories(dir_ / "build");
+    fs::create_symlink(MADLAB_BINARY, dir_ / "build" / "madlab");
+    const auto task = [&](int id) {
+        const std::string command =
+            "cd " + dir_.string() + " && STUDY=" + study_.string() +
+            " SLURM_ARRAY_TASK_ID=" + std::to_string(id) +
+            " SLURM_ARRAY_TASK_COUNT=2 SLURM_CPUS_PER_TASK=1 bash " MADLAB_SOURCE_DIR
+            "/examples/slurm/shards.sbatch > task.log 2>&1";
+        const int status = std::system(command.c_str());
+        return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    };
+    for (int id : {0, 1, 0}) ASSERT_EQ(task(id), 0) << read_file(dir_ / "task.log");
+    EXPECT_NE(read_file(dir_ / "sweep-shards" / "1" / "run.json").find("1/2"), std::string::npos);
+    const auto merged = run_madlab("merge " + out("sweep") + " " + out("sweep-shards/0") + " " +
+                                   out("sweep-shards/1") + " --quiet --no-report");
+    ASSERT_EQ(merged.exit_code, 0) << merged.output;
+    EXPECT_EQ(read_file(dir_ / "sweep" / "records.csv"), read_file(dir_ / "whole" / "records.csv"));
 }
 
 TEST_F(ShardTest, MergeRefusesShardsThatDoNotBelongTogether) {

@@ -13,6 +13,7 @@
 #include <exception>
 #include <mutex>
 #include <thread>
+#include <vector>
 
 #include "madlab/store/results_db.h"
 
@@ -30,6 +31,10 @@ public:
 
     // Queues one finished generation; thread-safe. Throws the writer's error if a commit failed.
     void push(GenerationCommit commit);
+    // Queues several at once: they are committed in one transaction, never some without the
+    // others, so that only the last commit of each chain among them needs its checkpoint (the
+    // others may leave it empty; ResultsDb::commit_generations writes only the last). Thread-safe.
+    void push_all(std::vector<GenerationCommit> commits);
     // Commits everything queued and stops the writer; rethrows the first commit error.
     void finish();
 

@@ -16,6 +16,8 @@
 
 namespace madlab {
 
+class ChainDispatcher;  // study/chain_dispatcher.h
+
 struct RunOptions {
     int threads = -1;      // -1: the study's own setting; 0: all cores
     bool progress = true;  // draw a progress bar on stderr when it is a terminal
@@ -34,6 +36,9 @@ struct RunOptions {
     bool checkpoints = true;
     // Run only the chains of this shard (store/shard.h); the others are left as they are.
     Shard shard;
+    // When set (with a database), runs the chains instead of this process's threads alone, e.g.
+    // across MPI ranks (cluster/mpi_executor.h); `threads` is then this process's share.
+    ChainDispatcher* dispatcher = nullptr;
 };
 
 // What run_study throws when RunOptions::stop asked it to stop.

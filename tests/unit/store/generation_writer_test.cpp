@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <filesystem>
 #include <thread>
 #include <vector>
@@ -61,6 +62,45 @@ TEST_F(GenerationWriterTest, CommitsEveryGenerationFromManyThreadsInOrder) {
         EXPECT_EQ(records[i].value, 100.0 * (i / 50) + i % 50);
     }
     for (auto chain : chains_) EXPECT_EQ(db_->checkpoint(chain), "state49");
+}
+
+TEST_F(GenerationWriterTest, PushAllCommitsItsGenerationsTogether) {
+    // As an MPI worker's message arrives at rank 0: five generations of a chain with the
+    // checkpoint on the last only. A transaction that ended inside such a group would leave the
+    // chain with an empty checkpoint; a reader watches for that while the writer commits.
+    std::atomic<bool> done{false};
+    std::atomic<int> empty_seen{0};
+    std::thread reader([&] {
+        while (!done)
+            for (const auto& chain : db_->chains(db_->settings(db_->studies()[0].id)[0].id))
+                if (chain.last_generation >= 0 && db_->checkpoint(chain.id) == "") ++empty_seen;
+    });
+    {
+        GenerationWriter writer(*db_, 2);
+        std::vector<std::thread> threads;
+        for (std::size_t c = 0; c < chains_.size(); ++c)
+            threads.emplace_back([&, c] {
+                for (int g = 0; g < 200; g += 5) {
+                    std::vector<GenerationCommit> group;
+                    for (int k = g; k < g + 5; ++k)
+                        group.push_back({chains_[c],
+                                         k,
+                                         {{"m", 1000.0 * c + k}},
+                                         k == g + 4 ? "state" + std::to_string(k) : ""});
+                    writer.push_all(std::move(group));
+                }
+            });
+        for (auto& t : threads) t.join();
+        writer.finish();
+    }
+    done = true;
+    reader.join();
+    EXPECT_EQ(empty_seen, 0);
+    const auto records = db_->records({});
+    ASSERT_EQ(records.size(), 4u * 200u);
+    for (std::size_t i = 0; i < records.size(); ++i)
+        EXPECT_EQ(records[i].value, 1000.0 * (i / 200) + i % 200);
+    for (auto chain : chains_) EXPECT_EQ(db_->checkpoint(chain), "state199");
 }
 
 TEST_F(GenerationWriterTest, ACommitErrorReachesTheProducers) {
