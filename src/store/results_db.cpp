@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <bit>
 #include <cerrno>
 #include <cmath>
 #include <cstring>
@@ -446,7 +447,8 @@ public:
         Transaction transaction(db(), path_);
         // The last generation of every chain in the batch, read once and advanced in memory.
         std::map<std::int64_t, std::int64_t> last_generation;
-        std::map<std::int64_t, const GenerationCommit*> last_commit;
+        // Per chain, the last commit of the batch that carries a checkpoint.
+        std::map<std::int64_t, const GenerationCommit*> last_checkpoint;
         Statement last(db(), path_, "SELECT last_generation FROM chains WHERE id = ?1");
         if (!insert_record_)
             insert_record_ = std::make_unique<Statement>(
@@ -464,13 +466,18 @@ public:
                 known = last_generation.emplace(commit.chain_id, last.integer(0)).first;
                 last.reset();
             }
+            if (commit.generation <= known->second) {
+                // Recomputed after a resume from an older checkpoint: committed already.
+                check_recomputed(commit);
+                continue;
+            }
             if (commit.generation != known->second + 1)
                 throw Error(fmt::format(
                     "results database '{}': chain {} cannot commit generation {}: its last "
                     "committed generation is {}, so the next must be {}",
                     path_, commit.chain_id, commit.generation, known->second, known->second + 1));
             known->second = commit.generation;
-            last_commit[commit.chain_id] = &commit;
+            if (!commit.checkpoint.empty()) last_checkpoint[commit.chain_id] = &commit;
             for (std::size_t i = 0; i < commit.values.size(); ++i) {
                 insert_record_->bind(1, commit.chain_id)
                     .bind(2, commit.generation)
@@ -491,8 +498,7 @@ public:
                 db(), path_,
                 "INSERT OR REPLACE INTO checkpoints (chain_id, generation, state) "
                 "VALUES (?1, ?2, ?3)");
-        Statement update(db(), path_, "UPDATE chains SET last_generation = ?1 WHERE id = ?2");
-        for (const auto& [chain_id, commit] : last_commit) {
+        for (const auto& [chain_id, commit] : last_checkpoint) {
             try {
                 replace_checkpoint_->bind(1, chain_id)
                     .bind(2, commit->generation)
@@ -502,7 +508,10 @@ public:
                 replace_checkpoint_->reset();
                 throw;
             }
-            update.bind(1, commit->generation).bind(2, chain_id).run();
+        }
+        Statement update(db(), path_, "UPDATE chains SET last_generation = ?1 WHERE id = ?2");
+        for (const auto& [chain_id, generation] : last_generation) {
+            update.bind(1, generation).bind(2, chain_id).run();
         }
         transaction.commit();
     }
@@ -692,6 +701,39 @@ private:
     }
 
     sqlite3* db() const { return db_.get(); }
+
+    // A generation committed again (a chain resumed from a checkpoint older than its last
+    // committed generation recomputes the generations in between) must carry the values it was
+    // committed with, bit for bit: else the chain is not deterministic, and its records would
+    // depend on where it was interrupted. The caller holds the mutex.
+    void check_recomputed(const GenerationCommit& commit) const {
+        Statement select(db(), path_,
+                         "SELECT metric, value FROM records WHERE chain_id = ?1 AND generation = "
+                         "?2 ORDER BY position");
+        select.bind(1, commit.chain_id).bind(2, commit.generation);
+        std::size_t i = 0;
+        bool same = true;
+        for (; select.step(); ++i) {
+            if (i >= commit.values.size()) {
+                same = false;
+                break;
+            }
+            const double before = select.real(1), now = commit.values[i].second;
+            const bool equal =
+                (std::isnan(before) && std::isnan(now)) ||
+                std::bit_cast<std::uint64_t>(before) == std::bit_cast<std::uint64_t>(now);
+            if (select.text(0) != commit.values[i].first || !equal) {
+                same = false;
+                break;
+            }
+        }
+        if (same && i == commit.values.size()) return;
+        throw Error(fmt::format(
+            "results database '{}': chain {} generation {} was committed before with other "
+            "values than it has now: the chain is not deterministic, so its records would depend "
+            "on where the run was interrupted; report this as a bug",
+            path_, commit.chain_id, commit.generation));
+    }
 
     // Inserts the sample sets of one commit; the caller holds the mutex and the transaction.
     void insert_samples(const GenerationCommit& commit) {

@@ -297,7 +297,17 @@ struct ChainJob {
     std::vector<SampleRow>& samples;
     const std::atomic<bool>* stop = nullptr;  // RunOptions::stop
     bool checkpoints = true;                  // RunOptions::checkpoints
+    double checkpoint_seconds = 0.0;          // RunOptions::checkpoint_seconds, 0 if files
 };
+
+// Whether a setting's chains checkpoint every generation: those whose models keep files
+// (external commands, neural weights) and the user's own Python models, whose refit need not
+// be deterministic. The others are madlab's own families, which refit bit for bit from a
+// checkpoint (every draw comes from the stream of (seed, generation, purpose)), so they may
+// checkpoint less often and recompute (RunOptions::checkpoint_seconds).
+bool checkpoints_every_generation(const Setting& setting, const SettingParts& parts) {
+    return parts.needs_work_dir() || setting.config.model.family == "python";
+}
 
 // Stage 2: runs a chain of any kind to its last generation, from the database's checkpoint when
 // there is one, and hands every generation's records (and, for the first seed, the samples
@@ -310,6 +320,7 @@ void drive_chain(ChainOf<Data>& chain, const ChainJob& job, SamplesOf samples_of
             job.progress.advance(static_cast<std::size_t>(chain.next_generation()));
         }
     }
+    auto last_checkpoint = std::chrono::steady_clock::now();
     while (!chain.done()) {
         if (job.stop != nullptr && job.stop->load())
             throw Interrupted(
@@ -321,9 +332,15 @@ void drive_chain(ChainOf<Data>& chain, const ChainJob& job, SamplesOf samples_of
         if (job.first_seed && keeps_samples(job.study, job.text, g.generation))
             samples = samples_of(chain, g.generation);
         if (job.writer != nullptr) {
+            const auto now = std::chrono::steady_clock::now();
+            const bool checkpoint =
+                job.checkpoints && (job.checkpoint_seconds <= 0.0 || chain.done() ||
+                                    (job.stop != nullptr && job.stop->load()) ||
+                                    std::chrono::duration<double>(now - last_checkpoint).count() >=
+                                        job.checkpoint_seconds);
+            if (checkpoint) last_checkpoint = now;
             job.writer->push({job.chain_id, g.generation, g.values,
-                              job.checkpoints ? chain.checkpoint() : std::string(),
-                              std::move(samples)});
+                              checkpoint ? chain.checkpoint() : std::string(), std::move(samples)});
         } else {
             for (const auto& [metric, value] : g.values)
                 job.records.push_back(
@@ -434,7 +451,10 @@ StudyResult run_study(const StudyConfig& study, const RunOptions& options, Resul
                            per_chain[index],
                            per_chain_samples[index],
                            options.stop,
-                           options.checkpoints};
+                           options.checkpoints,
+                           checkpoints_every_generation(study.settings[s], parts[s])
+                               ? 0.0
+                               : options.checkpoint_seconds};
         run_chain(job, parts[s], options);
     };
     if (options.dispatcher != nullptr && writer)

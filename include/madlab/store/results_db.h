@@ -54,7 +54,10 @@ struct GenerationCommit {
     std::int64_t chain_id = 0;
     int generation = 0;
     std::vector<std::pair<std::string, double>> values;  // metric name, value, in order
-    std::string checkpoint;  // opaque bytes (may be empty); replaces the chain's previous one
+    // Opaque bytes that replace the chain's previous checkpoint; empty: this generation has
+    // none, and the chain keeps the checkpoint it has (a chain need not checkpoint every
+    // generation: resumed from an older one, it recomputes the generations in between).
+    std::string checkpoint;
     std::vector<SampleSet> samples;  // samples kept for the report (kinds must differ)
 };
 
@@ -99,8 +102,11 @@ public:
     virtual void set_study_status(std::int64_t study_id, const std::string& status) = 0;
     virtual std::int64_t add_setting(const SettingRow& setting) = 0;  // returns its id
     virtual std::int64_t add_chain(std::int64_t setting_id, std::uint64_t seed) = 0;
-    // Inserts the records and replaces the chain's checkpoint in one transaction; sets the
-    // chain's last_generation. Throws Error if generation != last_generation + 1.
+    // Inserts the records and replaces the chain's checkpoint (unless the commit has none) in
+    // one transaction; sets the chain's last_generation. A generation already committed (a chain
+    // recomputing the generations after an older checkpoint) is checked to carry the same values,
+    // bit for bit, and skipped. Throws Error if generation > last_generation + 1 (a gap) or if a
+    // recomputed generation's values differ.
     virtual void commit_generation(const GenerationCommit& commit) = 0;
     // Commits several generations (of one or many chains, each chain's in increasing order) in
     // ONE transaction: all or nothing. Only the last checkpoint of each chain in the batch is

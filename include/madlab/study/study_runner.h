@@ -31,9 +31,15 @@ struct RunOptions {
     // records stay in the database only (a study of millions of records; read them with
     // ResultsDb::visit_records), and memory does not grow with their number.
     bool collect_records = true;
-    // With a database: commit each chain's checkpoint with its generations, so that a killed
+    // With a database: commit the chains' checkpoints with their generations, so that a killed
     // run resumes. Off for a scratch database that dies with the run (`--no-db`).
     bool checkpoints = true;
+    // A chain's checkpoint goes with a generation when this many seconds have passed since its
+    // last one, and always with its last generation; 0: with every generation. A chain resumed
+    // from an older checkpoint recomputes the generations since (the same records, checked by
+    // the database), so this bounds the work a kill loses. Families that keep files (external
+    // commands, neural weights) checkpoint every generation regardless.
+    double checkpoint_seconds = 1.0;
     // Run only the chains of this shard (store/shard.h); the others are left as they are.
     Shard shard;
     // When set (with a database), runs the chains instead of this process's threads alone, e.g.

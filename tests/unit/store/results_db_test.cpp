@@ -284,6 +284,28 @@ TEST_F(ResultsDbTest, AScratchDatabaseWritesAndReadsLikeAnyOther) {
     EXPECT_FALSE(fs::exists(path_ + "-wal"));
 }
 
+TEST_F(ResultsDbTest, ACommitWithoutCheckpointKeepsTheChainsLastOne) {
+    auto db = ResultsDb::open(path_, Mode::kReadWrite);
+    const auto study = db->add_study({0, "sparse", "", "", "", "", ""});
+    const auto setting = db->add_setting({0, study, 0, "s", "", ""});
+    const auto chain = db->add_chain(setting, 0);
+    db->commit_generation({chain, 0, {{"m", 0.0}}, "state 0"});
+    db->commit_generations({{chain, 1, {{"m", 1.0}}, ""}, {chain, 2, {{"m", 2.0}}, "state 2"},
+                            {chain, 3, {{"m", 3.0}}, ""}});
+    EXPECT_EQ(*db->checkpoint(chain), "state 2");
+    EXPECT_EQ(db->chains(setting)[0].last_generation, 3);
+    // Resumed from generation 2's state, the chain recomputes generation 3 (the same values,
+    // skipped) and goes on.
+    db->commit_generations({{chain, 3, {{"m", 3.0}}, ""}, {chain, 4, {{"m", 4.0}}, "state 4"}});
+    EXPECT_EQ(*db->checkpoint(chain), "state 4");
+    EXPECT_EQ(db->chains(setting)[0].last_generation, 4);
+    EXPECT_EQ(db->records({}).size(), 5u);
+    // NaN recomputed as NaN is the same value.
+    db->commit_generation({chain, 5, {{"m", std::nan("")}}, ""});
+    db->commit_generation({chain, 5, {{"m", std::nan("")}}, ""});
+    EXPECT_EQ(db->records({}).size(), 6u);
+}
+
 TEST_F(ResultsDbTest, ValuesAreBitExact) {
     auto db = ResultsDb::open(path_, Mode::kReadWrite);
     const auto study = db->add_study({0, "exact", "", "", "0.1.0", "", ""});
@@ -346,12 +368,12 @@ TEST_F(ResultsDbTest, CheckpointIsReplacedAndKeepsBinaryBytes) {
     db->commit_generation({chain, 1, {{"m", 2.0}}, second});
     EXPECT_EQ(*db->checkpoint(chain), second);
 
-    db->commit_generation({chain, 2, {{"m", 3.0}}, ""});  // an empty state is a state
+    db->commit_generation({chain, 2, {{"m", 3.0}}, ""});  // no state: the last one stays
     ASSERT_TRUE(db->checkpoint(chain));
-    EXPECT_EQ(*db->checkpoint(chain), "");
+    EXPECT_EQ(*db->checkpoint(chain) == second, true);
     db.reset();
     const auto reader = ResultsDb::open(path_, Mode::kReadOnly);
-    EXPECT_EQ(*reader->checkpoint(chain), "");
+    EXPECT_EQ(*reader->checkpoint(chain) == second, true);
     EXPECT_EQ(reader->chains(setting)[0].last_generation, 2);
 }
 
@@ -371,11 +393,19 @@ TEST_F(ResultsDbTest, GenerationGapIsAnErrorAndWritesNothing) {
             db->commit_generation({chain, 2, {{"m", 1.0}}, "two"});
         },
         {"generation 2", "is 0", "must be 1"});
+    // Generation 0 again, recomputed after a resume from an older checkpoint: with other
+    // values it is an error (the chain is not deterministic); with the same values a no-op.
     expect_error(
         [&] {
-            db->commit_generation({chain, 0, {{"m", 1.0}}, "again"});
+            db->commit_generation({chain, 0, {{"m", 1.5}}, "again"});
         },
-        {"generation 0", "must be 1"});
+        {"generation 0", "other values", "not deterministic"});
+    expect_error(
+        [&] {
+            db->commit_generation({chain, 0, {{"m", 1.0}, {"extra", 2.0}}, "again"});
+        },
+        {"not deterministic"});
+    db->commit_generation({chain, 0, {{"m", 1.0}}, "again"});
     expect_error(
         [&] {
             db->commit_generation({chain + 50, 0, {{"m", 1.0}}, ""});
