@@ -593,6 +593,38 @@ public:
                        const std::function<void(const Record&)>& visit) const override {
         std::lock_guard guard(mutex_);
         Record record;
+        if (filter.study_id && !filter.study && !filter.setting && !filter.metric &&
+            !filter.generation) {
+            // A whole study (records.csv): chain by chain in the documented order, each chain's
+            // records in its primary key's order, so that SQLite sorts nothing.
+            Statement settings(db(), path_,
+                               "SELECT id, name FROM settings WHERE study_id = ?1 "
+                               "ORDER BY position, name");
+            Statement chains(db(), path_,
+                             "SELECT id, seed FROM chains WHERE setting_id = ?1 "
+                             "ORDER BY seed < 0, seed");
+            Statement rows(db(), path_,
+                           "SELECT generation, metric, value FROM records WHERE chain_id = ?1 "
+                           "ORDER BY generation, position");
+            settings.bind(1, *filter.study_id);
+            while (settings.step()) {
+                record.setting = settings.text(1);
+                chains.bind(1, settings.integer(0));
+                while (chains.step()) {
+                    record.seed = seed_from_sql(chains.integer(1));
+                    rows.bind(1, chains.integer(0));
+                    while (rows.step()) {
+                        record.generation = static_cast<int>(rows.integer(0));
+                        record.metric = rows.text(1);
+                        record.value = rows.real(2);
+                        visit(record);
+                    }
+                    rows.reset();
+                }
+                chains.reset();
+            }
+            return;
+        }
         query_records(filter, "setting, seed, generation, metric, value",
                       [&](const Statement& row) {
                           record.setting = row.text(0);

@@ -349,6 +349,12 @@ TEST_F(ResultsDbTest, LargeSeedsRoundTripAndSortUnsigned) {
     EXPECT_EQ(records[0].seed, 5u);
     EXPECT_EQ(records[1].seed, half);
     EXPECT_EQ(records[2].seed, big);
+    // The same order when a whole study is visited (chain by chain).
+    RecordFilter filter;
+    filter.study_id = study;
+    std::vector<std::uint64_t> visited;
+    db->visit_records(filter, [&](const Record& r) { visited.push_back(r.seed); });
+    EXPECT_EQ(visited, (std::vector<std::uint64_t>{5u, half, big}));
 }
 
 TEST_F(ResultsDbTest, CheckpointIsReplacedAndKeepsBinaryBytes) {
