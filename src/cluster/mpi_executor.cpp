@@ -724,12 +724,16 @@ private:
             }
         }
         if (!batch.generations.empty()) {
-            std::map<std::int64_t, std::size_t> last;  // chain id -> its last commit here
+            // chain id -> its last commit here that carries a checkpoint (chains checkpoint
+            // at most once a second: the last commit may have none)
+            std::map<std::int64_t, std::size_t> last;
             for (std::size_t i = 0; i < batch.generations.size(); ++i)
-                last[batch.generations[i].chain_id] = i;
+                if (!batch.generations[i].checkpoint.empty())
+                    last[batch.generations[i].chain_id] = i;
             for (std::size_t i = 0; i < batch.generations.size(); ++i) {
                 GenerationCommit& c = batch.generations[i];
-                if (last[c.chain_id] != i) std::string().swap(c.checkpoint);
+                if (const auto it = last.find(c.chain_id); it == last.end() || it->second != i)
+                    std::string().swap(c.checkpoint);
                 c.chain_id -= 1;
             }
             mailbox_.send(0, kTagToCoordinator, encode(batch));

@@ -174,8 +174,11 @@ void copy_chains(const StudyConfig& study, const std::vector<const ShardRun*>& o
             for (std::size_t i = 0; i < seeds; ++i) {
                 const ShardRun* owner = owners[s * seeds + i];
                 if (!read.insert(owner).second) continue;
-                for (Record& r : owner->db->generation_records(owner->setting_ids[s], g))
-                    values[r.seed].emplace_back(std::move(r.metric), r.value);
+                for (Record& r : owner->db->generation_records(owner->setting_ids[s], g)) {
+                    const std::uint64_t k = r.seed - study.first_seed;  // the seed's index
+                    if (r.seed >= study.first_seed && k < seeds && owners[s * seeds + k] == owner)
+                        values[r.seed].emplace_back(std::move(r.metric), r.value);
+                }
             }
             std::vector<GenerationCommit> batch;
             for (std::size_t i = 0; i < seeds; ++i) {

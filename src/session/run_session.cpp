@@ -1,8 +1,12 @@
 #include "madlab/session/run_session.h"
 
 #include <fmt/core.h>
+#include <signal.h>
 #include <unistd.h>
 
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <iostream>
 #include <memory>
@@ -98,7 +102,8 @@ SessionResult run_and_report(const StudyConfig& study, const std::string& out, R
 class ScratchDb {
 public:
     explicit ScratchDb(const std::string& out)
-        : path_(fmt::format("{}/.no-db-records.{}.sqlite", out, static_cast<long>(::getpid()))) {
+        : path_(fmt::format("{}/{}{}.sqlite", out, kPrefix, static_cast<long>(::getpid()))) {
+        remove_stale(out);
         remove_files();
         db_ = ResultsDb::open(path_, ResultsDb::Mode::kScratch);
     }
@@ -112,6 +117,20 @@ public:
     ResultsDb& db() { return *db_; }
 
 private:
+    static constexpr const char* kPrefix = ".no-db-records.";
+
+    // The scratch databases of killed runs into `out`: those whose process is gone.
+    static void remove_stale(const std::string& out) {
+        std::error_code ec;
+        for (const auto& entry : std::filesystem::directory_iterator(out, ec)) {
+            const std::string name = entry.path().filename().string();
+            if (name.rfind(kPrefix, 0) != 0) continue;
+            const long pid = std::strtol(name.c_str() + std::strlen(kPrefix), nullptr, 10);
+            if (pid > 0 && ::kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH)
+                std::filesystem::remove(entry.path(), ec);
+        }
+    }
+
     void remove_files() const {
         std::error_code ec;
         for (const char* suffix : {"", "-journal", "-wal", "-shm", ".lock"})

@@ -467,8 +467,10 @@ public:
                 last.reset();
             }
             if (commit.generation <= known->second) {
-                // Recomputed after a resume from an older checkpoint: committed already.
-                check_recomputed(commit);
+                // Recomputed after a resume from an older checkpoint: committed already. Its
+                // checkpoint is newer than the stored one (recomputation starts after it).
+                if (!commit.checkpoint.empty() && recomputed_as_committed(commit))
+                    last_checkpoint[commit.chain_id] = &commit;
                 continue;
             }
             if (commit.generation != known->second + 1)
@@ -734,11 +736,13 @@ private:
 
     sqlite3* db() const { return db_.get(); }
 
-    // A generation committed again (a chain resumed from a checkpoint older than its last
-    // committed generation recomputes the generations in between) must carry the values it was
-    // committed with, bit for bit: else the chain is not deterministic, and its records would
-    // depend on where it was interrupted. The caller holds the mutex.
-    void check_recomputed(const GenerationCommit& commit) const {
+    // Whether a generation committed again (a chain resumed from a checkpoint older than its
+    // last committed generation recomputes the generations in between) carries the values it
+    // was committed with, bit for bit. It does on the machine that committed them (every draw
+    // comes from its own stream); on another CPU, LibTorch's and OpenBLAS's kernels may change
+    // the last bits. Either way the committed values stay; the chain's state is only taken as
+    // its checkpoint when they agree. The caller holds the mutex.
+    bool recomputed_as_committed(const GenerationCommit& commit) const {
         Statement select(db(), path_,
                          "SELECT metric, value FROM records WHERE chain_id = ?1 AND generation = "
                          "?2 ORDER BY position");
@@ -759,12 +763,7 @@ private:
                 break;
             }
         }
-        if (same && i == commit.values.size()) return;
-        throw Error(fmt::format(
-            "results database '{}': chain {} generation {} was committed before with other "
-            "values than it has now: the chain is not deterministic, so its records would depend "
-            "on where the run was interrupted; report this as a bug",
-            path_, commit.chain_id, commit.generation));
+        return same && i == commit.values.size();
     }
 
     // Inserts the sample sets of one commit; the caller holds the mutex and the transaction.

@@ -242,12 +242,20 @@ StudyFolder RunFolder::read() const {
                 dir));
     }
     if (std::ifstream in(records_path, std::ios::binary); in) {
-        std::map<std::string, int> last;  // a run: each setting's last generation
-        for (const auto& row : folder.summary)
-            last[row.setting] = std::max(last[row.setting], row.generation);
+        // A run: the last generation of each (setting, metric), which the report pairs with 0.
+        std::map<std::pair<std::string, std::string>, int> last;
+        for (const auto& row : folder.summary) {
+            int& g = last[{row.setting, row.metric}];
+            g = std::max(g, row.generation);
+        }
         const bool run = folder.kind == FolderKind::kRun;
         read_records_csv(in, records_path.string(), [&](Record&& r) {
-            if (!run || r.generation == 0 || r.generation == last[r.setting])
+            if (!run || r.generation == 0) {
+                folder.records.push_back(std::move(r));
+                return;
+            }
+            const auto it = last.find({r.setting, r.metric});
+            if (it != last.end() && r.generation == it->second)
                 folder.records.push_back(std::move(r));
         });
     } else if (folder.kind != FolderKind::kRun) {

@@ -301,12 +301,15 @@ struct ChainJob {
 };
 
 // Whether a setting's chains checkpoint every generation: those whose models keep files
-// (external commands, neural weights) and the user's own Python models, whose refit need not
-// be deterministic. The others are madlab's own families, which refit bit for bit from a
-// checkpoint (every draw comes from the stream of (seed, generation, purpose)), so they may
+// (external commands), the neural families (a generation takes seconds or more, and their bits
+// depend on the CPU's kernels) and the user's own Python models, whose refit need not be
+// deterministic. The others are madlab's own classical families, which refit bit for bit from
+// a checkpoint (every draw comes from the stream of (seed, generation, purpose)), so they may
 // checkpoint less often and recompute (RunOptions::checkpoint_seconds).
 bool checkpoints_every_generation(const Setting& setting, const SettingParts& parts) {
-    return parts.needs_work_dir() || setting.config.model.family == "python";
+    const std::string& family = setting.config.model.family;
+    return parts.needs_work_dir() || family == "python" || family == "vae" || family == "flow" ||
+           family == "gpt";
 }
 
 // Stage 2: runs a chain of any kind to its last generation, from the database's checkpoint when

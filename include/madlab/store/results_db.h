@@ -104,9 +104,10 @@ public:
     virtual std::int64_t add_chain(std::int64_t setting_id, std::uint64_t seed) = 0;
     // Inserts the records and replaces the chain's checkpoint (unless the commit has none) in
     // one transaction; sets the chain's last_generation. A generation already committed (a chain
-    // recomputing the generations after an older checkpoint) is checked to carry the same values,
-    // bit for bit, and skipped. Throws Error if generation > last_generation + 1 (a gap) or if a
-    // recomputed generation's values differ.
+    // recomputing the generations after an older checkpoint) is skipped: the committed values
+    // stay, and its checkpoint (if any) is taken only when it carries the committed values bit
+    // for bit (on another CPU the last bits may differ). Throws Error if generation >
+    // last_generation + 1 (a gap).
     virtual void commit_generation(const GenerationCommit& commit) = 0;
     // Commits several generations (of one or many chains, each chain's in increasing order) in
     // ONE transaction: all or nothing. Only the last checkpoint of each chain in the batch is

@@ -74,6 +74,10 @@ TEST_F(SessionTest, RunsIntoTheFolderAndResumesTheSameRecords) {
     // Without a database the same records, and nothing to resume.
     SessionOptions no_db = options((dir / "files").string());
     no_db.no_db = true;
+    // A scratch database left by a killed --no-db run (its process is gone) is removed too.
+    fs::create_directories(dir / "files");
+    std::ofstream(dir / "files" / ".no-db-records.2147483646.sqlite") << "left behind";
+    std::ofstream(dir / "files" / ".no-db-records.2147483646.sqlite.lock");
     const SessionResult files = run_session(study, no_db);
     EXPECT_EQ(files.db_path, "");
     EXPECT_EQ(read(dir / "files" / "records.csv"), records);

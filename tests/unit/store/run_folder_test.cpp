@@ -65,6 +65,30 @@ std::vector<Record> some_records() {
 
 const nlohmann::json kConfig = {{"study", {{"name", "tiny"}, {"description", "a question"}}}};
 
+TEST_F(RunFolderTest, ARunKeepsTheLastGenerationOfEachMetric) {
+    // "early" stops at generation 1 while "m" goes on to 3: the report pairs each metric's own
+    // last generation with generation 0.
+    const RunFolder folder(dir("metrics"));
+    std::vector<Record> records;
+    for (std::uint64_t seed = 0; seed < 2; ++seed)
+        for (int g = 0; g <= 3; ++g) {
+            records.push_back({"s", seed, g, "m", 1.0 * g});
+            if (g <= 1) records.push_back({"s", seed, g, "early", 2.0 * g});
+        }
+    folder.write_records(records);
+    folder.write_summary(kConfig, 1.0, summarize(records));
+    std::vector<std::pair<std::string, int>> kept;
+    for (const auto& r : folder.read().records) kept.emplace_back(r.metric, r.generation);
+    EXPECT_EQ(kept, (std::vector<std::pair<std::string, int>>{{"m", 0},
+                                                              {"early", 0},
+                                                              {"early", 1},
+                                                              {"m", 3},
+                                                              {"m", 0},
+                                                              {"early", 0},
+                                                              {"early", 1},
+                                                              {"m", 3}}));
+}
+
 TEST_F(RunFolderTest, PathsAreTheFolderAndTheFileName) {
     const RunFolder folder("some/dir");
     EXPECT_EQ(folder.path(RunFolder::kRecords), "some/dir/records.csv");
