@@ -13,7 +13,6 @@
 #include "madlab/core/error.h"
 #include "madlab/store/results_db.h"
 #include "madlab/store/run_folder.h"
-#include "madlab/store/summary.h"
 #include "madlab/study/resolved_config.h"
 #include "madlab/study/study_runner.h"
 
@@ -242,10 +241,7 @@ SessionResult merge_shards(const std::vector<std::string>& shard_dirs,
         }
         throw;
     }
-    StudyResult result;
-    result.summary = summarize_study(*db, ids.study_id);
-    result.samples = db->samples(ids.study_id);
-    db->set_study_status(ids.study_id, "finished");
+    StudyResult result = finish_study(*db, ids.study_id, false);
     result.seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     return report_run(study, out, *db, ids.study_id, std::move(result), options);

@@ -390,14 +390,7 @@ void collect_results(StudyResult& result, ResultsDb* db, const StudyIds* ids, bo
                      std::vector<std::vector<Record>>& per_chain,
                      std::vector<std::vector<SampleRow>>& per_chain_samples) {
     if (db != nullptr) {
-        if (collect_records) {
-            RecordFilter filter;
-            filter.study_id = ids->study_id;
-            result.records = db->records(filter);
-        }
-        result.summary = summarize_study(*db, ids->study_id);
-        result.samples = db->samples(ids->study_id);
-        db->set_study_status(ids->study_id, "finished");
+        result = finish_study(*db, ids->study_id, collect_records);
         return;
     }
     for (auto& chain_records : per_chain)
@@ -415,6 +408,19 @@ void collect_results(StudyResult& result, ResultsDb* db, const StudyIds* ids, bo
 }
 
 }  // namespace
+
+StudyResult finish_study(ResultsDb& db, std::int64_t study_id, bool collect_records) {
+    StudyResult result;
+    if (collect_records) {
+        RecordFilter filter;
+        filter.study_id = study_id;
+        result.records = db.records(filter);
+    }
+    result.summary = summarize_study(db, study_id);
+    result.samples = db.samples(study_id);
+    db.set_study_status(study_id, "finished");
+    return result;
+}
 
 StudyResult run_study(const StudyConfig& study, const RunOptions& options, ResultsDb* db,
                       const StudyIds* ids) {

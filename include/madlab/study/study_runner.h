@@ -90,6 +90,11 @@ StudyIds find_study(const ResultsDb& db, std::int64_t study_id, const StudyConfi
 StudyResult run_study(const StudyConfig& study, const RunOptions& options = {},
                       ResultsDb* db = nullptr, const StudyIds* ids = nullptr);
 
+// The result of study `study_id`, every chain of which is committed to `db`: its summary
+// (summarize_study), kept samples and, with `collect_records`, records; marks it "finished".
+// The end of run_study with a database, and of merging shards.
+StudyResult finish_study(ResultsDb& db, std::int64_t study_id, bool collect_records);
+
 // Whether generation g of a study keeps samples for the report (study.sample_generations).
 bool keeps_samples(const StudyConfig& study, bool text, int generation);
 
