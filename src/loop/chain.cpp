@@ -195,7 +195,8 @@ GenerationResult ChainOf<Data>::step() {
 
     Rng eval_rng = rng(g, "eval");
     samples_ = model->sample(spec_.n_eval, spec_.bias, eval_rng, "eval");
-    const MetricInputOf<Data> input{test_, samples_, *model, spec_.source->gaussian()};
+    const MetricInputOf<Data> input{test_,      samples_,    *model, spec_.source->gaussian(),
+                                    spec_.bias, spec_.source};
     for (const MetricOf<Data>* metric : spec_.metrics) {
         MetricValues values = metric->compute(input);
         result.values.insert(result.values.end(), values.begin(), values.end());

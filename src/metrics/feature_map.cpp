@@ -5,8 +5,8 @@ namespace madlab {
 MetricValues FeatureSpaceMetric::compute(const MetricInput& input) const {
     const Matrix test = map_->map(input.real_test);
     const Matrix samples = map_->map(input.samples);
-    // A source's exact Gaussian lives in data space; it does not apply to the features.
-    return inner_->compute(MetricInput{test, samples, input.model, std::nullopt});
+    // The source (its exact Gaussian, its own knowledge) lives in data space: not the features.
+    return inner_->compute(MetricInput{test, samples, input.model, std::nullopt, input.bias});
 }
 
 std::vector<std::unique_ptr<Metric>> in_feature_space(std::vector<std::unique_ptr<Metric>> metrics,

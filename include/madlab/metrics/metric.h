@@ -11,6 +11,7 @@
 
 #include "madlab/core/matrix.h"
 #include "madlab/core/named_values.h"
+#include "madlab/data/data_source.h"
 #include "madlab/models/generative_model.h"
 
 namespace madlab {
@@ -26,6 +27,14 @@ struct MetricInputOf {
     const GenerativeModel<Data>& model;
     // The real source's exact Gaussian parameters, when the source is one Gaussian.
     std::optional<GaussianParams> source_gaussian;
+    // The sampling bias lambda the samples were drawn with (models/generative_model.h): a metric
+    // that scores the model's parameters instead of its samples scores the distribution the
+    // samples come from, not the fit.
+    double bias = 1.0;
+    // The real source itself (not owned; nullptr outside a loop), for metrics that need what
+    // only a kind of source knows (a categorical source's probabilities, a regression source's
+    // true weights): they look for it with dynamic_cast and leave their values out without it.
+    const DataSource<Data>* source = nullptr;
 };
 
 template <class Data>
