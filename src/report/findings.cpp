@@ -49,10 +49,14 @@ void set_paired_change(const StudyFolder& folder, MetricChange& c) {
 
 Verdict judge(const MetricChange& c, Better better, double material) {
     if (better == Better::kNeither || !std::isfinite(c.change)) return Verdict::kUnknown;
+    const double tolerance = material * std::abs(c.first_mean);
+    // The whole interval within the tolerance: no change that matters is left possible.
+    if (c.change_low > -tolerance && c.change_high < tolerance) return Verdict::kHolds;
     const bool up = c.change_low > 0.0;
     const bool down = c.change_high < 0.0;
-    const bool large = std::abs(c.change) >= material * std::abs(c.first_mean);
-    if (!(up || down) || !large) return Verdict::kHolds;
+    const bool large = std::abs(c.change) >= tolerance;
+    // Not sure of the direction, or sure of it but not of the size: the seeds cannot tell.
+    if (!(up || down) || !large) return Verdict::kInconclusive;
     return (up == (better == Better::kHigher)) ? Verdict::kBetter : Verdict::kWorse;
 }
 
@@ -66,6 +70,8 @@ const char* verdict_name(Verdict v) {
             return "better";
         case Verdict::kHolds:
             return "holds";
+        case Verdict::kInconclusive:
+            return "inconclusive";
         case Verdict::kUnknown:
             break;
     }

@@ -52,6 +52,7 @@ ul.findings li { margin: 3px 0; }
            font-weight: 600; color: #fff; background: #8a939e; }
 .verdict.worse { background: var(--worse); }
 .verdict.better { background: var(--better); }
+.verdict.inconclusive { background: #b08900; }
 table.final { border-collapse: collapse; font-size: 14px; }
 table.final th, table.final td { border-bottom: 1px solid var(--line); padding: 6px 12px;
                                  text-align: left; vertical-align: top; }
@@ -223,6 +224,7 @@ std::string findings_html(const StudyFolder& folder, const std::vector<std::stri
     for (const auto& s : settings) {
         std::vector<std::string> worse;
         std::vector<std::string> better;
+        std::vector<std::string> undecided;
         int last = 0;
         bool judged = false;
         for (const auto& c : changes) {
@@ -231,27 +233,36 @@ std::string findings_html(const StudyFolder& folder, const std::vector<std::stri
             judged = judged || c.verdict != Verdict::kUnknown;
             if (c.verdict == Verdict::kWorse) worse.push_back(metric_change(c));
             if (c.verdict == Verdict::kBetter) better.push_back(metric_change(c));
+            if (c.verdict == Verdict::kInconclusive) undecided.push_back(c.metric);
         }
         if (!judged) continue;
+        const auto list = [](const std::vector<std::string>& items) {
+            std::string text;
+            for (std::size_t i = 0; i < items.size(); ++i) text += (i ? ", " : "") + items[i];
+            return text;
+        };
+        // A setting holds only when every headline metric does; one worse metric makes it worse.
         std::string verdict = "holds";
         std::string detail = fmt::format(
-            "no headline metric moved by {:.0f}% or more between generation 0 and {} beyond seed "
-            "noise",
+            "every headline metric stayed within {:.0f}% of generation 0 at generation {} (the "
+            "95% interval of the change excludes more)",
             options.material * 100.0, last);
         if (!worse.empty()) {
             verdict = "worse";
-            detail = "by generation " + std::to_string(last) + ": ";
-            for (std::size_t i = 0; i < worse.size(); ++i) detail += (i ? ", " : "") + worse[i];
-            if (!better.empty()) {
-                detail += "; better: ";
-                for (std::size_t i = 0; i < better.size(); ++i)
-                    detail += (i ? ", " : "") + better[i];
-            }
+            detail = "by generation " + std::to_string(last) + ": " + list(worse);
+            if (!better.empty()) detail += "; better: " + list(better);
         } else if (!better.empty()) {
             verdict = "better";
-            detail = "by generation " + std::to_string(last) + ": ";
-            for (std::size_t i = 0; i < better.size(); ++i) detail += (i ? ", " : "") + better[i];
+            detail = "by generation " + std::to_string(last) + ": " + list(better);
+        } else if (!undecided.empty()) {
+            verdict = "inconclusive";
+            detail = fmt::format(
+                "the seeds cannot tell whether {} moved by {:.0f}% or more by generation {}; "
+                "more seeds would narrow the interval",
+                list(undecided), options.material * 100.0, last);
         }
+        if (verdict != "inconclusive" && verdict != "holds" && !undecided.empty())
+            detail += "; inconclusive: " + list(undecided);
         out += fmt::format(
             "<li>{}<strong>{}</strong> <span class=\"verdict {}\">{}</span> {}</li>\n",
             setting_swatch(folder, s), html_escape(s), verdict, verdict, html_escape(detail));
@@ -309,6 +320,14 @@ std::string threshold_glance_html(const StudyFolder& folder) {
             std::isfinite(fraction) ? fmt::format("{:.0f}%", fraction * 100.0) : "-",
             html_escape(metric), html_escape(tolerance),
             html_escape(t.value("setting", std::string())));
+    } else if (t.value("status", std::string()) == "undecided") {
+        out += fmt::format(
+            "<strong>Undecided:</strong> with {} seeds the seed noise of {} is as large as the "
+            "tolerance ({}){}.",
+            t.value("seeds", 0), html_escape(metric), html_escape(tolerance),
+            t["seeds_needed"].is_number()
+                ? fmt::format("; about {} seeds would resolve it", t["seeds_needed"].dump())
+                : "");
     } else {
         out += fmt::format(
             "<strong>No candidate</strong> kept {} within {} of generation 0 at every "
@@ -330,7 +349,33 @@ std::string threshold_glance_html(const StudyFolder& folder) {
             passes ? "better" : "worse", passes ? "passes" : "fails",
             c["first_failure"].is_number() ? c["first_failure"].dump() : "-");
     }
-    return out + "</table>\n";
+    out += "</table>\n";
+    if (t.contains("metrics") && t["metrics"].size() > 1) {
+        // Different metrics need different amounts of real data: each one's own answer.
+        out +=
+            "<p class=\"caption\">Each analysed metric's own answer (the table above is the "
+            "first's).</p>\n<table class=\"final\"><tr><th>metric</th><th>answer</th>"
+            "<th>baseline noise (95% half-width)</th><th>allowed degradation</th></tr>\n";
+        for (const auto& m : t["metrics"]) {
+            const std::string status = m.value("status", std::string());
+            std::string answer = "none of the candidates";
+            if (status == "answer") answer = "n_real_fresh = " + m["answer_n_real_fresh"].dump();
+            if (status == "undecided")
+                answer = m["seeds_needed"].is_number()
+                             ? "undecided: about " + m["seeds_needed"].dump() + " seeds needed"
+                             : "undecided";
+            const auto number = [&](const char* key) {
+                return m.contains(key) && m[key].is_number() ? format_number(m[key].get<double>())
+                                                             : std::string("-");
+            };
+            out += fmt::format("<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n",
+                               html_escape(metric_label(m.value("metric", std::string()))),
+                               html_escape(answer), number("baseline_noise"),
+                               number("allowed_degradation"));
+        }
+        out += "</table>\n";
+    }
+    return out;
 }
 
 std::string decompose_glance_html(const StudyFolder& folder) {
@@ -375,9 +420,11 @@ std::string glance_html(const StudyFolder& folder, const ReportOptions& options)
     if (folder.kind != FolderKind::kThreshold) {
         out += fmt::format(
             "<p class=\"caption\">Each setting against its own generation 0 (trained on real "
-            "data only). A verdict is <em>worse</em> or <em>better</em> when a metric moved by "
-            "{:.0f}% or more and the 95% interval of the change, paired seed by seed, excludes "
-            "zero; otherwise the setting <em>holds</em>.</p>\n",
+            "data only), with the 95% interval of the change, paired seed by seed. A metric is "
+            "<em>worse</em> or <em>better</em> when it moved by {0:.0f}% or more and the interval "
+            "excludes zero; it <em>holds</em> when the interval excludes any change of {0:.0f}% "
+            "or more; otherwise it is <em>inconclusive</em> (more seeds would decide). A setting "
+            "holds when all its metrics hold.</p>\n",
             options.findings.material * 100.0);
         out += findings_html(folder, settings, changes, options.findings);
         out += final_table_html(folder, settings, headline, changes);

@@ -9,9 +9,9 @@
 
 namespace madlab {
 
-enum class Verdict { kWorse, kBetter, kHolds, kUnknown };
+enum class Verdict { kWorse, kBetter, kHolds, kInconclusive, kUnknown };
 
-// "worse", "better", "holds", "" (unknown).
+// "worse", "better", "holds", "inconclusive", "" (unknown).
 const char* verdict_name(Verdict v);
 
 struct MetricChange {
@@ -31,10 +31,15 @@ struct MetricChange {
     Verdict verdict = Verdict::kUnknown;
 };
 
-// Rules for a verdict. The paired interval must lie wholly on one side of zero (the change is
-// not seed noise) and the mean change must be at least `material` times |generation 0's mean|
-// (it is large enough to matter): then "worse" or "better" by the metric's direction, else
-// "holds". Unknown for metrics with no better direction or without paired values.
+// Rules for a verdict, with the tolerance T = `material` times |generation 0's mean|:
+//   "holds":        the paired 95% interval lies within (-T, T): it excludes any change that
+//                   matters;
+//   "worse"/"better": the interval lies wholly on one side of zero (the change is not seed
+//                   noise) and the mean change is at least T (it is large enough to matter), by
+//                   the metric's direction;
+//   "inconclusive": anything else: the interval holds zero and reaches past T, or the change is
+//                   sure but its size is not (more seeds would decide).
+// Unknown for metrics with no better direction or without paired values.
 struct FindingOptions {
     double material = 0.05;
 };

@@ -17,10 +17,28 @@
 //      (relative, the default) or tolerance itself (absolute). Passing says: with 95%
 //      confidence at each generation the loop stays within the tolerance of the real-only
 //      model. (The G intervals are not adjusted for multiplicity: the criterion is pointwise.)
+//    - Candidates are n_real_fresh values (threshold.candidates), or real fractions f of each
+//      generation's new data (threshold.real_fractions, the question of He et al. 2025 asked as
+//      a weight on real data): with N = n_real_fresh + n_synthetic of the setting (schedule.n
+//      when both are 0) a fraction f runs n_real_fresh = round(f N), n_synthetic = N - that.
+//    - Every analysed metric (threshold.metrics; default: every analysable metric the setting
+//      records) gets its own baseline, tolerance and answer: different metrics need different
+//      amounts of real data. The runs are shared; each metric is judged on the same records.
+//    - A candidate passes (every generation's upper bound <= A), fails (some generation's lower
+//      bound > A: the degradation is surely larger than the tolerance) or is inconclusive (the
+//      interval straddles A: the seeds cannot tell).
 //    - Answer: the smallest passing candidate above which every candidate passes too (noise can
 //      make a smaller candidate pass by luck; the result then says "non-monotone"). With
 //      `refine` > 0, the gap between the largest failing and the smallest passing candidate is
-//      bisected that many times (each step one more run).
+//      bisected that many times (each step one more run, shared by the metrics).
+//    - When no candidate passes and the largest is inconclusive, the answer is "undecided", with
+//      the number of seeds that would resolve it: the smallest S with
+//      (t_{0.975,S-1} + z_{0.8}) sd / sqrt(S) <= A - max(0, m), where m is the largest
+//      candidate's mean degradation averaged over generations 1..G and sd the root mean square
+//      of its standard deviation over seeds per generation (80% power to pass one generation
+//      if its true degradation is m; the pointwise criterion over G generations needs a few
+//      more). The report also says when the noise of the baseline alone (the 95% half-width of
+//      mean B) exceeds A.
 // 2. The effective sample size n_e (Alemohammad et al., "Self-Consuming Generative Models Go
 //    MAD", ICLR 2024, section on the fresh data loop; SCIENCE.md section 5): the number of real
 //    samples alone that gives a model as close to the real distribution as the fresh-data loop
@@ -37,12 +55,13 @@
 //    where n_e / n_real_fresh > 1; for bias < 1 the ratio rises and then falls past a threshold
 //    of n_synthetic (the phase transition), for bias = 1 it does not fall.
 //
-// The runs compute only the metric group the analysed metric needs (frechet, prdc, nll or
-// gaussian_drift), plus train_size and real_fraction. With a Gaussian model on a Gaussian
+// The runs compute only the metric groups the analysed metrics need (frechet, prdc, nll,
+// gaussian_drift...), plus train_size and real_fraction. With a Gaussian model on a Gaussian
 // source, frechet is the exact squared 2-Wasserstein distance of the fitted model: cheap and
 // free of evaluation-sample noise.
 
 #include <cstddef>
+#include <limits>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -58,17 +77,23 @@ namespace madlab {
 // ---- threshold ----
 
 struct ThresholdOptions {
-    std::string setting;                  // threshold.setting: "" = the first setting
-    std::string metric = "frechet";       // threshold.metric
-    bool lower_is_better = true;          // from the metric
+    std::string setting;  // threshold.setting: "" = the first setting
+    // threshold.metrics (or threshold.metric, one): the analysed metrics, the first the primary
+    // one (threshold.json's top-level answer). Default: every metric of analysis_metrics() that
+    // the setting's metrics.list computes and that applies; frechet when there is none.
+    std::vector<AnalysisMetric> metrics;
     double tolerance = 0.1;               // threshold.tolerance
     bool relative = true;                 // threshold.tolerance_kind = "relative" | "absolute"
     std::vector<std::size_t> candidates;  // threshold.candidates (sorted, distinct); default
                                           // n * {0, 1/32, 1/16, 1/8, 1/4, 1/2, 1}, n = schedule.n
-    int refine = 2;                       // threshold.refine: bisection steps after the grid
-    bool ess = true;                      // threshold.ess: compute n_e
-    std::size_t ess_n_real_fresh = 0;     // threshold.ess_n_real_fresh; default: the
-                                          // setting's n_real_fresh, or schedule.n if that is 0
+    // threshold.real_fractions (sorted, distinct, in [0, 1]): candidates as real fractions of
+    // the new data of each generation instead of n_real_fresh values; empty = not used.
+    std::vector<double> real_fractions;
+    std::size_t new_per_generation = 0;        // N of the real fractions (see the file comment)
+    int refine = 2;                            // threshold.refine: bisection steps after the grid
+    bool ess = true;                           // threshold.ess: compute n_e
+    std::size_t ess_n_real_fresh = 0;          // threshold.ess_n_real_fresh; default: the
+                                               // setting's n_real_fresh, or schedule.n if that is 0
     std::vector<std::size_t> ess_n_synthetic;  // default r * {0, 1/4, 1/2, 1, 2, 4, 8}
     std::vector<std::size_t> ess_real_sizes;   // default r * 2^k, k = -4..5 (at least d + 2)
     int ess_generations = 0;                   // default study.generations
@@ -84,15 +109,24 @@ ThresholdOptions read_threshold_options(const StudyConfig& study);
 // One generation of one candidate.
 struct ThresholdGeneration {
     int generation = 0;
-    Estimate value;        // the metric over seeds
-    Estimate degradation;  // sign * (m_s(t) - B_s) over seeds
-    bool within = false;   // degradation.ci95_high <= allowed
+    Estimate value;               // the metric over seeds
+    Estimate degradation;         // sign * (m_s(t) - B_s) over seeds
+    double degradation_sd = 0.0;  // its standard deviation over seeds
+    bool within = false;          // degradation.ci95_high <= allowed
+    bool beyond = false;          // degradation.ci95_low > allowed
 };
+
+enum class CandidateResult { kPass, kFail, kInconclusive };
+const char* candidate_result_name(CandidateResult r);  // "pass", "fail", "inconclusive"
 
 struct ThresholdCandidate {
     std::size_t n_real_fresh = 0;
+    std::size_t n_synthetic = 0;
+    // As a real fraction candidate: f (NaN for n_real_fresh candidates).
+    double candidate_fraction = std::numeric_limits<double>::quiet_NaN();
     double real_fraction = 0.0;  // mean share of real rows in generation G's training set
     bool passes = false;
+    CandidateResult result = CandidateResult::kFail;
     int first_failure = -1;                        // the first generation that fails, -1 if none
     bool refined = false;                          // added by the bisection
     std::vector<ThresholdGeneration> generations;  // 0..G
@@ -112,25 +146,48 @@ struct EssPoint {  // one fresh-data loop
     std::string clamped;  // "", "below" (n_e < grid) or "above" (n_e > grid)
 };
 
-struct ThresholdResult {
-    ThresholdOptions options;
-    std::string setting;  // the analysed setting's name
-    int generations = 0;
-    int seeds = 0;
+// The answer for one analysed metric.
+struct ThresholdMetricResult {
+    AnalysisMetric metric;
     Estimate baseline;                           // B_s = generation 0 over seeds
     double allowed = 0.0;                        // A
     std::vector<ThresholdCandidate> candidates;  // by n_real_fresh
     std::optional<std::size_t> answer;           // index into candidates
     bool non_monotone = false;                   // a candidate below the answer passes
+    // No candidate passes and the largest is inconclusive: more seeds would decide.
+    bool undecided = false;
+    int seeds_needed = 0;  // when undecided: the seeds that would resolve it (0 = no estimate)
+    // The 95% half-width of mean B: the seed noise of the baseline, and whether it exceeds A.
+    double baseline_noise = 0.0;
+    bool noise_exceeds_tolerance = false;
+    // When it does: the seeds whose half-width would be within A (0 = more than 10^7).
+    int baseline_seeds = 0;
     // n_e (empty unless options.ess)
+    std::vector<EssCurvePoint> real_curve;
+    std::vector<EssPoint> ess;
+};
+
+struct ThresholdResult {
+    ThresholdOptions options;
+    std::string setting;  // the analysed setting's name
+    int generations = 0;
+    int seeds = 0;
+    std::vector<ThresholdMetricResult> metrics;  // in options.metrics' order
     std::size_t ess_n_real_fresh = 0;
     int ess_generations = 0;
     int limit_generations = 0;
-    std::vector<EssCurvePoint> real_curve;
-    std::vector<EssPoint> ess;
     std::vector<Record> records;  // every run's records (settings named per run)
     double seconds = 0.0;
+
+    // The first analysed metric's answer (threshold.json's top level).
+    const ThresholdMetricResult& primary() const { return metrics.front(); }
 };
+
+// The seeds that would let a candidate whose degradation has mean `mean` and standard
+// deviation `sd` over seeds pass with 80% power at tolerance `allowed`: the smallest S >= 2 with
+// (t_{0.975,S-1} + z_{0.8}) sd / sqrt(S) <= allowed - max(0, mean); 0 when no number of seeds
+// can (mean >= allowed) or more than 10^7 would be needed. Exposed for tests.
+int seeds_to_resolve(double mean, double sd, double allowed);
 
 // Runs the search and the n_e runs (see the file comment). Results do not depend on the thread
 // count.

@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "madlab/report/metric_catalog.h"
+#include "madlab/store/summary.h"
 #include "report_fixture.h"
 
 namespace madlab {
@@ -67,6 +68,48 @@ TEST_F(FindingsTest, NoVerdictWithoutRecordsOrDirection) {
     EXPECT_TRUE(std::isnan(c.change));
     EXPECT_EQ(c.verdict, Verdict::kUnknown);
     EXPECT_NEAR(c.last_mean, 0.65 + 0.002 / 3.0, 1e-12);  // the summary still gives the values
+}
+
+// A folder of one setting "s" whose metric "recall" (higher is better) starts at 1 in every
+// seed and ends at generation 1 at 1 + change[i] in seed i.
+StudyFolder folder_with_changes(const std::vector<double>& change) {
+    StudyFolder f;
+    f.settings = {"s"};
+    for (std::size_t i = 0; i < change.size(); ++i) {
+        f.records.push_back({"s", i, 0, "recall", 1.0});
+        f.records.push_back({"s", i, 1, "recall", 1.0 + change[i]});
+    }
+    f.summary = summarize(f.records);
+    return f;
+}
+
+Verdict verdict_of(const std::vector<double>& change, double material = 0.05) {
+    const StudyFolder f = folder_with_changes(change);
+    FindingOptions options;
+    options.material = material;
+    return find(final_changes(f, f.settings, {"recall"}, options), "s", "recall").verdict;
+}
+
+// The verdict rules of findings.h, with tolerance T = 0.05 (5% of generation 0's mean 1). Three
+// seeds: the 95% half-width is t_{0.975,2} sd / sqrt(3) = 4.303 sd / 1.732 = 2.484 sd.
+TEST(Verdicts, HoldsOnlyWhenTheIntervalExcludesAChangeOfTheTolerance) {
+    // Changes 0, +0.01, -0.01: mean 0, sd 0.01, interval +-0.0248: inside (-0.05, 0.05).
+    EXPECT_EQ(verdict_of({0.0, 0.01, -0.01}), Verdict::kHolds);
+    // Changes 0, +0.03, -0.03: mean 0, sd 0.03, interval +-0.0745: not significant, but a
+    // change of 5% is not excluded either: inconclusive, not "holds".
+    EXPECT_EQ(verdict_of({0.0, 0.03, -0.03}), Verdict::kInconclusive);
+    // Sure and small: -0.02 in every seed (no width): within the tolerance, holds.
+    EXPECT_EQ(verdict_of({-0.02, -0.02, -0.02}), Verdict::kHolds);
+    // Sure of the direction, not of the size: mean -0.03, sd 0.01, interval [-0.0548, -0.0052].
+    EXPECT_EQ(verdict_of({-0.02, -0.03, -0.04}), Verdict::kInconclusive);
+    // Sure and large: mean -0.1, sd 0.01, interval [-0.125, -0.075]: worse (recall fell).
+    EXPECT_EQ(verdict_of({-0.09, -0.1, -0.11}), Verdict::kWorse);
+    EXPECT_EQ(verdict_of({0.09, 0.1, 0.11}), Verdict::kBetter);
+    // Large but not sure: mean -0.1, sd 0.1, interval [-0.348, 0.148]: inconclusive.
+    EXPECT_EQ(verdict_of({0.0, -0.1, -0.2}), Verdict::kInconclusive);
+    // The same changes with a tolerance of 50%: the interval lies within +-0.5, holds.
+    EXPECT_EQ(verdict_of({0.0, -0.1, -0.2}, 0.5), Verdict::kHolds);
+    EXPECT_STREQ(verdict_name(Verdict::kInconclusive), "inconclusive");
 }
 
 TEST(MetricCatalog, HeadlinesFollowTheStudyKind) {

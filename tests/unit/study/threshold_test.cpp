@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "madlab/core/error.h"
+#include "madlab/core/statistics.h"
 #include "madlab/store/record_files.h"
 #include "madlab/store/summary.h"
 
@@ -66,8 +67,9 @@ RunOptions quiet() {
 TEST(ThresholdOptions, Defaults) {
     const StudyConfig study = parse_study(gaussian_study(10, 20, 1.0, ""), "study.toml");
     const ThresholdOptions o = read_threshold_options(study);
-    EXPECT_EQ(o.metric, "frechet");
-    EXPECT_TRUE(o.lower_is_better);
+    ASSERT_EQ(o.metrics.size(), 1u);  // the metrics the setting records: frechet
+    EXPECT_EQ(o.metrics.front().name, "frechet");
+    EXPECT_TRUE(o.metrics.front().lower_is_better);
     EXPECT_DOUBLE_EQ(o.tolerance, 0.1);
     EXPECT_TRUE(o.relative);
     // n * {0, 1/32, 1/16, 1/8, 1/4, 1/2, 1}, rounded, n = 100.
@@ -93,7 +95,9 @@ candidates = [400, 0, 100, 100]
 )",
                                           "study.toml");
     const ThresholdOptions o = read_threshold_options(study);
-    EXPECT_FALSE(o.lower_is_better);
+    ASSERT_EQ(o.metrics.size(), 1u);
+    EXPECT_EQ(o.metrics.front().name, "recall");
+    EXPECT_FALSE(o.metrics.front().lower_is_better);
     EXPECT_FALSE(o.relative);
     EXPECT_EQ(o.candidates, (std::vector<std::size_t>{0, 100, 400}));  // sorted, distinct
 }
@@ -161,36 +165,37 @@ TEST(ThresholdSearch, FindsTheSmallestSufficientFreshData) {
 
     // Baseline: a Gaussian fitted on 100 real points; E[W2] ~ d(d+5)/(4n) = 0.035 (to first
     // order); 100 seeds of a chi-square-like value give about +-15%.
-    EXPECT_NEAR(r.baseline.mean, 0.035, 0.35 * 0.035);
-    EXPECT_DOUBLE_EQ(r.allowed, 0.1 * r.baseline.mean);
+    EXPECT_NEAR(r.primary().baseline.mean, 0.035, 0.35 * 0.035);
+    EXPECT_DOUBLE_EQ(r.primary().allowed, 0.1 * r.primary().baseline.mean);
 
-    ASSERT_GE(r.candidates.size(), 7u);
+    ASSERT_GE(r.primary().candidates.size(), 7u);
     // No fresh data is the fully synthetic loop: the W2 random walk grows from generation 1.
-    EXPECT_EQ(r.candidates.front().n_real_fresh, 0u);
-    EXPECT_FALSE(r.candidates.front().passes);
-    EXPECT_EQ(r.candidates.front().first_failure, 1);
-    EXPECT_EQ(r.candidates.front().real_fraction, 0.0);
+    EXPECT_EQ(r.primary().candidates.front().n_real_fresh, 0u);
+    EXPECT_FALSE(r.primary().candidates.front().passes);
+    EXPECT_EQ(r.primary().candidates.front().first_failure, 1);
+    EXPECT_EQ(r.primary().candidates.front().real_fraction, 0.0);
     // n_real_fresh = n_synthetic = 100 beats the baseline: its n_e is about 1.5 n (see
     // the phase transition test), so its W2 is about 2/3 of the baseline's.
-    EXPECT_TRUE(r.candidates.back().passes);
-    ASSERT_TRUE(r.answer.has_value());
-    const ThresholdCandidate& answer = r.candidates[*r.answer];
+    EXPECT_TRUE(r.primary().candidates.back().passes);
+    ASSERT_TRUE(r.primary().answer.has_value());
+    const ThresholdCandidate& answer = r.primary().candidates[*r.primary().answer];
     EXPECT_GT(answer.n_real_fresh, 25u);
     EXPECT_LE(answer.n_real_fresh, 100u);
     EXPECT_DOUBLE_EQ(answer.real_fraction, answer.n_real_fresh / (answer.n_real_fresh + 100.0));
     // Bisection ran between the largest failing and the smallest passing grid candidates.
-    EXPECT_TRUE(std::any_of(r.candidates.begin(), r.candidates.end(),
+    EXPECT_TRUE(std::any_of(r.primary().candidates.begin(), r.primary().candidates.end(),
                             [](const auto& c) { return c.refined; }));
-    for (std::size_t i = 1; i < r.candidates.size(); ++i)
-        EXPECT_LT(r.candidates[i - 1].n_real_fresh, r.candidates[i].n_real_fresh);
-    EXPECT_FALSE(r.candidates[*r.answer - 1].passes);
+    for (std::size_t i = 1; i < r.primary().candidates.size(); ++i)
+        EXPECT_LT(r.primary().candidates[i - 1].n_real_fresh,
+                  r.primary().candidates[i].n_real_fresh);
+    EXPECT_FALSE(r.primary().candidates[*r.primary().answer - 1].passes);
     // Every candidate above the answer passes, by definition of the answer.
-    for (std::size_t i = *r.answer; i < r.candidates.size(); ++i)
-        EXPECT_TRUE(r.candidates[i].passes);
+    for (std::size_t i = *r.primary().answer; i < r.primary().candidates.size(); ++i)
+        EXPECT_TRUE(r.primary().candidates[i].passes);
 
     // The criterion recomputed from the records (a naive reference): a candidate passes iff at
     // every generation 1..G the paired upper 95% bound is within the allowed degradation.
-    for (const auto& c : r.candidates) {
+    for (const auto& c : r.primary().candidates) {
         const std::string name = fmt::format("candidate n_real_fresh={}", c.n_real_fresh);
         std::map<std::pair<std::uint64_t, int>, double> v;
         for (const auto& rec : r.records)
@@ -203,12 +208,13 @@ TEST(ThresholdSearch, FindsTheSmallestSufficientFreshData) {
                 diffs.push_back(Record{"d", s, t, "d", v.at({s, t}) - v.at({s, 0})});
             const SummaryRow row = summarize(diffs).front();
             EXPECT_NEAR(row.ci95_high, c.generations[t].degradation.ci95_high, 1e-12);
-            passes = passes && row.ci95_high <= r.allowed;
+            passes = passes && row.ci95_high <= r.primary().allowed;
         }
         EXPECT_EQ(passes, c.passes) << c.n_real_fresh;
     }
     const std::string table = format_threshold(r);
-    EXPECT_TRUE(contains(table, fmt::format("answer: n_real_fresh = {}", answer.n_real_fresh)))
+    EXPECT_TRUE(
+        contains(table, fmt::format("answer (frechet): n_real_fresh = {}", answer.n_real_fresh)))
         << table;
 }
 
@@ -216,7 +222,7 @@ TEST(ThresholdSearch, SaysWhenNoCandidateSuffices) {
     const StudyConfig study =
         parse_study(gaussian_study(20, 5, 1.0, "ess = false\ncandidates = [0, 5]\n"), "study.toml");
     const ThresholdResult r = run_threshold(study, read_threshold_options(study), quiet());
-    EXPECT_FALSE(r.answer.has_value());
+    EXPECT_FALSE(r.primary().answer.has_value());
     EXPECT_TRUE(contains(format_threshold(r), "none of the candidates suffices"));
     EXPECT_TRUE(threshold_to_json(r)["answer_n_real_fresh"].is_null());
 }
@@ -242,7 +248,7 @@ TEST(ThresholdEss, PhaseTransitionForBiasBelowOne) {
         const StudyConfig study = parse_study(gaussian_study(40, 60, bias, ess), "study.toml");
         const ThresholdResult r = run_threshold(study, read_threshold_options(study), quiet());
         std::vector<double> out;
-        for (const auto& p : r.ess) out.push_back(p.ratio);
+        for (const auto& p : r.primary().ess) out.push_back(p.ratio);
         EXPECT_EQ(out.size(), 8u) << format_threshold(r);
         return std::make_pair(out, format_threshold(r));
     };
@@ -305,11 +311,126 @@ TEST(ThresholdOutputs, WritesJsonAndRecords) {
         EXPECT_TRUE(contains(table, part)) << part << "\n" << table;
 }
 
+TEST(ThresholdOptions, EveryRecordedMetricByDefault) {
+    // metrics.list = ["frechet", "prdc", "gaussian_drift"] with a Gaussian model and source:
+    // every analysable metric they record, in analysis_metrics()' order.
+    std::string text = gaussian_study(10, 20, 1.0, "");
+    text.replace(text.find("list = [\"frechet\"]"), 18,
+                 "list = [\"frechet\", \"prdc\", \"gaussian_drift\"]");
+    const ThresholdOptions o = read_threshold_options(parse_study(text, "study.toml"));
+    std::vector<std::string> names;
+    for (const auto& m : o.metrics) names.push_back(m.name);
+    EXPECT_EQ(names, (std::vector<std::string>{"frechet", "mean_sq_err", "precision", "recall",
+                                               "density", "coverage"}));
+    const ThresholdOptions listed = read_threshold_options(parse_study(
+        gaussian_study(10, 20, 1.0, "metrics = [\"recall\", \"frechet\"]\n"), "study.toml"));
+    ASSERT_EQ(listed.metrics.size(), 2u);
+    EXPECT_EQ(listed.metrics[0].name, "recall");
+    EXPECT_FALSE(listed.metrics[0].lower_is_better);
+    const std::string base = gaussian_study(10, 20, 1.0, "");
+    EXPECT_TRUE(
+        contains(threshold_error(base + "metric = \"nll\"\nmetrics = [\"nll\"]\n"), "both set"));
+    EXPECT_TRUE(contains(threshold_error(base + "metrics = [\"fid\"]\n"), "precision"));
+    EXPECT_TRUE(contains(threshold_error(base + "real_fractions = [0.5, 1.5]\n"), "[0, 1]"));
+    EXPECT_TRUE(contains(threshold_error(base + "real_fractions = [0.5]\ncandidates = [10]\n"),
+                         "both set"));
+    // 200 new points per generation (100 fresh + 100 synthetic): 0.5 and 0.501 are both 100.
+    EXPECT_TRUE(
+        contains(threshold_error(base + "real_fractions = [0.5, 0.501]\n"), "same n_real_fresh"));
+}
+
+TEST(ThresholdSeeds, SeedsToResolveMatchTheStudentTPower) {
+    // Reference values from scipy: the smallest S with
+    // (t.ppf(0.975, S - 1) + norm.ppf(0.8)) sd / sqrt(S) <= allowed - max(0, mean).
+    EXPECT_EQ(seeds_to_resolve(0.0, 1.0, 1.0), 10);
+    EXPECT_EQ(seeds_to_resolve(0.5, 1.0, 1.0), 34);
+    EXPECT_EQ(seeds_to_resolve(-3.0, 0.1, 0.01), 787);  // a negative mean leaves the room as is
+    EXPECT_EQ(seeds_to_resolve(0.0, 0.1, 0.01), 787);
+    EXPECT_EQ(seeds_to_resolve(1.0, 1.0, 1.0), 0);   // at the tolerance: no number of seeds
+    EXPECT_EQ(seeds_to_resolve(0.0, 0.0, 1.0), 2);   // no noise
+    EXPECT_EQ(seeds_to_resolve(0.0, 1.0, 1e-6), 0);  // beyond 10^7 seeds
+}
+
+// With 4 seeds and a 1% tolerance, the seed noise of the exact W2 (about +-40% of its mean with
+// 4 seeds) hides the answer for n_real_fresh = n_synthetic = 100 (whose W2 is close to the
+// baseline's): the search says so and how many seeds would resolve it, instead of "none".
+TEST(ThresholdSearch, SaysWhenTheSeedsCannotTell) {
+    const StudyConfig study =
+        parse_study(gaussian_study(4, 3, 1.0,
+                                   "ess = false\nrefine = 0\ncandidates = [100]\n"
+                                   "tolerance = 0.01\n"),
+                    "study.toml");
+    const ThresholdResult r = run_threshold(study, read_threshold_options(study), quiet());
+    const ThresholdMetricResult& m = r.primary();
+    EXPECT_FALSE(m.answer.has_value());
+    EXPECT_TRUE(m.noise_exceeds_tolerance) << format_threshold(r);
+    EXPECT_GT(m.baseline_noise, m.allowed);
+    // The baseline's own 95% half-width with that many seeds, t sd / sqrt(S), is within A (and
+    // with one seed fewer it is not), sd being the 4 baseline values' standard deviation.
+    std::vector<double> base;
+    for (const Record& rec : r.records)
+        if (rec.metric == "frechet" && rec.generation == 0) base.push_back(rec.value);
+    ASSERT_EQ(base.size(), 4u);
+    double mean = 0.0, squares = 0.0;
+    for (double v : base) mean += v / 4.0;
+    for (double v : base) squares += (v - mean) * (v - mean);
+    const double sd = std::sqrt(squares / 3.0);
+    const auto half = [&](int seeds) {
+        return student_t_975(seeds - 1) * sd / std::sqrt(static_cast<double>(seeds));
+    };
+    ASSERT_GT(m.baseline_seeds, 4);
+    EXPECT_LE(half(m.baseline_seeds), m.allowed);
+    EXPECT_GT(half(m.baseline_seeds - 1), m.allowed);
+    ASSERT_TRUE(m.undecided) << format_threshold(r);
+    EXPECT_EQ(m.candidates.back().result, CandidateResult::kInconclusive);
+    EXPECT_GT(m.seeds_needed, 4);
+    const std::string table = format_threshold(r);
+    EXPECT_TRUE(contains(table, "cannot tell with 4 seeds")) << table;
+    EXPECT_TRUE(contains(table, fmt::format("about {} seeds would resolve it", m.seeds_needed)))
+        << table;
+    EXPECT_FALSE(contains(table, "none of the candidates suffices")) << table;
+    const nlohmann::json j = threshold_to_json(r);
+    EXPECT_EQ(j["status"], "undecided");
+    EXPECT_EQ(j["seeds_needed"], m.seeds_needed);
+}
+
+// Candidates as real fractions of the 200 new points per generation (100 fresh + 100 synthetic
+// in the setting): f = 0, 0.25, 1 run 0/200, 50/150 and 200/0 real/synthetic points, so the real
+// share of every later generation's training set is exactly f (replace, no fixed real set).
+TEST(ThresholdSearch, RealFractionsAsCandidates) {
+    const StudyConfig study = parse_study(
+        gaussian_study(20, 4, 1.0,
+                       "ess = false\nrefine = 1\nreal_fractions = [0, 0.25, 1]\ntolerance = 0.5\n"),
+        "study.toml");
+    const ThresholdOptions o = read_threshold_options(study);
+    EXPECT_EQ(o.new_per_generation, 200u);
+    EXPECT_EQ(o.candidates, (std::vector<std::size_t>{0, 50, 200}));
+    const ThresholdResult r = run_threshold(study, o, quiet());
+    for (const ThresholdCandidate& c : r.primary().candidates) {
+        EXPECT_EQ(c.n_real_fresh + c.n_synthetic, 200u);
+        EXPECT_DOUBLE_EQ(c.candidate_fraction, c.n_real_fresh / 200.0);
+        EXPECT_DOUBLE_EQ(c.real_fraction, c.candidate_fraction);
+    }
+    for (const Record& rec : r.records) {
+        if (rec.metric == "train_size" && rec.generation >= 1) {
+            EXPECT_EQ(rec.value, 200.0);
+        }
+    }
+    // Real data only (f = 1) passes: a real-only refit on 200 points every generation, W2 about
+    // half the baseline's (100 points); no real data (f = 0) drifts away from generation 1 on.
+    EXPECT_TRUE(r.primary().candidates.back().passes);
+    EXPECT_EQ(r.primary().candidates.front().result, CandidateResult::kFail);
+    const std::string table = format_threshold(r);
+    EXPECT_TRUE(contains(table, "answer (frechet): real fraction ")) << table;
+    EXPECT_EQ(threshold_to_json(r)["candidates_as"], "real_fraction");
+}
+
 TEST(ThresholdOptions, ExampleFileReads) {
     const StudyConfig study =
         load_study(std::string(MADLAB_SOURCE_DIR) + "/examples/threshold_fresh_data.toml");
     const ThresholdOptions o = read_threshold_options(study);
-    EXPECT_EQ(o.metric, "frechet");
+    ASSERT_EQ(o.metrics.size(), 1u);
+    EXPECT_EQ(o.metrics.front().name, "frechet");
     EXPECT_FALSE(o.ess_n_synthetic.empty());
 }
 
