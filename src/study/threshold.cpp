@@ -666,10 +666,13 @@ std::string answer_line(const ThresholdMetricResult& m, int G, int seeds) {
     std::string out = fmt::format("answer ({}): ", m.metric.name);
     if (m.answer) {
         const ThresholdCandidate& c = m.candidates[*m.answer];
+        const std::string share = std::isfinite(c.candidate_fraction)
+                                      ? ""
+                                      : fmt::format(" (real fraction {:.3g})", c.real_fraction);
         out += fmt::format(
-            "{} (real fraction {:.3g}) is the smallest candidate that keeps {} within the "
-            "tolerance at every generation 1..{} (upper 95% bound)",
-            candidate_text(c), c.real_fraction, m.metric.name, G);
+            "{}{} is the smallest candidate that keeps {} within the tolerance at every "
+            "generation 1..{} (upper 95% bound)",
+            candidate_text(c), share, m.metric.name, G);
         if (*m.answer > 0)
             out += fmt::format("; {} does not", candidate_text(m.candidates[*m.answer - 1]));
     } else if (m.undecided) {

@@ -425,6 +425,30 @@ TEST(ThresholdSearch, RealFractionsAsCandidates) {
     EXPECT_EQ(threshold_to_json(r)["candidates_as"], "real_fraction");
 }
 
+// examples/threshold_real_fraction.toml at full size (about a second): the answer its comment
+// quotes (the run is deterministic, so a change of the answer means the comment is stale), and
+// the claims around it.
+TEST(ThresholdSearch, RealFractionExampleAnswer) {
+    const StudyConfig study =
+        load_study(std::string(MADLAB_SOURCE_DIR) + "/examples/threshold_real_fraction.toml");
+    const ThresholdResult r = run_threshold(study, read_threshold_options(study), quiet());
+    const ThresholdMetricResult& m = r.primary();
+    ASSERT_TRUE(m.answer.has_value()) << format_threshold(r);
+    EXPECT_DOUBLE_EQ(m.candidates[*m.answer].candidate_fraction, 0.35) << format_threshold(r);
+    EXPECT_DOUBLE_EQ(m.candidates[*m.answer - 1].candidate_fraction, 0.325);
+    // Above the average-match point of the theory, f = 0.26 (the comment's derivation).
+    EXPECT_GT(m.candidates[*m.answer].candidate_fraction, 0.26);
+    for (const auto& c : m.candidates) {
+        if (c.candidate_fraction <= 0.1) {
+            EXPECT_EQ(c.result, CandidateResult::kFail) << c.candidate_fraction;
+            EXPECT_EQ(c.first_failure, 1);
+        }
+        if (c.candidate_fraction >= 0.2 && c.candidate_fraction <= 0.325) {
+            EXPECT_EQ(c.result, CandidateResult::kInconclusive) << c.candidate_fraction;
+        }
+    }
+}
+
 TEST(ThresholdOptions, ExampleFileReads) {
     const StudyConfig study =
         load_study(std::string(MADLAB_SOURCE_DIR) + "/examples/threshold_fresh_data.toml");
