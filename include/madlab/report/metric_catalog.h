@@ -24,8 +24,8 @@ std::string metric_label(const std::string& name);
 // The metrics a report leads with, among those `present`, in order: precision and recall's
 // diversity and quality pair, coverage and Frechet distance for continuous data; for text the
 // perplexity over the fixed real vocabulary (perplexity_fixed_vocab), lost mass, distinct-2 and
-// KenLM's perplexity (which can fall while a model loses words, so it comes after them; it
-// leads when the family has no fixed-vocabulary value), then entropy; Gaussian drift for Gaussian
+// entropy, and KenLM's perplexity only after them (it can fall while a model loses words; the
+// external family has no fixed-vocabulary value and lost mass, so it shows KenLM's); Gaussian drift for Gaussian
 // models. `first` (the analysed metric of threshold and decompose) comes first when present. When
 // none is known, the first four that are not bookkeeping (train_size, real_fraction, fit_converged,
 // collapsed).
