@@ -64,6 +64,13 @@ TextSource::TextSource(std::vector<std::string> lines, std::string description,
             train_tokens_ += len;
         }
     }
+    std::vector<char> in_training(vocabulary_->size(), 0);
+    for (std::size_t i : train_)
+        for (TokenId w : all_.line(i)) in_training[w] = 1;
+    for (TokenId w = 0; w < in_training.size(); ++w)
+        if (in_training[w] && w != Vocabulary::kUnk && w != Vocabulary::kBos &&
+            w != Vocabulary::kEos)
+            training_vocabulary_.push_back(w);
     if (train_.empty()) {
         throw DataError(fmt::format(
             "text source '{}': all {} line(s) are held out, none is left to train on; give more "

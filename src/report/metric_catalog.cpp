@@ -31,7 +31,12 @@ const std::vector<MetricInfo>& catalog() {
          "log det of the model's covariance minus the true one's; falls as variance collapses"},
         {"cov_trace_ratio", Better::kNeither,
          "trace of the model's covariance over the true one's; 1 = same total variance"},
-        {"perplexity", Better::kLower, "perplexity of held-out real text under the model"},
+        {"perplexity", Better::kLower,
+         "perplexity of held-out real text as KenLM's query: a word the model lacks costs the "
+         "whole p(<unk>), so a model that loses words can score lower"},
+        {"perplexity_fixed_vocab", Better::kLower,
+         "perplexity of held-out real text over the real training vocabulary: a word the model "
+         "lost costs p(<unk>) shared among the lost words, comparable across generations"},
         {"perplexity_excluding_oov", Better::kLower,
          "perplexity of held-out real text, words out of the vocabulary left out"},
         {"oov_rate", Better::kLower, "share of real tokens the model's vocabulary lacks"},
@@ -93,9 +98,12 @@ bool is_bookkeeping_metric(const std::string& name) {
 
 std::vector<std::string> headline_metrics(const std::vector<std::string>& present,
                                           const std::string& first) {
+    // Text: KenLM's perplexity comes last, after entropy: it can fall while a model loses words
+    // (metrics/fixed_vocabulary_perplexity.h), and the headline verdict would call that better.
     static const std::vector<std::string> kPreferred = {
-        "recall",    "coverage",   "precision",       "frechet",     "perplexity",
-        "lost_mass", "distinct_2", "unigram_entropy", "mean_sq_err", "cov_logdet_ratio"};
+        "recall",          "coverage",   "precision",       "frechet",    "perplexity_fixed_vocab",
+        "lost_mass",       "distinct_2", "unigram_entropy", "perplexity", "mean_sq_err",
+        "cov_logdet_ratio"};
     const auto has = [&](const std::string& m) {
         return std::find(present.begin(), present.end(), m) != present.end();
     };

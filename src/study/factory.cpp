@@ -10,6 +10,7 @@
 #include "madlab/data/image_source.h"
 #include "madlab/metrics/collapse.h"
 #include "madlab/metrics/feature_map.h"
+#include "madlab/metrics/fixed_vocabulary_perplexity.h"
 #ifdef MADLAB_HAVE_NEURAL
 #include "madlab/neural/lenet_features.h"
 #endif
@@ -80,7 +81,7 @@ std::unique_ptr<TextModel> make_text_model(const ModelConfig& config, const Text
 
 std::vector<std::unique_ptr<TextMetric>> make_text_metrics(const MetricsConfig& config) {
     std::vector<std::unique_ptr<TextMetric>> metrics;
-    metrics.push_back(std::make_unique<HeldOutScoreMetric<Corpus>>("perplexity"));
+    metrics.push_back(std::make_unique<TextPerplexityMetric>());
     metrics.push_back(std::make_unique<VocabularyRetentionMetric>());
     metrics.push_back(std::make_unique<SampleUnknownRateMetric>());
     metrics.push_back(std::make_unique<TextSampleMetric>(config.token_budget));

@@ -46,9 +46,16 @@ std::string format_summary_table(const StudyConfig& study, const std::vector<Sum
         if (std::find(present.begin(), present.end(), r.metric) == present.end())
             present.push_back(r.metric);
     std::vector<std::string> shown;
-    for (const char* m : {"precision", "recall", "coverage", "frechet", "perplexity", "lost_mass",
+    const auto has = [&](const std::string& m) {
+        return std::find(present.begin(), present.end(), m) != present.end();
+    };
+    // Text: the fixed-vocabulary perplexity in place of KenLM's when the family has it (KenLM's
+    // can fall while a model loses words; metrics/fixed_vocabulary_perplexity.h).
+    const char* perplexity =
+        has("perplexity_fixed_vocab") ? "perplexity_fixed_vocab" : "perplexity";
+    for (const char* m : {"precision", "recall", "coverage", "frechet", perplexity, "lost_mass",
                           "distinct_2", "unigram_entropy"})
-        if (std::find(present.begin(), present.end(), m) != present.end()) shown.push_back(m);
+        if (has(m)) shown.push_back(m);
     if (shown.empty())
         for (const auto& m : present)
             if (shown.size() < 4 && m != "train_size" && m != "real_fraction") shown.push_back(m);

@@ -70,6 +70,11 @@ public:
     std::size_t train_lines() const { return train_.size(); }
     std::size_t test_lines() const { return test_.size(); }
     std::size_t train_tokens() const { return train_tokens_; }
+    // The word types of the training split: the distinct ids of its tokens, increasing, without
+    // <unk>, <s> and </s> (the fixed vocabulary that perplexity_fixed_vocab scores every
+    // generation against, metrics/fixed_vocabulary_perplexity.h). Computed once, at
+    // construction.
+    const std::vector<TokenId>& training_vocabulary() const { return training_vocabulary_; }
     std::size_t test_tokens() const { return test_tokens_; }
     // Lines kept after tokenisation (train_lines() + test_lines()).
     std::size_t lines() const { return all_.lines(); }
@@ -91,6 +96,7 @@ private:
     std::vector<std::size_t> test_;   // indices into all_, increasing
     std::size_t train_tokens_ = 0;
     std::size_t test_tokens_ = 0;
+    std::vector<TokenId> training_vocabulary_;
 };
 
 // Corpora known by name, for source.path: "fortunes-es" is Debian's package fortunes-es

@@ -52,8 +52,10 @@ using Metric = MetricOf<Matrix>;
 using TextMetricInput = MetricInputOf<Corpus>;
 using TextMetric = MetricOf<Corpus>;
 
-// Metric "nll" (vectors) or "perplexity" (text): the model's own score of the held-out real data
-// (GenerativeModel::score_held_out), left out when the family cannot score data.
+// Metric "nll" (vectors): the model's own score of the held-out real data
+// (GenerativeModel::score_held_out), left out when the family cannot score data. Text studies
+// use TextPerplexityMetric (fixed_vocabulary_perplexity.h), which adds the fixed-vocabulary
+// perplexity to the same score.
 template <class Data>
 class HeldOutScoreMetric : public MetricOf<Data> {
 public:

@@ -15,7 +15,9 @@
 //
 // Perplexity of held-out real text is NgramModel::perplexity(real_test) (KenLM query's
 // convention: T counts every word and one </s> per line, not <s>; OOV words are scored as <unk>
-// and counted in Perplexity::oov); the text metric wrapper reports that value as it is.
+// and counted in Perplexity::oov); the text metric wrapper reports that value as it is, with the
+// perplexity over the fixed vocabulary of the real training data beside it
+// (metrics/fixed_vocabulary_perplexity.h).
 
 #include <cstddef>
 #include <optional>
@@ -83,8 +85,8 @@ TailLoss vocabulary_retention(const Corpus& real_test, const Corpus& model_train
 TailLoss vocabulary_retention(const Corpus& real_test, const TextVocabulary& model);
 
 // The text metrics of a loop, each a TextMetric over one generation; a text study computes, in
-// this order, perplexity (HeldOutScoreMetric, metric.h), vocabulary retention, the unknown-word
-// rate of the samples and the sample statistics.
+// this order, perplexity (TextPerplexityMetric, fixed_vocabulary_perplexity.h), vocabulary
+// retention, the unknown-word rate of the samples and the sample statistics.
 
 // lost_types and lost_mass (vocabulary_retention) of the real test set, for models that know
 // their vocabulary (TextVocabulary::knows_vocabulary); nothing for the others.

@@ -11,6 +11,11 @@
 // model "perplexity_excluding_oov" and "oov_rate"), and, through TextVocabulary, which word
 // types the model can still produce (vocabulary retention) and whether its samples may hold
 // words outside the corpus vocabulary.
+//
+// A family that reports "oov_rate" promises that it is the share of the held-out tokens it
+// scored as p(<unk> | context) (each word the model does not know, and <unk> itself): with
+// TextVocabulary::known, that is what the fixed-vocabulary perplexity is derived from
+// (metrics/fixed_vocabulary_perplexity.h).
 
 #include <cstddef>
 #include <memory>

@@ -22,11 +22,13 @@ MetricInfo metric_info(const std::string& name);
 std::string metric_label(const std::string& name);
 
 // The metrics a report leads with, among those `present`, in order: precision and recall's
-// diversity and quality pair, coverage and Frechet distance for continuous data; perplexity,
-// lost mass, distinct-2 and entropy for text; Gaussian drift for Gaussian models. `first` (the
-// analysed metric of threshold and decompose) comes first when present. When none is known,
-// the first four that are not bookkeeping (train_size, real_fraction, fit_converged,
-// collapsed).
+// diversity and quality pair, coverage and Frechet distance for continuous data; for text the
+// perplexity over the fixed real vocabulary (perplexity_fixed_vocab), lost mass, distinct-2 and
+// entropy, and KenLM's perplexity only after them (it can fall while a model loses words; the
+// external family has no fixed-vocabulary value and lost mass, so it shows KenLM's); Gaussian drift
+// for Gaussian models. `first` (the analysed metric of threshold and decompose) comes first when
+// present. When none is known, the first four that are not bookkeeping (train_size, real_fraction,
+// fit_converged, collapsed).
 std::vector<std::string> headline_metrics(const std::vector<std::string>& present,
                                           const std::string& first = "");
 

@@ -30,7 +30,8 @@ std::unique_ptr<ContinuousModel> make_model(const ModelConfig& config);
 // `source` (its vocabulary and tokenisation).
 std::unique_ptr<TextModel> make_text_model(const ModelConfig& config, const TextSource& source);
 
-// The metrics of a text study, in the order they are recorded: perplexity of held-out real text,
+// The metrics of a text study, in the order they are recorded: perplexity of held-out real text
+// (KenLM's and over the fixed vocabulary of the training split, TextPerplexityMetric),
 // vocabulary retention, the unknown-word rate of the samples, the sample statistics.
 std::vector<std::unique_ptr<TextMetric>> make_text_metrics(const MetricsConfig& config);
 

@@ -105,8 +105,9 @@ void write_study_outputs(const std::string& dir, const StudyConfig& study,
                          const StudyResult& result);
 
 // The terminal table: per setting, the chosen metrics (precision, recall, coverage, frechet
-// when present; for text perplexity, lost_mass, distinct_2, unigram_entropy) at generations 0, 1,
-// 5, 10 and the last, as mean [95% interval].
+// when present; for text perplexity_fixed_vocab, or perplexity when the family has no
+// fixed-vocabulary value, lost_mass, distinct_2, unigram_entropy) at generations 0, 1, 5, 10 and
+// the last, as mean [95% interval].
 std::string format_summary_table(const StudyConfig& study, const std::vector<SummaryRow>& rows);
 
 }  // namespace madlab

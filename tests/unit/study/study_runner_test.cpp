@@ -93,6 +93,35 @@ TEST(StudyRunner, WritesTheThreeFilesAndATable) {
         EXPECT_NE(table.find(part), std::string::npos) << part << "\n" << table;
 }
 
+// Text: the table shows the fixed-vocabulary perplexity in place of KenLM's when it is recorded
+// (KenLM's can fall while the model loses words), KenLM's otherwise (the external family).
+TEST(StudyRunner, TextTableLeadsWithTheFixedVocabularyPerplexity) {
+    StudyConfig study;
+    study.generations = 1;
+    study.seeds = 1;
+    study.settings.push_back(Setting{.name = "replace"});
+    auto rows = [](std::vector<std::string> metrics) {
+        std::vector<SummaryRow> out;
+        for (int g : {0, 1})
+            for (const auto& m : metrics)
+                out.push_back(SummaryRow{
+                    .setting = "replace", .generation = g, .metric = m, .count = 1, .mean = 1.5});
+        return out;
+    };
+    const auto header = [](const std::string& table) {
+        const auto at = table.find(" gen  ");  // the column header line
+        return table.substr(at, table.find('\n', at) - at);
+    };
+    const std::string fixed = header(format_summary_table(
+        study, rows({"perplexity", "perplexity_fixed_vocab", "lost_mass", "distinct_2"})));
+    EXPECT_NE(fixed.find("perplexity_fixed_vocab"), std::string::npos) << fixed;
+    EXPECT_EQ(fixed.find("perplexity "), std::string::npos) << fixed;
+    EXPECT_LT(fixed.find("perplexity_fixed_vocab"), fixed.find("lost_mass")) << fixed;
+    const std::string kenlm =
+        header(format_summary_table(study, rows({"perplexity", "distinct_2"})));
+    EXPECT_NE(kenlm.find("perplexity "), std::string::npos) << kenlm;
+}
+
 }  // namespace
 }  // namespace madlab
 
