@@ -38,8 +38,9 @@ namespace {
 
 const MetricRegistrar kRegressionMetric({
     .name = "regression",
-    .help = "for linear-regression models: test_error = ||w_hat - w*||^2 (with a "
-            "linear-regression source) and test_mse on the held-out rows",
+    .help = "for linear-regression models: test_error, the squared distance of the fitted "
+            "weights from a linear-regression source's true ones, and test_mse, the squared "
+            "error on the held-out rows",
     .make = [](const Params&, int) { return std::unique_ptr<Metric>(new RegressionMetric()); },
 });
 
