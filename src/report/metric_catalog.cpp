@@ -31,6 +31,11 @@ const std::vector<MetricInfo>& catalog() {
          "log det of the model's covariance minus the true one's; falls as variance collapses"},
         {"cov_trace_ratio", Better::kNeither,
          "trace of the model's covariance over the true one's; 1 = same total variance"},
+        {"test_error", Better::kLower,
+         "regression: ||w_hat - w*||^2, the fit's excess squared error on fresh design points "
+         "(Gerstgrasser et al. 2024)"},
+        {"test_mse", Better::kLower,
+         "regression: mean squared error of the fit's predictions of held-out real labels"},
         {"perplexity", Better::kLower,
          "perplexity of held-out real text as KenLM's query: a word the model lacks costs the "
          "whole p(<unk>), so a model that loses words can score lower"},

@@ -8,6 +8,7 @@
 #include "madlab/data/builtin_sources.h"
 #include "madlab/data/file_source.h"
 #include "madlab/data/image_source.h"
+#include "madlab/data/regression_source.h"
 #include "madlab/metrics/collapse.h"
 #include "madlab/metrics/feature_map.h"
 #include "madlab/metrics/fixed_vocabulary_perplexity.h"
@@ -31,6 +32,13 @@ std::unique_ptr<RealSource> make_source(const SourceConfig& config) {
             for (int i = 0; i < d; ++i)
                 for (int j = 0; j < d; ++j) covariance(i, j) = config.covariance[i][j];
         return std::make_unique<GaussianSource>(std::move(mean), std::move(covariance));
+    }
+    if (config.kind == "linear-regression") {
+        Vector weights = RegressionSource::default_weights(static_cast<std::size_t>(config.dim));
+        if (!config.weights.empty())
+            weights = Eigen::Map<const Vector>(config.weights.data(),
+                                               static_cast<Eigen::Index>(config.weights.size()));
+        return std::make_unique<RegressionSource>(std::move(weights), config.noise);
     }
     if (config.kind == "csv" || config.kind == "npy") {
         FileSourceOptions options;

@@ -24,12 +24,14 @@ constexpr double kRecordBytes = 150.0;
 // Records of a generation: the metrics, the training set's values, the fit's values.
 constexpr double kRecordsPerGeneration = 24.0;
 
-// Width of a data point before any file is read: the Gaussian's dimension, 2 for the other
+// Width of a data point before any file is read: the Gaussian's dimension, a linear-regression
+// row's d features and its label, 2 for the other
 // built-in sources, the pixels of an image (784 for 28 x 28 IDX files, 64 for the 8 x 8 UCI
 // digits); text lines count as 32 numbers (the 4-byte token ids and offsets of a line of about
 // 30 tokens). CSV and NPY files are bounded by the files themselves (0 here).
 double point_width(const SourceConfig& source) {
     if (source.kind == "gaussian") return source.dim;
+    if (source.kind == "linear-regression") return source.dim + 1.0;
     if (source.kind == "idx") return 784.0;
     if (source.kind == "digits") return 64.0;
     if (source.kind == "text") return 32.0;
@@ -87,7 +89,8 @@ MemoryEstimate estimate_memory(const StudyConfig& study, int threads) {
         const double w = model_width(c, d);
         // The key that sets the model's width: source.dim for a Gaussian source, else the
         // principal components of an image source.
-        const std::string width_key = c.source.kind == "gaussian"  ? "source.dim"
+        const bool dim_source = c.source.kind == "gaussian" || c.source.kind == "linear-regression";
+        const std::string width_key = dim_source                   ? "source.dim"
                                       : c.model.pca_components > 0 ? "model.pca_components"
                                                                    : "model.components";
         std::vector<MemoryTerm> terms = {
@@ -117,6 +120,10 @@ MemoryEstimate estimate_memory(const StudyConfig& study, int threads) {
             out.terms.push_back({"source.dim", setting.name,
                                  "the Gaussian source's covariance and its factors",
                                  3.0 * d * d * kDouble});
+        if (c.source.kind == "linear-regression")  // its joint covariance, for the metrics
+            out.terms.push_back({"source.dim", setting.name,
+                                 "the joint covariance of the linear-regression source's rows",
+                                 d * d * kDouble});
     }
     for (MemoryTerm t : chain) {
         t.bytes *= parallel_chains;

@@ -44,6 +44,11 @@ json flat_json(const ChainConfig& c) {
         else
             j["source.covariance"] = c.source.covariance;
     }
+    if (c.source.kind == "linear-regression") {
+        j["source.dim"] = c.source.dim;
+        if (!c.source.weights.empty()) j["source.weights"] = c.source.weights;  // else 1/sqrt(d)
+        j["source.noise"] = c.source.noise;
+    }
     j["model.family"] = c.model.family;
     j["model.bias"] = c.model.bias;
     // The family's keys, by its table (every key that applies, set or default).

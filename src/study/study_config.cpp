@@ -33,6 +33,8 @@ const std::vector<std::string> kChainKeys = {"source.kind",
                                              "source.dim",
                                              "source.mean",
                                              "source.covariance",
+                                             "source.noise",
+                                             "source.weights",
                                              "model.family",
                                              "model.bias",
                                              "schedule.preset",
@@ -60,9 +62,9 @@ const std::vector<std::string> kChainKeys = {"source.kind",
                                              "metrics.features",
                                              "metrics.pca_components"};
 
-const std::vector<std::string> kSourceKinds = {"gaussian",   "grid25", "ring8", "two-gaussians",
-                                               "rosenbrock", "csv",    "npy",   "text",
-                                               "idx",        "digits"};
+const std::vector<std::string> kSourceKinds = {
+    "gaussian", "grid25", "ring8", "two-gaussians", "rosenbrock",       "csv",
+    "npy",      "text",   "idx",   "digits",        "linear-regression"};
 
 // The names of the entries of a registry (families, metrics), sorted.
 template <class Entry>
@@ -221,6 +223,24 @@ SourceConfig read_source(KeyReader& r) {
                 r.fail("source.covariance",
                        "must be a number (isotropic variance) or a matrix [[...], ...]");
             }
+        }
+    }
+    if (s.kind == "linear-regression") {
+        s.weights = r.get_vector("source.weights");
+        s.dim = static_cast<int>(r.get_int(
+            "source.dim", s.weights.empty() ? 10 : static_cast<std::int64_t>(s.weights.size()), 1,
+            100000));
+        if (!s.weights.empty() && static_cast<int>(s.weights.size()) != s.dim)
+            r.fail("source.weights", fmt::format("has {} entries but source.dim = {}; give one "
+                                                 "true weight per feature",
+                                                 s.weights.size(), s.dim));
+        if (const toml::node* n = r.node("source.noise")) {
+            s.noise = r.to_double("source.noise", *n);
+            if (s.noise < 0)
+                r.fail("source.noise",
+                       fmt::format("= {} is negative; the label noise sigma must be >= 0 (0: "
+                                   "exact labels)",
+                                   s.noise));
         }
     }
     return s;

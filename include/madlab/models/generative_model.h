@@ -215,6 +215,17 @@ public:
     virtual GaussianParams gaussian_params() const = 0;
 };
 
+// Implemented by families whose fitted model predicts the last column of a row linearly from
+// the others, y_hat = intercept + x . weights (supervised rows [x_1 .. x_d, y]; the
+// linear-regression family): metrics score the fit from them (test error against a regression
+// source's true weights, test MSE on held-out rows). Both require a fitted model.
+class HasRegressionWeights {
+public:
+    virtual ~HasRegressionWeights() = default;
+    virtual const Vector& regression_weights() const = 0;  // d entries
+    virtual double regression_intercept() const = 0;       // 0 for a fit without intercept
+};
+
 // A vector family's held-out score from its mean negative log-density: {"nll", value}, or no
 // value when there is no density or it is not finite (a degenerate density far from the data).
 NamedValues nll_score(const std::optional<double>& mean_nll);

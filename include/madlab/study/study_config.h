@@ -17,7 +17,9 @@
 namespace madlab {
 
 struct SourceConfig {
-    std::string kind = "grid25";   // gaussian | grid25 | ring8 | two-gaussians | csv | npy
+    // gaussian | grid25 | ring8 | two-gaussians | rosenbrock | csv | npy | text | idx | digits |
+    // linear-regression
+    std::string kind = "grid25";
     std::string path;              // csv / npy file
     double test_fraction = 0.2;    // csv / npy: share of rows held out for testing
     std::uint64_t split_seed = 0;  // csv / npy: seed of the held-out split
@@ -28,6 +30,10 @@ struct SourceConfig {
     // The covariance written as a number (source.covariance = 0.5), or 1 when it is not given:
     // kept as a number, so that a large source.dim builds no d x d matrix while reading.
     double isotropic_variance = 1.0;
+    // linear-regression: dim is the number of features d (default 10, or the length of
+    // weights); weights are the true w* (empty: 1/sqrt(d) each); noise is the label noise sigma.
+    std::vector<double> weights;
+    double noise = 1.0;
     // text: a file, a folder of .txt files or a .jsonl file.
     std::string tokens = "word";       // word (whitespace, as KenLM) or char
     std::size_t held_out_every = 20;   // hold out every k-th line (unless test_fraction is set)

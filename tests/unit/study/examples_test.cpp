@@ -245,6 +245,33 @@ TEST(PaperExamples, GaussianReplaceCollapse) {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Gerstgrasser et al. 2024, linear regression (examples/gerstgrasser_regression.toml): d = 10,
+// T = 100, sigma = 1, so the one-fit error is E tr((X'X)^-1) = d / (T - d - 1) = 10 / 89, and at
+// generation t (their iteration t + 1) E[test_error] = (t + 1) * 10/89 under replace and
+// 10/89 * sum_{i <= t+1} 1/i^2 under accumulate (derivation: tests/unit/loop/
+// gerstgrasser_closed_form_test.cpp). The standard error is the empirical one over seeds (the
+// spread of the Gaussian design enters it). Reduced: 300 seeds, generations 0..10.
+TEST(PaperExamples, GerstgrasserRegression) {
+    StudyConfig study = load_example("gerstgrasser_regression");
+    ASSERT_EQ(study.generations, 20);
+    ASSERT_EQ(study.settings.size(), 2u);
+    study.seeds = 300;
+    study.generations = 10;
+    const StudyResult result = run_quietly(study);
+    const double one_fit = 10.0 / 89.0;
+    for (int t : {0, 1, 5, 10}) {
+        double harmonic = 0.0;
+        for (int i = 1; i <= t + 1; ++i) harmonic += 1.0 / (static_cast<double>(i) * i);
+        const PerSeed error = at_generation(result, "test_error", t);
+        expect_mean_is(error.at("replace"), (t + 1) * one_fit, 0.0,
+                       "replace E[test_error_" + std::to_string(t) + "]");
+        expect_mean_is(error.at("accumulate"), harmonic * one_fit, 0.0,
+                       "accumulate E[test_error_" + std::to_string(t) + "]");
+        EXPECT_LT(harmonic * one_fit, std::numbers::pi * std::numbers::pi / 6.0 * one_fit);
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
 // Fresh data (Alemohammad et al. 2023): the limit does not depend on n_real_initial.
 TEST(PaperExamples, FreshDataLimitForgetsTheStart) {
     StudyConfig study = load_example("fresh_data_limit");
