@@ -105,10 +105,19 @@ std::vector<std::string> headline_metrics(const std::vector<std::string>& presen
                                           const std::string& first) {
     // Text: KenLM's perplexity comes last, after entropy: it can fall while a model loses words
     // (metrics/fixed_vocabulary_perplexity.h), and the headline verdict would call that better.
-    static const std::vector<std::string> kPreferred = {
-        "recall",          "coverage",   "precision",       "frechet",    "perplexity_fixed_vocab",
-        "lost_mass",       "distinct_2", "unigram_entropy", "perplexity", "mean_sq_err",
-        "cov_logdet_ratio"};
+    static const std::vector<std::string> kPreferred = {"test_error",
+                                                        "test_mse",
+                                                        "recall",
+                                                        "coverage",
+                                                        "precision",
+                                                        "frechet",
+                                                        "perplexity_fixed_vocab",
+                                                        "lost_mass",
+                                                        "distinct_2",
+                                                        "unigram_entropy",
+                                                        "perplexity",
+                                                        "mean_sq_err",
+                                                        "cov_logdet_ratio"};
     const auto has = [&](const std::string& m) {
         return std::find(present.begin(), present.end(), m) != present.end();
     };

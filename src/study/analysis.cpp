@@ -20,6 +20,8 @@ const std::vector<AnalysisMetric>& analysis_metrics() {
         {"recall", "prdc", false},
         {"density", "prdc", false},
         {"coverage", "prdc", false},
+        {"test_error", "regression", true},
+        {"test_mse", "regression", true},
     };
     return metrics;
 }
@@ -53,6 +55,15 @@ const Setting& analysis_setting(const StudyConfig& study, const std::string& nam
 
 void check_metric_applies(const AnalysisMetric& metric, const ChainConfig& config,
                           const std::string& key) {
+    if (metric.group == "regression" && config.model.family != "linear-regression")
+        throw ConfigError(
+            fmt::format("{} = \"{}\" needs model.family = \"linear-regression\" (it has \"{}\")",
+                        key, metric.name, config.model.family));
+    if (metric.name == "test_error" && config.source.kind != "linear-regression")
+        throw ConfigError(fmt::format(
+            "{} = \"test_error\" needs source.kind = \"linear-regression\" (the true weights); "
+            "use test_mse for regression data from a file",
+            key));
     if (metric.group == "gaussian_drift" &&
         (config.source.kind != "gaussian" || config.model.family != "gaussian"))
         throw ConfigError(fmt::format(

@@ -26,7 +26,8 @@ struct AnalysisMetric {
     bool lower_is_better = true;
 };
 
-// frechet, nll, mean_sq_err (lower is better); precision, recall, density, coverage (higher).
+// frechet, nll, mean_sq_err, test_error, test_mse (lower is better); precision, recall, density,
+// coverage (higher).
 const std::vector<AnalysisMetric>& analysis_metrics();
 // The metric named `name`, or nullptr.
 const AnalysisMetric* find_analysis_metric(const std::string& name);
@@ -40,7 +41,8 @@ const Setting& analysis_setting(const StudyConfig& study, const std::string& nam
                                 const std::string& key);
 
 // Throws ConfigError when `metric` cannot be computed for `config` (gaussian_drift's
-// mean_sq_err needs a Gaussian model on a Gaussian source). `key` names the config key.
+// mean_sq_err needs a Gaussian model on a Gaussian source, the regression metrics the
+// linear-regression family, test_error its source). `key` names the config key.
 void check_metric_applies(const AnalysisMetric& metric, const ChainConfig& config,
                           const std::string& key);
 

@@ -339,6 +339,49 @@ TEST(ThresholdOptions, EveryRecordedMetricByDefault) {
         contains(threshold_error(base + "real_fractions = [0.5, 0.501]\n"), "same n_real_fresh"));
 }
 
+// Regression (Gerstgrasser et al.'s setting with fresh data): both regression metrics are
+// analysed by default. No fresh data is the replace loop, whose test error grows by the one-fit
+// error every generation (SCIENCE.md section 5): it fails from generation 1. 400 fresh points
+// per generation against a 50-point baseline make the error about 8 times smaller: it passes.
+TEST(ThresholdSearch, RegressionMetrics) {
+    const std::string text = R"(
+[study]
+seeds = 20
+generations = 5
+[source]
+kind = "linear-regression"
+dim = 5
+[model]
+family = "linear-regression"
+noise = 1.0
+[schedule]
+preset = "fresh-data"
+n = 50
+[metrics]
+list = ["regression"]
+n_eval = 50
+n_test = 200
+[threshold]
+candidates = [0, 400]
+refine = 0
+ess = false
+)";
+    const StudyConfig study = parse_study(text, "study.toml");
+    const ThresholdOptions o = read_threshold_options(study);
+    ASSERT_EQ(o.metrics.size(), 2u);
+    EXPECT_EQ(o.metrics[0].name, "test_error");
+    EXPECT_EQ(o.metrics[1].name, "test_mse");
+    const ThresholdResult r = run_threshold(study, o, quiet());
+    for (const ThresholdMetricResult& m : r.metrics) {
+        EXPECT_EQ(m.candidates.front().result, CandidateResult::kFail) << format_threshold(r);
+        EXPECT_EQ(m.candidates.front().first_failure, 1);
+        EXPECT_TRUE(m.candidates.back().passes) << format_threshold(r);
+    }
+    // test_error needs the source's true weights; the metrics need the regression family.
+    EXPECT_TRUE(contains(threshold_error(gaussian_study(10, 20, 1.0, "metric = \"test_mse\"\n")),
+                         "needs model.family = \"linear-regression\""));
+}
+
 TEST(ThresholdSeeds, SeedsToResolveMatchTheStudentTPower) {
     // Reference values from scipy: the smallest S with
     // (t.ppf(0.975, S - 1) + norm.ppf(0.8)) sd / sqrt(S) <= allowed - max(0, mean).
