@@ -223,8 +223,9 @@ TEST(WrightFisher, ZeroIsAbsorbingAndAReplaceChainEndsOnOneCategory) {
             const GenerationResult r = chain.step();
             const std::vector<double>& now = fitted_probabilities(chain);
             for (std::size_t i = 0; i < now.size(); ++i)
-                if (previous[i] == 0.0)
+                if (previous[i] == 0.0) {
                     ASSERT_EQ(now[i], 0.0) << "seed " << seed << " category " << i;
+                }
             EXPECT_EQ(value_of(r, "categories_kept"), static_cast<double>(kept(now)));
             previous = now;
         }
