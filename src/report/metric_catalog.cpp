@@ -47,7 +47,22 @@ const std::vector<MetricInfo>& catalog() {
         {"oov_rate", Better::kLower, "share of real tokens the model's vocabulary lacks"},
         {"lost_types", Better::kLower, "real word types the model can no longer produce"},
         {"lost_mass", Better::kLower,
-         "share of real tokens whose word the model can no longer produce (the lost tail)"},
+         "real probability of the words or categories the model can no longer produce (the lost "
+         "tail)"},
+        {"fit_lost_mass", Better::kLower,
+         "real probability of the categories the fit itself lacks, before top_k (Dohmatob et "
+         "al. 2024's test error)"},
+        {"categories_kept", Better::kHigher,
+         "categories the model can still produce (probability > 0 after top_k and bias)"},
+        {"tv", Better::kLower,
+         "total variation distance between the model's categorical distribution and the real one"},
+        {"kl", Better::kLower,
+         "KL(model || real) of categorical distributions (nats; finite as categories are lost)"},
+        {"entropy", Better::kNeither,
+         "entropy of the model's categorical distribution (nats); falls as categories are lost"},
+        {"collision", Better::kNeither,
+         "probability that two samples of the model are equal (sum q_i^2); rises to 1 on "
+         "collapse"},
         {"distinct_1", Better::kHigher, "distinct words over all words of the samples"},
         {"distinct_2", Better::kHigher, "distinct word pairs over all pairs of the samples"},
         {"distinct_3", Better::kHigher, "distinct word triples over all triples of the samples"},
@@ -117,7 +132,9 @@ std::vector<std::string> headline_metrics(const std::vector<std::string>& presen
                                                         "unigram_entropy",
                                                         "perplexity",
                                                         "mean_sq_err",
-                                                        "cov_logdet_ratio"};
+                                                        "cov_logdet_ratio",
+                                                        "categories_kept",
+                                                        "tv"};
     const auto has = [&](const std::string& m) {
         return std::find(present.begin(), present.end(), m) != present.end();
     };

@@ -6,6 +6,7 @@
 
 #include "madlab/core/error.h"
 #include "madlab/data/builtin_sources.h"
+#include "madlab/data/categorical_source.h"
 #include "madlab/data/file_source.h"
 #include "madlab/data/image_source.h"
 #include "madlab/data/regression_source.h"
@@ -55,6 +56,19 @@ std::unique_ptr<RealSource> make_source(const SourceConfig& config) {
         options.test_fraction = config.test_fraction;
         options.split_seed = config.split_seed;
         return std::make_unique<ImageSource>(load_image_source(options));
+    }
+    if (config.kind == "categorical")
+        return std::make_unique<CategoricalSource>(config.probabilities);
+    if (config.kind == "zipf")
+        return std::make_unique<CategoricalSource>(
+            make_zipf_source(config.categories, config.zipf_exponent));
+    if (config.kind == "words") {
+        TextOptions options;
+        options.tokens = config.tokens == "char" ? TextOptions::Tokens::kCharacter
+                                                 : TextOptions::Tokens::kWhitespace;
+        options.jsonl_field = config.jsonl_field;
+        return std::make_unique<CategoricalSource>(
+            make_words_source(config.path, config.categories, options));
     }
     return make_builtin_source(config.kind);
 }

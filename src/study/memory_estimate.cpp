@@ -27,8 +27,9 @@ constexpr double kRecordsPerGeneration = 24.0;
 // Width of a data point before any file is read: the Gaussian's dimension, a linear-regression
 // row's d features and its label, 2 for the other
 // built-in sources, the pixels of an image (784 for 28 x 28 IDX files, 64 for the 8 x 8 UCI
-// digits); text lines count as 32 numbers (the 4-byte token ids and offsets of a line of about
-// 30 tokens). CSV and NPY files are bounded by the files themselves (0 here).
+// digits), 1 for categorical sources; text lines count as 32 numbers (the 4-byte token ids and
+// offsets of a line of about 30 tokens). CSV and NPY files are bounded by the files themselves (0
+// here).
 double point_width(const SourceConfig& source) {
     if (source.kind == "gaussian") return source.dim;
     if (source.kind == "linear-regression") return source.dim + 1.0;
@@ -36,6 +37,7 @@ double point_width(const SourceConfig& source) {
     if (source.kind == "digits") return 64.0;
     if (source.kind == "text") return 32.0;
     if (source.kind == "csv" || source.kind == "npy") return 0.0;
+    if (source.category_count() > 0) return 1.0;  // one category index per point
     return 2.0;
 }
 

@@ -49,6 +49,17 @@ json flat_json(const ChainConfig& c) {
         if (!c.source.weights.empty()) j["source.weights"] = c.source.weights;  // else 1/sqrt(d)
         j["source.noise"] = c.source.noise;
     }
+    if (c.source.kind == "categorical") j["source.probabilities"] = c.source.probabilities;
+    if (c.source.kind == "zipf") {
+        j["source.categories"] = c.source.categories;
+        j["source.zipf_exponent"] = c.source.zipf_exponent;
+    }
+    if (c.source.kind == "words") {
+        j["source.path"] = c.source.path;
+        j["source.categories"] = c.source.categories;
+        j["source.tokens"] = c.source.tokens;
+        j["source.jsonl_field"] = c.source.jsonl_field;
+    }
     j["model.family"] = c.model.family;
     j["model.bias"] = c.model.bias;
     // The family's keys, by its table (every key that applies, set or default).

@@ -35,6 +35,9 @@ const std::vector<std::string> kChainKeys = {"source.kind",
                                              "source.covariance",
                                              "source.noise",
                                              "source.weights",
+                                             "source.probabilities",
+                                             "source.categories",
+                                             "source.zipf_exponent",
                                              "model.family",
                                              "model.bias",
                                              "schedule.preset",
@@ -63,8 +66,14 @@ const std::vector<std::string> kChainKeys = {"source.kind",
                                              "metrics.pca_components"};
 
 const std::vector<std::string> kSourceKinds = {
-    "gaussian", "grid25", "ring8", "two-gaussians", "rosenbrock",       "csv",
-    "npy",      "text",   "idx",   "digits",        "linear-regression"};
+    "gaussian", "grid25", "ring8",  "two-gaussians",     "rosenbrock",  "csv",  "npy",
+    "text",     "idx",    "digits", "linear-regression", "categorical", "zipf", "words"};
+
+// The default of source.categories for a words source: the 1000 most frequent words.
+constexpr std::int64_t kDefaultWordCategories = 1000;
+// The default of source.categories and source.zipf_exponent for a zipf source.
+constexpr std::int64_t kDefaultZipfCategories = 1000;
+constexpr double kDefaultZipfExponent = 1.0;
 
 // The names of the entries of a registry (families, metrics), sorted.
 template <class Entry>
@@ -188,6 +197,44 @@ SourceConfig read_source(KeyReader& r) {
         s.split_sentences = r.get_bool("source.split_sentences", false);
         s.jsonl_field = r.get_string("source.jsonl_field", s.jsonl_field);
     }
+    if (s.kind == "categorical") {
+        if (!r.has("source.probabilities"))
+            r.fail("source.probabilities",
+                   "is required when source.kind = \"categorical\": the probability (or weight) "
+                   "of each category 0..K-1, e.g. [0.5, 0.3, 0.2]");
+        s.probabilities = r.get_vector("source.probabilities");
+        if (s.probabilities.empty())
+            r.fail("source.probabilities", "is empty; give at least one category's probability");
+        double total = 0.0;
+        for (std::size_t i = 0; i < s.probabilities.size(); ++i) {
+            if (s.probabilities[i] < 0.0)
+                r.fail("source.probabilities",
+                       fmt::format("entry {} (counting from 0) is {}; probabilities (or weights) "
+                                   "must be >= 0",
+                                   i, s.probabilities[i]));
+            total += s.probabilities[i];
+        }
+        if (!(total > 0.0) || !std::isfinite(total))
+            r.fail("source.probabilities",
+                   fmt::format("sum to {}; give a finite positive sum (they are normalised to 1)",
+                               total));
+    }
+    if (s.kind == "zipf") {
+        s.categories = static_cast<std::size_t>(
+            r.get_int("source.categories", kDefaultZipfCategories, 1, 100000000));
+        s.zipf_exponent = r.get_double("source.zipf_exponent", kDefaultZipfExponent, 0.0, 1000.0);
+    }
+    if (s.kind == "words") {
+        s.path = r.get_string("source.path", "");
+        if (s.path.empty())
+            r.fail("source.path",
+                   "is required when source.kind = \"words\" (a text file, a folder of .txt "
+                   "files or a .jsonl file whose word frequencies are the probabilities)");
+        s.categories = static_cast<std::size_t>(
+            r.get_int("source.categories", kDefaultWordCategories, 1, 100000000));
+        s.tokens = r.get_string("source.tokens", s.tokens, {"word", "char"});
+        s.jsonl_field = r.get_string("source.jsonl_field", s.jsonl_field);
+    }
     if (s.kind == "gaussian") {
         s.mean = r.get_vector("source.mean");
         s.dim = static_cast<int>(
@@ -287,6 +334,29 @@ ModelConfig read_model(KeyReader& r, bool text) {
     return m;
 }
 
+// The categorical family on the study's source: model.categories = 0 becomes the source's K
+// (every categorical source knows it from its config), a smaller K is an error, and sources of
+// continuous data are refused (CSV and NPY files may hold integer categories).
+void resolve_categories(KeyReader& r, ChainConfig& c) {
+    const std::string& kind = c.source.kind;
+    if (kind != "csv" && kind != "npy" && c.source.category_count() == 0)
+        r.fail("model.family",
+               fmt::format("= \"categorical\" models category indices, but source.kind = \"{}\" "
+                           "is not categorical data; use source.kind = \"categorical\", \"zipf\" "
+                           "or \"words\", or a CSV/NPY file of integer categories",
+                           kind));
+    const std::size_t source_k = c.source.category_count();
+    if (source_k == 0) return;
+    const auto model_k = static_cast<std::size_t>(c.model.params.get_int("categories"));
+    if (model_k == 0)
+        c.model.params.set("categories", static_cast<std::int64_t>(source_k));
+    else if (model_k < source_k)
+        r.fail("model.categories",
+               fmt::format("= {} is below the source's {} categories; use 0 (the source's K) or "
+                           "at least {}",
+                           model_k, source_k, source_k));
+}
+
 void read_schedule(KeyReader& r, ChainConfig& c) {
     c.preset = r.get_string("schedule.preset", c.preset, schedule_preset_names());
     c.n = static_cast<std::size_t>(r.get_int("schedule.n", 1000, 1));
@@ -348,6 +418,7 @@ ChainConfig read_chain(const FlatConfig& flat, const std::vector<std::string>& e
     ChainConfig c;
     c.source = read_source(r);
     c.model = read_model(r, c.source.kind == "text");
+    if (c.model.family == "categorical") resolve_categories(r, c);
     read_schedule(r, c);
     c.metrics = read_metrics(r);
     if (c.source.kind == "idx" || c.source.kind == "digits") {
@@ -408,6 +479,12 @@ toml::table parse_toml(const std::string& text, const std::string& file) {
 }
 
 }  // namespace
+
+std::size_t SourceConfig::category_count() const {
+    if (kind == "categorical") return probabilities.size();
+    if (kind == "zipf" || kind == "words") return categories;
+    return 0;
+}
 
 const std::vector<std::string>& valid_keys() {
     static const std::vector<std::string> keys = [] {

@@ -10,6 +10,7 @@
 #include "madlab/core/error.h"
 #include "madlab/core/parallel.h"
 #include "madlab/core/progress.h"
+#include "madlab/data/categorical_source.h"
 #include "madlab/data/file_source.h"
 #include "madlab/data/image_source.h"
 #include "madlab/data/text_reader.h"
@@ -254,9 +255,12 @@ SettingParts setting_parts(const StudyConfig& study, std::size_t s,
         p.text_metrics = make_text_metrics(setting.config.metrics);
     } else {
         for (std::size_t i = 0; i < earlier.size(); ++i) {
-            const auto* images = dynamic_cast<const ImageSource*>(earlier[i].source.get());
-            if (images != nullptr && to_json(study.settings[i].config).at("source") ==
-                                         to_json(setting.config).at("source")) {
+            // Image and word sources read files: one read for the settings that share one.
+            const bool large =
+                dynamic_cast<const ImageSource*>(earlier[i].source.get()) != nullptr ||
+                dynamic_cast<const CategoricalSource*>(earlier[i].source.get()) != nullptr;
+            if (large && to_json(study.settings[i].config).at("source") ==
+                             to_json(setting.config).at("source")) {
                 p.source = earlier[i].source;
                 if (earlier[i].pca &&
                     source_pca_components(setting.config) <= earlier[i].pca->components())

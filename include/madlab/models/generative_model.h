@@ -226,6 +226,19 @@ public:
     virtual double regression_intercept() const = 0;       // 0 for a fit without intercept
 };
 
+// Implemented by families whose fitted model is a categorical distribution over 0..K-1 (the
+// categorical family): metrics compare the distribution the samples come from with the real one
+// exactly, without sampling noise (metrics/categorical_metrics.h).
+class HasCategoricalProbabilities {
+public:
+    virtual ~HasCategoricalProbabilities() = default;
+    // The probabilities sample(n, bias, ...) draws from, in category order: the fit after the
+    // family's truncation and the sampling bias lambda = `bias` in (0, 1]. Requires a fit.
+    virtual std::vector<double> sampling_probabilities(double bias) const = 0;
+    // The fitted probabilities themselves, before truncation and bias. Requires a fit.
+    virtual std::vector<double> fitted_probabilities() const = 0;
+};
+
 // A vector family's held-out score from its mean negative log-density: {"nll", value}, or no
 // value when there is no density or it is not finite (a degenerate density far from the data).
 NamedValues nll_score(const std::optional<double>& mean_nll);

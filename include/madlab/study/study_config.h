@@ -18,9 +18,9 @@ namespace madlab {
 
 struct SourceConfig {
     // gaussian | grid25 | ring8 | two-gaussians | rosenbrock | csv | npy | text | idx | digits |
-    // linear-regression
+    // linear-regression | categorical | zipf | words
     std::string kind = "grid25";
-    std::string path;              // csv / npy file
+    std::string path;              // csv / npy / text / words file
     double test_fraction = 0.2;    // csv / npy: share of rows held out for testing
     std::uint64_t split_seed = 0;  // csv / npy: seed of the held-out split
     // gaussian: dimension, mean (default zeros) and covariance (default identity).
@@ -42,6 +42,15 @@ struct SourceConfig {
     // idx / digits (images): the IDX label file (empty: derived from path) and the classes kept.
     std::string labels_path;
     std::vector<int> labels;
+    // Categorical sources (data/categorical_source.h): categorical: the probabilities (or
+    // weights, normalised); zipf and words: K (words: the K most frequent words, 1000 by
+    // default); zipf: the exponent beta.
+    std::vector<double> probabilities;
+    std::size_t categories = 0;
+    double zipf_exponent = 1.0;
+    // The number of categories when the source is categorical (known from the config alone),
+    // else 0.
+    std::size_t category_count() const;
 };
 
 struct ModelConfig {

@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "example_runs.h"
+#include "madlab/data/categorical_source.h"
 #include "madlab/study/study_config.h"
 #include "madlab/study/study_runner.h"
 
@@ -429,6 +430,75 @@ TEST(PaperExamples, ShakespeareCharacterPerplexity) {
     EXPECT_GT(perplexity.at({"replace", 4}), 1.3 * start);
     EXPECT_LT(perplexity.at({"50% real", 4}), perplexity.at({"replace", 4}));
     EXPECT_EQ(by_generation(result, "discount_fallback").size(), 3u * 5u);  // every one says
+}
+
+// ---------------------------------------------------------------------------------------------
+// Wright-Fisher drift of a categorical distribution (examples/categorical_drift.toml): Zipf
+// beta = 1 over K = 100, n = 200. 200 seeds, 10 generations. References: the closed forms
+// E[1 - collision_t] = (1 - C)(1 - 1/n)^(t+1) and E[lost_mass_0] = sum p_i (1 - p_i)^n
+// (Hutter), and the example's own 50-seed means at generation 10 with their standard errors.
+TEST(PaperExamples, CategoricalDrift) {
+    StudyConfig study = load_example("categorical_drift");
+    ASSERT_EQ(study.settings.size(), 3u);
+    study.seeds = 200;
+    study.generations = 10;
+    const StudyResult result = run_quietly(study);
+    const std::vector<double> p = make_zipf_source(100, 1.0).probabilities();
+    double c = 0.0, hutter = 0.0;
+    for (double pi : p) {
+        c += pi * pi;
+        hutter += pi * std::pow(1.0 - pi, 200);
+    }
+    EXPECT_NEAR(hutter, 0.140, 5e-4);  // quoted
+    std::vector<double> heterozygosity;
+    const PerSeed collision = at_generation(result, "collision", 10);
+    for (double v : collision.at("replace")) heterozygosity.push_back(1.0 - v);
+    expect_mean_is(heterozygosity, (1.0 - c) * std::pow(1.0 - 1.0 / 200, 11), 0.0,
+                   "replace E[1 - collision_10]");
+    expect_mean_is(at_generation(result, "lost_mass", 0).at("replace"), hutter, 0.0,
+                   "E[lost_mass_0]");
+    expect_mean_is(at_generation(result, "categories_kept", 10).at("replace"), 19.3, 0.37,
+                   "replace categories_kept at 10");
+    expect_mean_is(at_generation(result, "lost_mass", 10).at("replace"), 0.439, 0.007,
+                   "replace lost_mass at 10");
+    expect_mean_is(at_generation(result, "lost_mass", 10).at("fresh-data"), 0.0765, 0.0019,
+                   "fresh-data lost_mass at 10");
+    // Accumulate never loses a category it has seen: the same count at every generation.
+    EXPECT_EQ(at_generation(result, "categories_kept", 10).at("accumulate"),
+              at_generation(result, "categories_kept", 0).at("accumulate"));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Tail cutting (examples/zipf_tail_cutting.toml) at T = 100000 (and 10000 untruncated), 4
+// seeds. With top_k = 10 the model of generation 1 is trained on samples of 10 categories only,
+// so its lost mass is at least the real mass beyond the 10 most probable categories, whatever
+// the seed (the plateau, 0.0578); at T = 100000 every seed sits on it. The untruncated loop and
+// the loop with fresh real data fall far below it (quoted 0.0027 and 0.0022, per-seed sd 1e-4).
+TEST(PaperExamples, ZipfTailCutting) {
+    StudyConfig study = load_example("zipf_tail_cutting");
+    ASSERT_EQ(study.settings.size(), 24u);
+    study.seeds = 4;
+    keep_settings(study, [](const Setting& s) {
+        return s.name == "synthetic n=100000 top_k=10" || s.name == "synthetic n=100000 top_k=0" ||
+               s.name == "synthetic n=10000 top_k=0" || s.name == "fresh n=100000 top_k=10";
+    });
+    ASSERT_EQ(study.settings.size(), 4u);
+    const StudyResult result = run_quietly(study);
+    const PerSeed lost = at_generation(result, "fit_lost_mass", 1);
+    const std::vector<double> p = make_zipf_source(100000, 2.0).probabilities();
+    double tail = 0.0;
+    for (std::size_t i = 10; i < p.size(); ++i) tail += p[i];
+    EXPECT_NEAR(tail, 0.0578, 5e-5);  // quoted
+    for (double v : lost.at("synthetic n=100000 top_k=10")) {
+        EXPECT_GE(v, tail - 1e-12);
+        EXPECT_LT(v, tail + 0.002);  // one of the top 10 swapped with the 11th at most
+    }
+    expect_mean_is(lost.at("synthetic n=100000 top_k=0"), 0.0027, 2.4e-5, "untruncated, 1e5");
+    expect_mean_is(lost.at("synthetic n=10000 top_k=0"), 0.0086, 1.3e-4, "untruncated, 1e4");
+    expect_mean_is(lost.at("fresh n=100000 top_k=10"), 0.0022, 1.4e-5, "fresh, top 10, 1e5");
+    // What the samples reach keeps the plateau even with fresh data.
+    const PerSeed reached = at_generation(result, "lost_mass", 1);
+    for (double v : reached.at("fresh n=100000 top_k=10")) EXPECT_GE(v, tail - 1e-12);
 }
 
 }  // namespace

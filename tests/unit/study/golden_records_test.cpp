@@ -45,6 +45,7 @@ const std::map<std::string, std::string>& golden_md5() {
     static const std::map<std::string, std::string> sums = {
         // GOLDEN-BEGIN
         {"bias_phase_transition", "89da55977a91f865c5162a61ea2da73c"},
+        {"categorical_drift", "8c165ed55e9db2fe6687c5eea024d016"},
         {"decompose_grid25", "4efd4d70ed21b1c3aa73db9cd2588791"},
         {"default", "f079740ed865e3cac660becfbd9a7011"},
         {"external_gaussian", "78bc556b39f26ca32761d0cc38925322"},
@@ -63,6 +64,7 @@ const std::map<std::string, std::string>& golden_md5() {
         {"shumailov_text", "3e8be4200b966b575d8a95f6059c92cd"},
         {"sweep_fresh_bias", "531937e439bac2a6662cdaee487989bb"},
         {"threshold_fresh_data", "306ba96a1335f9557c5241c06845f225"},
+        {"zipf_tail_cutting", "7cc41bce63e12406c6eb55c9570653ba"},
         // GOLDEN-END
     };
     return sums;

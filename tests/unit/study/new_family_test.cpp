@@ -1,5 +1,6 @@
-// A new model family (and a new metric) in one file, with no edit anywhere else: a categorical
+// A new model family (and a new metric) in one file, with no edit anywhere else: a toy categorical
 // distribution over the integers 0..K-1 (one column of data), refitted by its empirical frequencies
+// (named toy-categorical: madlab has a real categorical family, models/categorical.h)
 // with additive smoothing alpha. It registers itself below with its keys, and then runs through
 // madlab like a built-in family: the study reader checks its keys (types, ranges, "does not
 // apply"), config.toml writes them back, the study runner runs it under a loop design and records
@@ -38,7 +39,7 @@ namespace fs = std::filesystem;
 class CategoricalModel : public ContinuousModel {
 public:
     CategoricalModel(int categories, double alpha) : categories_(categories), alpha_(alpha) {}
-    std::string family() const override { return "categorical"; }
+    std::string family() const override { return "toy-categorical"; }
     std::unique_ptr<ContinuousModel> clone() const override {
         return std::make_unique<CategoricalModel>(*this);
     }
@@ -93,8 +94,9 @@ private:
 };
 
 const ModelFamilyRegistrar kCategoricalFamily({
-    .name = "categorical",
-    .help = "categorical distribution over 0..K-1, refitted by its empirical frequencies",
+    .name = "toy-categorical",
+    .help = "categorical distribution over 0..K-1, refitted by its empirical frequencies (a test's "
+            "toy)",
     .keys = {{.name = "categories",
               .type = ConfigKey::Type::kInt,
               .default_value = std::int64_t{10},
@@ -144,7 +146,7 @@ std::string write_categories_csv(const fs::path& dir) {
 std::string study_toml(const std::string& csv, const std::string& model_keys) {
     return "[study]\nname = \"categorical\"\nseeds = 2\ngenerations = 6\n"
            "[source]\nkind = \"csv\"\npath = \"" +
-           csv + "\"\ntest_fraction = 0.25\n[model]\nfamily = \"categorical\"\n" + model_keys +
+           csv + "\"\ntest_fraction = 0.25\n[model]\nfamily = \"toy-categorical\"\n" + model_keys +
            "[schedule]\nn = 1000\n[metrics]\nlist = [\"nll\", \"category_mean\"]\nn_eval = "
            "200\nn_test = 400\n"
            "[[settings]]\nname = \"replace\"\n"
@@ -214,7 +216,7 @@ TEST_F(NewFamily, ItsKeysAreCheckedAndWrittenBack) {
               std::string::npos)
         << e;
     e = error_of("components = 3\n");
-    EXPECT_NE(e.find("model.components does not apply to model.family = \"categorical\""),
+    EXPECT_NE(e.find("model.components does not apply to model.family = \"toy-categorical\""),
               std::string::npos)
         << e;
     e = error_of("categorys = 3\n");
