@@ -22,6 +22,10 @@ const std::vector<AnalysisMetric>& analysis_metrics() {
         {"coverage", "prdc", false},
         {"test_error", "regression", true},
         {"test_mse", "regression", true},
+        {"lost_mass", "categorical", true},
+        {"fit_lost_mass", "categorical", true},
+        {"tv", "categorical", true},
+        {"categories_kept", "categorical", false},
     };
     return metrics;
 }
@@ -59,6 +63,13 @@ void check_metric_applies(const AnalysisMetric& metric, const ChainConfig& confi
         throw ConfigError(
             fmt::format("{} = \"{}\" needs model.family = \"linear-regression\" (it has \"{}\")",
                         key, metric.name, config.model.family));
+    if (metric.group == "categorical" && config.source.kind != "categorical" &&
+        config.source.kind != "zipf" && config.source.kind != "words" &&
+        config.model.family != "categorical")
+        throw ConfigError(fmt::format(
+            "{} = \"{}\" scores categories: it needs a categorical source (source.kind = "
+            "\"categorical\", \"zipf\" or \"words\") or model.family = \"categorical\"",
+            key, metric.name));
     if (metric.name == "test_error" && config.source.kind != "linear-regression")
         throw ConfigError(fmt::format(
             "{} = \"test_error\" needs source.kind = \"linear-regression\" (the true weights); "

@@ -26,8 +26,8 @@ struct AnalysisMetric {
     bool lower_is_better = true;
 };
 
-// frechet, nll, mean_sq_err, test_error, test_mse (lower is better); precision, recall, density,
-// coverage (higher).
+// frechet, nll, mean_sq_err, test_error, test_mse, lost_mass, fit_lost_mass, tv (lower is
+// better); precision, recall, density, coverage, categories_kept (higher).
 const std::vector<AnalysisMetric>& analysis_metrics();
 // The metric named `name`, or nullptr.
 const AnalysisMetric* find_analysis_metric(const std::string& name);
