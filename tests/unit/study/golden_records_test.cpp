@@ -44,7 +44,7 @@ constexpr int kGenerations = 3;
 const std::map<std::string, std::string>& golden_md5() {
     static const std::map<std::string, std::string> sums = {
         // GOLDEN-BEGIN
-        {"bias_phase_transition", "89da55977a91f865c5162a61ea2da73c"},
+        {"bias_phase_transition", "8c3a0d6319e6377b0b03d5c026b22e23"},
         {"decompose_grid25", "4efd4d70ed21b1c3aa73db9cd2588791"},
         {"default", "f079740ed865e3cac660becfbd9a7011"},
         {"external_gaussian", "78bc556b39f26ca32761d0cc38925322"},
@@ -61,7 +61,7 @@ const std::map<std::string, std::string>& golden_md5() {
         {"shakespeare_char", "8796c69a9db9e54289475f0c26526e48"},
         {"shumailov_text", "7b4653900d8743f2524b066568c4e127"},
         {"sweep_fresh_bias", "531937e439bac2a6662cdaee487989bb"},
-        {"threshold_fresh_data", "306ba96a1335f9557c5241c06845f225"},
+        {"threshold_fresh_data", "7c36821b27bdfab13e0d467bd75a9ad4"},
         // GOLDEN-END
     };
     return sums;
