@@ -175,9 +175,11 @@ double frechet_distance(const MatrixView& x, const MatrixView& y, int threads) {
 MetricValues FrechetMetric::compute(const MetricInput& input) const {
     const auto* gaussian = dynamic_cast<const HasGaussianParams*>(&input.model);
     if (gaussian != nullptr && input.source_gaussian) {
+        // The samples come from N(mu, lambda Sigma) (models/gaussian.h), so that is what the
+        // exact form scores, as the sample-based value of every other family does.
         const GaussianParams model = gaussian->gaussian_params();
         const double value =
-            frechet_distance(model.mean, model.covariance, input.source_gaussian->mean,
+            frechet_distance(model.mean, input.bias * model.covariance, input.source_gaussian->mean,
                              input.source_gaussian->covariance);
         if (std::isfinite(value)) return {{"frechet", value}};
         return {};

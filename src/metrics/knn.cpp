@@ -71,9 +71,9 @@ BallCounts ball_counts(const MatrixView& centres, std::span<const double> radii_
     check_same_dim(centres, queries);
     check_radii(radii_sq, centres);
     if (use_kd_tree(static_cast<std::size_t>(centres.cols()), options))
-        return knn::balls_kd_tree(centres, radii_sq, queries, options.threads);
-    return knn::mutual_brute_force(centres, radii_sq, queries, {}, false, options.threads,
-                                   options.max_simd_bits)
+        return knn::balls_kd_tree(centres, radii_sq, queries, options.ball, options.threads);
+    return knn::mutual_brute_force(centres, radii_sq, queries, {}, false, options.ball,
+                                   options.threads, options.max_simd_bits)
         .a_balls;
 }
 
@@ -86,10 +86,11 @@ MutualBallCounts mutual_ball_counts(const MatrixView& a, std::span<const double>
     check_radii(a_radii_sq, a);
     check_radii(b_radii_sq, b);
     if (use_kd_tree(static_cast<std::size_t>(a.cols()), options))
-        return MutualBallCounts{knn::balls_kd_tree(a, a_radii_sq, b, options.threads),
-                                knn::balls_kd_tree(b, b_radii_sq, a, options.threads)};
-    return knn::mutual_brute_force(a, a_radii_sq, b, b_radii_sq, true, options.threads,
-                                   options.max_simd_bits);
+        return MutualBallCounts{
+            knn::balls_kd_tree(a, a_radii_sq, b, options.ball, options.threads),
+            knn::balls_kd_tree(b, b_radii_sq, a, options.ball, options.threads)};
+    return knn::mutual_brute_force(a, a_radii_sq, b, b_radii_sq, true, options.ball,
+                                   options.threads, options.max_simd_bits);
 }
 
 }  // namespace madlab

@@ -494,7 +494,8 @@ std::vector<double> kth_brute_force(const MatrixView& x, int k, int threads, int
 // Each pair of points is evaluated once, for both directions.
 MutualBallCounts mutual_brute_force(const MatrixView& a, std::span<const double> a_radii_sq,
                                     const MatrixView& b, std::span<const double> b_radii_sq,
-                                    bool b_has_balls, int threads, int max_simd_bits) {
+                                    bool b_has_balls, BallKind ball, int threads,
+                                    int max_simd_bits) {
     const NearPairsFn kernel = select_kernel(max_simd_bits);
     const std::size_t na = static_cast<std::size_t>(a.rows());
     const std::size_t nb = static_cast<std::size_t>(b.rows());
@@ -540,13 +541,17 @@ MutualBallCounts mutual_brute_force(const MatrixView& a, std::span<const double>
                     const double g = static_cast<double>(pair.g) * frame.unscale;
                     const double tol = tolerance(rows.norms[i] + cols.norms[j]);
                     double exact = -1.0;  // squared_distance(a_i, b_j), computed at most once
+                    // |g - e| <= tol, so g < r2 - tol means e < r2 (inside either ball) and
+                    // g > r2 + tol means e > r2 (outside either); the rest is decided exactly.
+                    // The kernel's thresholds (r2 + tol, rounded up) keep every pair with
+                    // e <= r2, a superset of the open ball's pairs.
                     auto inside = [&](double r2) {
                         if (g < r2 - tol) return true;
                         if (g > r2 + tol) return false;
                         if (exact < 0.0)
                             exact = squared_distance(a.row(static_cast<Eigen::Index>(i)).data(),
                                                      b.row(static_cast<Eigen::Index>(j)).data(), d);
-                        return exact <= r2;
+                        return in_ball(exact, r2, ball);
                     };
                     if (inside(a_radii_sq[i])) {
                         ++out.a_balls.queries_per_ball[i];

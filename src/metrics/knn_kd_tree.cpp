@@ -133,7 +133,11 @@ private:
     double bound_ = kInf;
 };
 
-// Result set for one ball: counts the tree's points with squared_distance <= r2.
+// Result set for one ball: counts the tree's points with squared_distance <= r2 (Ball =
+// kClosed) or < r2 (kOpen). The search bound inflated(r2) lies strictly above r2 for both, so
+// every point at the radius reaches addPoint, where in_ball() decides it exactly. The
+// convention is a template argument so that the comparison in this hot loop is a constant.
+template <BallKind Ball>
 class BallVisitor {
 public:
     BallVisitor(double r2, std::vector<std::atomic<int>>& balls_per_point)
@@ -142,7 +146,7 @@ public:
     bool full() const { return true; }
     std::size_t size() const { return static_cast<std::size_t>(hits_); }
     bool addPoint(double dist, std::uint32_t j) {
-        if (dist <= r2_) {
+        if (in_ball(dist, r2_, Ball)) {
             balls_per_point_[j].fetch_add(1, std::memory_order_relaxed);
             ++hits_;
         }
@@ -176,7 +180,7 @@ std::vector<double> kth_kd_tree_dim(const MatrixView& x, int k, int threads) {
     return out;
 }
 
-template <int Dim>
+template <int Dim, BallKind Ball>
 BallCounts balls_kd_tree_dim(const MatrixView& centres, std::span<const double> radii_sq,
                              const MatrixView& queries, int threads) {
     BallCounts out;
@@ -192,7 +196,7 @@ BallCounts balls_kd_tree_dim(const MatrixView& centres, std::span<const double> 
         const std::size_t blocks = (nc + kKdBlock - 1) / kKdBlock;
         parallel_for(blocks, threads, [&](std::size_t b) {
             for (std::size_t i = b * kKdBlock; i < std::min(nc, (b + 1) * kKdBlock); ++i) {
-                BallVisitor visitor(radii_sq[i], balls_per_query);
+                BallVisitor<Ball> visitor(radii_sq[i], balls_per_query);
                 index.search(visitor, centres.row(static_cast<Eigen::Index>(i)).data());
                 out.queries_per_ball[i] = visitor.hits();
             }
@@ -211,9 +215,12 @@ std::vector<double> kth_kd_tree(const MatrixView& x, int k, int threads) {
 }
 
 BallCounts balls_kd_tree(const MatrixView& centres, std::span<const double> radii_sq,
-                         const MatrixView& queries, int threads) {
+                         const MatrixView& queries, BallKind ball, int threads) {
     return with_kd_dim(static_cast<std::size_t>(centres.cols()), [&](auto dim) {
-        return balls_kd_tree_dim<decltype(dim)::value>(centres, radii_sq, queries, threads);
+        constexpr int kDim = decltype(dim)::value;
+        if (ball == BallKind::kOpen)
+            return balls_kd_tree_dim<kDim, BallKind::kOpen>(centres, radii_sq, queries, threads);
+        return balls_kd_tree_dim<kDim, BallKind::kClosed>(centres, radii_sq, queries, threads);
     });
 }
 

@@ -19,7 +19,7 @@ std::vector<double> kth_kd_tree(const MatrixView& x, int k, int threads);
 
 // ball_counts() through a k-d tree of the queries, asked once per ball.
 BallCounts balls_kd_tree(const MatrixView& centres, std::span<const double> radii_sq,
-                         const MatrixView& queries, int threads);
+                         const MatrixView& queries, BallKind ball, int threads);
 
 // Exact k-th smallest squared distance of each point to the other points of the same set
 // (kth_neighbour_sq_distances()) by blocked brute force, with the widest kernel this CPU runs
@@ -31,7 +31,14 @@ std::vector<double> kth_brute_force(const MatrixView& x, int k, int threads, int
 // out.b_balls stays empty: out.a_balls is then ball_counts(a, a_radii_sq, b).
 MutualBallCounts mutual_brute_force(const MatrixView& a, std::span<const double> a_radii_sq,
                                     const MatrixView& b, std::span<const double> b_radii_sq,
-                                    bool b_has_balls, int threads, int max_simd_bits);
+                                    bool b_has_balls, BallKind ball, int threads,
+                                    int max_simd_bits);
+
+// The exact membership test of both paths: e (a squared_distance() value) is in the ball of
+// squared radius r2.
+constexpr bool in_ball(double e, double r2, BallKind ball) {
+    return ball == BallKind::kClosed ? e <= r2 : e < r2;
+}
 
 // Counters shared between tasks. Integer increments commute, so totals do not depend on the
 // order in which threads apply them.

@@ -58,13 +58,16 @@ PrdcResult compute_prdc(const MatrixView& real, const MatrixView& fake, int k,
     return out;
 }
 
-PrdcMetric::PrdcMetric(int k, int threads) : k_(k), threads_(threads) {
+PrdcMetric::PrdcMetric(int k, int threads, BallKind ball) : k_(k), threads_(threads), ball_(ball) {
     if (k < 1) throw ConfigError("metrics.k must be >= 1, got " + std::to_string(k));
 }
 
 MetricValues PrdcMetric::compute(const MetricInput& input) const {
     if (!input.samples.allFinite()) return {};
-    const PrdcResult r = compute_prdc(input.real_test, input.samples, k_, threads_);
+    KnnOptions options;
+    options.threads = threads_;
+    options.ball = ball_;
+    const PrdcResult r = compute_prdc(input.real_test, input.samples, k_, options);
     return {{"precision", r.precision},
             {"recall", r.recall},
             {"density", r.density},
@@ -84,12 +87,22 @@ const MetricRegistrar kPrdcMetric({
               .default_value = std::int64_t{5},
               .min = 1,
               .max = 1000,
-              .help = "neighbours for precision, recall, density and coverage",
+              .help = "neighbours for precision, recall, density and coverage (5 as in the "
+                      "MAD paper; Kynkaanniemi et al. used 3)",
+              .text = false},
+             {.name = "ball",
+              .type = ConfigKey::Type::kString,
+              .default_value = std::string("closed"),
+              .choices = {"closed", "open"},
+              .help = "a point at exactly the k-NN radius is inside (closed, `<=`, Kynkaanniemi "
+                      "et al.'s code) or not (open, `<`, Naeem et al.'s prdc code)",
               .text = false}},
     .make =
         [](const Params& p, int threads) {
+            const BallKind ball =
+                p.get_string("ball") == "open" ? BallKind::kOpen : BallKind::kClosed;
             return std::unique_ptr<Metric>(
-                new PrdcMetric(static_cast<int>(p.get_int("k")), threads));
+                new PrdcMetric(static_cast<int>(p.get_int("k")), threads, ball));
         },
     .check =
         [](const Params& p, std::size_t n_eval, std::size_t n_test) {

@@ -38,9 +38,12 @@ double frechet_distance(const MatrixView& x, const MatrixView& y, int threads = 
 
 // Metric "frechet": value "frechet". From samples (real test set vs model samples) normally;
 // when the model is one Gaussian (implements HasGaussianParams) and the source's Gaussian
-// parameters are known, the exact closed form between the model's and the source's parameters
-// instead (the squared 2-Wasserstein distance, free of sampling noise). Left out when a sample
-// based value is undefined (fewer than 2 points, non-finite samples).
+// parameters are known, the exact closed form instead (the squared 2-Wasserstein distance, free
+// of sampling noise) between the source and the distribution the samples come from:
+// N(mu, lambda Sigma) for the fitted N(mu, Sigma) and the sampling bias lambda = input.bias
+// (SCIENCE.md section 3), not the fit itself. Both forms therefore score the same distribution
+// at every lambda, whatever the family. Left out when a sample-based value is undefined (fewer
+// than 2 points, non-finite samples).
 class FrechetMetric : public Metric {
 public:
     std::string name() const override { return "frechet"; }

@@ -2,6 +2,10 @@
 // Parameter drift of a Gaussian model away from a Gaussian source: how the mean wanders and how
 // the covariance shrinks over generations (Shumailov et al. 2024 show the variance of a refitted
 // Gaussian collapsing; SCIENCE.md). Exact: computed from the parameters, not from samples.
+// Under sampling bias lambda < 1 it still scores the fit N(mu, Sigma), not the sampled
+// N(mu, lambda Sigma): the fit is what the loop carries from generation to generation (lambda
+// acts through the training data it makes), and the sampled values follow from the recorded
+// ones (cov_trace_ratio times lambda, cov_logdet_ratio plus d log lambda).
 
 #include <string>
 

@@ -11,13 +11,15 @@
 // Two search paths, chosen by KnnOptions::method, give identical results:
 // - k-d tree (nanoflann) in low dimension. Its pruning bounds are accumulated with rounding, so
 //   every search runs against a bound inflated by a relative 1e-9 (far above that rounding) and
-//   the exact test is applied to each point the tree reports. Ball membership is ball-centric:
-//   each ball asks the tree of query points for its members, so the cost does not depend on the
-//   spread of the radii.
+//   the exact test (`<=`, or `<` for open balls) is applied to each point the tree reports. Ball
+//   membership is ball-centric: each ball asks the tree of query points for its members, so the
+//   cost does not depend on the spread of the radii.
 // - blocked brute force otherwise: blocks of approximate distances |q|^2 + |x|^2 - 2 q.x in
 //   single precision (centred, power-of-two scaled coordinates; a register-blocked kernel using
 //   AVX-512 or AVX2 where the CPU has it) with a proven error bound; only pairs within that
-//   bound of a decision threshold are recomputed with squared_distance(). k-NN radii within one
+//   bound of a decision threshold are recomputed with squared_distance() and compared with
+//   `<=` (or `<` for open balls); a pair decided from its bound is farther than the bound from
+//   the radius, on the same side for both conventions. k-NN radii within one
 //   set compute each pair of blocks once (distances are symmetric).
 
 #include <cstddef>
@@ -45,8 +47,19 @@ enum class KnnMethod {
     kBruteForce,  // force the blocked brute force
 };
 
+// Which points a ball B(c, r) holds, with e = squared_distance(q, c) and r2 its squared radius:
+// closed {q : e <= r2} (a ball of radius 0 holds the duplicates of its centre) or open
+// {q : e < r2} (a ball of radius 0 holds nothing). Both are decided exactly, on both paths.
+enum class BallKind {
+    kClosed,
+    kOpen,
+};
+
 struct KnnOptions {
     KnnMethod method = KnnMethod::kAuto;
+    // The balls ball_counts() and mutual_ball_counts() count; kth_neighbour_sq_distances() does
+    // not read it.
+    BallKind ball = BallKind::kClosed;
     int kd_tree_max_dim = 16;  // kAuto's switch: k-d trees lose to brute force above this
     int threads = 0;           // 0 = all cores; results never depend on it
     // Widest vectors the brute-force kernel may use: 512 (AVX-512), 256 (AVX2 + FMA) or 128
@@ -63,7 +76,8 @@ std::vector<double> kth_neighbour_sq_distances(const MatrixView& points, int k,
                                                const KnnOptions& options = {});
 
 // Ball membership of query points in balls B(c_i, r_i) = {q : squared_distance(q, c_i) <=
-// radii_sq[i]} (closed balls: `<=`, so a ball of radius 0 contains its duplicates).
+// radii_sq[i]} (closed balls, the default: a ball of radius 0 contains its duplicates), or with
+// `<` (KnnOptions::ball = BallKind::kOpen).
 struct BallCounts {
     std::vector<int> balls_per_query;   // for each query: number of balls that contain it
     std::vector<int> queries_per_ball;  // for each ball: number of queries it contains

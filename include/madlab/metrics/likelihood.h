@@ -1,6 +1,8 @@
 #pragma once
 // Held-out log-likelihood (SCIENCE.md section 6): the mean negative log-density, in nats, of the
-// real test set under the model, for families that have a density.
+// real test set under the model, for families that have a density. It scores the fitted density
+// (lambda = 1) whatever the sampling bias: the model the loop carries forward, as perplexity
+// scores the fitted language model at temperature 1 (KenLM's convention).
 
 #include "madlab/metrics/metric.h"
 

@@ -208,7 +208,9 @@ using ContinuousModel = GenerativeModel<Matrix>;
 using TextModel = GenerativeModel<Corpus>;
 
 // Implemented by families whose fitted model is one Gaussian: metrics use the parameters for
-// exact closed forms (2-Wasserstein distance, parameter drift).
+// exact closed forms (2-Wasserstein distance, parameter drift). gaussian_params() is the fit
+// N(mu, Sigma); sample() with bias lambda must draw from N(mu, lambda Sigma) (SCIENCE.md
+// section 3), which is what the Frechet metric's closed form scores (metrics/frechet.h).
 class HasGaussianParams {
 public:
     virtual ~HasGaussianParams() = default;

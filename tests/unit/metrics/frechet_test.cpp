@@ -197,6 +197,66 @@ TEST(FrechetMetric, UsesTheClosedFormForAGaussianModelAndSource) {
     EXPECT_DOUBLE_EQ(sampled[0].second, frechet_distance(real, samples));
 }
 
+TEST(FrechetMetric, TheClosedFormScoresTheBiasedDistributionTheSamplesComeFrom) {
+    // A model N(mu, Q diag(a) Q^T) sampled with bias lambda draws from N(mu, lambda Q diag(a)
+    // Q^T); against a source N(mu_s, Q diag(b) Q^T) (the same eigenvectors) the squared
+    // 2-Wasserstein distance is ||mu - mu_s||^2 + sum_i (sqrt(lambda a_i) - sqrt(b_i))^2.
+    Rng rng(11);
+    const Eigen::Index d = 3;
+    const SquareMatrix q = random_orthogonal(d, rng);
+    Vector a(d), b(d);
+    a << 2.0, 0.7, 0.05;
+    b << 1.0, 1.5, 0.3;
+    const SquareMatrix s_model = q * a.asDiagonal() * q.transpose();
+    const SquareMatrix s_source = q * b.asDiagonal() * q.transpose();
+    const Vector mu_model = random_vector(d, rng), mu_source = random_vector(d, rng);
+    const FixedGaussianModel model(mu_model, s_model);
+    const Matrix real = gaussian_points(50, d, 12);
+    const FrechetMetric metric;
+    for (const double lambda : {1.0, 0.9, 0.5, 0.1}) {
+        const Matrix samples = model.sample(50, lambda, rng);
+        const MetricValues v = metric.compute(
+            MetricInput{real, samples, model, GaussianParams{mu_source, s_source}, lambda});
+        ASSERT_EQ(v.size(), 1u);
+        const double expected = commuting_closed_form(mu_model, lambda * a, mu_source, b);
+        EXPECT_NEAR(v[0].second, expected, 1e-12 * (1.0 + expected)) << "lambda = " << lambda;
+        // Not the fit's distance (which ignores lambda) unless lambda = 1.
+        if (lambda < 1.0) {
+            EXPECT_GT(std::abs(v[0].second - commuting_closed_form(mu_model, a, mu_source, b)),
+                      1e-3)
+                << "lambda = " << lambda;
+        }
+    }
+    // A source equal to the biased model is at distance 0.
+    const MetricValues same = metric.compute(
+        MetricInput{real, real, model, GaussianParams{mu_model, 0.25 * s_model}, 0.25});
+    ASSERT_EQ(same.size(), 1u);
+    EXPECT_NEAR(same[0].second, 0.0, 1e-12);
+}
+
+TEST(FrechetMetric, TheClosedFormAgreesWithTheSampleEstimateUnderBias) {
+    // The exact value for a biased Gaussian model and the sample-based value of its own biased
+    // samples estimate the same quantity. With N = M = 100000 points in 2-D the sample
+    // estimate's standard deviation is O(1 / sqrt(N)) times the scale of the covariances (about
+    // 0.005 here; its bias is O(d / N)), so 0.03 is about 6 standard deviations; the fit's
+    // distance (lambda ignored) is 0.10 away at lambda = 0.5 and would fail.
+    Rng rng(13);
+    SquareMatrix s_source(2, 2);
+    s_source << 1.0, 0.3, 0.3, 0.6;
+    const Vector mu_source = Vector::Zero(2);
+    const FixedGaussianModel source(mu_source, s_source);
+    const FixedGaussianModel model(mu_source, s_source);  // the fit is exact
+    const Matrix real = source.sample(100000, 1.0, rng);
+    const Matrix samples = model.sample(100000, 0.5, rng);
+    const FrechetMetric metric;
+    const MetricValues exact =
+        metric.compute(MetricInput{real, samples, model, GaussianParams{mu_source, s_source}, 0.5});
+    ASSERT_EQ(exact.size(), 1u);
+    // Closed form: tr(S) (1 - sqrt(lambda))^2 = 1.6 * 0.0858 = 0.1373.
+    EXPECT_NEAR(exact[0].second, 1.6 * std::pow(1.0 - std::sqrt(0.5), 2), 1e-12);
+    EXPECT_NEAR(exact[0].second, frechet_distance(real, samples), 0.03);
+}
+
 TEST(FrechetMetric, UsesSamplesForOtherModelsAndSkipsUndefinedValues) {
     const NoDensityModel model;
     const Matrix real = gaussian_points(300, 2, 7), samples = gaussian_points(200, 2, 8, 0.5);

@@ -16,7 +16,8 @@
 namespace madlab::testing {
 
 // N(mean, covariance) with a positive definite covariance, given at construction (fitted from
-// the start); fit() changes nothing.
+// the start); fit() changes nothing. sample() draws from N(mean, bias * covariance), as the
+// gaussian family does (SCIENCE.md section 3).
 class FixedGaussianModel : public ContinuousModel, public HasGaussianParams {
 public:
     FixedGaussianModel(Vector mean, SquareMatrix covariance)
@@ -44,9 +45,9 @@ public:
 
 protected:
     FitInfo do_fit(const Matrix&, FitContext<Matrix>&) override { return {}; }
-    Matrix do_sample(std::size_t n, double, Rng& rng, std::string_view) const override {
+    Matrix do_sample(std::size_t n, double bias, Rng& rng, std::string_view) const override {
         const Eigen::Index d = params_.mean.size();
-        const SquareMatrix l = params_.covariance.llt().matrixL();
+        const SquareMatrix l = std::sqrt(bias) * SquareMatrix(params_.covariance.llt().matrixL());
         Matrix out(static_cast<Eigen::Index>(n), d);
         Vector z(d);
         for (Eigen::Index i = 0; i < out.rows(); ++i) {

@@ -44,7 +44,7 @@ constexpr int kGenerations = 3;
 const std::map<std::string, std::string>& golden_md5() {
     static const std::map<std::string, std::string> sums = {
         // GOLDEN-BEGIN
-        {"bias_phase_transition", "89da55977a91f865c5162a61ea2da73c"},
+        {"bias_phase_transition", "8c3a0d6319e6377b0b03d5c026b22e23"},
         {"categorical_drift", "8c165ed55e9db2fe6687c5eea024d016"},
         {"decompose_grid25", "4efd4d70ed21b1c3aa73db9cd2588791"},
         {"default", "f079740ed865e3cac660becfbd9a7011"},
@@ -63,7 +63,7 @@ const std::map<std::string, std::string>& golden_md5() {
         {"shakespeare_char", "4f5b6d23a989f049dd8cd100efd8971d"},
         {"shumailov_text", "3e8be4200b966b575d8a95f6059c92cd"},
         {"sweep_fresh_bias", "531937e439bac2a6662cdaee487989bb"},
-        {"threshold_fresh_data", "306ba96a1335f9557c5241c06845f225"},
+        {"threshold_fresh_data", "7c36821b27bdfab13e0d467bd75a9ad4"},
         {"zipf_tail_cutting", "7cc41bce63e12406c6eb55c9570653ba"},
         // GOLDEN-END
     };

@@ -233,11 +233,13 @@ TEST(ThresholdSearch, SaysWhenNoCandidateSuffices) {
 // (1 + k lambda) / ((1 + 2k) n_r) per coordinate, and for lambda < 1 the covariance shrinks to
 // Sigma / (1 + (1 - lambda) k), a bias that grows with k. So for lambda = 1 n_e / n_r rises to
 // (1 + 2k) / (1 + k) -> 2 and never falls; for lambda < 1 the bias takes over past a threshold
-// of n_synthetic (phase transition). Measured here (40 seeds, 60 generations, limit = last 30,
-// real-only curve from 1000 seeds; n_r = 100):
+// of n_synthetic (phase transition). The Frechet distance scores N(mu, lambda Sigma), the
+// distribution the samples come from (metrics/frechet.h), in the loop and in the real-only
+// curve alike. Measured here (40 seeds, 60 generations, limit = last 30, real-only curve from
+// 1000 seeds; n_r = 100):
 //   n_synthetic      0     25    50    100   200   400   800   1600
 //   lambda = 1       1.07  1.26  1.38  1.54  1.75  1.89  2.03  1.95  (rises to ~2)
-//   lambda = 0.9     1.07  1.27  1.36  1.36  1.08  0.57  0.25  0.12  (peak, then falls)
+//   lambda = 0.9     1.07  1.18  1.17  1.02  0.74  0.41  0.20  0.11  (peak, then falls)
 TEST(ThresholdEss, PhaseTransitionForBiasBelowOne) {
     const std::string ess =
         "candidates = [100]\nrefine = 0\n"
@@ -260,7 +262,9 @@ TEST(ThresholdEss, PhaseTransitionForBiasBelowOne) {
     // No synthetic data: the loop is a real-only refit of n_r points, n_e = n_r. The limit
     // averages 40 x 30 values (about +-5%), the curve 1000 seeds (+-4%): allow +-20%.
     EXPECT_NEAR(unbiased[0], 1.0, 0.2) << unbiased_table;
-    EXPECT_EQ(unbiased[0], biased[0]);  // identical runs: the bias only acts on samples
+    // The same fits (no synthetic data); the bias moves the loop's limit and the real-only curve
+    // by the same offset of the biased sampler, so n_e barely moves (1.0687 vs 1.0679).
+    EXPECT_NEAR(unbiased[0], biased[0], 0.02);
 
     // lambda = 1: synthetic data helps (ratio > 1) and keeps helping; the theory gives 1.89 at
     // k = 8 and 1.94 at k = 16; each n_e carries about +-12% from the limit's interval.
@@ -276,7 +280,8 @@ TEST(ThresholdEss, PhaseTransitionForBiasBelowOne) {
     const auto peak = std::max_element(biased.begin(), biased.end()) - biased.begin();
     EXPECT_GT(peak, 0) << biased_table;
     EXPECT_LT(peak, 5) << biased_table;
-    EXPECT_GT(biased[peak], 1.25) << biased_table;
+    // Above 1 by more than the 95% interval's half-width of n_e / n_r (about 0.05).
+    EXPECT_GT(biased[peak], 1.1) << biased_table;
     EXPECT_LT(biased[5], 0.8) << biased_table;   // n_synthetic = 400
     EXPECT_LT(biased[7], 0.25) << biased_table;  // n_synthetic = 1600
     for (std::size_t i = peak + 1; i < 8; ++i) EXPECT_LT(biased[i], biased[i - 1] + 0.05);
