@@ -2,6 +2,7 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <filesystem>
@@ -43,7 +44,10 @@ std::string read(const fs::path& path) {
 }
 
 struct SessionTest : testing::Test {
-    fs::path dir = fs::temp_directory_path() / "madlab_session_test";
+    // One folder per process and test: ctest runs the tests of this file in parallel.
+    fs::path dir =
+        fs::temp_directory_path() / ("madlab_session_test_" + std::to_string(::getpid()) + "_" +
+                                     testing::UnitTest::GetInstance()->current_test_info()->name());
     std::ostringstream console;
     void SetUp() override { fs::remove_all(dir); }
     void TearDown() override { fs::remove_all(dir); }

@@ -57,6 +57,7 @@ const std::map<std::string, std::string>& golden_md5() {
         {"fresh_data_limit", "412222ad4f2593e184bc2d932e1e6c65"},
         {"functional_error", "77ad39a257b6f9d3ab45d8c38b4046af"},
         {"gaussian_collapse", "8d9cd136c5792d3927bf87b2bf29a092"},
+        {"gerstgrasser_regression", "4fa353676d87d1227107c8a1e1b52708"},
         {"kazdan_gaussian", "686be5cfeff8840e4bec3b9867b25cb8"},
         {"mnist_gmm", "9e1f98ee395907df54a0db544217e159"},
         {"sampling_bias", "433db3035418cec950bb36803498c45c"},
@@ -64,6 +65,7 @@ const std::map<std::string, std::string>& golden_md5() {
         {"shumailov_text", "3e8be4200b966b575d8a95f6059c92cd"},
         {"sweep_fresh_bias", "531937e439bac2a6662cdaee487989bb"},
         {"threshold_fresh_data", "7c36821b27bdfab13e0d467bd75a9ad4"},
+        {"threshold_real_fraction", "d4d83d2237b56a3e8898825708f3487a"},
         {"zipf_tail_cutting", "7cc41bce63e12406c6eb55c9570653ba"},
         // GOLDEN-END
     };
