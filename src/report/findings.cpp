@@ -50,8 +50,9 @@ void set_paired_change(const StudyFolder& folder, MetricChange& c) {
 Verdict judge(const MetricChange& c, Better better, double material) {
     if (better == Better::kNeither || !std::isfinite(c.change)) return Verdict::kUnknown;
     const double tolerance = material * std::abs(c.first_mean);
-    // The whole interval within the tolerance: no change that matters is left possible.
-    if (c.change_low > -tolerance && c.change_high < tolerance) return Verdict::kHolds;
+    // The whole interval within the tolerance: no change that matters is left possible. Closed
+    // bounds, so that a metric at 0 that stays exactly 0 (tolerance 0) holds.
+    if (c.change_low >= -tolerance && c.change_high <= tolerance) return Verdict::kHolds;
     const bool up = c.change_low > 0.0;
     const bool down = c.change_high < 0.0;
     const bool large = std::abs(c.change) >= tolerance;

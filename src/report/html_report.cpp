@@ -322,12 +322,13 @@ std::string threshold_glance_html(const StudyFolder& folder) {
             html_escape(t.value("setting", std::string())));
     } else if (t.value("status", std::string()) == "undecided") {
         out += fmt::format(
-            "<strong>Undecided:</strong> with {} seeds the seed noise of {} is as large as the "
-            "tolerance ({}){}.",
+            "<strong>Undecided:</strong> with {} seeds the largest candidate's {} is within the "
+            "seed noise of the tolerance ({}){}.",
             t.value("seeds", 0), html_escape(metric), html_escape(tolerance),
             t["seeds_needed"].is_number()
                 ? fmt::format("; about {} seeds would resolve it", t["seeds_needed"].dump())
-                : "");
+                : "; its mean degradation is at or beyond the tolerance: try larger "
+                  "candidates");
     } else {
         out += fmt::format(
             "<strong>No candidate</strong> kept {} within {} of generation 0 at every "
@@ -341,13 +342,17 @@ std::string threshold_glance_html(const StudyFolder& folder) {
         "<th>result</th><th>first failing generation</th></tr>\n";
     for (const auto& c : t.at("candidates")) {
         const bool passes = c.value("passes", false);
+        // pass, fail or inconclusive (threshold.json before "result" existed: pass or fail).
+        const std::string result = c.value("result", std::string(passes ? "pass" : "fail"));
+        const char* style = result == "pass"   ? "better"
+                            : result == "fail" ? "worse"
+                                               : "inconclusive";
         out += fmt::format(
             "<tr><td>{}</td><td>{}</td><td><span class=\"verdict {}\">{}</span></td><td>{}</td>"
             "</tr>\n",
             c.at("n_real_fresh").dump(),
             c["real_fraction"].is_number() ? format_number(c["real_fraction"].get<double>()) : "-",
-            passes ? "better" : "worse", passes ? "passes" : "fails",
-            c["first_failure"].is_number() ? c["first_failure"].dump() : "-");
+            style, result, c["first_failure"].is_number() ? c["first_failure"].dump() : "-");
     }
     out += "</table>\n";
     if (t.contains("metrics") && t["metrics"].size() > 1) {

@@ -70,6 +70,11 @@ void check_metric_applies(const AnalysisMetric& metric, const ChainConfig& confi
             "{} = \"{}\" scores categories: it needs a categorical source (source.kind = "
             "\"categorical\", \"zipf\" or \"words\") or model.family = \"categorical\"",
             key, metric.name));
+    if (metric.name == "fit_lost_mass" && config.model.family != "categorical")
+        throw ConfigError(fmt::format(
+            "{} = \"fit_lost_mass\" needs model.family = \"categorical\" (the fit before top_k); "
+            "use lost_mass",
+            key));
     if (metric.name == "test_error" && config.source.kind != "linear-regression")
         throw ConfigError(fmt::format(
             "{} = \"test_error\" needs source.kind = \"linear-regression\" (the true weights); "

@@ -155,7 +155,10 @@ ThresholdCandidate analyse_candidate(const std::vector<Record>& records, const C
             c.passes = false;
             c.first_failure = t;
         }
-        if (t >= 1) beyond = beyond || g.beyond;
+        if (t >= 1 && g.beyond && !beyond) {
+            beyond = true;
+            c.first_beyond = t;
+        }
         c.generations.push_back(g);
     }
     c.result = c.passes ? CandidateResult::kPass
@@ -690,7 +693,7 @@ std::string answer_line(const ThresholdMetricResult& m, int G, int seeds) {
         out += fmt::format(
             "none of the candidates suffices; the largest, {}, degrades {} beyond the tolerance "
             "from generation {}",
-            candidate_text(c), m.metric.name, c.first_failure);
+            candidate_text(c), m.metric.name, c.first_beyond);
     }
     return out + "\n";
 }
@@ -742,7 +745,7 @@ std::string format_threshold(const ThresholdResult& r) {
                       : "-";
             std::string verdict = "pass";
             if (c.result == CandidateResult::kFail)
-                verdict = fmt::format("fail at gen {}", c.first_failure);
+                verdict = fmt::format("fail at gen {}", c.first_beyond);
             if (c.result == CandidateResult::kInconclusive)
                 verdict = fmt::format("inconclusive from gen {}", c.first_failure);
             out += fmt::format("  {:>12}  {:>9.3g}  {:<30}  {:<30}  {}{}\n", c.n_real_fresh,
@@ -814,6 +817,8 @@ nlohmann::json metric_to_json(const ThresholdMetricResult& m, const ThresholdOpt
         cj["result"] = candidate_result_name(c.result);
         cj["first_failure"] =
             c.first_failure >= 0 ? nlohmann::json(c.first_failure) : nlohmann::json();
+        cj["first_beyond"] =
+            c.first_beyond >= 0 ? nlohmann::json(c.first_beyond) : nlohmann::json();
         cj["refined"] = c.refined;
         nlohmann::json gens = nlohmann::json::array();
         for (const auto& g : c.generations)

@@ -32,7 +32,7 @@ struct MetricChange {
 };
 
 // Rules for a verdict, with the tolerance T = `material` times |generation 0's mean|:
-//   "holds":        the paired 95% interval lies within (-T, T): it excludes any change that
+//   "holds":        the paired 95% interval lies within [-T, T]: it excludes any change that
 //                   matters;
 //   "worse"/"better": the interval lies wholly on one side of zero (the change is not seed
 //                   noise) and the mean change is at least T (it is large enough to matter), by

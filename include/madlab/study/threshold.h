@@ -127,8 +127,9 @@ struct ThresholdCandidate {
     double real_fraction = 0.0;  // mean share of real rows in generation G's training set
     bool passes = false;
     CandidateResult result = CandidateResult::kFail;
-    int first_failure = -1;                        // the first generation that fails, -1 if none
-    bool refined = false;                          // added by the bisection
+    int first_failure = -1;  // the first generation not within the tolerance, -1 if none
+    int first_beyond = -1;   // the first generation surely beyond it (kFail), -1 if none
+    bool refined = false;    // added by the bisection
     std::vector<ThresholdGeneration> generations;  // 0..G
 };
 

@@ -112,6 +112,20 @@ TEST(Verdicts, HoldsOnlyWhenTheIntervalExcludesAChangeOfTheTolerance) {
     EXPECT_STREQ(verdict_name(Verdict::kInconclusive), "inconclusive");
 }
 
+// A metric at 0 that stays exactly 0 in every seed (a categorical lost_mass when nothing is
+// lost) holds, although its tolerance, 5% of 0, is 0.
+TEST(Verdicts, AMetricThatStaysAtZeroHolds) {
+    StudyFolder f;
+    f.settings = {"s"};
+    for (std::uint64_t seed = 0; seed < 3; ++seed) {
+        f.records.push_back({"s", seed, 0, "frechet", 0.0});
+        f.records.push_back({"s", seed, 1, "frechet", 0.0});
+    }
+    f.summary = summarize(f.records);
+    EXPECT_EQ(find(final_changes(f, f.settings, {"frechet"}), "s", "frechet").verdict,
+              Verdict::kHolds);
+}
+
 TEST(MetricCatalog, HeadlinesFollowTheStudyKind) {
     EXPECT_EQ(headline_metrics({"frechet", "precision", "recall", "density", "coverage", "nll"}),
               (std::vector<std::string>{"recall", "coverage", "precision", "frechet"}));

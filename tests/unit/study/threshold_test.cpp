@@ -382,6 +382,11 @@ ess = false
         EXPECT_EQ(m.candidates.front().first_failure, 1);
         EXPECT_TRUE(m.candidates.back().passes) << format_threshold(r);
     }
+    // fit_lost_mass is the categorical family's own value.
+    EXPECT_TRUE(contains(threshold_error("[source]\nkind = \"zipf\"\n[model]\nfamily = "
+                                         "\"gaussian\"\n[metrics]\nlist = [\"categorical\"]\n"
+                                         "[threshold]\nmetric = \"fit_lost_mass\"\n"),
+                         "needs model.family = \"categorical\""));
     // test_error needs the source's true weights; the metrics need the regression family.
     EXPECT_TRUE(contains(threshold_error(gaussian_study(10, 20, 1.0, "metric = \"test_mse\"\n")),
                          "needs model.family = \"linear-regression\""));
@@ -490,6 +495,14 @@ TEST(ThresholdSearch, RealFractionExampleAnswer) {
         if (c.candidate_fraction <= 0.1) {
             EXPECT_EQ(c.result, CandidateResult::kFail) << c.candidate_fraction;
             EXPECT_EQ(c.first_failure, 1);
+        }
+        // "fail at gen X" names the first generation surely beyond the tolerance.
+        if (c.result == CandidateResult::kFail) {
+            ASSERT_GE(c.first_beyond, c.first_failure);
+            EXPECT_TRUE(c.generations[c.first_beyond].beyond);
+            for (int t = 1; t < c.first_beyond; ++t) EXPECT_FALSE(c.generations[t].beyond);
+        } else {
+            EXPECT_EQ(c.first_beyond, -1);
         }
         if (c.candidate_fraction >= 0.2 && c.candidate_fraction <= 0.325) {
             EXPECT_EQ(c.result, CandidateResult::kInconclusive) << c.candidate_fraction;
