@@ -103,6 +103,18 @@ struct CandidateRun {
     bool refined = false;
 };
 
+// The smallest S >= 2 with (t_{0.975,S-1} + z) sd / sqrt(S) <= room (sd > 0, room > 0), or 0
+// when it is above 10^7. The left side falls with S and exceeds the normal approximation
+// (1.96 + z)^2 sd^2 / room^2 below it, so the walk starts there.
+int smallest_seed_count(double sd, double room, double z) {
+    const double normal = std::pow((1.959963984540054 + z) * sd / room, 2.0);
+    if (normal > 1e7) return 0;
+    std::size_t seeds = std::max<std::size_t>(2, static_cast<std::size_t>(normal));
+    while ((student_t_975(seeds - 1) + z) * sd / std::sqrt(static_cast<double>(seeds)) > room)
+        ++seeds;
+    return seeds > 10000000 ? 0 : static_cast<int>(seeds);
+}
+
 // Per seed, generation 0 of `metric` in the run of `n_real_fresh` (the baseline B_s).
 std::map<std::uint64_t, double> baseline_by_seed(const std::vector<Record>& records,
                                                  std::size_t n_real_fresh,
@@ -120,8 +132,9 @@ ThresholdCandidate analyse_candidate(const std::vector<Record>& records, const C
     const std::string name = candidate_name(run.n_real_fresh);
     const auto values = values_by_seed_generation(records, name, metric.name);
     const auto fractions = values_by_seed_generation(records, name, "real_fraction");
-    const std::map<std::uint64_t, double> base =
-        baseline_by_seed(records, run.n_real_fresh, metric.name);
+    std::map<std::uint64_t, double> base;  // B_s
+    for (const auto& [key, v] : values)
+        if (key.second == 0) base[key.first] = v;
     const double sign = metric.lower_is_better ? 1.0 : -1.0;
     ThresholdCandidate c;
     c.n_real_fresh = run.n_real_fresh;
@@ -198,18 +211,9 @@ ThresholdMetricResult analyse_metric(const std::vector<Record>& records,
     r.baseline_noise = r.baseline.ci95_high - r.baseline.mean;
     r.allowed = o.relative ? o.tolerance * std::abs(r.baseline.mean) : o.tolerance;
     r.noise_exceeds_tolerance = r.baseline_noise > r.allowed;
-    if (r.noise_exceeds_tolerance) {
-        // The seeds whose 95% half-width t_{0.975,S-1} sd / sqrt(S) of the baseline is within A.
-        const double sd = sample_std(baseline, r.baseline.mean);
-        const double normal = std::pow(1.959963984540054 * sd / r.allowed, 2.0);
-        if (normal <= 1e7) {
-            std::size_t seeds = std::max<std::size_t>(2, static_cast<std::size_t>(normal));
-            while (student_t_975(seeds - 1) * sd / std::sqrt(static_cast<double>(seeds)) >
-                   r.allowed)
-                ++seeds;
-            r.baseline_seeds = static_cast<int>(seeds);
-        }
-    }
+    if (r.noise_exceeds_tolerance)  // the seeds whose 95% half-width of mean B is within A
+        r.baseline_seeds =
+            smallest_seed_count(sample_std(baseline, r.baseline.mean), r.allowed, 0.0);
     for (const CandidateRun& run : runs)
         r.candidates.push_back(analyse_candidate(records, run, metric, generations, r.allowed));
     find_answer(r);
@@ -259,16 +263,7 @@ int seeds_to_resolve(double mean, double sd, double allowed) {
     const double room = allowed - std::max(0.0, mean);
     if (!(room > 0.0) || !std::isfinite(sd)) return 0;
     if (sd <= 0.0) return 2;
-    // (t + z) sd / sqrt(S) falls with S; start from the normal approximation and walk up.
-    const double normal = std::pow((1.959963984540054 + kZ80) * sd / room, 2.0);
-    if (normal > 1e7) return 0;
-    for (std::size_t seeds = 2;; ++seeds) {
-        if (seeds > 10000000) return 0;
-        const double t = student_t_975(seeds - 1);
-        if ((t + kZ80) * sd / std::sqrt(static_cast<double>(seeds)) <= room)
-            return static_cast<int>(seeds);
-        if (seeds < normal) seeds = std::max(seeds, static_cast<std::size_t>(normal) - 1);
-    }
+    return smallest_seed_count(sd, room, kZ80);
 }
 
 ThresholdOptions read_threshold_options(const StudyConfig& study) {
