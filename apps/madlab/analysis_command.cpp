@@ -3,6 +3,7 @@
 #include <iostream>
 #include <memory>
 
+#include "command_line.h"
 #include "commands.h"
 #include "madlab/report/html_reporter.h"
 #include "madlab/store/reporter.h"
@@ -36,7 +37,7 @@ Action add_analysis_command(CLI::App& app, std::shared_ptr<Analysis> analysis,
     cmd->add_option("--threads,-j", args->threads,
                     "Threads for the chains (default: study.threads, 0 = all cores); results "
                     "do not depend on it")
-        ->check(CLI::NonNegativeNumber);
+        ->check(whole_number(0));
     cmd->add_flag("--quiet,-q", args->quiet, quiet_help);
 
     return [args, analysis, name]() -> int {

@@ -7,6 +7,7 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 
+#include "command_line.h"
 #include "commands.h"
 #include "madlab/core/atomic_file.h"
 #include "madlab/core/error.h"
@@ -81,6 +82,7 @@ Action add_export_command(CLI::App& app) {
                         "Output file, written atomically (default: standard output)");
 
     return [args]() -> int {
+        if (!args->out.empty()) check_output_file("--out", args->out);
         const auto db = ResultsDb::open(args->selection.db, ResultsDb::Mode::kReadOnly);
         std::vector<RecordRow> rows;
         for (const auto& study : select_studies(*db, args->selection)) {

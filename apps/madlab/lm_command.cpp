@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "command_line.h"
 #include "commands.h"
 #include "madlab/core/atomic_file.h"
 #include "madlab/core/error.h"
@@ -45,7 +46,7 @@ Action add_lm_command(CLI::App& app) {
         "loop.");
     command->add_option("CORPUS", args->corpus, "Training text")->required();
     command->add_option("--order", args->order, "n-gram order 1..6 (default 3)")
-        ->check(CLI::Range(1, 6));
+        ->check(whole_number(1, 6));
     command->add_option("--tokens", args->tokens, "word (whitespace, as KenLM) or char")
         ->check(CLI::IsMember({"word", "char"}));
     command->add_flag("--split-sentences", args->split_sentences,
@@ -60,6 +61,7 @@ Action add_lm_command(CLI::App& app) {
         ->check(CLI::IsMember({"table", "json"}));
 
     return [args]() -> int {
+        if (!args->arpa.empty()) check_output_file("--arpa", args->arpa);
         TextOptions text;
         text.tokens = args->tokens == "char" ? TextOptions::Tokens::kCharacter
                                              : TextOptions::Tokens::kWhitespace;

@@ -8,10 +8,12 @@
 #include <CLI/CLI.hpp>
 #include <exception>
 
+#include "command_line.h"
 #include "commands.h"
 #include "madlab/cluster/mpi_context.h"
 #include "madlab/cluster/mpi_executor.h"
 #include "madlab/core/error.h"
+#include "madlab/core/printable.h"
 
 int main(int argc, char** argv) {
     // MPI starts only when a launcher started madlab, and finalizes when main returns.
@@ -43,12 +45,18 @@ int main(int argc, char** argv) {
     auto lm = madlab::cli::add_lm_command(app);
     auto keys = madlab::cli::add_keys_command(app);
 
+    if (const auto unknown = madlab::cli::unknown_subcommand(app, argc, argv)) {
+        if (!worker_rank) fmt::print(stderr, "madlab: error: {}\n", *unknown);
+        return 2;
+    }
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
         if (worker_rank) return e.get_exit_code() == 0 ? 0 : 2;  // rank 0 says it
-        const int code = app.exit(e);
-        return code == 0 ? 0 : 2;
+        if (e.get_exit_code() == 0) return app.exit(e);          // --help, --version
+        fmt::print(stderr, "madlab: error: {}\nRun with --help for more information.\n",
+                   madlab::cli::explain_parse_error(app, e, argc, argv));
+        return 2;
     }
     if (worker_rank && !app.got_subcommand("run")) return 0;
     const int code = [&]() -> int {
@@ -67,13 +75,13 @@ int main(int argc, char** argv) {
         } catch (const madlab::RankExit& e) {
             return e.code();  // rank 0 said why, or a worker ends with rank 0's code
         } catch (const madlab::ConfigError& e) {
-            fmt::print(stderr, "madlab: config error: {}\n", e.what());
+            fmt::print(stderr, "madlab: config error: {}\n", madlab::printable(e.what(), true));
             return 2;
         } catch (const madlab::DataError& e) {
-            fmt::print(stderr, "madlab: data error: {}\n", e.what());
+            fmt::print(stderr, "madlab: data error: {}\n", madlab::printable(e.what(), true));
             return 2;
         } catch (const std::exception& e) {
-            fmt::print(stderr, "madlab: error: {}\n", e.what());
+            fmt::print(stderr, "madlab: error: {}\n", madlab::printable(e.what(), true));
             return 1;
         }
     }();

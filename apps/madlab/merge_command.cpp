@@ -2,6 +2,7 @@
 #include <string>
 #include <vector>
 
+#include "command_line.h"
 #include "commands.h"
 #include "madlab/session/merge_shards.h"
 
@@ -37,6 +38,7 @@ Action add_merge_command(CLI::App& app) {
     merge->add_flag("--quiet,-q", args->quiet, "No summary table");
     merge->add_flag("--no-report", args->no_report, "Do not write OUT/report.html");
     return [args]() -> int {
+        if (!args->db_path.empty()) check_output_file("--db", args->db_path);
         SessionOptions options;
         options.out_dir = args->out_dir;
         options.db_path = args->db_path;

@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "command_line.h"
 #include "commands.h"
 #include "madlab/core/atomic_file.h"
 #include "madlab/core/error.h"
@@ -102,24 +103,25 @@ Action add_metrics_command(CLI::App& app) {
     command->add_option("REAL", args->real, "Real points (.csv or .npy)")->required();
     command->add_option("FAKE", args->fake, "Generated points (.csv or .npy)")->required();
     command->add_option("--k", args->k, "Neighbours for the PRDC radii (default 5)")
-        ->check(CLI::PositiveNumber);
+        ->check(whole_number(1));
     command->add_option("--metrics,-m", args->metrics,
                         "Comma-separated: prdc, frechet, kid (default: all three)");
     command->add_option("--threads,-j", args->threads, "Threads (default 0: all cores)")
-        ->check(CLI::NonNegativeNumber);
+        ->check(whole_number(0));
     command->add_option("--format,-f", args->format, "table or json (default table)")
         ->check(CLI::IsMember({"table", "json"}));
     command->add_option("--out,-o", args->out,
                         "Output file, written atomically (default: standard output)");
     command->add_option("--kid-subsets", args->kid_subsets, "KID subsets (default 100)")
-        ->check(CLI::PositiveNumber);
+        ->check(whole_number(1, kMaxKidSubsets));
     command
         ->add_option("--kid-subset-size", args->kid_subset_size,
                      "KID subset size, at most min(N, M) is used (default 1000)")
-        ->check(CLI::Range(2, 1 << 30));
+        ->check(whole_number(2, 1 << 30));
     command->add_option("--seed", args->seed, "Seed of the KID subsets (default 0)");
 
     return [args]() -> int {
+        if (!args->out.empty()) check_output_file("--out", args->out);
         const std::vector<std::string> wanted = parse_metric_list(args->metrics);
         const auto start = std::chrono::steady_clock::now();
         const Matrix real = load_points(args->real, "REAL");

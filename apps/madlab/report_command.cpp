@@ -2,6 +2,7 @@
 
 #include <memory>
 
+#include "command_line.h"
 #include "commands.h"
 #include "madlab/report/figures.h"
 #include "madlab/report/html_report.h"
@@ -46,6 +47,7 @@ Action add_report_command(CLI::App& app) {
     cmd->add_flag("--svg-only", args->svg_only, "With --figures: SVG only, no chromium needed");
 
     return [args]() -> int {
+        if (!args->out.empty()) check_output_file("--out", args->out);
         const RunFolder run_folder(args->dir);
         const StudyFolder folder = run_folder.read();
         const std::string path = args->out.empty() ? run_folder.report_path() : args->out;

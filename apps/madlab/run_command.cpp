@@ -1,5 +1,6 @@
 #include <memory>
 
+#include "command_line.h"
 #include "commands.h"
 #include "madlab/cluster/mpi_context.h"
 #include "madlab/session/run_session.h"
@@ -61,7 +62,7 @@ Action add_run_command(CLI::App& app) {
     run->add_option("--threads,-j", args->threads,
                     "Threads for the chains (default: study.threads, 0 = all cores); results "
                     "do not depend on it")
-        ->check(CLI::NonNegativeNumber);
+        ->check(whole_number(0));
     run->add_flag("--quiet,-q", args->quiet, "No progress bar and no summary table");
     run->add_flag("--no-report", args->no_report,
                   "Do not write DIR/report.html (`madlab report DIR` writes it later)");
@@ -77,6 +78,7 @@ Action add_run_command(CLI::App& app) {
         }
         options.out_dir = args->out_dir;
         options.db_path = args->db_path;
+        if (!args->db_path.empty()) check_output_file("--db", args->db_path);
         options.no_db = args->no_db;
         if (!args->shard.empty()) options.shard = parse_shard(args->shard, "--shard");
         // A worker rank of an MPI run reads no file: run_session gets the study from rank 0.

@@ -11,6 +11,7 @@
 #include <memory>
 #include <set>
 
+#include "command_line.h"
 #include "commands.h"
 #include "madlab/core/error.h"
 #include "madlab/report/metric_catalog.h"
@@ -259,7 +260,7 @@ void add_selection_options(CLI::App& command, RecordSelection& selection) {
         .add_option("--generation,-g", selection.generations,
                     "Only these generations (repeat or use commas)")
         ->delimiter(',')
-        ->check(CLI::NonNegativeNumber);
+        ->check(whole_number(0));
 }
 
 std::vector<StudyRow> select_studies(const ResultsDb& db, const RecordSelection& selection) {

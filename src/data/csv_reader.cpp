@@ -12,6 +12,7 @@
 
 #include "io_util.h"
 #include "madlab/core/error.h"
+#include "madlab/core/printable.h"
 
 namespace madlab {
 
@@ -166,10 +167,11 @@ ParseStatus parse_double(std::string_view s, double& out) {
     return std::isfinite(out) ? ParseStatus::kOk : ParseStatus::kNotFinite;
 }
 
-// A cell's text for an error message: quoted, shortened if long.
+// A cell's text for an error message: quoted, shortened if long, with bytes a terminal would
+// not print as text (NUL, escape sequences, bytes that are not UTF-8) escaped.
 std::string quote_cell(std::string_view text) {
-    if (text.size() > 40) return fmt::format("'{}...'", text.substr(0, 37));
-    return fmt::format("'{}'", text);
+    if (text.size() > 40) return fmt::format("'{}...'", printable(text.substr(0, 37)));
+    return fmt::format("'{}'", printable(text));
 }
 
 std::string unquote(const Cell& cell) {
@@ -197,7 +199,7 @@ public:
     std::string at(std::size_t line, std::size_t column) const {
         if (column < names_.size() && !names_[column].empty()) {
             return fmt::format("{} line {} column {} ({})", path_, line, column + 1,
-                               names_[column]);
+                               printable(names_[column]));
         }
         return fmt::format("{} line {} column {}", path_, line, column + 1);
     }
@@ -266,6 +268,11 @@ CsvTable read_csv_table(const std::string& path, const CsvOptions& options) {
     while (reader.next(line)) {
         ++line_number;
         if (line_number == 1 && line.starts_with("\xEF\xBB\xBF")) line.remove_prefix(3);  // BOM
+        if (line_number == 1 && !wide_text_encoding(line).empty())
+            throw DataError(fmt::format(
+                "{} is {} text (it starts with a byte-order mark); madlab reads CSV as UTF-8: "
+                "convert it, e.g. iconv -f {} -t UTF-8 {} > converted.csv",
+                path, wide_text_encoding(line), wide_text_encoding(line), path));
         if (!is_blank(line)) {
             found = true;
             break;

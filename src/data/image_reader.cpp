@@ -11,6 +11,7 @@
 
 #include "io_util.h"
 #include "madlab/core/error.h"
+#include "madlab/core/printable.h"
 
 namespace madlab {
 
@@ -217,7 +218,7 @@ ImageSet read_digits_csv(const std::string& path) {
                 throw DataError(fmt::format(
                     "digits file '{}' line {} cell {}: '{}' is not an integer; the UCI digits "
                     "file has 64 pixel values 0..16 and a label 0..9 per line",
-                    path, line_no, cells + 1, cell));
+                    path, line_no, cells + 1, printable(cell)));
             if (cells < kPixels) {
                 if (v < 0 || v > 16)
                     throw DataError(fmt::format(

@@ -20,6 +20,7 @@
 
 #include "io_util.h"
 #include "madlab/core/error.h"
+#include "madlab/core/printable.h"
 
 namespace madlab {
 
@@ -214,7 +215,7 @@ Dtype parse_dtype(const NpyHeader& header, const std::string& path) {
         throw DataError(
             fmt::format("{} has the big-endian dtype '{}'; madlab reads little-endian "
                         "data: {}",
-                        path, d, fix));
+                        path, printable(d), fix));
     }
     if (d.size() == 3 && (d[0] == '<' || d[0] == '|' || d[0] == '=')) {
         const char type = d[1];
@@ -231,7 +232,7 @@ Dtype parse_dtype(const NpyHeader& header, const std::string& path) {
     throw DataError(fmt::format(
         "{} has dtype '{}', which madlab does not read (it reads '<f8', '<f4', '<i8', '<i4', "
         "'<i2', '|i1', '<u8', '<u4', '<u2', '|u1' and '|b1'): {}",
-        path, d, fix));
+        path, printable(d), fix));
 }
 
 // Reads a little-endian value of type T (an unsigned integer of the same size as the element).
@@ -370,6 +371,15 @@ Matrix read_npy(const std::string& path) {
     const std::uint64_t bytes = count * dtype.size;
     if (!ec && file_size - offset - header_size < bytes) {
         throw_truncated(path, n, d, header.descr, bytes, file_size - offset - header_size);
+    }
+    if (!ec && file_size - offset - header_size > bytes) {
+        // numpy.save writes nothing after the data: a header that accounts for less than the
+        // file holds does not describe it (data appended, or a header edited by hand).
+        throw DataError(fmt::format(
+            "{} holds {} bytes of data, but its header's shape {} of dtype '{}' accounts for {} "
+            "bytes; the header does not describe the data, so re-save the array with numpy.save",
+            path, file_size - offset - header_size, shape_text(shape), printable(header.descr),
+            bytes));
     }
 
     Matrix x(static_cast<Eigen::Index>(n), static_cast<Eigen::Index>(d));

@@ -14,6 +14,7 @@
 
 #include "io_util.h"
 #include "madlab/core/error.h"
+#include "madlab/core/printable.h"
 
 namespace madlab {
 
@@ -64,6 +65,12 @@ std::string read_file(const std::string& path) {
         1 + static_cast<std::size_t>(std::count(before.begin(), before.end(), '\n'));
     const std::size_t newline = before.rfind('\n');
     const std::size_t column = newline == std::string_view::npos ? offset + 1 : offset - newline;
+    const std::string_view wide = wide_text_encoding(data);
+    if (!wide.empty())
+        throw DataError(fmt::format(
+            "text file '{}' is {} (it starts with a byte-order mark); madlab reads UTF-8: "
+            "re-encode it, e.g. iconv -f {} -t UTF-8 in.txt > out.txt",
+            path, wide, wide));
     throw DataError(fmt::format(
         "invalid UTF-8 in text file '{}' at line {}, column {} (byte 0x{:02X}): the file is "
         "probably in another encoding (Latin-1, Windows-1252...); re-encode it as UTF-8, e.g. "

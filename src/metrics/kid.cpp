@@ -1,5 +1,7 @@
 #include "madlab/metrics/kid.h"
 
+#include <fmt/core.h>
+
 #include <algorithm>
 #include <cmath>
 #include <numeric>
@@ -68,6 +70,11 @@ double subset_mmd(const SquareMatrix& g, Eigen::Index m, double inv_d) {
 KidResult compute_kid(const MatrixView& real, const MatrixView& fake, const KidOptions& options) {
     if (options.subsets < 1)
         throw ConfigError("KID needs at least 1 subset, got " + std::to_string(options.subsets));
+    if (options.subsets > kMaxKidSubsets)
+        throw ConfigError(fmt::format(
+            "KID takes at most {} subsets, got {}; the mean over subsets has long settled by "
+            "then (100 is the usual choice)",
+            kMaxKidSubsets, options.subsets));
     if (options.subset_size < 2)
         throw ConfigError("KID needs subsets of at least 2 points, got subset_size = " +
                           std::to_string(options.subset_size));

@@ -15,6 +15,7 @@
 #include "madlab/core/atomic_file.h"
 #include "madlab/core/child_process.h"
 #include "madlab/core/error.h"
+#include "madlab/core/printable.h"
 #include "madlab/data/npy_reader.h"
 
 namespace madlab {
@@ -102,7 +103,9 @@ std::string tail_of(const std::string& path, int lines = 15) {
     if (text.empty()) return "  (stderr was empty)";
     std::string out;
     std::istringstream in(text);
-    for (std::string line; std::getline(in, line);) out += "  | " + line + "\n";
+    // The command's bytes escaped: binary output or escape sequences must not reach the
+    // terminal as they are.
+    for (std::string line; std::getline(in, line);) out += "  | " + printable(line) + "\n";
     if (!out.empty()) out.pop_back();
     return out;
 }

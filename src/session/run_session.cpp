@@ -159,7 +159,9 @@ SessionResult run_session(const StudyConfig& study, const SessionOptions& option
             "database; drop --no-db, or run madlab without mpirun/srun");
     const std::string out =
         options.out_dir.empty() ? "madlab-results/" + study.name : options.out_dir;
-    check_study_inputs(study, options.threads);  // fail before writing anything
+    // Fail before writing anything; warn of settings that run, but not as meant.
+    for (const std::string& warning : check_study_inputs(study, options.threads))
+        fmt::print(stderr, "madlab: warning: {}\n", warning);
     std::error_code ec;
     std::filesystem::create_directories(out, ec);
     if (ec)

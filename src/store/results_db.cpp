@@ -16,6 +16,7 @@
 #include <bit>
 #include <cerrno>
 #include <cmath>
+#include <cstdio>
 #include <cstring>
 #include <limits>
 #include <map>
@@ -128,10 +129,50 @@ public:
     int code;
 };
 
+// What is wrong with a database file that SQLite calls malformed or not a database, from its
+// first 100 bytes (the header: the magic string, the page size at offset 16, the page count
+// at offset 28; sqlite.org/fileformat.html section 1.3) and its size.
+std::string describe_damage(const std::string& path) {
+    unsigned char header[100] = {};
+    std::FILE* file = std::fopen(path.c_str(), "rb");
+    const std::size_t got = file ? std::fread(header, 1, sizeof header, file) : 0;
+    if (file) std::fclose(file);
+    struct stat info {};
+    const auto size =
+        ::stat(path.c_str(), &info) == 0 ? static_cast<std::int64_t>(info.st_size) : 0;
+    static constexpr char kMagic[] = "SQLite format 3";  // and its NUL: 16 bytes
+    if (got < 16 || std::memcmp(header, kMagic, 16) != 0)
+        return size == 0 ? "it is empty"
+                         : "it is not a SQLite file (it does not start with \"SQLite format 3\")";
+    const std::int64_t page_size =
+        header[16] == 0 && header[17] == 1 ? 65536 : (std::int64_t{header[16]} << 8) | header[17];
+    const std::int64_t pages = (std::int64_t{header[28]} << 24) | (std::int64_t{header[29]} << 16) |
+                               (std::int64_t{header[30]} << 8) | std::int64_t{header[31]};
+    if (got < 100 || (pages > 0 && size < pages * page_size))
+        return fmt::format(
+            "it is truncated: {} bytes, but its header says {} pages of {} bytes ({} bytes); the "
+            "end of the file was lost (a copy or download that stopped early, a full disk)",
+            size, pages, page_size, pages * page_size);
+    return "it is damaged: SQLite reads pages of it that do not make sense (bytes overwritten on "
+           "disk or by another program)";
+}
+
+// A results database that SQLite cannot read (SQLITE_CORRUPT, SQLITE_NOTADB): bad input, so a
+// DataError (exit 2) that names the file, says what is wrong and what to do.
+class DamagedDatabaseError : public DataError {
+public:
+    explicit DamagedDatabaseError(const std::string& path)
+        : DataError(fmt::format(
+              "results database '{}' cannot be read: {}. Restore it from a backup, or run the "
+              "study again into a new folder (madlab run STUDY.toml --out NEW_DIR)",
+              path, describe_damage(path))) {}
+};
+
 // Throws the error of the last failed call on `db`, with the database's path and what was
 // attempted.
 [[noreturn]] void fail(sqlite3* db, const std::string& path, std::string_view what) {
     const int code = sqlite3_extended_errcode(db) & 0xff;
+    if (code == SQLITE_CORRUPT || code == SQLITE_NOTADB) throw DamagedDatabaseError(path);
     std::string hint;
     if (code == SQLITE_BUSY)
         hint = "; another process holds the database, wait for it and try again";
@@ -832,8 +873,8 @@ private:
             if (version.step()) user_version = version.integer(0);
             Statement count(db(), path_, "SELECT count(*) FROM sqlite_schema");
             if (count.step()) objects = count.integer(0);
-        } catch (const SqliteError& e) {
-            if (e.code == SQLITE_NOTADB || e.code == SQLITE_CORRUPT)
+        } catch (const DamagedDatabaseError&) {
+            if (describe_damage(path_).starts_with("it is not a SQLite file"))
                 throw DataError(fmt::format(
                     "'{}' is not a madlab results database (it is not a SQLite file); give the "
                     "path of a results database, or a new file name to create one",

@@ -86,7 +86,15 @@ MemoryEstimate estimate_memory(const StudyConfig& study, int threads) {
         const double rows = largest_training_rows(c, study.generations);
         const double n_eval = static_cast<double>(c.metrics.n_eval);
         const double n_test = static_cast<double>(c.metrics.n_test);
-        const std::string n_key = c.schedule.accumulate ? "schedule.n (accumulate)" : "schedule.n";
+        // The schedule key that makes the training set large: the one set far above the others
+        // (schedule.n sets them all).
+        const ScheduleOptions& sc = c.schedule;
+        const std::string rows_key =
+            sc.n_synthetic > sc.n_real_initial && sc.n_synthetic >= sc.n_real_fresh
+                ? "schedule.n_synthetic"
+            : sc.n_real_fresh > sc.n_real_initial ? "schedule.n_real_fresh"
+                                                  : "schedule.n";
+        const std::string n_key = sc.accumulate ? rows_key + " (accumulate)" : rows_key;
         const double k = components(c);
         const double w = model_width(c, d);
         // The key that sets the model's width: source.dim for a Gaussian source, else the

@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "madlab/core/error.h"
+#include "madlab/data/builtin_sources.h"
 #include "madlab/metrics/metric_registry.h"
 #include "madlab/study/key_reader.h"
 
@@ -155,6 +156,24 @@ ParamValue read_config_key(KeyReader& r, const std::string& section, const Confi
     return spec.default_value;
 }
 
+// A covariance written out in the file is checked as the source will use it (symmetric,
+// finite, positive semi-definite), so that the error names the file and line. The check builds
+// the d x d matrix the user wrote; a source.dim alone builds nothing here.
+void check_covariance(const KeyReader& r, const SourceConfig& s) {
+    const auto d = static_cast<Eigen::Index>(s.dim);
+    Vector mean = Eigen::Map<const Vector>(s.mean.data(), d);
+    SquareMatrix covariance(d, d);
+    for (Eigen::Index i = 0; i < d; ++i)
+        for (Eigen::Index j = 0; j < d; ++j)
+            covariance(i, j) =
+                s.covariance[static_cast<std::size_t>(i)][static_cast<std::size_t>(j)];
+    try {
+        GaussianSource check(std::move(mean), std::move(covariance));
+    } catch (const ConfigError& e) {
+        throw ConfigError(fmt::format("{}: {}", r.where("source.covariance"), e.what()));
+    }
+}
+
 SourceConfig read_source(KeyReader& r) {
     SourceConfig s;
     s.kind = r.get_string("source.kind", s.kind, kSourceKinds);
@@ -266,6 +285,7 @@ SourceConfig read_source(KeyReader& r) {
                         values.push_back(r.to_double("source.covariance", c));
                     s.covariance.push_back(values);
                 }
+                check_covariance(r, s);
             } else {
                 r.fail("source.covariance",
                        "must be a number (isotropic variance) or a matrix [[...], ...]");
@@ -411,6 +431,27 @@ MetricsConfig read_metrics(KeyReader& r) {
     return m;
 }
 
+// A mixture needs at least one training point per component: model.components above the
+// smallest training set (generation 0's real points, or the new points of a later generation)
+// cannot be fitted (k-means++ has no distinct start for each component).
+void check_components(const KeyReader& r, const ChainConfig& c) {
+    if (!c.model.params.has("components")) return;
+    const auto components = static_cast<std::size_t>(c.model.params.get_int("components"));
+    const ScheduleOptions& s = c.schedule;
+    std::size_t smallest = s.n_real_initial;
+    std::string what = "generation 0 trains on";
+    const std::size_t later = s.n_real_fixed + s.n_real_fresh + s.n_synthetic;
+    if (later < smallest) {
+        smallest = later;
+        what = "a later generation draws";
+    }
+    if (components > smallest)
+        r.fail("model.components",
+               fmt::format("= {} but {} {} points; a mixture needs at least one point per "
+                           "component: lower model.components to at most {} or raise schedule.n",
+                           components, what, smallest, smallest));
+}
+
 ChainConfig read_chain(const FlatConfig& flat, const std::vector<std::string>& extra_allowed,
                        const FlatConfig* own = nullptr) {
     KeyReader r(flat, own);
@@ -433,6 +474,7 @@ ChainConfig read_chain(const FlatConfig& flat, const std::vector<std::string>& e
             c.metrics.feature_components =
                 static_cast<std::size_t>(r.get_int("metrics.pca_components", 32, 1, 100000));
     }
+    check_components(r, c);
     const bool text = c.source.kind == "text";
     const ModelFamily& family = *find_model_family(c.model.family);
     if (text && !family.models_text())

@@ -137,8 +137,9 @@ bool keeps_samples(const StudyConfig& study, bool text, int generation) {
     return false;
 }
 
-void check_study_inputs(const StudyConfig& study, int threads) {
+std::vector<std::string> check_study_inputs(const StudyConfig& study, int threads) {
     check_memory(study, threads, available_memory_bytes());
+    std::vector<std::string> warnings;
     for (const auto& setting : study.settings) {
         const ChainConfig& c = setting.config;
         if (c.source.kind == "text") {
@@ -158,6 +159,17 @@ void check_study_inputs(const StudyConfig& study, int threads) {
             continue;
         }
         const auto source = make_source(c.source);
+        // Full covariances in more dimensions than training points: singular fits, and an
+        // eigen-decomposition of a d x d matrix for every fit (minutes at d = 3000).
+        const bool full_covariance = c.model.family == "gaussian" || c.model.family == "gmm";
+        if (full_covariance && c.model.pca_components == 0 &&
+            source->dim() >= c.schedule.n_real_initial && source->dim() >= 500)
+            warnings.push_back(fmt::format(
+                "setting '{}': the {} family fits full {} x {} covariances to {} points "
+                "(schedule.n_real_initial): each is singular, and each fit decomposes a {} x {} "
+                "matrix, which takes long; use fewer columns or more points",
+                setting.name, c.model.family, source->dim(), source->dim(),
+                c.schedule.n_real_initial, source->dim(), source->dim()));
         const auto* file = dynamic_cast<const FileSource*>(source.get());
         if (const auto* images = dynamic_cast<const ImageSource*>(source.get()))
             file = &images->file();
@@ -176,6 +188,7 @@ void check_study_inputs(const StudyConfig& study, int threads) {
                 "lower metrics.n_test (or metrics.n_eval) or raise source.test_fraction",
                 c.source.path, file->n_test(), setting.name, c.metrics.n_test));
     }
+    return warnings;
 }
 
 StudyIds register_study(ResultsDb& db, const StudyConfig& study) {

@@ -38,9 +38,21 @@ public:
         return own_ ? own_->find(key) != nullptr : has(key);
     }
 
+    // Where `key` was written ("study.toml line 7"). A key the file does not hold (a required
+    // key left out) is placed in its section, "study.toml [model]", or in the file when the
+    // section is missing too; "the built-in default" only when no key came from a file.
     std::string where(const std::string& key) const {
-        const FlatEntry* e = flat_.find(key);
-        return e ? e->where() : "the built-in default";
+        if (const FlatEntry* e = flat_.find(key)) return e->where();
+        const std::string section = key.substr(0, key.rfind('.') + 1);  // "model."
+        const FlatEntry* any_of_file = nullptr;
+        for (const auto& [name, entry] : flat_.entries()) {
+            if (entry.file.empty()) continue;
+            if (!section.empty() && name.rfind(section, 0) == 0)
+                return fmt::format("{} [{}]", entry.file, section.substr(0, section.size() - 1));
+            if (!any_of_file) any_of_file = &entry;
+        }
+        if (any_of_file) return any_of_file->file;
+        return "the built-in default";
     }
 
     [[noreturn]] void fail(const std::string& key, const std::string& message) const {

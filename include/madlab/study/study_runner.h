@@ -64,8 +64,9 @@ struct StudyResult {
 // `threads` as RunOptions::threads), then loads every setting's real source once and checks
 // that file sources hold enough rows for the schedule and the test set, so that a bad input
 // fails before anything is written. Throws DataError / ConfigError naming the file and the keys
-// to change.
-void check_study_inputs(const StudyConfig& study, int threads = -1);
+// to change. Returns warnings for settings that will run but not as the user likely expects
+// (full covariances in more dimensions than points), for the caller to print.
+std::vector<std::string> check_study_inputs(const StudyConfig& study, int threads = -1);
 
 // Where a study lives in a results database: its id and the id of every chain, indexed
 // [setting position][seed index].
