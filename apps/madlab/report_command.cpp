@@ -47,6 +47,7 @@ Action add_report_command(CLI::App& app) {
 
     return [args]() -> int {
         const RunFolder run_folder(args->dir);
+        run_folder.remove_stale_temporaries();  // of writers killed in this folder
         const StudyFolder folder = run_folder.read();
         const std::string path = args->out.empty() ? run_folder.report_path() : args->out;
         write_report(folder, path);
