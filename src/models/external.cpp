@@ -100,7 +100,7 @@ std::optional<QuotedPlaceholder> find_quoted_placeholder(const std::string& comm
             // Close the quote before the placeholder (or drop it when it opened right there)
             // and open it again after.
             const std::string open = opener(k);
-            if (fixed.size() == stack.back().opened_at && !stack.back().reopened)
+            if (fixed.size() == stack.back().opened_at)
                 fixed.resize(fixed.size() - open.size());
             else
                 fixed += k == '"' ? '"' : '\'';

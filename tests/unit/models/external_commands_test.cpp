@@ -51,6 +51,8 @@ TEST(ExternalCommands, APlaceholderInsideTheCommandsOwnQuotesIsRefusedWithTheFix
     e = error_of(kFit, "python3 s.py --out {samples} --tag $'{setting}'");
     expect_contains(e, "{setting} is inside single quotes");
     expect_contains(e, "--tag {setting}\"");
+    e = error_of(kFit, "python3 s.py --out {samples} --tag \"{chain_seed}{setting}\"");
+    expect_contains(e, "--tag {chain_seed}{setting}\"");
     e = error_of(kFit, "echo \\{setting} > {samples}");
     expect_contains(e, "{setting} is after a backslash");
     expect_contains(e, "model.sample = \"echo {setting} > {samples}\"");
