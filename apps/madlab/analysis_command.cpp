@@ -46,7 +46,7 @@ Action add_analysis_command(CLI::App& app, std::shared_ptr<Analysis> analysis,
         run.threads = args->threads;
         run.progress = !args->quiet;
         const StudyOutput output = run_analysis(*analysis, study, run);
-        const RunFolder folder(args->out_dir.empty() ? "madlab-results/" + study.name + "-" + name
+        const RunFolder folder(args->out_dir.empty() ? RunFolder::default_dir(study.name, name)
                                                      : args->out_dir);
         Reporters reporters = analysis_file_reporters(folder);
         reporters.push_back(std::make_unique<ConsoleReporter>(std::cout, folder, args->quiet));

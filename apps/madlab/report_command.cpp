@@ -49,6 +49,7 @@ Action add_report_command(CLI::App& app) {
     return [args]() -> int {
         if (!args->out.empty()) check_output_file("--out", args->out);
         const RunFolder run_folder(args->dir);
+        run_folder.remove_stale_temporaries();  // of writers killed in this folder
         const StudyFolder folder = run_folder.read();
         const std::string path = args->out.empty() ? run_folder.report_path() : args->out;
         write_report(folder, path);

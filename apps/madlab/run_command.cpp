@@ -4,6 +4,7 @@
 #include "commands.h"
 #include "madlab/cluster/mpi_context.h"
 #include "madlab/session/run_session.h"
+#include "madlab/store/run_folder.h"
 #include "madlab/store/shard.h"
 #include "madlab/study/study_config.h"
 
@@ -73,6 +74,8 @@ Action add_run_command(CLI::App& app) {
         options.quiet = args->quiet;
         options.no_report = args->no_report;
         if (!args->resume_dir.empty()) {
+            // Rank 0 alone: a worker on another machine cannot tell whether its pids run.
+            if (!is_mpi_worker()) RunFolder(args->resume_dir).remove_stale_temporaries();
             resume_session(args->resume_dir, options);
             return 0;
         }
@@ -86,6 +89,9 @@ Action add_run_command(CLI::App& app) {
                                   : args->study_file.empty()
                                       ? parse_study(default_study_toml(), "<default study>")
                                       : load_study(args->study_file);
+        // The default folder here, not in run_session: madlab-results/<study's safe name>.
+        if (!is_mpi_worker() && options.out_dir.empty())
+            options.out_dir = RunFolder::default_dir(study.name);
         run_session(study, options);
         return 0;
     };

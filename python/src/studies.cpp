@@ -14,6 +14,7 @@
 #include "bindings.h"
 #include "madlab/core/error.h"
 #include "madlab/session/run_session.h"
+#include "madlab/store/run_folder.h"
 #include "madlab/study/study_config.h"
 #include "python_model.h"
 
@@ -246,7 +247,7 @@ void bind_studies(py::module_& m) {
            bool no_db, bool no_report, const py::dict& models) {
             const StudyConfig study = path.empty() ? parse_study(text, name) : load_study(path);
             SessionOptions options = session_options(threads, quiet, no_report);
-            options.out_dir = out_dir;
+            options.out_dir = out_dir.empty() ? RunFolder::default_dir(study.name) : out_dir;
             options.db_path = db_path;
             options.no_db = no_db;
             prepare_python_models(study, models, options);
@@ -262,6 +263,7 @@ void bind_studies(py::module_& m) {
         [](const std::string& dir, int threads, bool quiet, bool no_report,
            const py::dict& models) {
             SessionOptions options = session_options(threads, quiet, no_report);
+            RunFolder(dir).remove_stale_temporaries();  // of writers killed in this folder
             prepare_python_models(study_of_run(dir), models, options);
             const ModelObjectsScope objects(models);
             return session_dict(run_interruptibly(

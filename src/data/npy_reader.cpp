@@ -2,9 +2,7 @@
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
-#include <unistd.h>
 
-#include <atomic>
 #include <bit>
 #include <cerrno>
 #include <charconv>
@@ -19,6 +17,7 @@
 #include <vector>
 
 #include "io_util.h"
+#include "madlab/core/atomic_file.h"
 #include "madlab/core/error.h"
 #include "madlab/core/printable.h"
 
@@ -433,42 +432,28 @@ void write_npy(const std::string& path, const Matrix& x) {
     header.append((64 - unpadded % 64) % 64, ' ');
     header.push_back('\n');
 
-    static std::atomic<unsigned> counter{0};
-    const std::string temp =
-        fmt::format("{}.tmp-{}-{}", path, static_cast<long>(::getpid()), counter.fetch_add(1));
-    auto fail = [&](const std::string& reason) {
-        std::error_code ignored;
-        std::filesystem::remove(temp, ignored);
-        throw Error(fmt::format("cannot write '{}': {}", path, reason));
-    };
-
-    std::FILE* raw = std::fopen(temp.c_str(), "wb");
-    if (!raw) fail(std::strerror(errno));
-    detail::FilePtr file(raw);
     unsigned char preamble[10];
     std::memcpy(preamble, kMagic, kMagicSize);
     preamble[6] = 1;
     preamble[7] = 0;
     preamble[8] = static_cast<unsigned char>(header.size() & 0xff);
     preamble[9] = static_cast<unsigned char>(header.size() >> 8);
-    bool ok = std::fwrite(preamble, 1, 10, file.get()) == 10 &&
-              std::fwrite(header.data(), 1, header.size(), file.get()) == header.size();
-    const auto count = static_cast<std::size_t>(x.size());
-    if constexpr (std::endian::native == std::endian::little) {
-        ok = ok && std::fwrite(x.data(), sizeof(double), count, file.get()) == count;
-    } else {
-        for (std::size_t k = 0; ok && k < count; ++k) {
-            const auto bits = std::bit_cast<std::uint64_t>(x.data()[k]);
-            unsigned char le[8];
-            for (int b = 0; b < 8; ++b) le[b] = static_cast<unsigned char>(bits >> (8 * b));
-            ok = std::fwrite(le, 1, 8, file.get()) == 8;
+    write_file_atomically(path, [&](std::ostream& out) {
+        out.write(reinterpret_cast<const char*>(preamble), 10);
+        out.write(header.data(), static_cast<std::streamsize>(header.size()));
+        const auto count = static_cast<std::size_t>(x.size());
+        if constexpr (std::endian::native == std::endian::little) {
+            out.write(reinterpret_cast<const char*>(x.data()),
+                      static_cast<std::streamsize>(sizeof(double) * count));
+        } else {
+            for (std::size_t k = 0; k < count; ++k) {
+                const auto bits = std::bit_cast<std::uint64_t>(x.data()[k]);
+                char le[8];
+                for (int b = 0; b < 8; ++b) le[b] = static_cast<char>(bits >> (8 * b));
+                out.write(le, 8);
+            }
         }
-    }
-    if (!ok) fail(std::strerror(errno));
-    if (std::fclose(file.release()) != 0) fail(std::strerror(errno));
-    std::error_code ec;
-    std::filesystem::rename(temp, path, ec);
-    if (ec) fail(ec.message());
+    });
 }
 
 }  // namespace madlab

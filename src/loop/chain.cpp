@@ -2,13 +2,13 @@
 
 #include <fmt/core.h>
 
-#include <cctype>
 #include <cstring>
 #include <filesystem>
 #include <optional>
 
 #include "checkpoint_io.h"
 #include "madlab/core/error.h"
+#include "madlab/core/safe_file_name.h"
 
 namespace madlab {
 
@@ -103,19 +103,6 @@ TrainingSetOf<Data> get_set(Reader& in, const Data& like) {
     return t;
 }
 
-// A folder name for a setting: its name where that is safe, else the safe characters and a
-// hash of the name, so that two settings never share a folder ("a b" and "a_b" differ).
-std::string slug(const std::string& name) {
-    std::string out;
-    for (char c : name)
-        out += (std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' ||
-                (c == '.' && !out.empty()))
-                   ? c
-                   : '_';
-    if (out == name) return out;
-    return fmt::format("{}-{:08x}", out, hash_tag(name) & 0xffffffffu);
-}
-
 }  // namespace
 
 template <class Data>
@@ -136,7 +123,7 @@ template <class Data>
 std::string ChainOf<Data>::generation_dir(int g) const {
     if (spec_.work_dir.empty()) return "";
     namespace fs = std::filesystem;
-    return fs::absolute(fs::path(spec_.work_dir) / slug(spec_.setting) /
+    return fs::absolute(fs::path(spec_.work_dir) / safe_file_name(spec_.setting) /
                         fmt::format("seed-{}", spec_.seed) / fmt::format("gen-{:04}", g))
         .string();
 }

@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <optional>
 #include <sstream>
 #include <utility>
 #include <vector>
@@ -39,9 +40,164 @@ std::string shell_quote(const std::string& s) {
     return out + "'";
 }
 
-// Replaces {name} by the shell-quoted value; `key` names the config key in errors.
+// A placeholder that the command puts inside its own quotes or after a backslash, where the
+// shell-quoted value is no longer one word the shell takes literally.
+struct QuotedPlaceholder {
+    std::string name;   // "setting"
+    std::string where;  // "inside double quotes"
+    std::string fixed;  // the command with every such placeholder outside its quotes
+};
+
+// Reads `command` as the shell reads its quotes: '...' (no escapes), $'...' and "..."
+// (backslash escapes; "$(...)" and "`...`" inside start unquoted text again), a backslash
+// outside quotes; {{ and }} are literal braces. Returns the first placeholder inside quotes or
+// after a backslash, or nullopt when every placeholder stands in unquoted text.
+std::optional<QuotedPlaceholder> find_quoted_placeholder(const std::string& command) {
+    // Nesting of quotes and command substitutions: '\'' single, '$' $'...', '"' double,
+    // '(' $(...) or a subshell, '`' backticks. Quoted: the first three.
+    struct Context {
+        char kind;
+        std::size_t opened_at;  // fixed.size() just after the opening quote
+        bool reopened = false;  // the quote at opened_at was reopened after a placeholder
+    };
+    std::vector<Context> stack;
+    std::optional<QuotedPlaceholder> found;
+    std::string fixed;
+    auto kind = [&] { return stack.empty() ? '\0' : stack.back().kind; };
+    auto quoted = [&] { return kind() == '\'' || kind() == '$' || kind() == '"'; };
+    auto opener = [](char k) { return std::string(k == '$' ? "$'" : k == '"' ? "\"" : "'"); };
+    auto push = [&](char k, const std::string& text) {
+        fixed += text;
+        stack.push_back({k, fixed.size()});
+    };
+    auto close_quote = [&](char c) {  // the closing quote of the innermost (quoted) context
+        const Context top = stack.back();
+        stack.pop_back();
+        if (top.reopened && fixed.size() == top.opened_at)
+            fixed.resize(fixed.size() - opener(top.kind).size());  // drop an empty "" we made
+        else
+            fixed += c;
+    };
+    for (std::size_t i = 0; i < command.size(); ++i) {
+        const char c = command[i];
+        const char next = i + 1 < command.size() ? command[i + 1] : '\0';
+        if ((c == '{' || c == '}') && next == c) {
+            fixed += command.substr(i++, 2);
+            continue;
+        }
+        if (c == '{' && command.find('}', i) != std::string::npos) {
+            const std::size_t close = command.find('}', i);
+            const std::string placeholder = command.substr(i, close - i + 1);
+            i = close;
+            if (!quoted()) {
+                fixed += placeholder;
+                continue;
+            }
+            const char k = kind();
+            if (!found)
+                found = QuotedPlaceholder{
+                    placeholder.substr(1, placeholder.size() - 2),
+                    k == '"' ? "inside double quotes" : "inside single quotes", ""};
+            // Close the quote before the placeholder (or drop it when it opened right there)
+            // and open it again after.
+            const std::string open = opener(k);
+            if (fixed.size() == stack.back().opened_at)
+                fixed.resize(fixed.size() - open.size());
+            else
+                fixed += k == '"' ? '"' : '\'';
+            fixed += placeholder + open;
+            stack.back().opened_at = fixed.size();
+            stack.back().reopened = true;
+            continue;
+        }
+        if (c == '\\' && kind() != '\'') {  // escapes the next character
+            if (next == '{' && command.compare(i + 1, 2, "{{") != 0 &&
+                command.find('}', i + 1) != std::string::npos) {
+                if (!found)
+                    found =
+                        QuotedPlaceholder{command.substr(i + 2, command.find('}', i + 1) - i - 2),
+                                          "after a backslash", ""};
+                continue;  // dropped from the fixed command; the placeholder follows
+            }
+            fixed += command.substr(i, 2);
+            ++i;
+            continue;
+        }
+        switch (kind()) {
+            case '\'':
+            case '$':
+                if (c == '\'') {
+                    close_quote(c);
+                    continue;
+                }
+                break;
+            case '"':
+                if (c == '"') {
+                    close_quote(c);
+                    continue;
+                }
+                if (c == '$' && next == '(') {
+                    push('(', "$(");
+                    ++i;
+                    continue;
+                }
+                if (c == '`') {
+                    push('`', "`");
+                    continue;
+                }
+                break;
+            default:  // unquoted text, $(...) or `...`
+                if (c == '\'') {
+                    push('\'', "'");
+                    continue;
+                }
+                if (c == '$' && next == '\'') {
+                    push('$', "$'");
+                    ++i;
+                    continue;
+                }
+                if (c == '"') {
+                    push('"', "\"");
+                    continue;
+                }
+                if (c == '$' && next == '(') {
+                    push('(', "$(");
+                    ++i;
+                    continue;
+                }
+                if (c == '(') {
+                    push('(', "(");
+                    continue;
+                }
+                if ((c == ')' && kind() == '(') || (c == '`' && kind() == '`')) {
+                    stack.pop_back();
+                    fixed += c;
+                    continue;
+                }
+                if (c == '`') {
+                    push('`', "`");
+                    continue;
+                }
+                break;
+        }
+        fixed += c;
+    }
+    if (found) found->fixed = fixed;
+    return found;
+}
+
+// Replaces {name} by the shell-quoted value; `key` names the config key in errors. Throws
+// ConfigError for a placeholder inside the command's own quotes (find_quoted_placeholder).
 std::string substitute(const std::string& command, const std::map<std::string, std::string>& values,
                        const char* key) {
+    if (const auto q = find_quoted_placeholder(command))
+        throw ConfigError(fmt::format(
+            "{} = \"{}\": the placeholder {{{}}} is {}; madlab inserts every placeholder "
+            "already shell-quoted, and inside your own quotes a value with a quote in it (a "
+            "setting's name, a path) would run as shell code. Write placeholders without quotes: "
+            "{} = \"{}\" (for a command that another shell runs, such as sh -c '...', pass the "
+            "value as an argument: sh -c 'echo \"$1\"' sh {{{}}}); see docs/external.md",
+            key, command, q->name, q->where, key, q->fixed, q->name));
     std::string out;
     for (std::size_t i = 0; i < command.size(); ++i) {
         // {{ and }} are literal braces (awk '{{print $1}}').

@@ -10,6 +10,7 @@
 
 #include "madlab/core/atomic_file.h"
 #include "madlab/core/error.h"
+#include "madlab/core/safe_file_name.h"
 
 namespace madlab {
 
@@ -84,8 +85,11 @@ std::vector<std::string> write_figures(const StudyFolder& folder, const std::str
     nlohmann::json list = nlohmann::json::array();
     std::vector<std::string> ids;
     for (const auto& v : figure_views(folder, options)) {
-        list.push_back({{"id", v.id}, {"title", v.title}, {"spec", v.spec}});
-        ids.push_back(v.id);
+        // figures.mjs names the files <id>.svg and <id>.png: a safe file name, since ids carry
+        // metric names read from summary.json, a file that may come from anyone ("metric-/../x").
+        const std::string file = safe_file_name(v.id);
+        list.push_back({{"id", file}, {"title", v.title}, {"spec", v.spec}});
+        ids.push_back(file);
     }
     const std::string specs = (fs::path(fig_dir) / "figures.json").string();
     write_file_atomically(specs, list.dump() + "\n");

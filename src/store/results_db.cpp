@@ -301,7 +301,14 @@ class LockFile {
 public:
     explicit LockFile(const std::string& db_path) {
         const std::string path = db_path + ".lock";
-        fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+        // O_NOFOLLOW: a symbolic link planted at the lock's name is refused, not followed (its
+        // target would otherwise be created or opened for writing).
+        fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
+        if (fd_ < 0 && errno == ELOOP)
+            throw Error(fmt::format(
+                "the lock file '{}' of results database '{}' is a symbolic link; madlab does not "
+                "follow it: remove the link",
+                path, db_path));
         if (fd_ < 0)
             throw Error(fmt::format(
                 "cannot create the lock file '{}' for results database '{}': {}; check that the "

@@ -11,6 +11,7 @@
 
 #include "madlab/core/atomic_file.h"
 #include "madlab/core/error.h"
+#include "madlab/core/safe_file_name.h"
 #include "madlab/store/record_files.h"
 
 namespace madlab {
@@ -115,6 +116,21 @@ void append_unique(std::vector<T>& list, const T& value) {
 }
 
 }  // namespace
+
+std::string RunFolder::default_dir(const std::string& study_name, std::string_view suffix) {
+    if (study_name.empty())
+        throw ConfigError(
+            "study.name is empty; give the study a name (it names the results folder "
+            "madlab-results/<name>), e.g. study.name = \"my-study\", or choose the folder with "
+            "--out");
+    std::string dir = "madlab-results/" + safe_file_name(study_name);
+    if (!suffix.empty()) dir += "-" + std::string(suffix);
+    return dir;
+}
+
+std::vector<std::string> RunFolder::remove_stale_temporaries() const {
+    return madlab::remove_stale_temporaries(dir_);
+}
 
 std::string RunFolder::path(std::string_view file) const { return dir_ + "/" + std::string(file); }
 

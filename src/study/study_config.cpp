@@ -551,6 +551,12 @@ namespace {
 // Stage 1: [study], read from the base only (settings may not change it).
 void read_study_section(KeyReader& r, StudyConfig& study) {
     study.name = r.get_string("study.name", study.name);
+    // It names the results folder (store/run_folder.h: RunFolder::default_dir), made a safe
+    // folder name there; an empty one would name madlab-results/ itself.
+    if (study.name.empty())
+        r.fail("study.name",
+               "is empty; give the study a name, e.g. study.name = \"my-study\" (it names the "
+               "results folder madlab-results/<name>)");
     study.description = r.get_string("study.description", "");
     study.seeds = static_cast<int>(r.get_int("study.seeds", study.seeds, 1, 1000000));
     study.first_seed = static_cast<std::uint64_t>(r.get_int("study.seed", 0, 0));

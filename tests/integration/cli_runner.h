@@ -22,10 +22,13 @@ struct CliResult {
     std::string output;  // stdout, and stderr unless left out
 };
 
-// Runs `madlab ARGUMENTS` through the shell and waits for it.
-inline CliResult run_madlab(const std::string& arguments, bool with_stderr = true) {
-    const std::string command =
-        std::string(MADLAB_BINARY) + " " + arguments + (with_stderr ? " 2>&1" : " 2>/dev/null");
+// Runs `madlab ARGUMENTS` through the shell and waits for it; in the working folder `cwd`
+// when one is given (for what madlab writes under madlab-results/).
+inline CliResult run_madlab(const std::string& arguments, bool with_stderr = true,
+                            const std::filesystem::path& cwd = {}) {
+    const std::string command = (cwd.empty() ? "" : "cd '" + cwd.string() + "' && ") +
+                                std::string(MADLAB_BINARY) + " " + arguments +
+                                (with_stderr ? " 2>&1" : " 2>/dev/null");
     FILE* pipe = popen(command.c_str(), "r");
     std::string output;
     std::array<char, 4096> buffer;

@@ -19,8 +19,8 @@ namespace madlab {
 Matrix read_npy(const std::string& path);
 
 // Writes x as a version 1.0 .npy file with dtype '<f8', C order, shape (n, d), readable by
-// numpy.load. The file is written under a temporary name in the same folder and renamed over
-// `path`, so a reader never sees a partial file. Throws Error if it cannot be written.
+// numpy.load. The file is written atomically (core/atomic_file.h), so a reader never sees a
+// partial file. Throws Error naming `path` if it cannot be written.
 void write_npy(const std::string& path, const Matrix& x);
 
 }  // namespace madlab

@@ -81,8 +81,8 @@ public:
     const Data& last_samples() const { return samples_; }
 
     // The folder FitContext::work_dir of generation g: <work_dir>/<setting>/seed-<seed>/
-    // gen-<g, 4 digits>, absolute, with a setting name that is not a safe file name replaced by
-    // its safe characters and a hash; "" without a work_dir.
+    // gen-<g, 4 digits>, absolute, with the setting's safe_file_name (core/safe_file_name.h);
+    // "" without a work_dir.
     std::string generation_dir(int g) const;
 
 private:

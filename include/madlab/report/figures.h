@@ -22,9 +22,10 @@ struct FigureOptions {
 // report/ that madlab was built from.
 std::string report_scripts_dir();
 
-// Writes FIGDIR/<id>.svg and FIGDIR/<id>.png for every chart of figure_views(folder) and
-// returns their ids. Throws Error saying what to install when node, the npm packages or
-// chromium are missing, or when the script fails.
+// Writes FIGDIR/<file>.svg and FIGDIR/<file>.png for every chart of figure_views(folder), <file>
+// its id as a safe file name (core/safe_file_name.h: the id itself unless it carries a name
+// from the folder's data that is not one), and returns those file names. Throws Error saying what
+// to install when node, the npm packages or chromium are missing, or when the script fails.
 std::vector<std::string> write_figures(const StudyFolder& folder, const std::string& fig_dir,
                                        const ReportOptions& options = {},
                                        const FigureOptions& figure_options = {});

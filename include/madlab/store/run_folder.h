@@ -54,6 +54,12 @@ public:
 
     explicit RunFolder(std::string dir) : dir_(std::move(dir)) {}
 
+    // The folder when --out names none: madlab-results/<study>, or madlab-results/<study>-<suffix>
+    // for an analysis (suffix "threshold", "decompose"), with the study's name made a safe folder
+    // name (core/safe_file_name.h: "../x" cannot leave madlab-results/). Throws ConfigError
+    // naming study.name when the name is empty.
+    static std::string default_dir(const std::string& study_name, std::string_view suffix = "");
+
     const std::string& dir() const { return dir_; }
 
     // DIR/<file> as the writers and the command lines name it: dir + "/" + file.
@@ -100,6 +106,13 @@ public:
     // run) and samples.json are optional. Throws DataError naming the file and saying what to
     // do when the folder or a file is missing or malformed, or when it holds no results.
     StudyFolder read() const;
+
+    // ---- housekeeping ----
+
+    // Removes the temporary files that writers killed during a write left in the folder and its
+    // subfolders (remove_stale_temporaries, core/atomic_file.h; a live process's are kept).
+    // `madlab run --resume` and `madlab report` call it first. Returns the removed paths.
+    std::vector<std::string> remove_stale_temporaries() const;
 
 private:
     std::string dir_;

@@ -461,6 +461,20 @@ TEST_F(ResultsDbTest, SecondWriterIsRefusedInAnotherProcess) {
     EXPECT_EQ(WEXITSTATUS(status), 0);
 }
 
+TEST_F(ResultsDbTest, ALinkPlantedAtTheLockFileIsRefusedNotFollowed) {
+    const fs::path victim = dir_ / "victim.txt";
+    fs::create_symlink(victim, path_ + ".lock");  // a link to a file that does not exist yet
+    expect_error([&] { ResultsDb::open(path_, Mode::kReadWrite); },
+                 {path_ + ".lock", "symbolic link", "remove the link"});
+    EXPECT_FALSE(fs::exists(victim));  // not created through the link
+    std::ofstream(victim) << "precious";
+    expect_error([&] { ResultsDb::open(path_, Mode::kReadWrite); }, {"symbolic link"});
+    std::ifstream in(victim);
+    std::string text;
+    std::getline(in, text);
+    EXPECT_EQ(text, "precious");
+}
+
 TEST_F(ResultsDbTest, ReadOnlyRefusesWrites) {
     ResultsDb::open(path_, Mode::kReadWrite);
     const auto reader = ResultsDb::open(path_, Mode::kReadOnly);

@@ -99,6 +99,31 @@ TEST_F(RunFolderTest, PathsAreTheFolderAndTheFileName) {
     EXPECT_EQ(RunFolder("some/dir/").report_path(), "some/dir/report.html");
 }
 
+TEST_F(RunFolderTest, TheDefaultFolderStaysInMadlabResults) {
+    EXPECT_EQ(RunFolder::default_dir("default"), "madlab-results/default");
+    EXPECT_EQ(RunFolder::default_dir("th", "threshold"), "madlab-results/th-threshold");
+    // A name from a study file is made a safe folder name: "../../x" cannot leave the folder,
+    // and a newline makes no folder with a newline.
+    for (const std::string name : {"../../x", "..", "a\nb", "/abs"}) {
+        for (const std::string suffix : {"", "decompose"}) {
+            const std::string dir = RunFolder::default_dir(name, suffix);
+            const fs::path path(dir);
+            EXPECT_EQ(path.parent_path(), "madlab-results") << dir;
+            EXPECT_EQ(dir.find('\n'), std::string::npos);
+            EXPECT_NE(path.filename().string().front(), '.') << dir;
+            EXPECT_EQ(fs::path(dir).lexically_normal().parent_path(), "madlab-results") << dir;
+        }
+    }
+    EXPECT_EQ(RunFolder::default_dir("../../x").substr(0, 23), "madlab-results/_._.._x-");
+    // An empty name would be madlab-results/ itself.
+    try {
+        RunFolder::default_dir("");
+        ADD_FAILURE() << "no exception";
+    } catch (const ConfigError& e) {
+        EXPECT_NE(std::string(e.what()).find("study.name is empty"), std::string::npos) << e.what();
+    }
+}
+
 TEST_F(RunFolderTest, ARunRoundTrips) {
     const RunFolder folder(dir("nested/out"));
     const auto records = some_records();
