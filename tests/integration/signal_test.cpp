@@ -134,8 +134,8 @@ protected:
         const std::string said = read_file(log());
         ASSERT_TRUE(WIFEXITED(status)) << "killed by signal " << WTERMSIG(status) << ": " << said;
         EXPECT_EQ(WEXITSTATUS(status), exit_code) << said;
-        for (const std::string part : {"interrupted by " + name, std::string("committed so far"),
-                                       "madlab run --resume " + out() + "`"})
+        for (const std::string& part : {"interrupted by " + name, std::string("committed so far"),
+                                        "madlab run --resume " + out() + "`"})
             EXPECT_NE(said.find(part), std::string::npos) << "no '" << part << "' in " << said;
         // The model command got the signal and is gone: nothing writes into the folder.
         EXPECT_TRUE(ends_within(group, 2.0)) << "the model command outlived madlab";

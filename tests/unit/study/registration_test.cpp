@@ -151,7 +151,7 @@ TEST_F(Registration, AnUnreadableCheckpointIsNamedAndItsChainRecomputed) {
     ::testing::internal::CaptureStderr();
     const StudyResult resumed = run_study(study, options, db.get(), &ids);
     const std::string warning = ::testing::internal::GetCapturedStderr();
-    for (const std::string part :
+    for (const std::string& part :
          {"checkpoint of chain " + std::to_string(chain_id), std::string("setting 'fresh'"),
           std::string("seed 1"), db_path(), std::string("truncated"),
           std::string("recomputing that chain from generation 0")})
