@@ -101,7 +101,9 @@ std::optional<LiveCommand> live_command_in(const std::string& pid_file) {
     LiveCommand command;
     in >> command.group >> command.host;
     if (command.group > 0 && !command.host.empty() && command.host != host_name()) return command;
-    if (command.group > 0 && process_group_lives(static_cast<int>(command.group))) return command;
+    // Not (yet) a whole line: being written by a run_shell that has just started the command.
+    if (command.group <= 0 || command.host.empty()) return std::nullopt;
+    if (process_group_lives(static_cast<int>(command.group))) return command;
     std::error_code ec;
     std::filesystem::remove(pid_file, ec);
     return std::nullopt;

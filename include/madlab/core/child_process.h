@@ -43,8 +43,8 @@ struct LiveCommand {
 };
 
 // The command of `pid_file` while its group still lives (or runs on another host, which this
-// process cannot check); nullopt when there is no such file, or when its group has ended, in
-// which case the stale file is removed.
+// process cannot check); nullopt when there is no such file (or it is not written whole yet),
+// or when its group has ended, in which case the stale file is removed.
 std::optional<LiveCommand> live_command_in(const std::string& pid_file);
 
 // How long a command may take to end after a forwarded signal before its group gets SIGKILL.
