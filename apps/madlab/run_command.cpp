@@ -1,12 +1,17 @@
+#include <fmt/core.h>
+
 #include <memory>
+#include <optional>
 
 #include "command_line.h"
 #include "commands.h"
 #include "madlab/cluster/mpi_context.h"
+#include "madlab/core/stop_signals.h"
 #include "madlab/session/run_session.h"
 #include "madlab/store/run_folder.h"
 #include "madlab/store/shard.h"
 #include "madlab/study/study_config.h"
+#include "madlab/study/study_runner.h"
 
 namespace madlab::cli {
 
@@ -23,6 +28,30 @@ struct RunArguments {
     bool no_db = false;
     bool no_report = false;
 };
+
+// Runs the study the arguments name, or resumes the folder of --resume.
+void run_or_resume(const RunArguments* args, SessionOptions options) {
+    if (!args->resume_dir.empty()) {
+        // Rank 0 alone: a worker on another machine cannot tell whether its pids run.
+        if (!is_mpi_worker()) RunFolder(args->resume_dir).remove_stale_temporaries();
+        resume_session(args->resume_dir, options);
+        return;
+    }
+    options.out_dir = args->out_dir;
+    options.db_path = args->db_path;
+    if (!args->db_path.empty()) check_output_file("--db", args->db_path);
+    options.no_db = args->no_db;
+    if (!args->shard.empty()) options.shard = parse_shard(args->shard, "--shard");
+    // A worker rank of an MPI run reads no file: run_session gets the study from rank 0.
+    const StudyConfig study = is_mpi_worker() ? StudyConfig{}
+                              : args->study_file.empty()
+                                  ? parse_study(default_study_toml(), "<default study>")
+                                  : load_study(args->study_file);
+    // The default folder here, not in run_session: madlab-results/<study's safe name>.
+    if (!is_mpi_worker() && options.out_dir.empty())
+        options.out_dir = RunFolder::default_dir(study.name);
+    run_session(study, options);
+}
 
 }  // namespace
 
@@ -73,26 +102,22 @@ Action add_run_command(CLI::App& app) {
         options.threads = args->threads;
         options.quiet = args->quiet;
         options.no_report = args->no_report;
-        if (!args->resume_dir.empty()) {
-            // Rank 0 alone: a worker on another machine cannot tell whether its pids run.
-            if (!is_mpi_worker()) RunFolder(args->resume_dir).remove_stale_temporaries();
-            resume_session(args->resume_dir, options);
-            return 0;
+        // SIGINT / SIGTERM stop the chains after their current generation and end the external
+        // commands (core/stop_signals.h); the run then says how to resume and exits 128 +
+        // signal (130 for Ctrl-C). Under MPI the coordinator catches them itself
+        // (cluster/mpi_executor.h).
+        std::optional<StopOnSignals> signals;
+        if (mpi_world().size == 1) {
+            signals.emplace();
+            options.stop = &signals->requested();
         }
-        options.out_dir = args->out_dir;
-        options.db_path = args->db_path;
-        if (!args->db_path.empty()) check_output_file("--db", args->db_path);
-        options.no_db = args->no_db;
-        if (!args->shard.empty()) options.shard = parse_shard(args->shard, "--shard");
-        // A worker rank of an MPI run reads no file: run_session gets the study from rank 0.
-        const StudyConfig study = is_mpi_worker() ? StudyConfig{}
-                                  : args->study_file.empty()
-                                      ? parse_study(default_study_toml(), "<default study>")
-                                      : load_study(args->study_file);
-        // The default folder here, not in run_session: madlab-results/<study's safe name>.
-        if (!is_mpi_worker() && options.out_dir.empty())
-            options.out_dir = RunFolder::default_dir(study.name);
-        run_session(study, options);
+        try {
+            run_or_resume(args.get(), options);
+        } catch (const Interrupted& e) {
+            if (!signals || signals->signal() == 0) throw;
+            fmt::print(stderr, "madlab: interrupted by {}: {}\n", signals->signal_name(), e.what());
+            return signals->exit_code();
+        }
         return 0;
     };
 }

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <filesystem>
 #include <map>
 #include <memory>
 #include <set>
@@ -15,6 +16,8 @@
 #include "commands.h"
 #include "madlab/core/error.h"
 #include "madlab/report/metric_catalog.h"
+#include "madlab/store/results_db.h"
+#include "madlab/store/run_folder.h"
 #include "madlab/store/summary.h"
 
 namespace madlab::cli {
@@ -111,6 +114,29 @@ struct ShowArguments {
     RecordSelection selection;
 };
 
+// The output folder whose run.json links to study `study_id` of `db`, for the resume hint:
+// the database's own folder when it is a run's DIR/results.sqlite; "DIR" when unknown.
+std::string run_folder_of(const ResultsDb& db, std::int64_t study_id) {
+    const std::string dir = std::filesystem::path(db.path()).parent_path().string();
+    try {
+        const auto link = RunFolder(dir.empty() ? "." : dir).read_run_link();
+        if (link && link->study_id == study_id && std::filesystem::equivalent(link->db, db.path()))
+            return dir.empty() ? "." : dir;
+    } catch (const std::exception&) {
+    }
+    return "DIR";
+}
+
+// A study's status as `show` prints it: "running" only while a writer is alive (the writer
+// lock, has_live_writer); a study left "running" or "interrupted" says how to continue.
+std::string shown_status(const ResultsDb& db, const StudyRow& study) {
+    const bool killed = study.status == "running" && !has_live_writer(db.path());
+    if (!killed && study.status != "interrupted") return study.status;
+    return fmt::format("interrupted ({}; continue it with `madlab run --resume {}`)",
+                       killed ? "the run that wrote it is gone" : "stopped by a signal",
+                       run_folder_of(db, study.id));
+}
+
 // Everything `show` prints for one study.
 std::string show_study(const ResultsDb& db, const StudyRow& study,
                        const RecordSelection& selection) {
@@ -129,7 +155,7 @@ std::string show_study(const ResultsDb& db, const StudyRow& study,
 
     std::string out =
         fmt::format("study '{}' (id {}): {}, created {}, madlab {}; {} setting{}, {} chain{}\n",
-                    study.name, study.id, study.status, study.created_at,
+                    study.name, study.id, shown_status(db, study), study.created_at,
                     study.madlab_version.empty() ? "?" : study.madlab_version, settings.size(),
                     settings.size() == 1 ? "" : "s", chain_count, chain_count == 1 ? "" : "s");
     if (last < 0) return out + "  no generation committed yet\n";

@@ -18,6 +18,7 @@
 #include <utility>
 
 #include "madlab/cluster/mpi_context.h"
+#include "madlab/core/child_process.h"
 #include "madlab/core/error.h"
 #include "madlab/study/study_config.h"
 
@@ -156,7 +157,12 @@ namespace {
 // thread's polling loop.
 volatile std::sig_atomic_t g_stop_signal = 0;
 
-extern "C" void on_stop_signal(int signal) { g_stop_signal = signal; }
+// SIGINT and SIGTERM also go on to the external commands that run on this rank (each in a
+// process group of its own, core/child_process.h), which would otherwise outlive the run.
+extern "C" void on_stop_signal(int signal) {
+    g_stop_signal = signal;
+    if (signal == SIGINT || signal == SIGTERM) forward_signal_to_children(signal);
+}
 
 // The signals that stop rank 0's run, caught while it runs chains (the previous handlers come
 // back after): SIGTERM (Slurm on scancel or at the time limit; mpirun) and SIGINT; and, when Open

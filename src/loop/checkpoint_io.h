@@ -25,7 +25,7 @@ public:
     explicit Reader(const std::string& bytes) : bytes_(bytes) {}
     void get_bytes(void* data, std::size_t size) {
         if (size > bytes_.size() - offset_)
-            throw DataError("chain checkpoint is truncated; delete the run folder and start again");
+            throw DataError("chain checkpoint is truncated (its bytes end before its data does)");
         std::memcpy(data, bytes_.data() + offset_, size);
         offset_ += size;
     }

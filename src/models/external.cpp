@@ -343,9 +343,11 @@ std::string ExternalSteps::describe_step(const char* key, const std::string& com
 void ExternalSteps::run_step(const std::string& command, const std::string& where,
                              const std::string& name) const {
     const std::string log = dir_ + "/" + name;
+    const std::string pid_file = log + ".pid";
+    refuse_a_live_step(where, name);
     ShellResult result;
     for (int attempt = 0; attempt <= options_.retries; ++attempt) {
-        result = run_shell(command, log + ".stdout", log + ".stderr", options_.timeout_s);
+        result = run_shell(command, log + ".stdout", log + ".stderr", options_.timeout_s, pid_file);
         if (result.ok) return;
     }
     if (result.timed_out)
@@ -357,6 +359,18 @@ void ExternalSteps::run_step(const std::string& command, const std::string& wher
                                                                options_.retries + 1, result.why)
                                                  : result.why,
                             log, tail_of(log + ".stderr")));
+}
+
+void ExternalSteps::refuse_a_live_step(const std::string& where, const std::string& name) const {
+    // A madlab killed with SIGKILL leaves its commands running; a resume must not start the
+    // same step beside them, in the same folder.
+    const std::string pid_file = dir_ + "/" + name + ".pid";
+    if (const auto live = live_command_in(pid_file))
+        throw Error(fmt::format(
+            "{}: this step is still running from an earlier madlab run (process group {} on "
+            "host {}, recorded in {}); wait for it to end or stop it (`kill -TERM -- -{}` on "
+            "that host), then resume",
+            where, live->group, live->host, pid_file, live->group));
 }
 
 std::string ExternalSteps::dir_for_fit(std::uint64_t data_hash, const Rng& rng) const {
@@ -392,6 +406,7 @@ FitInfo ExternalSteps::fit(const ExternalPlace& place, Rng& rng, const std::stri
         info.note = "reused the finished fit in " + dir_;
         return info;
     }
+    refuse_a_live_step(describe_step("model.fit", command), "fit");
     std::error_code ec;
     // A new fit: every finished step of an earlier fit in this folder (fit, samples, score)
     // belongs to another model, so none of its .done markers may be reused.
@@ -452,6 +467,7 @@ ExternalSteps::Output ExternalSteps::run(const char* key, const std::string& com
     out.where = describe_step(key, out.command);
     out.reused = read_text(out.done) == out.command + "\n" && fs::exists(out.path);
     if (!out.reused) {
+        refuse_a_live_step(out.where, name);
         std::error_code ec;
         fs::remove(out.done, ec);
         fs::remove(out.path, ec);

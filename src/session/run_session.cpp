@@ -69,8 +69,43 @@ void start_mpi_run(MpiCoordinator* coordinator, const StudyConfig& study, const 
     coordinator->start(setup);
 }
 
+// Generations committed for a study so far; nullopt if the database cannot say.
+std::optional<std::size_t> committed_generations(const ResultsDb& db, std::int64_t study_id) {
+    try {
+        std::size_t n = 0;
+        for (const auto& setting : db.settings(study_id))
+            for (const auto& chain : db.chains(setting.id))
+                n += static_cast<std::size_t>(chain.last_generation + 1);
+        return n;
+    } catch (const std::exception&) {
+        return std::nullopt;
+    }
+}
+
+// What run_and_report throws when SessionOptions::stop stopped the run: where the committed
+// generations are and how to continue.
+Interrupted interrupted(const StudyConfig& study, const std::string& out, const ResultsDb& db,
+                        std::int64_t study_id, const SessionOptions& options) {
+    if (options.no_db)
+        return Interrupted(fmt::format(
+            "study '{}' was interrupted; a run without a database (--no-db) cannot be resumed: "
+            "run it again",
+            study.name));
+    const auto committed = committed_generations(db, study_id);
+    return Interrupted(fmt::format(
+        "study '{}' was interrupted; {} committed so far {} in {}; continue the run with "
+        "`madlab run --resume {}`",
+        study.name,
+        committed ? fmt::format("the {} generation{}", *committed, *committed == 1 ? "" : "s")
+                  : std::string("the generations"),
+        committed && *committed == 1 ? "stays" : "stay", db.path(), out));
+}
+
 // Runs a registered study (of a shard, `shard`) and hands its output to the reporters; marks
-// the study "failed" in the database when the run throws. `coordinator`: rank 0 of an MPI run.
+// the study "failed" in the database when the run throws, or "interrupted" (and throws
+// Interrupted, saying how to resume) when options.stop stopped it: an external command that a
+// forwarded signal ended fails its chain, and that failure is the interruption too.
+// `coordinator`: rank 0 of an MPI run.
 SessionResult run_and_report(const StudyConfig& study, const std::string& out, ResultsDb* db,
                              const StudyIds* ids, const SessionOptions& options, const Shard& shard,
                              MpiCoordinator* coordinator) {
@@ -87,11 +122,13 @@ SessionResult run_and_report(const StudyConfig& study, const std::string& out, R
     try {
         result = run_study(study, run, db, ids);
     } catch (...) {
-        // Marking the study failed must not replace the error that stopped it.
+        const bool stopped = options.stop != nullptr && options.stop->load();
+        // Marking the study must not replace the error that stopped it.
         try {
-            if (db) db->set_study_status(ids->study_id, "failed");
+            if (db) db->set_study_status(ids->study_id, stopped ? "interrupted" : "failed");
         } catch (const std::exception&) {
         }
+        if (stopped) throw interrupted(study, out, *db, ids->study_id, options);
         throw;
     }
     return report_run(study, out, *db, ids->study_id, std::move(result), options);
@@ -158,7 +195,7 @@ SessionResult run_session(const StudyConfig& study, const SessionOptions& option
             "--no-db cannot run across MPI ranks: rank 0 collects every generation in its "
             "database; drop --no-db, or run madlab without mpirun/srun");
     const std::string out =
-        options.out_dir.empty() ? "madlab-results/" + study.name : options.out_dir;
+        options.out_dir.empty() ? RunFolder::default_dir(study.name) : options.out_dir;
     // Fail before writing anything; warn of settings that run, but not as meant.
     for (const std::string& warning : check_study_inputs(study, options.threads))
         fmt::print(stderr, "madlab: warning: {}\n", warning);
@@ -168,21 +205,25 @@ SessionResult run_session(const StudyConfig& study, const SessionOptions& option
         throw ConfigError(fmt::format(
             "--out {}: cannot create the output folder ({}); give a folder you can write to", out,
             ec.message()));
+    // The config is there from the start, so that the folder of a killed run says what ran
+    // (and a resume can start it again when its registration never committed); the TOML
+    // reporter writes it again at the end.
+    RunFolder(out).write_config(to_toml(study));
     if (options.no_db) {
         ScratchDb scratch(out);
         const StudyIds ids = register_study(scratch.db(), study);
-        RunFolder(out).write_config(to_toml(study));
         return run_and_report(study, out, &scratch.db(), &ids, options, options.shard,
                               coordinator.get());
     }
     const std::string db_path =
         options.db_path.empty() ? RunFolder(out).path(RunFolder::kDatabase) : options.db_path;
     const auto db = ResultsDb::open(db_path, ResultsDb::Mode::kReadWrite);
-    const StudyIds ids = register_study(*db, study);
-    RunFolder(out).write_run_link(db_path, ids.study_id, options.shard);
-    // The config is there from the start, so that the folder of a killed run says what ran;
-    // the TOML reporter writes it again at the end.
-    RunFolder(out).write_config(to_toml(study));
+    // run.json is written inside the registration's transaction: a kill leaves either no study
+    // (and maybe a run.json naming one that never committed: resume_session starts it from
+    // config.toml) or the whole study with its run.json.
+    const StudyIds ids = register_study(*db, study, [&](const StudyIds& registered) {
+        RunFolder(out).write_run_link(db_path, registered.study_id, options.shard);
+    });
     start_mpi_run(coordinator.get(), study, out, options);
     return run_and_report(study, out, db.get(), &ids, options, options.shard, coordinator.get());
 }
@@ -196,6 +237,15 @@ struct OpenRun {
     StudyConfig study;
     Shard shard;
 };
+
+// The study of a run folder whose run.json names a study that is not in its database: a run
+// killed while it registered the study (run.json is written just before the registration
+// commits). Read from the folder's config.toml; nullopt when the folder has none.
+std::optional<StudyConfig> unregistered_study(const std::string& dir) {
+    const std::string config = RunFolder(dir).path(RunFolder::kConfig);
+    if (!std::filesystem::exists(config)) return std::nullopt;
+    return load_study(config);
+}
 
 OpenRun open_run(const std::string& dir, ResultsDb::Mode mode) {
     const auto link = RunFolder(dir).read_run_link();
@@ -213,10 +263,19 @@ OpenRun open_run(const std::string& dir, ResultsDb::Mode mode) {
     run.study_id = study_id;
     run.shard = shard;
     const auto row = run.db->study(study_id);
-    if (!row)
+    if (!row) {
+        // Killed before the registration committed: nothing of the study was written, and
+        // config.toml says what to run.
+        if (auto study = unregistered_study(dir)) {
+            run.study_id = 0;
+            run.study = std::move(*study);
+            return run;
+        }
         throw DataError(fmt::format(
-            "study {} is not in '{}'; the run folder and the database do not belong together",
-            study_id, db_path));
+            "study {} is not in '{}' and {} has no {} to start it from: the run was killed "
+            "before it registered its study; start it again with `madlab run STUDY.toml --out {}`",
+            study_id, db_path, dir, RunFolder::kConfig, dir));
+    }
     run.study =
         parse_study(row->config_toml, db_path + " (study " + std::to_string(study_id) + ")");
     return run;
@@ -239,8 +298,18 @@ SessionResult resume_session(const std::string& dir, const SessionOptions& optio
             dir));
     OpenRun run = open_run(dir, ResultsDb::Mode::kReadWrite);
     check_memory(run.study, options.threads, available_memory_bytes());
-    const StudyIds ids = find_study(*run.db, run.study_id, run.study);
-    run.db->set_study_status(run.study_id, "running");
+    StudyIds ids;
+    if (run.study_id == 0) {
+        // Its registration never committed: register it now, as run_session would have.
+        check_study_inputs(run.study, options.threads);
+        ids = register_study(*run.db, run.study, [&](const StudyIds& registered) {
+            RunFolder(dir).write_run_link(run.db->path(), registered.study_id, run.shard);
+        });
+        run.study_id = ids.study_id;
+    } else {
+        ids = find_study(*run.db, run.study_id, run.study);
+        run.db->set_study_status(run.study_id, "running");
+    }
     start_mpi_run(coordinator.get(), run.study, dir, options);
     return run_and_report(run.study, dir, run.db.get(), &ids, options, run.shard,
                           coordinator.get());

@@ -15,6 +15,7 @@
 
 #include <bit>
 #include <cerrno>
+#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
@@ -22,6 +23,7 @@
 #include <map>
 #include <mutex>
 #include <string_view>
+#include <thread>
 #include <utility>
 
 #include "madlab/core/error.h"
@@ -314,8 +316,17 @@ public:
                 "cannot create the lock file '{}' for results database '{}': {}; check that the "
                 "folder exists and is writable",
                 path, db_path, std::strerror(errno)));
+        // A reader probes the lock for a moment (has_live_writer): a lock held for less than
+        // kProbeWaitMs is waited for, not reported as another run.
+        constexpr int kProbeWaitMs = 200;
+        int waited_ms = 0;
         while (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
             if (errno == EINTR) continue;
+            if (errno == EWOULDBLOCK && waited_ms < kProbeWaitMs) {
+                std::this_thread::sleep_for(std::chrono::milliseconds(10));
+                waited_ms += 10;
+                continue;
+            }
             const int error = errno;
             ::close(fd_);
             if (error == EWOULDBLOCK)
@@ -334,6 +345,37 @@ public:
 private:
     int fd_ = -1;
 };
+
+// A rollback journal "<path>-journal" that is not empty: a writer was killed inside a
+// transaction in rollback-journal mode (the schema is created so, before the database turns to
+// WAL). A read-only connection cannot roll it back, and SQLite then calls the database
+// read-only. When no writer holds the lock, rolls it back with a short read-write connection
+// (under the writer lock); when that is not possible, throws DataError saying what to do.
+void roll_back_hot_journal(const std::string& path) {
+    const std::string journal = path + "-journal";
+    struct stat info {};
+    if (::stat(journal.c_str(), &info) != 0 || info.st_size == 0) return;
+    const std::string advice = fmt::format(
+        "results database '{}' has a rollback journal '{}' left by a madlab run that was killed "
+        "while it wrote; SQLite rolls it back when the database is opened with write access: "
+        "make the file and its folder writable and run the command again (or `madlab run "
+        "--resume DIR` for the run that was killed)",
+        path, journal);
+    std::unique_ptr<LockFile> lock;
+    try {
+        lock = std::make_unique<LockFile>(path);
+    } catch (const Error&) {
+        if (has_live_writer(path)) return;  // the writer rolled it back when it opened the file
+        throw DataError(advice);
+    }
+    sqlite3* raw = nullptr;
+    const int rc = sqlite3_open_v2(path.c_str(), &raw, SQLITE_OPEN_READWRITE, nullptr);
+    const bool rolled_back =
+        rc == SQLITE_OK && sqlite3_exec(raw, "SELECT count(*) FROM sqlite_master", nullptr, nullptr,
+                                        nullptr) == SQLITE_OK;
+    sqlite3_close(raw);
+    if (!rolled_back) throw DataError(advice);
+}
 
 // The WHERE clause of a RecordFilter over the `results` view, and its parameters in order.
 struct FilterSql {
@@ -384,6 +426,7 @@ public:
             if (S_ISDIR(info.st_mode))
                 throw DataError(fmt::format(
                     "results database '{}' is a folder; give the path of the database file", path));
+            roll_back_hot_journal(path);
         } else {
             // The lock comes first: a second writer must not touch the file at all.
             lock_ = std::make_unique<LockFile>(path);
@@ -433,6 +476,14 @@ public:
             .bind(5, study.status.empty() ? std::string("running") : study.status)
             .run();
         return sqlite3_last_insert_rowid(db());
+    }
+
+    void in_transaction(const std::function<void()>& body) override {
+        std::lock_guard guard(mutex_);
+        require_writable();
+        Transaction transaction(db(), path_);
+        body();
+        transaction.commit();
     }
 
     void set_study_status(std::int64_t study_id, const std::string& status) override {
@@ -958,7 +1009,8 @@ private:
     Mode mode_;
     std::unique_ptr<LockFile> lock_;  // declared before db_: released after the connection
     Connection db_;
-    mutable std::mutex mutex_;
+    // Recursive: in_transaction's body calls the other methods.
+    mutable std::recursive_mutex mutex_;
     std::unique_ptr<Statement> insert_record_;  // cached for commit_generation
     std::unique_ptr<Statement> replace_checkpoint_;
     std::unique_ptr<Statement> insert_samples_;
@@ -966,6 +1018,18 @@ private:
 };
 
 }  // namespace
+
+bool has_live_writer(const std::string& db_path) {
+    const std::string path = db_path + ".lock";
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return false;
+    int rc = 0;
+    while ((rc = ::flock(fd, LOCK_SH | LOCK_NB)) != 0 && errno == EINTR) {
+    }
+    const bool held = rc != 0 && errno == EWOULDBLOCK;
+    ::close(fd);  // releases the shared lock taken, if any
+    return held;
+}
 
 std::unique_ptr<ResultsDb> ResultsDb::open(const std::string& path, Mode mode) {
     return std::make_unique<SqliteResultsDb>(path, mode);

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstdio>
 #include <filesystem>
 
 #include "madlab/core/error.h"
@@ -191,7 +192,8 @@ std::vector<std::string> check_study_inputs(const StudyConfig& study, int thread
     return warnings;
 }
 
-StudyIds register_study(ResultsDb& db, const StudyConfig& study) {
+StudyIds register_study(ResultsDb& db, const StudyConfig& study,
+                        const std::function<void(const StudyIds&)>& before_commit) {
     StudyRow row;
     row.name = study.name;
     row.config_toml = to_toml(study);
@@ -199,20 +201,24 @@ StudyIds register_study(ResultsDb& db, const StudyConfig& study) {
     row.madlab_version = MADLAB_VERSION;
     row.status = "running";
     StudyIds ids;
-    ids.study_id = db.add_study(row);
-    for (std::size_t s = 0; s < study.settings.size(); ++s) {
-        SettingRow setting;
-        setting.study_id = ids.study_id;
-        setting.position = static_cast<int>(s);
-        setting.name = study.settings[s].name;
-        setting.label = study.settings[s].label.empty() ? setting.name : study.settings[s].label;
-        setting.params_json = to_json(study.settings[s].config).dump();
-        const std::int64_t setting_id = db.add_setting(setting);
-        std::vector<std::int64_t> chains;
-        for (int i = 0; i < study.seeds; ++i)
-            chains.push_back(db.add_chain(setting_id, study.first_seed + i));
-        ids.chain_ids.push_back(std::move(chains));
-    }
+    db.in_transaction([&] {
+        ids.study_id = db.add_study(row);
+        for (std::size_t s = 0; s < study.settings.size(); ++s) {
+            SettingRow setting;
+            setting.study_id = ids.study_id;
+            setting.position = static_cast<int>(s);
+            setting.name = study.settings[s].name;
+            setting.label =
+                study.settings[s].label.empty() ? setting.name : study.settings[s].label;
+            setting.params_json = to_json(study.settings[s].config).dump();
+            const std::int64_t setting_id = db.add_setting(setting);
+            std::vector<std::int64_t> chains;
+            for (int i = 0; i < study.seeds; ++i)
+                chains.push_back(db.add_chain(setting_id, study.first_seed + i));
+            ids.chain_ids.push_back(std::move(chains));
+        }
+        if (before_commit) before_commit(ids);
+    });
     return ids;
 }
 
@@ -332,11 +338,24 @@ bool checkpoints_every_generation(const Setting& setting, const SettingParts& pa
 // Stage 2: runs a chain of any kind to its last generation, from the database's checkpoint when
 // there is one, and hands every generation's records (and, for the first seed, the samples
 // `samples_of(chain, g)` keeps for the report) with the chain's checkpoint to the job's sink.
+// What drive_chain throws when the database's checkpoint of the chain cannot be read (a
+// truncated or corrupt blob): run_chain then recomputes the chain from generation 0.
+class BadCheckpoint : public DataError {
+public:
+    using DataError::DataError;
+};
+
+// `from_checkpoint`: continue from the database's checkpoint of the chain, if it has one.
 template <class Data, class SamplesOf>
-void drive_chain(ChainOf<Data>& chain, const ChainJob& job, SamplesOf samples_of) {
-    if (job.db != nullptr) {
+void drive_chain(ChainOf<Data>& chain, const ChainJob& job, SamplesOf samples_of,
+                 bool from_checkpoint = true) {
+    if (job.db != nullptr && from_checkpoint) {
         if (auto state = job.db->checkpoint(job.chain_id); state && !state->empty()) {
-            chain.restore(*state);
+            try {
+                chain.restore(*state);
+            } catch (const DataError& e) {
+                throw BadCheckpoint(e.what());
+            }
             job.progress.advance(static_cast<std::size_t>(chain.next_generation()));
         }
     }
@@ -373,8 +392,10 @@ void drive_chain(ChainOf<Data>& chain, const ChainJob& job, SamplesOf samples_of
     }
 }
 
-// Stage 2, per kind of data: builds the chain of `job` from its setting's parts and drives it.
-void run_chain(const ChainJob& job, const SettingParts& parts, const RunOptions& options) {
+// Stage 2, per kind of data: builds the chain of `job` from its setting's parts and drives it
+// (`from_checkpoint`: see drive_chain).
+void run_chain_once(const ChainJob& job, const SettingParts& parts, const RunOptions& options,
+                    bool from_checkpoint) {
     const std::string work_dir = models_work_dir(job.setting, options);
     if (parts.text) {
         const auto tokens = parts.text->text_options().tokens;
@@ -384,9 +405,10 @@ void run_chain(const ChainJob& job, const SettingParts& parts, const RunOptions&
         for (const auto& m : parts.text_metrics) spec.metrics.push_back(m.get());
         spec.n_test = 0;  // every held-out line
         TextChain chain(spec);
-        drive_chain(chain, job, [&](const TextChain& c, int g) {
-            return kept_samples(job.study, c, g, tokens);
-        });
+        drive_chain(
+            chain, job,
+            [&](const TextChain& c, int g) { return kept_samples(job.study, c, g, tokens); },
+            from_checkpoint);
         return;
     }
     ChainSpec spec = chain_spec<Matrix>(job.study, job.setting, job.seed, work_dir);
@@ -394,9 +416,28 @@ void run_chain(const ChainJob& job, const SettingParts& parts, const RunOptions&
     spec.prototype = parts.prototype.get();
     for (const auto& m : parts.metrics) spec.metrics.push_back(m.get());
     Chain chain(spec);
-    drive_chain(chain, job, [&](const Chain& c, int g) {
-        return kept_samples(job.study, c, g, parts.image_shape);
-    });
+    drive_chain(
+        chain, job,
+        [&](const Chain& c, int g) { return kept_samples(job.study, c, g, parts.image_shape); },
+        from_checkpoint);
+}
+
+// Stage 2: run_chain_once from the chain's checkpoint; when that checkpoint cannot be read, says
+// so on stderr (naming the chain and the database) and recomputes the chain from generation 0:
+// its committed generations stay as they are (the database skips them when they come again,
+// and takes the first new checkpoint that carries their values), so a resume still completes.
+void run_chain(const ChainJob& job, const SettingParts& parts, const RunOptions& options) {
+    try {
+        run_chain_once(job, parts, options, true);
+    } catch (const BadCheckpoint& e) {
+        fmt::print(stderr,
+                   "madlab: warning: the checkpoint of chain {} (setting '{}', seed {}) in "
+                   "results database '{}' cannot be read ({}); recomputing that chain from "
+                   "generation 0 (its committed generations stay as they are)\n",
+                   job.chain_id, job.setting.name, job.seed, job.db->path(), e.what());
+        std::fflush(stderr);
+        run_chain_once(job, parts, options, false);
+    }
 }
 
 // Stage 3: the study's summary, records (unless `collect_records` is off) and kept samples: from

@@ -144,8 +144,12 @@ private:
     std::string describe_step(const char* key, const std::string& command) const;
     // Runs `command` (with retries), its output to dir/name.stdout and .stderr; throws Error
     // with `where`, what went wrong and the tail of its stderr.
+    // While it runs, dir/name.pid names the command's process group (core/child_process.h).
     void run_step(const std::string& command, const std::string& where,
                   const std::string& name) const;
+    // Throws Error (with `where`) when dir/name.pid names a command that still runs: one that a
+    // madlab killed with SIGKILL left behind. Called before a step touches its files.
+    void refuse_a_live_step(const std::string& where, const std::string& name) const;
 
     ExternalOptions options_;
     bool text_ = false;

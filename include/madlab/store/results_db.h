@@ -30,7 +30,9 @@ struct StudyRow {
     std::string config_json;  // the same as JSON
     std::string madlab_version;
     std::string created_at;  // ISO 8601 UTC, set by the database on insert
-    std::string status;      // "running", "finished" or "failed"
+    // "running", "finished", "failed" or "interrupted" (a signal stopped it; resumable). A
+    // "running" study whose writer is gone was killed: see has_live_writer.
+    std::string status;
 };
 
 struct SettingRow {
@@ -90,6 +92,8 @@ public:
     enum class Mode { kReadOnly, kReadWrite, kScratch };
 
     // Opens (creating it and its schema in kReadWrite mode if missing) the database at `path`.
+    // kReadOnly rolls back a rollback journal that a killed writer left first (with a short
+    // read-write connection, when no writer holds the lock), or throws DataError saying how.
     // Throws Error if the file cannot be opened, is not a madlab database, has a newer schema
     // version, or (kReadWrite) another process holds the writer lock.
     static std::unique_ptr<ResultsDb> open(const std::string& path, Mode mode);
@@ -113,6 +117,12 @@ public:
     // ONE transaction: all or nothing. Only the last checkpoint of each chain in the batch is
     // written, since each replaces the one before. Same checks as commit_generation.
     virtual void commit_generations(const std::vector<GenerationCommit>& commits) = 0;
+    // Runs `body` (which may call the writing methods above, from this thread) in ONE
+    // transaction: committed when body returns, rolled back when it throws (or the process dies
+    // before the commit), so that a study is registered whole or not at all. The SQLite database
+    // holds its write lock meanwhile; this default, for a database without transactions, just
+    // runs body.
+    virtual void in_transaction(const std::function<void()>& body) { body(); }
 
     // --- reading ---
     virtual std::vector<StudyRow> studies() const = 0;
@@ -139,5 +149,10 @@ public:
     // kind; empty for a database of schema version 1.
     virtual std::vector<SampleRow> samples(std::int64_t study_id) const = 0;
 };
+
+// Whether a process holds the writer lock of the database at `db_path` ("<path>.lock") now: a
+// madlab run is writing it. A study whose status is "running" while no writer is alive was
+// killed (`madlab show` calls it interrupted; `madlab run --resume DIR` continues it).
+bool has_live_writer(const std::string& db_path);
 
 }  // namespace madlab

@@ -4,6 +4,7 @@
 // not depend on the thread count.
 
 #include <atomic>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -75,8 +76,13 @@ struct StudyIds {
     std::vector<std::vector<std::int64_t>> chain_ids;
 };
 
-// Adds the study, its settings (name, label, resolved parameters) and chains to the database.
-StudyIds register_study(ResultsDb& db, const StudyConfig& study);
+// Adds the study, its settings (name, label, resolved parameters) and chains to the database,
+// all in one transaction (ResultsDb::in_transaction): a kill leaves the whole study or none of
+// it. `before_commit`, when set, runs with the new ids inside the transaction, before it
+// commits: run_session writes run.json there, so that no committed study lacks the folder's
+// link to it. An exception from it rolls the registration back.
+StudyIds register_study(ResultsDb& db, const StudyConfig& study,
+                        const std::function<void(const StudyIds&)>& before_commit = {});
 
 // The ids of a study registered earlier, checked against the config (same settings, seeds);
 // throws Error if they do not match.
