@@ -38,7 +38,9 @@ struct ChainKind<Matrix> {
     static Matrix get_rows(Reader& in, const Matrix& /*like*/) {
         const auto rows = in.get<std::uint64_t>();
         const auto cols = in.get<std::uint64_t>();
-        if (rows > in.left() / sizeof(double) + 1 || cols > 1000000)
+        // The rows' values and their origins (get_set) must fit in the bytes left, checked
+        // before anything is allocated.
+        if (cols > 1000000 || rows > in.left() / (sizeof(double) * cols + sizeof(int)))
             throw DataError("chain checkpoint is corrupt (impossible matrix size)");
         Matrix x(static_cast<Eigen::Index>(rows), static_cast<Eigen::Index>(cols));
         in.get_bytes(x.data(), sizeof(double) * x.size());
