@@ -26,18 +26,20 @@ namespace fs = std::filesystem;
 
 // table, column: the values an input sets, in input order (each table has one row).
 const std::vector<std::pair<const char*, const char*>> kFields = {
-    {"studies", "name"},          {"studies", "status"},         {"studies", "created_at"},
-    {"settings", "position"},     {"settings", "name"},          {"settings", "label"},
-    {"settings", "params_json"},  {"chains", "seed"},            {"chains", "last_generation"},
-    {"records", "generation"},    {"records", "position"},       {"records", "metric"},
-    {"records", "value"},         {"checkpoints", "generation"}, {"checkpoints", "state"},
-    {"samples", "generation"},    {"samples", "kind"},           {"samples", "columns"},
+    {"studies", "name"},           {"studies", "status"},
+    {"studies", "created_at"},     {"settings", "position"},
+    {"settings", "name"},          {"settings", "label"},
+    {"settings", "params_json"},   {"chains", "seed"},
+    {"chains", "last_generation"}, {"records", "generation"},
+    {"records", "position"},       {"records", "metric"},
+    {"records", "value"},          {"checkpoints", "generation"},
+    {"checkpoints", "state"},      {"samples", "generation"},
+    {"samples", "kind"},           {"samples", "columns"},
     {"samples", "data"},
 };
 
 std::string scratch(const std::string& name) {
-    return (fs::temp_directory_path() /
-            ("madlab-fuzz-" + std::to_string(::getpid()) + "-" + name))
+    return (fs::temp_directory_path() / ("madlab-fuzz-" + std::to_string(::getpid()) + "-" + name))
         .string();
 }
 
@@ -66,12 +68,18 @@ void bind_field(sqlite3_stmt* statement, std::string_view field) {
     const char type = field.empty() ? 't' : field[0];
     const std::string rest(field.empty() ? field : field.substr(1));
     switch (type) {
-        case 'i': sqlite3_bind_int64(statement, 1, std::strtoll(rest.c_str(), nullptr, 10)); break;
-        case 'r': sqlite3_bind_double(statement, 1, std::strtod(rest.c_str(), nullptr)); break;
+        case 'i':
+            sqlite3_bind_int64(statement, 1, std::strtoll(rest.c_str(), nullptr, 10));
+            break;
+        case 'r':
+            sqlite3_bind_double(statement, 1, std::strtod(rest.c_str(), nullptr));
+            break;
         case 'b':
             sqlite3_bind_blob64(statement, 1, rest.data(), rest.size(), SQLITE_TRANSIENT);
             break;
-        case 'n': sqlite3_bind_null(statement, 1); break;
+        case 'n':
+            sqlite3_bind_null(statement, 1);
+            break;
         default:
             sqlite3_bind_text64(statement, 1, rest.data(), rest.size(), SQLITE_TRANSIENT,
                                 SQLITE_UTF8);
@@ -89,8 +97,7 @@ void write_fields(const std::string& path, std::string_view input) {
         input = end == std::string_view::npos ? std::string_view() : input.substr(end + 1);
         const std::string sql = std::string("UPDATE ") + table + " SET " + column + " = ?1";
         sqlite3_stmt* statement = nullptr;
-        if (sqlite3_prepare_v2(db, sql.c_str(), -1, &statement, nullptr) != SQLITE_OK)
-            std::abort();
+        if (sqlite3_prepare_v2(db, sql.c_str(), -1, &statement, nullptr) != SQLITE_OK) std::abort();
         bind_field(statement, field);
         sqlite3_step(statement);  // a NOT NULL or UNIQUE violation leaves the value as it was
         sqlite3_finalize(statement);

@@ -6,8 +6,8 @@
 #include <fstream>
 #include <sstream>
 
-#include "madlab/core/error.h"
 #include "example_runs.h"
+#include "madlab/core/error.h"
 #include "madlab/study/resolved_config.h"
 
 namespace madlab {
