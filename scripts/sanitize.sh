@@ -4,8 +4,9 @@
 # of tests/fuzz/ for a bounded time (scripts/fuzz.sh). Any sanitizer report fails the step
 # (halt_on_error=1).
 #
-# One clang build in build-asan/, lean (no neural families, no Python module, no benchmarks):
-# LibTorch and Python are not built with the sanitizers and would only add noise and minutes.
+# One clang build in build-asan/, lean (no neural families, no Python module, no MPI, no
+# benchmarks): LibTorch, Python and Open MPI are not built with the sanitizers and would only add
+# noise and minutes; the tests that need the neural families skip themselves in such a build.
 # Left out of the test run: the browser, python, install and mpi tests (labels), which test
 # other programs than ours, and the `slow` tests (minutes each under the sanitizers). It takes
 # about 10 minutes from a fresh clone on 2 cores, less with a warm ccache (used when present).
@@ -20,12 +21,15 @@ launcher=()
 if command -v ccache >/dev/null 2>&1; then
   launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
 fi
+# Debug keeps assertions (Eigen's bounds checks among them) on; -O1 keeps the tests fast enough;
+# line tables are all a sanitizer's stack needs, and compile and link much faster than -g.
 sanitize="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer"
-CC=clang CXX=clang++ cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Debug \
+CXX=clang++ cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Debug \
   -DCMAKE_CXX_FLAGS_DEBUG="-O1 -gline-tables-only" -DCMAKE_CXX_FLAGS="$sanitize" \
   -DCMAKE_EXE_LINKER_FLAGS="$sanitize" \
   -DMADLAB_NEURAL=OFF -DMADLAB_PYTHON=OFF -DMADLAB_MPI=OFF -DMADLAB_BUILD_BENCH=OFF \
-  -DMADLAB_FUZZ=ON -DMADLAB_REPORT_JS_DIR="${MADLAB_REPORT_JS_DIR:-$PWD/report/node_modules}" "${launcher[@]}"
+  -DMADLAB_FUZZ=ON -DMADLAB_REPORT_JS_DIR="${MADLAB_REPORT_JS_DIR:-$PWD/report/node_modules}" \
+  "${launcher[@]}"
 cmake --build "$build" -j"$(nproc)"
 
 # abort_on_error: a sanitizer report ends the program with SIGABRT, not exit code 1, which the

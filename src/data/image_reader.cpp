@@ -7,6 +7,7 @@
 #include <charconv>
 #include <cstdint>
 #include <cstring>
+#include <limits>
 #include <string_view>
 
 #include "io_util.h"
@@ -112,20 +113,20 @@ IdxArray parse_idx(const std::string& bytes, const std::string& path, std::size_
         throw DataError(fmt::format("IDX file '{}' is truncated: it ends inside its header", path));
     IdxArray out;
     const std::size_t have = bytes.size() - header;
-    // The product of the dimensions, stopped at more than `have` (three 32-bit dimensions can
-    // multiply past 2^64 and wrap around to a size that matches).
+    // The product of the dimensions; three 32-bit dimensions can multiply past 2^64, and the
+    // wrapped product could match the size of the data.
     std::size_t total = 1;
-    bool more_than_have = false;
+    bool overflow = false;
     for (std::size_t i = 0; i < ndims; ++i) {
         const std::size_t dim = big_endian_u32(p + 4 + 4 * i);
         if (dim == 0)
             throw DataError(fmt::format("IDX file '{}': dimension {} is 0; the file holds no {}",
                                         path, i, what));
         out.dims.push_back(dim);
-        if (total > have / dim) more_than_have = true;
-        if (!more_than_have) total *= dim;
+        if (total > std::numeric_limits<std::size_t>::max() / dim) overflow = true;
+        total *= dim;
     }
-    if (more_than_have)
+    if (overflow)
         throw DataError(
             fmt::format("IDX file '{}' is truncated: its header announces {} bytes of data "
                         "but only {} follow; download it again",

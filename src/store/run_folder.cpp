@@ -219,8 +219,12 @@ StudyFolder RunFolder::read() const {
             return 0;
         });
     } else {
-        for (const auto& [name, kind] : {std::pair{kThreshold, FolderKind::kThreshold},
-                                         std::pair{kDecompose, FolderKind::kDecompose}}) {
+        for (const auto& entry : {std::pair{kThreshold, FolderKind::kThreshold},
+                                  std::pair{kDecompose, FolderKind::kDecompose}}) {
+            // Not a structured binding: the lambda below uses both, and clang 14 (the
+            // sanitizer build's) cannot capture one.
+            const auto name = entry.first;
+            const FolderKind kind = entry.second;
             const fs::path path = root / RunFolder::analysis_file(name);
             const auto text = read_optional(path);
             if (!text) continue;

@@ -33,10 +33,14 @@ madlab::ScheduleOptions schedule() {
 struct Chains {
     madlab::GaussianSource points{madlab::Vector::Zero(2), madlab::SquareMatrix::Identity(2, 2)};
     madlab::GaussianModel gaussian;
-    madlab::TextSource text{{"el perro come", "la casa es grande", "el gato duerme",
-                             "la casa es roja", "el perro duerme", "un gato come"},
-                            "fuzz text",
-                            madlab::TextSourceOptions{.held_out_every = 3}};
+    // 16 lines, every 4th held out: 12 to train on, 8 a generation.
+    madlab::TextSource text{
+        {"el perro come", "la casa es grande", "el gato duerme", "la casa es roja",
+         "el perro duerme", "un gato come", "una casa roja", "el perro es grande", "la gata come",
+         "un perro come pan", "el gato es rojo", "la casa duerme", "una gata duerme",
+         "el pan es grande", "un gato es un gato", "la perra come"},
+        "fuzz text",
+        madlab::TextSourceOptions{.held_out_every = 4}};
     madlab::NgramTextModel ngram{madlab::NgramOptions{
         .order = 2, .fallback = madlab::NgramOptions::DiscountFallback::kDefault}};
 
