@@ -2,6 +2,7 @@
 
 #include <fmt/core.h>
 
+#include <algorithm>
 #include <cctype>
 #include <cstring>
 #include <filesystem>
@@ -76,7 +77,8 @@ struct ChainKind<Corpus> {
         in.get_bytes(c.offsets.data(), sizeof(std::size_t) * c.offsets.size());
         c.tokens.resize(tokens);
         in.get_bytes(c.tokens.data(), sizeof(TokenId) * tokens);
-        if (c.offsets.front() != 0 || c.offsets.back() != tokens)
+        if (c.offsets.front() != 0 || c.offsets.back() != tokens ||
+            !std::is_sorted(c.offsets.begin(), c.offsets.end()))
             throw DataError("text chain checkpoint is corrupt (line offsets)");
         for (TokenId id : c.tokens)
             if (id >= c.vocabulary->size())

@@ -154,7 +154,7 @@ void RunFolder::write_summary(const nlohmann::json& config, double run_seconds,
 
 void RunFolder::write_samples(const std::vector<SampleRow>& samples) const {
     create();
-    write_file_atomically(path(kSamples), samples_file_json(samples).dump() + "\n");
+    write_file_atomically(path(kSamples), samples_file_text(samples));
 }
 
 void RunFolder::write_config(const std::string& toml) const {

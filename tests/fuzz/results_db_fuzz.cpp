@@ -110,7 +110,7 @@ void read_everything(const madlab::ResultsDb& db) {
         db.study(study.id);
         db.metrics(study.id);
         db.samples(study.id);
-        madlab::samples_file_json(db.samples(study.id)).dump();
+        madlab::samples_file_text(db.samples(study.id));  // as samples.json is written
         madlab::summarize_study(db, study.id);
         for (const auto& setting : db.settings(study.id)) {
             for (const auto& chain : db.chains(setting.id)) db.checkpoint(chain.id);
