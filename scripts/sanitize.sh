@@ -8,8 +8,9 @@
 # benchmarks): LibTorch, Python and Open MPI are not built with the sanitizers and would only add
 # noise and minutes; the tests that need the neural families skip themselves in such a build.
 # Left out of the test run: the browser, python, install and mpi tests (labels), which test
-# other programs than ours, and the `slow` tests (minutes each under the sanitizers). It takes
-# about 10 minutes from a fresh clone on 2 cores, less with a warm ccache (used when present).
+# other programs than ours, and the `slow` tests (minutes each under the sanitizers). Most of its
+# time is the clang build of about 270 files; ccache, when installed, keeps the objects, so that
+# a later run compiles only what changed.
 #
 # Environment: MADLAB_FUZZ_SECONDS (scripts/fuzz.sh, default 15) sets each fuzz target's time;
 # MADLAB_REPORT_JS_DIR, the node_modules folder with vega (default report/node_modules, which
