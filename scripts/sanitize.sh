@@ -37,5 +37,8 @@ cmake --build "$build" -j"$(nproc)"
 # integration tests would take for madlab's own exit code of a failure they expect.
 export ASAN_OPTIONS=halt_on_error=1:abort_on_error=1:detect_leaks=1
 export UBSAN_OPTIONS=halt_on_error=1:abort_on_error=1:print_stacktrace=1
-ctest --test-dir "$build" --output-on-failure -j"$(nproc)" -LE 'slow|browser|python|install|mpi'
+# GoldenRecords compares records.csv bit for bit with sums of the gcc Release build's; clang at
+# -O1 rounds some values differently, so they are left out here (the first step runs them).
+ctest --test-dir "$build" --output-on-failure -j"$(nproc)" -LE 'slow|browser|python|install|mpi' \
+  -E 'GoldenRecords'
 MADLAB_FUZZ_BUILD="$build" bash scripts/fuzz.sh
