@@ -14,6 +14,9 @@ packages=(
   libsqlite3-dev       # results database
   libgtest-dev libgmock-dev libbenchmark-dev  # tests and benchmarks
   clang-format         # the style check of the test script
+  clang libclang-rt-14-dev llvm  # the sanitizer and fuzzer step (scripts/sanitize.sh): clang,
+                       # its sanitizer and libFuzzer runtimes, llvm-symbolizer for the stacks
+  ccache               # caches compiled objects: a rebuild (the sanitizer step) takes seconds
   chromium             # headless browser: the report's browser test and PNG figures
   fortunes-es          # small Spanish text corpus for text studies (source.path = "fortunes-es")
   zlib1g-dev           # gzip-compressed image files (MNIST, Fashion-MNIST)

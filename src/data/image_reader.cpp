@@ -7,6 +7,7 @@
 #include <charconv>
 #include <cstdint>
 #include <cstring>
+#include <limits>
 #include <string_view>
 
 #include "io_util.h"
@@ -112,16 +113,25 @@ IdxArray parse_idx(const std::string& bytes, const std::string& path, std::size_
     if (bytes.size() < header)
         throw DataError(fmt::format("IDX file '{}' is truncated: it ends inside its header", path));
     IdxArray out;
+    const std::size_t have = bytes.size() - header;
+    // The product of the dimensions; three 32-bit dimensions can multiply past 2^64, and the
+    // wrapped product could match the size of the data.
     std::size_t total = 1;
+    bool overflow = false;
     for (std::size_t i = 0; i < ndims; ++i) {
         const std::size_t dim = big_endian_u32(p + 4 + 4 * i);
         if (dim == 0)
             throw DataError(fmt::format("IDX file '{}': dimension {} is 0; the file holds no {}",
                                         path, i, what));
         out.dims.push_back(dim);
+        if (total > std::numeric_limits<std::size_t>::max() / dim) overflow = true;
         total *= dim;
     }
-    const std::size_t have = bytes.size() - header;
+    if (overflow)
+        throw DataError(
+            fmt::format("IDX file '{}' is truncated: its header announces {} bytes of data "
+                        "but only {} follow; download it again",
+                        path, fmt::join(out.dims, " x "), have));
     if (have < total)
         throw DataError(
             fmt::format("IDX file '{}' is truncated: its header announces {} bytes of data ({}) "

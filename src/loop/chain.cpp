@@ -2,6 +2,7 @@
 
 #include <fmt/core.h>
 
+#include <algorithm>
 #include <cstring>
 #include <filesystem>
 #include <optional>
@@ -38,7 +39,9 @@ struct ChainKind<Matrix> {
     static Matrix get_rows(Reader& in, const Matrix& /*like*/) {
         const auto rows = in.get<std::uint64_t>();
         const auto cols = in.get<std::uint64_t>();
-        if (rows > in.left() / sizeof(double) + 1 || cols > 1000000)
+        // The rows' values and their origins (get_set) must fit in the bytes left, checked
+        // before anything is allocated.
+        if (cols > 1000000 || rows > in.left() / (sizeof(double) * cols + sizeof(int)))
             throw DataError("chain checkpoint is corrupt (impossible matrix size)");
         Matrix x(static_cast<Eigen::Index>(rows), static_cast<Eigen::Index>(cols));
         in.get_bytes(x.data(), sizeof(double) * x.size());
@@ -74,7 +77,8 @@ struct ChainKind<Corpus> {
         in.get_bytes(c.offsets.data(), sizeof(std::size_t) * c.offsets.size());
         c.tokens.resize(tokens);
         in.get_bytes(c.tokens.data(), sizeof(TokenId) * tokens);
-        if (c.offsets.front() != 0 || c.offsets.back() != tokens)
+        if (c.offsets.front() != 0 || c.offsets.back() != tokens ||
+            !std::is_sorted(c.offsets.begin(), c.offsets.end()))
             throw DataError("text chain checkpoint is corrupt (line offsets)");
         for (TokenId id : c.tokens)
             if (id >= c.vocabulary->size())

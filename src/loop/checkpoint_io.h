@@ -11,7 +11,9 @@
 
 namespace madlab::checkpoint_io {
 
+// `data` may be null when size == 0 (an empty matrix or vector: an empty training set).
 inline void put_bytes(std::string& out, const void* data, std::size_t size) {
+    if (size == 0) return;
     out.append(static_cast<const char*>(data), size);
 }
 
@@ -23,9 +25,12 @@ void put(std::string& out, T value) {
 class Reader {
 public:
     explicit Reader(const std::string& bytes) : bytes_(bytes) {}
+    // Copies the next `size` bytes to `data`, which may be null when size == 0 (memcpy's
+    // pointers must never be null, even for no bytes).
     void get_bytes(void* data, std::size_t size) {
         if (size > bytes_.size() - offset_)
             throw DataError("chain checkpoint is truncated (its bytes end before its data does)");
+        if (size == 0) return;
         std::memcpy(data, bytes_.data() + offset_, size);
         offset_ += size;
     }

@@ -879,7 +879,9 @@ private:
                     .bind(2, commit.generation)
                     .bind(3, set.kind)
                     .bind(4, static_cast<std::int64_t>(set.columns))
-                    .bind(5, sample_data_to_json(set).dump())
+                    // Text that is not UTF-8 (a model's line) is kept with U+FFFD in its place.
+                    .bind(5, sample_data_to_json(set).dump(
+                                 -1, ' ', false, nlohmann::json::error_handler_t::replace))
                     .run();
             } catch (const SqliteError& e) {
                 insert_samples_->reset();

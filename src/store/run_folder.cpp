@@ -170,7 +170,7 @@ void RunFolder::write_summary(const nlohmann::json& config, double run_seconds,
 
 void RunFolder::write_samples(const std::vector<SampleRow>& samples) const {
     create();
-    write_file_atomically(path(kSamples), samples_file_json(samples).dump() + "\n");
+    write_file_atomically(path(kSamples), samples_file_text(samples));
 }
 
 void RunFolder::write_config(const std::string& toml) const {
@@ -235,8 +235,12 @@ StudyFolder RunFolder::read() const {
             return 0;
         });
     } else {
-        for (const auto& [name, kind] : {std::pair{kThreshold, FolderKind::kThreshold},
-                                         std::pair{kDecompose, FolderKind::kDecompose}}) {
+        for (const auto& entry : {std::pair{kThreshold, FolderKind::kThreshold},
+                                  std::pair{kDecompose, FolderKind::kDecompose}}) {
+            // Not a structured binding: the lambda below uses both, and clang 14 (the
+            // sanitizer build's) cannot capture one.
+            const auto name = entry.first;
+            const FolderKind kind = entry.second;
             const fs::path path = root / RunFolder::analysis_file(name);
             const auto text = read_optional(path);
             if (!text) continue;

@@ -103,4 +103,9 @@ nlohmann::json samples_file_json(const std::vector<SampleRow>& rows) {
     return file;
 }
 
+std::string samples_file_text(const std::vector<SampleRow>& rows) {
+    return samples_file_json(rows).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) +
+           "\n";
+}
+
 }  // namespace madlab

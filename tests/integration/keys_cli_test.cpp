@@ -27,6 +27,11 @@ std::string read_file(const std::string& path) {
 }
 
 TEST(KeysCli, DocsConfigHoldsTheGeneratedKeyReference) {
+#ifndef MADLAB_HAVE_NEURAL
+    // docs/config.md documents every family; this build lacks vae, flow and gpt.
+    GTEST_SKIP() << "built without the neural families (MADLAB_NEURAL=OFF): their keys are "
+                    "not in `madlab keys`";
+#endif
     const auto r = run_madlab("keys --markdown", false);
     ASSERT_EQ(r.exit_code, 0) << r.output;
     const std::string docs = read_file(MADLAB_SOURCE_DIR "/docs/config.md");

@@ -47,4 +47,9 @@ SampleSet sample_data_from_json(const nlohmann::json& data, const std::string& k
 // "shape" only for images.
 nlohmann::json samples_file_json(const std::vector<SampleRow>& rows);
 
+// The text of DIR/samples.json: samples_file_json(rows), compact, and a newline. Bytes that are
+// not UTF-8 (a line that a model wrote, a database changed by hand) are written as U+FFFD
+// instead of failing the run.
+std::string samples_file_text(const std::vector<SampleRow>& rows);
+
 }  // namespace madlab

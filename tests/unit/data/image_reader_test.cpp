@@ -113,6 +113,12 @@ TEST(ImageReader, MalformedFilesNameFileAndProblem) {
                 AllOf(HasSubstr("short"), HasSubstr("truncated"), HasSubstr("3920")));
     EXPECT_THAT(images("long", idx_bytes({1, 2, 2}, 5)), HasSubstr("1 bytes after"));
     EXPECT_THAT(images("zero", idx_bytes({0, 2, 2}, 0)), HasSubstr("dimension 0 is 0"));
+    // Dimensions whose product wraps around 2^64 to 0, the size of the data that follows
+    // (0x60000000 x 0x24000 x 0x1000000 = 27 * 2^67): a 10^20-pixel matrix was allocated
+    // (std::bad_alloc) before. Found by tests/fuzz/idx_fuzz.
+    EXPECT_THAT(images("wrap", idx_bytes({0x60000000, 0x24000, 0x1000000}, 0)),
+                AllOf(HasSubstr("wrap"), HasSubstr("truncated"),
+                      HasSubstr("1610612736 x 147456 x 16777216")));
     EXPECT_THAT(images("header", std::string("\0\0\x08\x03\0\0", 6)),
                 AllOf(HasSubstr("header"), HasSubstr("truncated")));
     EXPECT_THAT(error_of([] { read_idx_images("/nonexistent/x-idx3-ubyte"); }),

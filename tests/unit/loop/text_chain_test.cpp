@@ -242,5 +242,46 @@ TEST_F(TextChainTest, RecordsWhatAModelOffersAndHandsEveryFitItsContext) {
     EXPECT_EQ(resumed.step().values, results[2].values);
 }
 
+// Line offsets that go back (line 0 = tokens 0..5 of 2, line 1 = tokens 5..2) passed the checks
+// of the first and last offset: the restored training set then read past its tokens (the n-gram
+// refit asked for 2^64 - 3 of them). They are refused. Found by tests/fuzz/checkpoint_fuzz.
+TEST(TextChainCheckpoint, LineOffsetsThatGoBackAreRefused) {
+    const TextSource source({"a b", "b a", "a a b", "b b"}, "four lines",
+                            TextSourceOptions{.held_out_every = 2});
+    const NgramTextModel model;
+    TextChainSpec spec;
+    spec.source = &source;
+    spec.prototype = &model;
+    spec.schedule = schedule_preset("accumulate", 2);
+    spec.generations = 2;
+    spec.n_eval = 2;
+    spec.n_test = 0;
+    std::string bytes = "MADTXT01";
+    const auto put = [&](auto value) {
+        bytes.append(reinterpret_cast<const char*>(&value), sizeof(value));
+    };
+    put(std::int32_t{1});  // next generation
+    // The fixed real set: 2 lines, 2 tokens, offsets 0, 5, 2, the tokens, their origins.
+    put(std::uint64_t{2});
+    put(std::uint64_t{2});
+    for (std::size_t offset : {0, 5, 2}) put(offset);
+    put(TokenId{3});
+    put(TokenId{3});
+    put(std::int32_t{-1});
+    put(std::int32_t{-1});
+    // An empty pool and no models.
+    put(std::uint64_t{0});
+    put(std::uint64_t{0});
+    put(std::size_t{0});
+    put(std::uint32_t{0});
+    TextChain chain(spec);
+    try {
+        chain.restore(bytes);
+        ADD_FAILURE() << "no error";
+    } catch (const DataError& e) {
+        EXPECT_NE(std::string(e.what()).find("line offsets"), std::string::npos) << e.what();
+    }
+}
+
 }  // namespace
 }  // namespace madlab

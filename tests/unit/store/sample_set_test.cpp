@@ -55,5 +55,20 @@ TEST(SampleSet, MalformedImageJsonIsADataError) {
     EXPECT_THROW(sample_data_from_json(negative, "model", 6, "t"), DataError);
 }
 
+// A text sample that is not UTF-8 (a model's line, or a row of a database changed by hand) is
+// written to samples.json with U+FFFD in its place; nlohmann::json threw type_error 316 (exit 1,
+// a JSON library's message). Found by tests/fuzz/results_db_fuzz.
+TEST(SampleSet, SamplesFileReplacesBytesThatAreNotUtf8) {
+    SampleRow row;
+    row.setting = "s\x8e";
+    row.samples.kind = "model";
+    row.samples.lines = {"caf\xe9 ok"};
+    const std::string text = samples_file_text({row});
+    EXPECT_NE(text.find("\"s\xEF\xBF\xBD\""), std::string::npos) << text;
+    EXPECT_NE(text.find("\"caf\xEF\xBF\xBD ok\""), std::string::npos) << text;
+    EXPECT_EQ(text.back(), '\n');
+    EXPECT_EQ(nlohmann::json::parse(text)["samples"][0]["lines"][0], "caf\xEF\xBF\xBD ok");
+}
+
 }  // namespace
 }  // namespace madlab

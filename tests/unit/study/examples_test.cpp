@@ -198,8 +198,11 @@ TEST(PaperExamples, KazdanGaussianFullSizeSlow) {
     study.seeds = 8000;
     const StudyResult result = run_quietly(study);
     check_kazdan(result, true, true);
-    const auto& s2 = at_generation(result, "cov_trace_ratio", 99).at("accumulate-subsample");
-    const auto& mu2 = at_generation(result, "mean_sq_err", 99).at("accumulate-subsample");
+    // Copies: at_generation returns a temporary (a reference into it dangled; ASan).
+    const std::vector<double> s2 =
+        at_generation(result, "cov_trace_ratio", 99).at("accumulate-subsample");
+    const std::vector<double> mu2 =
+        at_generation(result, "mean_sq_err", 99).at("accumulate-subsample");
     const double s = static_cast<double>(s2.size());
     EXPECT_GT(share_below(s2, 0.6), 0.5 + 4.0 * 0.5 / std::sqrt(s));  // 0.6 is above the median
     const Estimate e = mean_se(mu2);
@@ -239,7 +242,9 @@ TEST(PaperExamples, GaussianReplaceCollapse) {
                        std::string(setting) + " E[s2_10]", std::sqrt(m2 - m1 * m1));
     }
     for (const auto& [t, p] : {std::pair{49, 0.6244}, {99, 0.9184}, {100, 0.9209}}) {
-        const auto& s2 = at_generation(result, "cov_trace_ratio", t).at("replace-unbiased");
+        // A copy: at_generation returns a temporary (a reference into it dangled; ASan).
+        const std::vector<double> s2 =
+            at_generation(result, "cov_trace_ratio", t).at("replace-unbiased");
         EXPECT_NEAR(share_below(s2, 0.01), p, 4.0 * std::sqrt(p * (1 - p) / S))
             << "P(s2_" << t << " < 0.01), unbiased";
     }

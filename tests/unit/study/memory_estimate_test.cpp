@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <string>
 
+#include "example_runs.h"
 #include "madlab/core/error.h"
 
 namespace madlab {
@@ -52,11 +53,12 @@ TEST(MemoryEstimate, EveryExampleFitsOnALaptop) {
     for (const auto& entry :
          std::filesystem::directory_iterator(std::string(MADLAB_SOURCE_DIR) + "/examples")) {
         if (entry.path().extension() != ".toml") continue;
+        if (testing_examples::needs_missing_neural_families(entry.path())) continue;
         const StudyConfig study = load_study(entry.path().string());
         EXPECT_EQ(refusal(study, kLaptop, 2), "") << entry.path();
         ++count;
     }
-    EXPECT_GE(count, 20);
+    EXPECT_GE(count, 20);  // 23 without the neural examples
 }
 
 TEST(MemoryEstimate, ScalesWithTheLoopAndTheThreads) {

@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# CI's second step (scripts/test.sh calls it after the main test run): the unit and integration
+# tests built with AddressSanitizer and UndefinedBehaviorSanitizer, then every libFuzzer target
+# of tests/fuzz/ for a bounded time (scripts/fuzz.sh). Any sanitizer report fails the step
+# (halt_on_error=1).
+#
+# One clang build in build-asan/, lean (no neural families, no Python module, no MPI, no
+# benchmarks): LibTorch, Python and Open MPI are not built with the sanitizers and would only add
+# noise and minutes; the tests that need the neural families skip themselves in such a build.
+# Left out of the test run: the browser, python, install and mpi tests (labels), which test
+# other programs than ours, and the `slow` tests (minutes each under the sanitizers). Most of its
+# time is the clang build of about 270 files; ccache, when installed, keeps the objects, so that
+# a later run compiles only what changed.
+#
+# Environment: MADLAB_FUZZ_SECONDS (scripts/fuzz.sh, default 15) sets each fuzz target's time;
+# MADLAB_REPORT_JS_DIR, the node_modules folder with vega (default report/node_modules, which
+# scripts/install-deps.sh fills).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+build=build-asan
+launcher=()
+if command -v ccache >/dev/null 2>&1; then
+  launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+fi
+# Debug keeps assertions (Eigen's bounds checks among them) on; -O1 keeps the tests fast enough;
+# line tables are all a sanitizer's stack needs, and compile and link much faster than -g.
+sanitize="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer"
+CXX=clang++ cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Debug \
+  -DCMAKE_CXX_FLAGS_DEBUG="-O1 -gline-tables-only" -DCMAKE_CXX_FLAGS="$sanitize" \
+  -DCMAKE_EXE_LINKER_FLAGS="$sanitize" \
+  -DMADLAB_NEURAL=OFF -DMADLAB_PYTHON=OFF -DMADLAB_MPI=OFF -DMADLAB_BUILD_BENCH=OFF \
+  -DMADLAB_FUZZ=ON -DMADLAB_REPORT_JS_DIR="${MADLAB_REPORT_JS_DIR:-$PWD/report/node_modules}" \
+  "${launcher[@]}"
+cmake --build "$build" -j"$(nproc)"
+
+# abort_on_error: a sanitizer report ends the program with SIGABRT, not exit code 1, which the
+# integration tests would take for madlab's own exit code of a failure they expect.
+export ASAN_OPTIONS=halt_on_error=1:abort_on_error=1:detect_leaks=1
+export UBSAN_OPTIONS=halt_on_error=1:abort_on_error=1:print_stacktrace=1
+# GoldenRecords compares records.csv bit for bit with sums of the gcc Release build's; clang at
+# -O1 rounds some values differently, so they are left out here (the first step runs them).
+ctest --test-dir "$build" --output-on-failure -j"$(nproc)" -LE 'slow|browser|python|install|mpi' \
+  -E 'GoldenRecords'
+MADLAB_FUZZ_BUILD="$build" bash scripts/fuzz.sh
