@@ -72,6 +72,24 @@ const std::map<std::string, std::string>& golden_md5() {
     return sums;
 }
 
+// The sums of the examples with Gaussian mixtures on the second kind of machine CI has run on
+// (AMD EPYC with AVX-512, December 2026), where their records differ in the last bits from the
+// machine above while every other example is identical. The cause is not yet found: it is not
+// OpenBLAS's kernel (OPENBLAS_CORETYPE = Haswell, SkylakeX, Zen or Sandybridge give the same
+// sums) nor its thread count. Both sums are accepted so that either machine tests every
+// example; a change of the numbers changes both (re-record on each kind of machine).
+const std::map<std::string, std::string>& second_machine_md5() {
+    static const std::map<std::string, std::string> sums = {
+        {"bias_phase_transition", "c8067ebef8c6e103f4dd7652a1984a18"},
+        {"default", "ee5713757924d38025a8b420f44a39c0"},
+        {"fashion_mnist_gmm", "b325e0eed555eddb973cc8d5078c995a"},
+        {"functional_error", "5dbf48c3d561a09971fa3eac123c14df"},
+        {"mnist_gmm", "d7c0ab66c99b9f898e27e059e64354a9"},
+        {"sweep_fresh_bias", "532e1246f3c46635c8a227c72c37e213"},
+    };
+    return sums;
+}
+
 // Whether the example sets a neural family anywhere (read as text: listing the examples must not
 // depend on their data being present).
 bool is_neural_example(const fs::path& toml) {
@@ -139,6 +157,8 @@ TEST_P(GoldenRecords, ReducedRunIsByteIdentical) {
     const auto it = golden_md5().find(name);
     ASSERT_NE(it, golden_md5().end())
         << "examples/" << name << ".toml has no recorded md5: add it (see the file's comment)";
+    const auto second = second_machine_md5().find(name);
+    if (second != second_machine_md5().end() && md5 == second->second) return;
     EXPECT_EQ(md5, it->second) << "examples/" << name
                                << ".toml: records.csv changed at the reduced size";
 }
