@@ -20,6 +20,7 @@
 #include "madlab/cluster/mpi_context.h"
 #include "madlab/core/child_process.h"
 #include "madlab/core/error.h"
+#include "madlab/store/results_db.h"
 #include "madlab/study/study_config.h"
 
 #ifdef MADLAB_HAVE_MPI
@@ -207,19 +208,6 @@ std::string signal_reason(int signal) {
     const char* name = signal == SIGTERM ? "SIGTERM" : signal == SIGINT ? "SIGINT" : "a signal";
     return fmt::format("signal {}: another rank died, or the job was cancelled or ran out of time",
                        name);
-}
-
-// Generations committed for a study so far; nullopt if the database cannot say.
-std::optional<std::size_t> committed_generations(const ResultsDb& db, std::int64_t study_id) {
-    try {
-        std::size_t n = 0;
-        for (const auto& setting : db.settings(study_id))
-            for (const auto& chain : db.chains(setting.id))
-                n += static_cast<std::size_t>(chain.last_generation + 1);
-        return n;
-    } catch (const std::exception&) {
-        return std::nullopt;
-    }
 }
 
 // A failure message of a worker as the same kind of error on rank 0.

@@ -69,19 +69,6 @@ void start_mpi_run(MpiCoordinator* coordinator, const StudyConfig& study, const 
     coordinator->start(setup);
 }
 
-// Generations committed for a study so far; nullopt if the database cannot say.
-std::optional<std::size_t> committed_generations(const ResultsDb& db, std::int64_t study_id) {
-    try {
-        std::size_t n = 0;
-        for (const auto& setting : db.settings(study_id))
-            for (const auto& chain : db.chains(setting.id))
-                n += static_cast<std::size_t>(chain.last_generation + 1);
-        return n;
-    } catch (const std::exception&) {
-        return std::nullopt;
-    }
-}
-
 // What run_and_report throws when SessionOptions::stop stopped the run: where the committed
 // generations are and how to continue.
 Interrupted interrupted(const StudyConfig& study, const std::string& out, const ResultsDb& db,

@@ -164,10 +164,20 @@ std::string describe_damage(const std::string& path) {
 class DamagedDatabaseError : public DataError {
 public:
     explicit DamagedDatabaseError(const std::string& path)
+        : DamagedDatabaseError(path, describe_damage(path)) {}
+
+    // What is wrong with the file (describe_damage).
+    const std::string& damage() const { return damage_; }
+
+private:
+    DamagedDatabaseError(const std::string& path, std::string damage)
         : DataError(fmt::format(
               "results database '{}' cannot be read: {}. Restore it from a backup, or run the "
               "study again into a new folder (madlab run STUDY.toml --out NEW_DIR)",
-              path, describe_damage(path))) {}
+              path, damage)),
+          damage_(std::move(damage)) {}
+
+    std::string damage_;
 };
 
 // Throws the error of the last failed call on `db`, with the database's path and what was
@@ -933,8 +943,8 @@ private:
             if (version.step()) user_version = version.integer(0);
             Statement count(db(), path_, "SELECT count(*) FROM sqlite_schema");
             if (count.step()) objects = count.integer(0);
-        } catch (const DamagedDatabaseError&) {
-            if (describe_damage(path_).starts_with("it is not a SQLite file"))
+        } catch (const DamagedDatabaseError& e) {
+            if (e.damage().starts_with("it is not a SQLite file"))
                 throw DataError(fmt::format(
                     "'{}' is not a madlab results database (it is not a SQLite file); give the "
                     "path of a results database, or a new file name to create one",
@@ -1035,6 +1045,18 @@ bool has_live_writer(const std::string& db_path) {
 
 std::unique_ptr<ResultsDb> ResultsDb::open(const std::string& path, Mode mode) {
     return std::make_unique<SqliteResultsDb>(path, mode);
+}
+
+std::optional<std::size_t> committed_generations(const ResultsDb& db, std::int64_t study_id) {
+    try {
+        std::size_t n = 0;
+        for (const auto& setting : db.settings(study_id))
+            for (const auto& chain : db.chains(setting.id))
+                n += static_cast<std::size_t>(chain.last_generation + 1);
+        return n;
+    } catch (const std::exception&) {
+        return std::nullopt;
+    }
 }
 
 }  // namespace madlab

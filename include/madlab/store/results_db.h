@@ -155,4 +155,8 @@ public:
 // killed (`madlab show` calls it interrupted; `madlab run --resume DIR` continues it).
 bool has_live_writer(const std::string& db_path);
 
+// The generations committed for a study so far, over all its chains (what a stopped run tells
+// the user stays in the database); nullopt if the database cannot say.
+std::optional<std::size_t> committed_generations(const ResultsDb& db, std::int64_t study_id);
+
 }  // namespace madlab
