@@ -59,11 +59,6 @@ std::string to_json(const std::vector<RecordRow>& rows) {
     return out + "\n]\n";
 }
 
-bool ends_with(const std::string& text, const std::string& suffix) {
-    return text.size() >= suffix.size() &&
-           text.compare(text.size() - suffix.size(), suffix.size(), suffix) == 0;
-}
-
 }  // namespace
 
 Action add_export_command(CLI::App& app) {
@@ -93,9 +88,9 @@ Action add_export_command(CLI::App& app) {
             rows.insert(rows.end(), std::make_move_iterator(part.begin()),
                         std::make_move_iterator(part.end()));
         }
-        const std::string format = !args->format.empty()           ? args->format
-                                   : ends_with(args->out, ".json") ? "json"
-                                                                   : "csv";
+        const std::string format = !args->format.empty()          ? args->format
+                                   : args->out.ends_with(".json") ? "json"
+                                                                  : "csv";
         const std::string text = format == "json" ? to_json(rows) : to_csv(rows);
         if (args->out.empty()) {
             std::fwrite(text.data(), 1, text.size(), stdout);

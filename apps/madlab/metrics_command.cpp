@@ -51,16 +51,11 @@ std::string lower(std::string text) {
     return text;
 }
 
-bool ends_with(const std::string& text, const std::string& suffix) {
-    return text.size() >= suffix.size() &&
-           text.compare(text.size() - suffix.size(), suffix.size(), suffix) == 0;
-}
-
 // Reads a point set by its extension; the readers' DataError names the file, line and column.
 Matrix load_points(const std::string& path, const char* which) {
     const std::string ext = lower(path);
-    if (ends_with(ext, ".csv")) return read_csv(path);
-    if (ends_with(ext, ".npy")) return read_npy(path);
+    if (ext.ends_with(".csv")) return read_csv(path);
+    if (ext.ends_with(".npy")) return read_npy(path);
     throw ConfigError(fmt::format(
         "{} file {}: unknown extension; give a .csv file (one point per line) or a .npy file "
         "(numpy.save of an n x d array)",

@@ -73,15 +73,15 @@ private:
     bool eof_ = false;
 };
 
-bool is_space(char c) { return c == ' ' || c == '\t'; }
+bool is_cell_space(char c) { return c == ' ' || c == '\t'; }
 
-std::string_view trim(std::string_view s) {
-    while (!s.empty() && is_space(s.front())) s.remove_prefix(1);
-    while (!s.empty() && is_space(s.back())) s.remove_suffix(1);
+std::string_view trim_cell(std::string_view s) {
+    while (!s.empty() && is_cell_space(s.front())) s.remove_prefix(1);
+    while (!s.empty() && is_cell_space(s.back())) s.remove_suffix(1);
     return s;
 }
 
-bool is_blank(std::string_view s) { return trim(s).empty(); }
+bool is_blank(std::string_view s) { return trim_cell(s).empty(); }
 
 // One cell of a line: its text without surrounding spaces (and without its quotes if quoted;
 // a doubled quote "" inside stays doubled).
@@ -96,7 +96,7 @@ enum class CellStatus { kOk, kUnterminatedQuote, kTextAfterQuote };
 // next cell, or to npos after the last cell of the line.
 CellStatus next_cell(std::string_view line, std::size_t& pos, Cell& cell) {
     std::size_t i = pos;
-    while (i < line.size() && is_space(line[i])) ++i;
+    while (i < line.size() && is_cell_space(line[i])) ++i;
     if (i < line.size() && line[i] == '"') {
         std::size_t close = i + 1;
         for (;;) {
@@ -111,7 +111,7 @@ CellStatus next_cell(std::string_view line, std::size_t& pos, Cell& cell) {
         cell.text = line.substr(i + 1, close - i - 1);
         cell.quoted = true;
         std::size_t k = close + 1;
-        while (k < line.size() && is_space(line[k])) ++k;
+        while (k < line.size() && is_cell_space(line[k])) ++k;
         if (k == line.size()) {
             pos = std::string_view::npos;
         } else if (line[k] == ',') {
@@ -123,7 +123,7 @@ CellStatus next_cell(std::string_view line, std::size_t& pos, Cell& cell) {
     }
     const std::size_t comma = line.find(',', i);
     const std::size_t end = comma == std::string_view::npos ? line.size() : comma;
-    cell.text = trim(line.substr(i, end - i));
+    cell.text = trim_cell(line.substr(i, end - i));
     cell.quoted = false;
     pos = comma == std::string_view::npos ? std::string_view::npos : comma + 1;
     return CellStatus::kOk;

@@ -23,7 +23,6 @@
 namespace madlab::knn {
 namespace {
 
-constexpr double kInf = std::numeric_limits<double>::infinity();
 constexpr float kInfF = std::numeric_limits<float>::infinity();
 
 // Approximate squared distances g = |q|^2 + |x|^2 - 2 q.x come from a register-blocked kernel

@@ -16,8 +16,6 @@
 namespace madlab::knn {
 namespace {
 
-constexpr double kInf = std::numeric_limits<double>::infinity();
-
 // nanoflann prunes a subtree when its lower bound on the squared distance exceeds the result
 // set's worstDist(). That bound is accumulated with rounding (relative error a few times
 // 1e-16 per level), so a point exactly at a radius could be pruned by a bound rounded up. Every

@@ -6,6 +6,7 @@
 // 1 <= k <= n - 1) and returns exactly what the public function of the same contract returns.
 
 #include <atomic>
+#include <limits>
 #include <span>
 #include <vector>
 
@@ -13,6 +14,8 @@
 #include "madlab/metrics/knn.h"
 
 namespace madlab::knn {
+
+constexpr double kInf = std::numeric_limits<double>::infinity();
 
 // kth_neighbour_sq_distances() through a k-d tree of the points.
 std::vector<double> kth_kd_tree(const MatrixView& x, int k, int threads);

@@ -177,13 +177,6 @@ json single_metric_spec(const StudyFolder& folder, const std::vector<std::string
     return spec;
 }
 
-const SummaryRow* find_row(const StudyFolder& folder, const std::string& setting,
-                           const std::string& metric, int generation) {
-    for (const auto& r : folder.summary)
-        if (r.setting == setting && r.metric == metric && r.generation == generation) return &r;
-    return nullptr;
-}
-
 json qd_spec(const StudyFolder& folder, const std::vector<std::string>& settings) {
     json rows = json::array();
     for (const auto& s : settings) {
@@ -192,8 +185,8 @@ json qd_spec(const StudyFolder& folder, const std::vector<std::string>& settings
             if (r.setting == s && r.metric == "precision") generations.insert(r.generation);
         const int last = generations.empty() ? 0 : *generations.rbegin();
         for (int g : generations) {
-            const SummaryRow* p = find_row(folder, s, "precision", g);
-            const SummaryRow* r = find_row(folder, s, "recall", g);
+            const SummaryRow* p = find_summary_row(folder, s, "precision", g);
+            const SummaryRow* r = find_summary_row(folder, s, "recall", g);
             if (p == nullptr || r == nullptr) continue;
             // Label the ends of each trajectory.
             const std::string tag = (g == 0 || g == last) ? fmt::format("g{}", g) : "";

@@ -13,13 +13,6 @@ namespace {
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
-const SummaryRow* find_row(const StudyFolder& folder, const std::string& setting,
-                           const std::string& metric, int generation) {
-    for (const auto& r : folder.summary)
-        if (r.setting == setting && r.metric == metric && r.generation == generation) return &r;
-    return nullptr;
-}
-
 void set_paired_change(const StudyFolder& folder, MetricChange& c) {
     std::map<std::uint64_t, double> first;
     std::map<std::uint64_t, double> last;
@@ -90,8 +83,8 @@ std::vector<MetricChange> final_changes(const StudyFolder& folder,
             for (const auto& r : folder.summary)
                 if (r.setting == setting && r.metric == metric && r.generation > last)
                     last = r.generation;
-            const SummaryRow* first_row = find_row(folder, setting, metric, 0);
-            const SummaryRow* last_row = find_row(folder, setting, metric, last);
+            const SummaryRow* first_row = find_summary_row(folder, setting, metric, 0);
+            const SummaryRow* last_row = find_summary_row(folder, setting, metric, last);
             if (first_row == nullptr || last_row == nullptr) continue;
             MetricChange c;
             c.setting = setting;

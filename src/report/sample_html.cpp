@@ -153,7 +153,9 @@ std::string text_samples_html(const StudyFolder& folder, std::size_t max_lines) 
 
 std::string image_samples_html(const StudyFolder& folder, std::size_t max_images) {
     // One grey scale for every image: the real images' range.
-    const auto [low, high] = real_image_range(folder);
+    const std::pair<double, double> range = real_image_range(folder);
+    const double low = range.first;
+    const double high = range.second;
     return samples_section(
         folder, "image-samples", "Image samples, generation by generation",
         "Images each generation's model drew (first seed of each setting), under real test "

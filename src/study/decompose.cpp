@@ -32,7 +32,7 @@ std::size_t scale(std::size_t size, double factor) {
     return std::max<std::size_t>(1, static_cast<std::size_t>(std::llround(size * factor)));
 }
 
-std::string fmt_est(const Estimate& e) {
+std::string fmt_est_short(const Estimate& e) {
     if (!std::isfinite(e.mean)) return "-";
     return fmt::format("{:.4g} [{:.3g}, {:.3g}]", e.mean, e.ci95_low, e.ci95_high);
 }
@@ -255,17 +255,18 @@ std::string format_decompose(const DecomposeResult& r) {
         "degradation D = {} relative to the reference ({} at n = {}, generation 0: {} {}); "
         "> 0 is worse\n",
         o.lower_is_better ? "value - reference" : "reference - value", r.statistical_model,
-        o.large_n, o.metric, fmt_est(r.reference));
+        o.large_n, o.metric, fmt_est_short(r.reference));
     constexpr int kColumn = 34;
     out += fmt::format("\n  {:>4}  {:<{}}  {:<{}}  {:<{}}  {:<{}}  {:>6}  {:>6}  {:>6}\n", "gen",
                        "total [95%]", kColumn, "statistical [95%]", kColumn, "functional [95%]",
                        kColumn, "interaction [95%]", kColumn, "stat", "func", "inter");
     for (const auto& row : r.rows)
         out += fmt::format("  {:>4}  {:<{}}  {:<{}}  {:<{}}  {:<{}}  {:>6}  {:>6}  {:>6}\n",
-                           row.generation, fmt_est(row.total), kColumn, fmt_est(row.statistical),
-                           kColumn, fmt_est(row.functional), kColumn, fmt_est(row.interaction),
-                           kColumn, fmt_share(row.share_statistical),
-                           fmt_share(row.share_functional), fmt_share(row.share_interaction));
+                           row.generation, fmt_est_short(row.total), kColumn,
+                           fmt_est_short(row.statistical), kColumn, fmt_est_short(row.functional),
+                           kColumn, fmt_est_short(row.interaction), kColumn,
+                           fmt_share(row.share_statistical), fmt_share(row.share_functional),
+                           fmt_share(row.share_interaction));
     out += "shares are of the mean total; '-' where the total is not above the reference\n";
     return out;
 }

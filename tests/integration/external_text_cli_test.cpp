@@ -15,7 +15,7 @@
 #include "madlab/data/npy_reader.h"
 
 namespace madlab {
-namespace {
+namespace external_text_cli_test {
 
 // The model: a word unigram / bigram model in plain python3.
 const std::string kScript = MADLAB_SOURCE_DIR "/examples/external/unigram_model.py";
@@ -181,5 +181,5 @@ TEST_F(ExternalTextCli, ResumeReusesFinishedStepsAndMatchesAnUninterruptedRun) {
         kFit, kSample, 1, 2);
 }
 
-}  // namespace
+}  // namespace external_text_cli_test
 }  // namespace madlab

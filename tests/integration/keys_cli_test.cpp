@@ -17,14 +17,8 @@
 namespace madlab {
 namespace {
 
+using madlab::testing::read_file;
 using madlab::testing::run_madlab;
-
-std::string read_file(const std::string& path) {
-    std::ifstream in(path);
-    std::stringstream s;
-    s << in.rdbuf();
-    return s.str();
-}
 
 TEST(KeysCli, DocsConfigHoldsTheGeneratedKeyReference) {
 #ifndef MADLAB_HAVE_NEURAL

@@ -24,7 +24,7 @@
 #include "madlab/store/results_db.h"
 
 namespace madlab {
-namespace {
+namespace signal_test {
 
 namespace fs = std::filesystem;
 using testing::expect_output;
@@ -242,5 +242,5 @@ TEST_F(SignalStop, ShowRollsBackTheJournalOfAKilledWriter) {
     EXPECT_EQ(shown.output.find("half-written"), std::string::npos) << shown.output;
 }
 
-}  // namespace
+}  // namespace signal_test
 }  // namespace madlab

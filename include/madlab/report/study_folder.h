@@ -15,4 +15,8 @@ namespace madlab {
 // when a file is missing or malformed.
 StudyFolder read_study_folder(const std::string& dir);
 
+// The summary row of (setting, metric, generation), or nullptr when the folder has none.
+const SummaryRow* find_summary_row(const StudyFolder& folder, const std::string& setting,
+                                   const std::string& metric, int generation);
+
 }  // namespace madlab

@@ -7,7 +7,10 @@
 #include <numbers>
 #include <vector>
 
+#include "../test_support.h"
 #include "madlab/core/error.h"
+
+using madlab::testing::error_of;
 
 namespace madlab {
 namespace {
@@ -23,16 +26,6 @@ double chi_square(const std::vector<std::size_t>& counts, const std::vector<doub
         stat += std::pow(static_cast<double>(counts[k]) - expected, 2) / expected;
     }
     return stat;
-}
-
-template <class F>
-std::string error_of(F&& f) {
-    try {
-        f();
-    } catch (const Error& e) {
-        return e.what();
-    }
-    return "(no error)";
 }
 
 TEST(Grid25, MeansMatchTheReferenceScript) {

@@ -6,23 +6,16 @@
 #include <cmath>
 #include <vector>
 
+#include "../test_support.h"
 #include "madlab/core/error.h"
 #include "temp_dir.h"
+
+using madlab::testing::error_of;
 
 namespace madlab {
 namespace {
 
 using ::testing::HasSubstr;
-
-template <class F>
-std::string error_of(F&& f) {
-    try {
-        f();
-    } catch (const Error& e) {
-        return e.what();
-    }
-    return "(no error)";
-}
 
 TEST(CategoricalSource, NormalisesItsWeights) {
     const CategoricalSource s({2.0, 1.0, 0.0, 1.0});

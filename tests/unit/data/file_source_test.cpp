@@ -11,12 +11,15 @@
 #include <string>
 #include <vector>
 
+#include "../test_support.h"
 #include "madlab/core/error.h"
 #include "madlab/data/npy_reader.h"
 #include "temp_dir.h"
 
+using madlab::testing::error_of;
+
 namespace madlab {
-namespace {
+namespace file_source_test {
 
 using test_util::TempDir;
 using ::testing::AllOf;
@@ -42,16 +45,6 @@ std::vector<std::size_t> indices_of(const Matrix& draw) {
         out.push_back(static_cast<std::size_t>(draw(i, 0)));
     }
     return out;
-}
-
-template <class F>
-std::string error_of(F&& f) {
-    try {
-        f();
-    } catch (const Error& e) {
-        return e.what();
-    }
-    return "(no error)";
 }
 
 TEST(FileSource, SplitSizesAndDeterminism) {
@@ -182,5 +175,5 @@ TEST(LoadFileSource, BadExtensionOrFractionIsAConfigError) {
     EXPECT_THROW(load_file_source(dir.file("missing.csv")), DataError);
 }
 
-}  // namespace
+}  // namespace file_source_test
 }  // namespace madlab

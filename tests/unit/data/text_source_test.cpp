@@ -15,7 +15,7 @@
 #include "temp_dir.h"
 
 namespace madlab {
-namespace {
+namespace text_source_test {
 
 using test_util::TempDir;
 using ::testing::AllOf;
@@ -188,5 +188,5 @@ TEST(TextSource, LoadFromFolder) {
     EXPECT_THAT(source.describe(), HasSubstr("character tokens"));
 }
 
-}  // namespace
+}  // namespace text_source_test
 }  // namespace madlab

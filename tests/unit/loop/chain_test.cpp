@@ -11,20 +11,16 @@
 #include <tuple>
 #include <vector>
 
+#include "../test_support.h"
 #include "madlab/core/error.h"
 #include "madlab/data/builtin_sources.h"
 #include "madlab/metrics/gaussian_drift.h"
 #include "madlab/models/gaussian.h"
 
+using madlab::testing::value_of;
+
 namespace madlab {
 namespace {
-
-double value_of(const GenerationResult& r, const std::string& name) {
-    for (const auto& [metric, value] : r.values)
-        if (metric == name) return value;
-    ADD_FAILURE() << "no metric " << name;
-    return NAN;
-}
 
 struct Fixture {
     GaussianSource source;
@@ -61,8 +57,8 @@ TEST(Chain, FullySyntheticTrainsOnlyOnTheLastModel) {
     EXPECT_EQ(origin_counts(chain.last_training_set()), (std::map<int, int>{{0, 50}}));
     const auto r = chain.step();
     EXPECT_EQ(origin_counts(chain.last_training_set()), (std::map<int, int>{{1, 50}}));
-    EXPECT_EQ(value_of(r, "real_fraction"), 0.0);
-    EXPECT_EQ(value_of(r, "train_size"), 50.0);
+    EXPECT_EQ(value_of(r.values, "real_fraction"), 0.0);
+    EXPECT_EQ(value_of(r.values, "train_size"), 50.0);
 }
 
 TEST(Chain, SyntheticAugmentationReusesGenerationZerosRealRows) {
@@ -89,7 +85,7 @@ TEST(Chain, FreshDataDrawsNewRealRowsEveryGeneration) {
     const auto r = chain.step();
     const TrainingSet& t = chain.last_training_set();
     EXPECT_EQ(origin_counts(t), (std::map<int, int>{{kRealOrigin, 25}, {0, 25}}));
-    EXPECT_DOUBLE_EQ(value_of(r, "real_fraction"), 0.5);
+    EXPECT_DOUBLE_EQ(value_of(r.values, "real_fraction"), 0.5);
     EXPECT_NE(Matrix(t.data.topRows(25)), first);
 }
 
@@ -148,7 +144,7 @@ TEST(Chain, MleReplaceLogVarianceFollowsTheClosedForm) {
         Chain chain(f.spec(schedule_preset("fully-synthetic", n), generations, seed));
         GenerationResult last;
         while (!chain.done()) last = chain.step();
-        sum += value_of(last, "cov_logdet_ratio");
+        sum += value_of(last.values, "cov_logdet_ratio");
     }
     const double expected = (generations + 1) * per_step;
     const double standard_error = std::sqrt((generations + 1) * trigamma_4_5 / chains);
@@ -167,7 +163,7 @@ TEST(Chain, AccumulateKeepsTheVarianceThatReplaceLoses) {
             Chain chain(f.spec(schedule_preset(preset, 10), 100, seed));
             GenerationResult last;
             while (!chain.done()) last = chain.step();
-            ratios.push_back(value_of(last, "cov_trace_ratio"));
+            ratios.push_back(value_of(last.values, "cov_trace_ratio"));
         }
         std::nth_element(ratios.begin(), ratios.begin() + 50, ratios.end());
         return ratios[50];

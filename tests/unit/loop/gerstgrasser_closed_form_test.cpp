@@ -38,26 +38,22 @@
 #include <string>
 #include <vector>
 
+#include "../test_support.h"
 #include "madlab/data/regression_source.h"
 #include "madlab/loop/chain.h"
 #include "madlab/metrics/regression_metrics.h"
 #include "madlab/models/linear_regression.h"
 
+using madlab::testing::value_of;
+
 namespace madlab {
-namespace {
+namespace gerstgrasser_closed_form_test {
 
 constexpr int kFeatures = 5;       // d
 constexpr std::size_t kRows = 20;  // T
 constexpr double kSigma = 1.5;     // the label noise, known to the fit
 constexpr int kGenerations = 20;   // generations 0..20
 constexpr int kSeeds = 2000;
-
-double value_of(const GenerationResult& r, const std::string& name) {
-    for (const auto& [metric, value] : r.values)
-        if (metric == name) return value;
-    ADD_FAILURE() << "no metric " << name;
-    return NAN;
-}
 
 // Per seed: tr(M), tr(M^2) of its design and test_error at every generation.
 struct SeedRun {
@@ -99,7 +95,7 @@ std::vector<SeedRun> run_chains(const std::string& preset) {
             const Matrix& train = chain.last_training_set().data;
             EXPECT_EQ(train.rows(), static_cast<Eigen::Index>(
                                         kRows * (preset == "accumulate" ? r.generation + 1 : 1)));
-            run.test_error.push_back(value_of(r, "test_error"));
+            run.test_error.push_back(value_of(r.values, "test_error"));
         }
         runs.push_back(std::move(run));
     }
@@ -159,5 +155,5 @@ TEST(GerstgrasserClosedForms, AccumulateStaysBelowPiSquaredOverSix) {
     EXPECT_LT(ratio_sum / kSeeds, c + 4.0 * std::sqrt(ratio_variance) / kSeeds);
 }
 
-}  // namespace
+}  // namespace gerstgrasser_closed_form_test
 }  // namespace madlab

@@ -8,23 +8,19 @@
 #include <string>
 #include <vector>
 
+#include "../test_support.h"
 #include "madlab/core/error.h"
 #include "madlab/data/text_source.h"
 #include "madlab/loop/chain.h"
 #include "madlab/metrics/text_metrics.h"
 #include "madlab/models/text_model.h"
 
+using madlab::testing::value_of;
+
 namespace madlab {
 namespace {
 
 const std::string kQuijote = std::string(MADLAB_SHARED_DIR) + "/data/text/es/quijote.txt";
-
-double value_of(const GenerationResult& r, const std::string& name) {
-    for (const auto& [metric, value] : r.values)
-        if (metric == name) return value;
-    ADD_FAILURE() << "no metric " << name;
-    return 0.0;
-}
 
 class TextChainTest : public ::testing::Test {
 protected:
@@ -79,9 +75,11 @@ protected:
 TEST_F(TextChainTest, LostWordsNeverReturnUnderReplace) {
     const auto results = run(spec(schedule_preset("fully-synthetic", 1500), 6));
     for (std::size_t g = 1; g < results.size(); ++g)
-        EXPECT_GE(value_of(results[g], "lost_types"), value_of(results[g - 1], "lost_types"))
+        EXPECT_GE(value_of(results[g].values, "lost_types"),
+                  value_of(results[g - 1].values, "lost_types"))
             << "generation " << g;
-    EXPECT_GT(value_of(results.back(), "lost_types"), value_of(results.front(), "lost_types"));
+    EXPECT_GT(value_of(results.back().values, "lost_types"),
+              value_of(results.front().values, "lost_types"));
 }
 
 // Shumailov et al. 2024: perplexity of real text rises generation after generation when the
@@ -92,12 +90,13 @@ TEST_F(TextChainTest, PerplexityRisesUnderReplaceAndLessWithFreshData) {
     fresh.n_real_fresh = 150;  // 10% of every training set stays real
     fresh.n_synthetic = 1350;
     const auto kept = run(spec(fresh, 5));
-    const double start = value_of(replace.front(), "perplexity");
-    EXPECT_EQ(start, value_of(kept.front(), "perplexity"));  // generation 0 is shared
-    EXPECT_GT(value_of(replace.back(), "perplexity"), 1.2 * start);
-    EXPECT_LT(value_of(kept.back(), "perplexity"), value_of(replace.back(), "perplexity"));
-    EXPECT_DOUBLE_EQ(value_of(kept.back(), "real_fraction"), 0.1);
-    EXPECT_EQ(value_of(kept.back(), "train_size"), 1500.0);
+    const double start = value_of(replace.front().values, "perplexity");
+    EXPECT_EQ(start, value_of(kept.front().values, "perplexity"));  // generation 0 is shared
+    EXPECT_GT(value_of(replace.back().values, "perplexity"), 1.2 * start);
+    EXPECT_LT(value_of(kept.back().values, "perplexity"),
+              value_of(replace.back().values, "perplexity"));
+    EXPECT_DOUBLE_EQ(value_of(kept.back().values, "real_fraction"), 0.1);
+    EXPECT_EQ(value_of(kept.back().values, "train_size"), 1500.0);
 }
 
 TEST_F(TextChainTest, SameSeedSameNumbersAndProvenance) {

@@ -14,10 +14,13 @@
 #include <string>
 #include <vector>
 
+#include "../test_support.h"
 #include "madlab/data/categorical_source.h"
 #include "madlab/loop/chain.h"
 #include "madlab/metrics/categorical_metrics.h"
 #include "madlab/models/categorical.h"
+
+using madlab::testing::value_of;
 
 namespace madlab {
 namespace {
@@ -35,13 +38,6 @@ MeanEstimate mean_se(const std::vector<double>& v) {
     double ss = 0.0;
     for (double x : v) ss += (x - mean) * (x - mean);
     return {mean, std::sqrt(ss / (n - 1.0) / n)};
-}
-
-double value_of(const GenerationResult& r, const std::string& name) {
-    for (const auto& [metric, value] : r.values)
-        if (metric == name) return value;
-    ADD_FAILURE() << "no value " << name;
-    return NAN;
 }
 
 // A fully-synthetic chain of the categorical family (smoothing 0, K = the source's) on `source`.
@@ -97,7 +93,7 @@ TEST(WrightFisher, ExpectedHeterozygosityDecaysByOneMinusOneOverN) {
         while (!chain.done()) {
             const GenerationResult r = chain.step();
             heterozygosity[static_cast<std::size_t>(r.generation)].push_back(
-                1.0 - value_of(r, "collision"));
+                1.0 - value_of(r.values, "collision"));
         }
     }
     for (int t : {0, 1, 5, 10}) {
@@ -226,7 +222,7 @@ TEST(WrightFisher, ZeroIsAbsorbingAndAReplaceChainEndsOnOneCategory) {
                 if (previous[i] == 0.0) {
                     ASSERT_EQ(now[i], 0.0) << "seed " << seed << " category " << i;
                 }
-            EXPECT_EQ(value_of(r, "categories_kept"), static_cast<double>(kept(now)));
+            EXPECT_EQ(value_of(r.values, "categories_kept"), static_cast<double>(kept(now)));
             previous = now;
         }
         ASSERT_EQ(kept(previous), 1u) << "seed " << seed;
@@ -250,7 +246,7 @@ TEST(WrightFisher, LostMassAtGenerationZeroIsHuttersExpectation) {
     std::vector<double> lost;
     for (std::uint64_t seed = 0; seed < 3000; ++seed) {
         Chain chain = wf.chain(seed, 0);
-        lost.push_back(value_of(chain.step(), "lost_mass"));
+        lost.push_back(value_of(chain.step().values, "lost_mass"));
     }
     const MeanEstimate e = mean_se(lost);
     EXPECT_NEAR(e.mean, expected, 4.0 * e.se) << "E[lost_mass], T = " << t;

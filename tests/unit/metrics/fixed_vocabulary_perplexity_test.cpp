@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "../test_support.h"
 #include "madlab/core/error.h"
 #include "madlab/core/rng.h"
 #include "madlab/data/text_reader.h"
@@ -21,6 +22,8 @@
 #include "madlab/metrics/text_metrics.h"
 #include "madlab/models/ngram.h"
 #include "madlab/models/text_model.h"
+
+using madlab::testing::value_of;
 
 namespace madlab {
 namespace {
@@ -53,13 +56,6 @@ std::vector<TokenId> types_of(const Corpus& corpus) {
         if (w != Vocabulary::kUnk && w != Vocabulary::kBos && w != Vocabulary::kEos)
             types.insert(w);
     return {types.begin(), types.end()};
-}
-
-double value_of(const NamedValues& values, const std::string& name) {
-    for (const auto& [key, value] : values)
-        if (key == name) return value;
-    ADD_FAILURE() << "no value " << name;
-    return 0.0;
 }
 
 bool has_value(const NamedValues& values, const std::string& name) {

@@ -4,21 +4,17 @@
 
 #include <cmath>
 
+#include "../test_support.h"
 #include "madlab/core/error.h"
 #include "test_models.h"
+
+using madlab::testing::value_of;
 
 namespace madlab {
 namespace {
 
 using testing::FixedGaussianModel;
 using testing::NoDensityModel;
-
-double value_of(const MetricValues& values, const std::string& name) {
-    for (const auto& [key, value] : values)
-        if (key == name) return value;
-    ADD_FAILURE() << "no value " << name;
-    return NAN;
-}
 
 TEST(GaussianDrift, MeanErrorLogdetAndTraceRatios) {
     SquareMatrix s_model(2, 2), s_source(2, 2);

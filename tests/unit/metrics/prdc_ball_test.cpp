@@ -20,7 +20,7 @@
 #include "test_models.h"
 
 namespace madlab {
-namespace {
+namespace prdc_ball_test {
 
 using testing::FixedGaussianModel;
 using testing::gaussian_points;
@@ -275,5 +275,5 @@ TEST(PrdcBalls, TheMetricKeyPicksTheConvention) {
     }
 }
 
-}  // namespace
+}  // namespace prdc_ball_test
 }  // namespace madlab

@@ -13,7 +13,7 @@
 #include "test_models.h"
 
 namespace madlab {
-namespace {
+namespace prdc_test {
 
 using testing::FixedGaussianModel;
 using testing::gaussian_points;
@@ -258,5 +258,5 @@ TEST(PrdcMetric, ReportsFourValuesOfTheTestSetAgainstTheSamples) {
     EXPECT_THROW(PrdcMetric(0), ConfigError);
 }
 
-}  // namespace
+}  // namespace prdc_test
 }  // namespace madlab

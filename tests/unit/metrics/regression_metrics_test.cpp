@@ -13,7 +13,7 @@
 #include "test_models.h"
 
 namespace madlab {
-namespace {
+namespace regression_metrics_test {
 
 // y_hat = b + x . w with fixed w and b (the metrics layer does not depend on the families).
 class FixedRegressionModel : public ContinuousModel, public HasRegressionWeights {
@@ -118,5 +118,5 @@ TEST(RegressionMetric, IsRegistered) {
     EXPECT_EQ(entry->make(Params(), 1)->name(), "regression");
 }
 
-}  // namespace
+}  // namespace regression_metrics_test
 }  // namespace madlab

@@ -9,7 +9,7 @@
 #include "madlab/models/model_registry.h"
 
 namespace madlab {
-namespace {
+namespace linear_regression_test {
 
 // n rows [x, y] with x standard normal and y = b + x . w + sigma z.
 Matrix rows(const Vector& w, double b, double sigma, Eigen::Index n, Rng& rng) {
@@ -196,5 +196,5 @@ TEST(LinearRegression, RegistryBuildsTheFamilyFromItsKeys) {
     EXPECT_TRUE(options.intercept);
 }
 
-}  // namespace
+}  // namespace linear_regression_test
 }  // namespace madlab

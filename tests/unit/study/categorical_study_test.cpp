@@ -29,7 +29,7 @@ std::string study(const std::string& source, const std::string& model = "") {
            "\n[schedule]\nn = 50\n[metrics]\nlist = [\"categorical\"]\nn_eval = 10\n";
 }
 
-std::string error_of(const std::string& toml) {
+std::string cat_config_error_of(const std::string& toml) {
     try {
         parse_study(toml, "cat.toml");
     } catch (const ConfigError& e) {
@@ -68,28 +68,28 @@ TEST(CategoricalStudy, SweepsOverTheSourcesKFillEachSetting) {
 }
 
 TEST(CategoricalStudy, BadKeysAreConfigErrors) {
-    EXPECT_THAT(error_of(study("kind = \"categorical\"")),
+    EXPECT_THAT(cat_config_error_of(study("kind = \"categorical\"")),
                 HasSubstr("source.probabilities is required when source.kind = \"categorical\""));
-    EXPECT_THAT(error_of(study("kind = \"categorical\"\nprobabilities = [0.5, -0.5]")),
+    EXPECT_THAT(cat_config_error_of(study("kind = \"categorical\"\nprobabilities = [0.5, -0.5]")),
                 HasSubstr("source.probabilities entry 1 (counting from 0) is -0.5"));
-    EXPECT_THAT(error_of(study("kind = \"categorical\"\nprobabilities = [0, 0]")),
+    EXPECT_THAT(cat_config_error_of(study("kind = \"categorical\"\nprobabilities = [0, 0]")),
                 HasSubstr("source.probabilities sum to 0"));
-    EXPECT_THAT(error_of(study("kind = \"categorical\"\nprobabilities = []")),
+    EXPECT_THAT(cat_config_error_of(study("kind = \"categorical\"\nprobabilities = []")),
                 HasSubstr("source.probabilities is empty"));
-    EXPECT_THAT(error_of(study("kind = \"zipf\"\ncategories = 0")),
+    EXPECT_THAT(cat_config_error_of(study("kind = \"zipf\"\ncategories = 0")),
                 HasSubstr("source.categories = 0 is out of range"));
-    EXPECT_THAT(error_of(study("kind = \"zipf\"\nzipf_exponent = -1")),
+    EXPECT_THAT(cat_config_error_of(study("kind = \"zipf\"\nzipf_exponent = -1")),
                 HasSubstr("source.zipf_exponent = -1 is out of range"));
-    EXPECT_THAT(error_of(study("kind = \"words\"")),
+    EXPECT_THAT(cat_config_error_of(study("kind = \"words\"")),
                 HasSubstr("source.path is required when source.kind = \"words\""));
-    EXPECT_THAT(error_of(study("kind = \"zipf\"\ncategories = 50", "categories = 10")),
+    EXPECT_THAT(cat_config_error_of(study("kind = \"zipf\"\ncategories = 50", "categories = 10")),
                 HasSubstr("model.categories = 10 is below the source's 50 categories"));
-    EXPECT_THAT(error_of(study("kind = \"grid25\"")),
+    EXPECT_THAT(cat_config_error_of(study("kind = \"grid25\"")),
                 HasSubstr("model.family = \"categorical\" models category indices, but "
                           "source.kind = \"grid25\" is not categorical data"));
-    EXPECT_THAT(error_of(study("kind = \"zipf\"\nprobabilities = [1, 2]")),
+    EXPECT_THAT(cat_config_error_of(study("kind = \"zipf\"\nprobabilities = [1, 2]")),
                 HasSubstr("source.probabilities does not apply here"));
-    EXPECT_THAT(error_of(study("kind = \"zipf\"", "smoothing = -1")),
+    EXPECT_THAT(cat_config_error_of(study("kind = \"zipf\"", "smoothing = -1")),
                 HasSubstr("model.smoothing = -1 is out of range"));
 }
 

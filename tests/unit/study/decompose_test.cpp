@@ -9,15 +9,14 @@
 #include <fstream>
 #include <sstream>
 
+#include "../test_support.h"
 #include "madlab/core/error.h"
 #include "madlab/store/record_files.h"
 
+using madlab::testing::contains;
+
 namespace madlab {
 namespace {
-
-bool contains(const std::string& text, const std::string& part) {
-    return text.find(part) != std::string::npos;
-}
 
 std::string decompose_error(const std::string& text) {
     try {

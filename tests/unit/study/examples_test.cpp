@@ -29,7 +29,7 @@
 #include "madlab/study/study_runner.h"
 
 namespace madlab {
-namespace {
+namespace examples_test {
 
 using testing_examples::by_generation;
 using testing_examples::load_example;
@@ -354,11 +354,11 @@ TEST(PaperExamples, BiasPhaseTransition) {
     EXPECT_GT(better.mean, 4.0 * better.se) << "lambda 1: synthetic data should help";
 }
 
-}  // namespace
+}  // namespace examples_test
 }  // namespace madlab
 
 namespace madlab {
-namespace {
+namespace examples_test {
 
 // A text example run at a tenth of its size (1 seed, 4 generations, 200 sampled lines) on
 // `corpus` (its path made absolute).
@@ -511,5 +511,5 @@ TEST(PaperExamples, ZipfTailCutting) {
     for (double v : reached.at("fresh n=100000 top_k=10")) EXPECT_GE(v, tail - 1e-12);
 }
 
-}  // namespace
+}  // namespace examples_test
 }  // namespace madlab

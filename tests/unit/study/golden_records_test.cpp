@@ -33,7 +33,7 @@
 #include "madlab/study/study_runner.h"
 
 namespace madlab {
-namespace {
+namespace golden_records_test {
 
 namespace fs = std::filesystem;
 
@@ -178,5 +178,5 @@ TEST(GoldenRecordsTable, NamesOnlyExistingExamples) {
             << "golden md5 for examples/" << name << ".toml, which does not exist";
 }
 
-}  // namespace
+}  // namespace golden_records_test
 }  // namespace madlab

@@ -12,7 +12,7 @@
 namespace madlab {
 namespace {
 
-using testing::HasSubstr;
+using ::testing::HasSubstr;
 
 // A laptop: the examples must fit in it.
 constexpr double kLaptop = 16e9;

@@ -15,7 +15,7 @@
 #include "madlab/study/study_runner.h"
 
 namespace madlab {
-namespace {
+namespace registration_test {
 
 namespace fs = std::filesystem;
 
@@ -164,5 +164,5 @@ TEST_F(Registration, AnUnreadableCheckpointIsNamedAndItsChainRecomputed) {
     EXPECT_GT(state->size(), 20u);
 }
 
-}  // namespace
+}  // namespace registration_test
 }  // namespace madlab

@@ -6,6 +6,8 @@
 #include <cmath>
 #include <string>
 
+#include "../test_support.h"
+#include "config_error.h"
 #include "madlab/core/error.h"
 #include "madlab/data/regression_source.h"
 #include "madlab/study/factory.h"
@@ -13,21 +15,11 @@
 #include "madlab/study/study_config.h"
 #include "madlab/study/study_runner.h"
 
+using madlab::testing::config_error_of;
+using madlab::testing::contains;
+
 namespace madlab {
 namespace {
-
-std::string error_of(const std::string& text) {
-    try {
-        parse_study(text, "study.toml");
-    } catch (const ConfigError& e) {
-        return e.what();
-    }
-    return "";
-}
-
-bool contains(const std::string& text, const std::string& part) {
-    return text.find(part) != std::string::npos;
-}
 
 const char* kBase = R"(
 [source]
@@ -73,18 +65,19 @@ model.intercept = true
 
 TEST(RegressionStudy, BadKeysNameTheKeyAndTheFix) {
     const std::string base = kBase;
-    std::string e = error_of(base + "[[settings]]\nname = \"x\"\nsource.noise = -1.0\n");
+    std::string e = config_error_of(base + "[[settings]]\nname = \"x\"\nsource.noise = -1.0\n");
     EXPECT_TRUE(contains(e, "source.noise") && contains(e, ">= 0")) << e;
-    e = error_of(base + "[[settings]]\nname = \"x\"\nsource.dim = 2\nsource.weights = [1.0]\n");
+    e = config_error_of(base +
+                        "[[settings]]\nname = \"x\"\nsource.dim = 2\nsource.weights = [1.0]\n");
     EXPECT_TRUE(contains(e, "source.weights") && contains(e, "source.dim = 2")) << e;
-    e = error_of(base + "[[settings]]\nname = \"x\"\nmodel.noise = \"guess\"\n");
+    e = config_error_of(base + "[[settings]]\nname = \"x\"\nmodel.noise = \"guess\"\n");
     EXPECT_TRUE(contains(e, "model.noise") && contains(e, "\"estimate\"")) << e;
-    e = error_of(base + "[[settings]]\nname = \"x\"\nmodel.noise = -0.5\n");
+    e = config_error_of(base + "[[settings]]\nname = \"x\"\nmodel.noise = -0.5\n");
     EXPECT_TRUE(contains(e, "model.noise") && contains(e, "out of range")) << e;
-    e = error_of(base + "[[settings]]\nname = \"x\"\nmodel.intercept = 1\n");
+    e = config_error_of(base + "[[settings]]\nname = \"x\"\nmodel.intercept = 1\n");
     EXPECT_TRUE(contains(e, "model.intercept")) << e;
     // A key of another family.
-    e = error_of(base + "[[settings]]\nname = \"x\"\nmodel.components = 3\n");
+    e = config_error_of(base + "[[settings]]\nname = \"x\"\nmodel.components = 3\n");
     EXPECT_TRUE(contains(e, "model.components") && contains(e, "does not apply")) << e;
 }
 

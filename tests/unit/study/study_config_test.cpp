@@ -6,27 +6,19 @@
 #include <fstream>
 #include <sstream>
 
+#include "../test_support.h"
+#include "config_error.h"
 #include "example_runs.h"
 #include "madlab/core/error.h"
 #include "madlab/study/resolved_config.h"
+
+using madlab::testing::config_error_of;
+using madlab::testing::contains;
 
 namespace madlab {
 namespace {
 
 // The ConfigError message of parsing `text`, or "" if it parsed.
-std::string error_of(const std::string& text) {
-    try {
-        parse_study(text, "study.toml");
-    } catch (const ConfigError& e) {
-        return e.what();
-    }
-    return "";
-}
-
-bool contains(const std::string& text, const std::string& part) {
-    return text.find(part) != std::string::npos;
-}
-
 TEST(StudyConfig, DefaultsWhenEmpty) {
     const StudyConfig s = parse_study("", "empty.toml");
     EXPECT_EQ(s.seeds, 10);
@@ -82,48 +74,48 @@ synthetic_from_last_k = 3
 }
 
 TEST(StudyConfig, UnknownKeyNamesLineAndSuggests) {
-    const std::string e = error_of("[model]\nfamily = \"gmm\"\nbais = 0.5\n");
+    const std::string e = config_error_of("[model]\nfamily = \"gmm\"\nbais = 0.5\n");
     EXPECT_TRUE(contains(e, "study.toml line 3")) << e;
     EXPECT_TRUE(contains(e, "model.bais")) << e;
     EXPECT_TRUE(contains(e, "did you mean 'model.bias'")) << e;
-    const std::string section = error_of("[modle]\nbias = 0.5\n");
+    const std::string section = config_error_of("[modle]\nbias = 0.5\n");
     EXPECT_TRUE(contains(section, "did you mean 'model.bias'")) << section;
-    const std::string wrong_section = error_of("[schedule]\nk = 3\n");
+    const std::string wrong_section = config_error_of("[schedule]\nk = 3\n");
     EXPECT_TRUE(contains(wrong_section, "metrics.k")) << wrong_section;
 }
 
 TEST(StudyConfig, OutOfRangeAndWrongTypeNameTheKey) {
-    std::string e = error_of("[model]\nbias = 1.5\n");
+    std::string e = config_error_of("[model]\nbias = 1.5\n");
     EXPECT_TRUE(contains(e, "line 2")) << e;
     EXPECT_TRUE(contains(e, "model.bias = 1.5 is out of range")) << e;
-    e = error_of("[model]\nbias = 0\n");
+    e = config_error_of("[model]\nbias = 0\n");
     EXPECT_TRUE(contains(e, "(0, 1]")) << e;
-    e = error_of("[study]\nseeds = \"ten\"\n");
+    e = config_error_of("[study]\nseeds = \"ten\"\n");
     EXPECT_TRUE(contains(e, "study.seeds must be an integer")) << e;
-    e = error_of("[study]\nseeds = 0\n");
+    e = config_error_of("[study]\nseeds = 0\n");
     EXPECT_TRUE(contains(e, "study.seeds = 0 is out of range")) << e;
-    e = error_of("[schedule]\npreset = \"fully-synth\"\n");
+    e = config_error_of("[schedule]\npreset = \"fully-synth\"\n");
     EXPECT_TRUE(contains(e, "fully-synthetic")) << e;
-    e = error_of("[model]\nfamily = \"kde\"\ncomponents = 3\n");
+    e = config_error_of("[model]\nfamily = \"kde\"\ncomponents = 3\n");
     EXPECT_TRUE(contains(e, "model.components does not apply")) << e;
-    e = error_of("[schedule]\nn = 100\nn_real_fixed = 200\n");
+    e = config_error_of("[schedule]\nn = 100\nn_real_fixed = 200\n");
     EXPECT_TRUE(contains(e, "n_real_fixed")) << e;
-    e = error_of("[schedule]\nsubsample = 10\n");
+    e = config_error_of("[schedule]\nsubsample = 10\n");
     EXPECT_TRUE(contains(e, "accumulate")) << e;
-    e = error_of("[source]\nkind = \"csv\"\n");
+    e = config_error_of("[source]\nkind = \"csv\"\n");
     EXPECT_TRUE(contains(e, "source.path is required")) << e;
-    e = error_of("[metrics]\nn_eval = 4\n");
+    e = config_error_of("[metrics]\nn_eval = 4\n");
     EXPECT_TRUE(contains(e, "metrics.k")) << e;
-    e = error_of("[source]\nkind = \"gaussian\"\ndim = 2\nmean = [1.0, 2.0, 3.0]\n");
+    e = config_error_of("[source]\nkind = \"gaussian\"\ndim = 2\nmean = [1.0, 2.0, 3.0]\n");
     EXPECT_TRUE(contains(e, "source.mean has 3 entries")) << e;
     // The python family lives in the Python package; the library alone says where to find it.
-    e = error_of("[model]\nfamily = \"python\"\n");
+    e = config_error_of("[model]\nfamily = \"python\"\n");
     EXPECT_TRUE(contains(e, "line 2")) << e;
     EXPECT_TRUE(contains(e, "madlab.run(config, models=...)")) << e;
 }
 
 TEST(StudyConfig, TomlSyntaxErrorNamesLineAndColumn) {
-    const std::string e = error_of("[study]\nseeds = = 3\n");
+    const std::string e = config_error_of("[study]\nseeds = = 3\n");
     EXPECT_TRUE(contains(e, "study.toml line 2")) << e;
 }
 
@@ -153,14 +145,14 @@ model = { family = "kde", bandwidth = 0.3 }
 }
 
 TEST(StudyConfig, SettingErrorsNameTheSetting) {
-    std::string e = error_of("[[settings]]\nname = \"x\"\nmodel.bais = 0.5\n");
+    std::string e = config_error_of("[[settings]]\nname = \"x\"\nmodel.bais = 0.5\n");
     EXPECT_TRUE(contains(e, "line 3")) << e;
     EXPECT_TRUE(contains(e, "setting \"x\"")) << e;
-    e = error_of("[[settings]]\nname = \"x\"\nstudy.seeds = 3\n");
+    e = config_error_of("[[settings]]\nname = \"x\"\nstudy.seeds = 3\n");
     EXPECT_TRUE(contains(e, "cannot be set per setting")) << e;
-    e = error_of("[[settings]]\nmodel.bias = 0.5\n");
+    e = config_error_of("[[settings]]\nmodel.bias = 0.5\n");
     EXPECT_TRUE(contains(e, "needs a name")) << e;
-    e = error_of("[[settings]]\nname = \"x\"\n[[settings]]\nname = \"x\"\n");
+    e = config_error_of("[[settings]]\nname = \"x\"\n[[settings]]\nname = \"x\"\n");
     EXPECT_TRUE(contains(e, "used twice")) << e;
 }
 
@@ -249,13 +241,14 @@ TEST(StudySweep, WithoutNamedSettingsNamesAreTheValues) {
 }
 
 TEST(StudySweep, BadSweepsAreErrorsWithLines) {
-    EXPECT_TRUE(contains(error_of("[sweep]\n\"model.bias\" = 0.5\n"), "non-empty array"));
-    EXPECT_TRUE(contains(error_of("[sweep]\n\"model.bias\" = []\n"), "line 2"));
-    const std::string e = error_of("[sweep]\n\"model.bais\" = [0.5]\n");
+    EXPECT_TRUE(contains(config_error_of("[sweep]\n\"model.bias\" = 0.5\n"), "non-empty array"));
+    EXPECT_TRUE(contains(config_error_of("[sweep]\n\"model.bias\" = []\n"), "line 2"));
+    const std::string e = config_error_of("[sweep]\n\"model.bais\" = [0.5]\n");
     EXPECT_TRUE(contains(e, "line 2")) << e;
     EXPECT_TRUE(contains(e, "model.bias")) << e;
-    EXPECT_TRUE(contains(error_of("[sweep]\n\"model.bias\" = [1.5]\n"), "out of range"));
-    EXPECT_TRUE(contains(error_of("[sweep]\n\"study.seeds\" = [1, 2]\n"), "cannot be swept"));
+    EXPECT_TRUE(contains(config_error_of("[sweep]\n\"model.bias\" = [1.5]\n"), "out of range"));
+    EXPECT_TRUE(
+        contains(config_error_of("[sweep]\n\"study.seeds\" = [1, 2]\n"), "cannot be swept"));
 }
 
 TEST(StudySweep, ResolvedTomlReadsBackToTheSameSettings) {
@@ -299,24 +292,24 @@ token_budget = 500
     EXPECT_EQ(to_json(s), to_json(again));
     EXPECT_EQ(again.base.model.params.get_int("top_k"), 40);
 
-    std::string e = error_of("[source]\nkind = \"text\"\npath = \"x.txt\"\n");
+    std::string e = config_error_of("[source]\nkind = \"text\"\npath = \"x.txt\"\n");
     EXPECT_TRUE(contains(e, "model.family = \"gmm\" cannot model text")) << e;
-    e = error_of("[model]\nfamily = \"ngram\"\n");
+    e = config_error_of("[model]\nfamily = \"ngram\"\n");
     EXPECT_TRUE(contains(e, "needs source.kind = \"text\"")) << e;
-    e = error_of("[source]\nkind = \"text\"\n[model]\nfamily = \"ngram\"\n");
+    e = config_error_of("[source]\nkind = \"text\"\n[model]\nfamily = \"ngram\"\n");
     EXPECT_TRUE(contains(e, "source.path is required")) << e;
-    e = error_of(
+    e = config_error_of(
         "[source]\nkind = \"text\"\npath = \"x\"\n[model]\nfamily = \"ngram\"\norder = 7\n");
     EXPECT_TRUE(contains(e, "model.order = 7 is out of range")) << e;
-    e = error_of(
+    e = config_error_of(
         "[source]\nkind = \"text\"\npath = \"x\"\n[model]\nfamily = \"ngram\"\ntop_p = 0\n");
     EXPECT_TRUE(contains(e, "model.top_p")) << e;
-    e = error_of(
+    e = config_error_of(
         "[source]\nkind = \"text\"\npath = \"x\"\n[model]\nfamily = \"ngram\"\ntop_k = -1\n");
     EXPECT_TRUE(contains(e, "model.top_k")) << e;
-    e = error_of("[model]\nfamily = \"gmm\"\ntop_k = 5\n");
+    e = config_error_of("[model]\nfamily = \"gmm\"\ntop_k = 5\n");
     EXPECT_TRUE(contains(e, "model.top_k")) << e;
-    e = error_of(
+    e = config_error_of(
         "[source]\nkind = \"text\"\npath = \"x\"\n[model]\nfamily = \"ngram\"\n"
         "[metrics]\nlist = [\"prdc\"]\n");
     EXPECT_TRUE(contains(e, "metrics.list applies to continuous data")) << e;
@@ -379,7 +372,7 @@ TEST(StudyConfigRoundTrip, SweepLabelsSurviveAndInlineAxesKeepTheirOrder) {
 }
 
 TEST(StudyConfigRoundTrip, AKnownKeyOfAnotherKindSaysSo) {
-    const std::string e = error_of("[source]\nkind = \"grid25\"\ndim = 3\n");
+    const std::string e = config_error_of("[source]\nkind = \"grid25\"\ndim = 3\n");
     EXPECT_TRUE(contains(e, "source.dim does not apply here")) << e;
     EXPECT_FALSE(contains(e, "did you mean 'source.dim'")) << e;
 }

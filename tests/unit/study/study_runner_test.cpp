@@ -11,7 +11,7 @@
 #include "madlab/study/resolved_config.h"
 
 namespace madlab {
-namespace {
+namespace study_runner_test {
 
 const char* kStudy = R"(
 [study]
@@ -122,11 +122,11 @@ TEST(StudyRunner, TextTableLeadsWithTheFixedVocabularyPerplexity) {
     EXPECT_NE(kenlm.find("perplexity "), std::string::npos) << kenlm;
 }
 
-}  // namespace
+}  // namespace study_runner_test
 }  // namespace madlab
 
 namespace madlab {
-namespace {
+namespace study_runner_test {
 
 // The database holds the same records, in the same order, whatever the thread count.
 TEST(StudyRunner, DatabaseContentsDoNotDependOnTheThreadCount) {
@@ -160,11 +160,11 @@ TEST(StudyRunner, DatabaseContentsDoNotDependOnTheThreadCount) {
     std::filesystem::remove_all(dir);
 }
 
-}  // namespace
+}  // namespace study_runner_test
 }  // namespace madlab
 
 namespace madlab {
-namespace {
+namespace study_runner_test {
 
 // Samples kept for the report: the first seed of each setting, at the chosen generations, the
 // same with and without a database (the database path reads them back).
@@ -242,5 +242,5 @@ TEST(StudyConfig, SampleKeysAreCheckedAndRoundTrip) {
     EXPECT_EQ(back.sample_points, 500u);
 }
 
-}  // namespace
+}  // namespace study_runner_test
 }  // namespace madlab

@@ -10,17 +10,16 @@
 #include <fstream>
 #include <sstream>
 
+#include "../test_support.h"
 #include "madlab/core/error.h"
 #include "madlab/core/statistics.h"
 #include "madlab/store/record_files.h"
 #include "madlab/store/summary.h"
 
-namespace madlab {
-namespace {
+using madlab::testing::contains;
 
-bool contains(const std::string& text, const std::string& part) {
-    return text.find(part) != std::string::npos;
-}
+namespace madlab {
+namespace threshold_test {
 
 // A 2-D Gaussian source with a Gaussian model: frechet is the exact squared 2-Wasserstein
 // distance of the fitted model, so n_eval and n_test do not matter and can be tiny.
@@ -519,5 +518,5 @@ TEST(ThresholdOptions, ExampleFileReads) {
     EXPECT_FALSE(o.ess_n_synthetic.empty());
 }
 
-}  // namespace
+}  // namespace threshold_test
 }  // namespace madlab
