@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <charconv>
 #include <iterator>
 #include <sstream>
@@ -127,6 +128,18 @@ void read_records_csv(std::istream& in, const std::string& where,
     while (std::getline(in, line)) {
         ++line_number;
         if (line.empty()) continue;
+        // A quoted field may hold a line break (a study name or label with one): the record
+        // goes on while the quotes are open.
+        const std::size_t first_line = line_number;
+        while (std::count(line.begin(), line.end(), '"') % 2 != 0) {
+            std::string more;
+            if (!std::getline(in, more))
+                throw DataError(
+                    fmt::format("{} line {}: a quoted field is not closed", where, first_line));
+            line += '\n';
+            line += more;
+            ++line_number;
+        }
         const auto cells = split_csv_line(line);
         if (cells.size() != fields)
             throw DataError(fmt::format("{} line {}: {} fields, expected {}", where, line_number,
