@@ -109,8 +109,7 @@ TEST(SetOption, TheResolvedConfigHoldsTheOverridesAndParameters) {
     const StudyConfig s =
         parse_study(kSweep, "f", {"study.seeds=3", "schedule.n=500", "sweep.model.bias=[0.7]"});
     const std::string toml = to_toml(s);
-    EXPECT_NE(toml.find("parameters = ['schedule.n_real_fresh', 'model.bias']"),
-              std::string::npos)
+    EXPECT_NE(toml.find("parameters = ['schedule.n_real_fresh', 'model.bias']"), std::string::npos)
         << toml;
     // config.toml lists the sweep's cells as [[settings]]; read back, it is the same study with
     // the same parameter columns.
