@@ -23,10 +23,12 @@ struct RunArguments {
     std::string db_path;
     std::string resume_dir;
     std::string shard;
+    std::vector<std::string> set;  // --set KEY=VALUE, in order
     int threads = -1;
     bool quiet = false;
     bool no_db = false;
     bool no_report = false;
+    bool keep_checkpoints = false;
 };
 
 // Runs the study the arguments name, or resumes the folder of --resume.
@@ -45,8 +47,8 @@ void run_or_resume(const RunArguments* args, SessionOptions options) {
     // A worker rank of an MPI run reads no file: run_session gets the study from rank 0.
     const StudyConfig study = is_mpi_worker() ? StudyConfig{}
                               : args->study_file.empty()
-                                  ? parse_study(default_study_toml(), "<default study>")
-                                  : load_study(args->study_file);
+                                  ? parse_study(default_study_toml(), "<default study>", args->set)
+                                  : load_study(args->study_file, args->set);
     // The default folder here, not in run_session: madlab-results/<study's safe name>.
     if (!is_mpi_worker() && options.out_dir.empty())
         options.out_dir = RunFolder::default_dir(study.name);
@@ -89,11 +91,22 @@ Action add_run_command(CLI::App& app) {
                     "the whole study (for clusters without MPI; see docs/cluster.md)")
         ->excludes(run->get_option("--resume"))
         ->excludes(run->get_option("--no-db"));
+    run->add_option("--set", args->set,
+                    "KEY=VALUE: override a config key of the study (repeatable; the value is "
+                    "TOML: --set study.seeds=3 --set schedule.n=500 --set "
+                    "'sweep.model.bias=[1.0, 0.9]'), checked as the file's keys are; recorded in "
+                    "DIR/config.toml")
+        ->allow_extra_args(false)  // one KEY=VALUE per --set: a study file after it stays one
+        ->excludes(run->get_option("--resume"));
     run->add_option("--threads,-j", args->threads,
                     "Threads for the chains (default: study.threads, 0 = all cores); results "
                     "do not depend on it")
         ->check(whole_number(0));
     run->add_flag("--quiet,-q", args->quiet, "No progress bar and no summary table");
+    run->add_flag("--keep-checkpoints", args->keep_checkpoints,
+                  "Keep the chains' checkpoints in the database when the study finishes (by "
+                  "default they are deleted and the file compacted: they serve only to resume)")
+        ->excludes(run->get_option("--no-db"));
     run->add_flag("--no-report", args->no_report,
                   "Do not write DIR/report.html (`madlab report DIR` writes it later)");
 
@@ -102,6 +115,7 @@ Action add_run_command(CLI::App& app) {
         options.threads = args->threads;
         options.quiet = args->quiet;
         options.no_report = args->no_report;
+        options.keep_checkpoints = args->keep_checkpoints;
         // SIGINT / SIGTERM stop the chains after their current generation and end the external
         // commands (core/stop_signals.h); the run then says how to resume and exits 128 +
         // signal (130 for Ctrl-C). Under MPI the coordinator catches them itself

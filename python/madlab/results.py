@@ -51,8 +51,8 @@ class Result:
 
     Attributes: ``out_dir``, ``db_path`` (None without a database), ``study_id``,
     ``report_path`` (None without a report), ``config`` (the resolved study, a dict),
-    ``records`` (DataFrame: setting, seed, generation, metric, value, then one column per swept
-    parameter), ``summary`` (DataFrame: setting, generation, metric, mean, std, median,
+    ``records`` (DataFrame: the columns of records.csv, study, setting, label, seed,
+    generation, metric, value and study.parameters, then any other swept parameter), ``summary`` (DataFrame: setting, generation, metric, mean, std, median,
     ci95_low, ci95_high, count, collapsed_fraction) and ``parameters`` (the swept parameters,
     one row per setting)."""
 
@@ -80,8 +80,11 @@ class Result:
         # Setting and metric names are text even when they read as numbers ("1") or "NA".
         records = pd.read_csv(records_path, dtype={"setting": str, "metric": str},
                               keep_default_na=False, na_values=[""])
-        if len(self.parameters.columns) > 1:
-            records = records.merge(self.parameters, on="setting", how="left", sort=False)
+        # records.csv of a run with a database has study, label and the study.parameters
+        # columns already; the other swept keys are added from the config.
+        extra = [c for c in self.parameters.columns if c == "setting" or c not in records.columns]
+        if len(extra) > 1:
+            records = records.merge(self.parameters[extra], on="setting", how="left", sort=False)
         self.records = records
 
     @property

@@ -66,7 +66,8 @@ def test_a_study_from_a_dict_gives_the_cli_records(run_cli, tmp_path):
 def test_records_have_the_swept_parameters_as_columns(tmp_path):
     result = madlab.run(STUDY, out=tmp_path / "run", report=False)
     df = result.records
-    assert list(df.columns[:5]) == ["setting", "seed", "generation", "metric", "value"]
+    assert list(df.columns[:7]) == ["study", "setting", "label", "seed", "generation", "metric",
+                                    "value"]
     assert "schedule.n_real_fresh" in df.columns and "model.bias" in df.columns
     assert sorted(df["schedule.n_real_fresh"].unique()) == [0, 25]
     assert sorted(df["model.bias"].unique()) == [0.5, 1.0]

@@ -150,10 +150,11 @@ std::vector<const ShardRun*> chain_owners(const StudyConfig& study,
         lines));
 }
 
-// Copies every chain's generations, kept samples and last checkpoint from the shard that owns
-// it into `db`, one (setting, generation) at a time, in one transaction each.
+// Copies every chain's generations, kept samples and (with `checkpoints`) last checkpoint, if
+// its shard kept it (--keep-checkpoints), from the shard that owns it into `db`, one (setting,
+// generation) at a time, in one transaction each.
 void copy_chains(const StudyConfig& study, const std::vector<const ShardRun*>& owners,
-                 const StudyIds& ids, ResultsDb& db) {
+                 const StudyIds& ids, ResultsDb& db, bool checkpoints) {
     const std::size_t seeds = static_cast<std::size_t>(study.seeds);
     // The samples the report keeps (first seed only: small), by (setting, seed, generation).
     std::map<std::tuple<std::string, std::uint64_t, int>, std::vector<SampleSet>> samples;
@@ -187,7 +188,7 @@ void copy_chains(const StudyConfig& study, const std::vector<const ShardRun*>& o
                 commit.chain_id = ids.chain_ids[s][i];
                 commit.generation = g;
                 commit.values = std::move(values[seed]);
-                if (g == study.generations)
+                if (checkpoints && g == study.generations)
                     commit.checkpoint =
                         owner->db->checkpoint(owner->chains[s].at(seed).id).value_or(std::string());
                 if (const auto it = samples.find({setting, seed, g}); it != samples.end())
@@ -233,7 +234,7 @@ SessionResult merge_shards(const std::vector<std::string>& shard_dirs,
     RunFolder(out).write_run_link(db_path, ids.study_id);
     RunFolder(out).write_config(to_toml(study));
     try {
-        copy_chains(study, owners, ids, *db);
+        copy_chains(study, owners, ids, *db, options.keep_checkpoints);
     } catch (...) {
         try {
             db->set_study_status(ids.study_id, "failed");

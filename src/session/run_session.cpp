@@ -88,6 +88,40 @@ Interrupted interrupted(const StudyConfig& study, const std::string& out, const 
         committed && *committed == 1 ? "stays" : "stay", db.path(), out));
 }
 
+// The end of a study whose chains are all committed: unless options.keep_checkpoints, deletes
+// the chains' checkpoints from the database and compacts it (ResultsDb::drop_checkpoints). A
+// failure to compact is a warning: the records are safe, the file only keeps its size.
+void drop_checkpoints(ResultsDb& db, std::int64_t study_id, const SessionOptions& options) {
+    if (options.keep_checkpoints || options.no_db) return;
+    try {
+        db.drop_checkpoints(study_id);
+    } catch (const std::exception& e) {
+        fmt::print(stderr, "madlab: warning: {}\n", e.what());
+    }
+}
+
+// Refuses to run a new study into a folder that holds one already (its run.json, or a database
+// with a study in it): the run would add a second study to the folder's database and write its
+// files over the first's. A run that names its database with --db (shared on purpose) may.
+void check_new_output_folder(const std::string& out, const SessionOptions& options) {
+    if (!options.db_path.empty()) return;
+    const RunFolder folder(out);
+    const std::string db_path = folder.path(RunFolder::kDatabase);
+    std::string what;
+    if (folder.read_run_link()) {
+        what = folder.path(RunFolder::kRun);
+    } else if (std::filesystem::exists(db_path)) {
+        const auto studies = ResultsDb::open(db_path, ResultsDb::Mode::kReadOnly)->studies();
+        if (!studies.empty()) what = fmt::format("study '{}' in {}", studies.front().name, db_path);
+    }
+    if (what.empty()) return;
+    throw ConfigError(fmt::format(
+        "--out {}: the folder holds a run already ({}); continue it with `madlab run --resume "
+        "{}`, or choose another folder with --out (to collect several studies in one database on "
+        "purpose, name it with --db)",
+        out, what, out));
+}
+
 // Runs a registered study (of a shard, `shard`) and hands its output to the reporters; marks
 // the study "failed" in the database when the run throws, or "interrupted" (and throws
 // Interrupted, saying how to resume) when options.stop stopped it: an external command that a
@@ -118,6 +152,7 @@ SessionResult run_and_report(const StudyConfig& study, const std::string& out, R
         if (stopped) throw interrupted(study, out, *db, ids->study_id, options);
         throw;
     }
+    drop_checkpoints(*db, ids->study_id, options);
     return report_run(study, out, *db, ids->study_id, std::move(result), options);
 }
 
@@ -183,6 +218,7 @@ SessionResult run_session(const StudyConfig& study, const SessionOptions& option
             "database; drop --no-db, or run madlab without mpirun/srun");
     const std::string out =
         options.out_dir.empty() ? RunFolder::default_dir(study.name) : options.out_dir;
+    check_new_output_folder(out, options);
     // Fail before writing anything; warn of settings that run, but not as meant.
     for (const std::string& warning : check_study_inputs(study, options.threads))
         fmt::print(stderr, "madlab: warning: {}\n", warning);
@@ -295,6 +331,11 @@ SessionResult resume_session(const std::string& dir, const SessionOptions& optio
         run.study_id = ids.study_id;
     } else {
         ids = find_study(*run.db, run.study_id, run.study);
+        if (coordinator == nullptr && run.db->study(run.study_id)->status == "finished") {
+            // Every chain is committed (and its checkpoint may be gone): write the outputs again.
+            StudyResult result = finish_study(*run.db, run.study_id, false);
+            return report_run(run.study, dir, *run.db, run.study_id, std::move(result), options);
+        }
         run.db->set_study_status(run.study_id, "running");
     }
     start_mpi_run(coordinator.get(), run.study, dir, options);

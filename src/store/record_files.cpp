@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <charconv>
 #include <iterator>
 #include <sstream>
@@ -10,10 +11,8 @@
 
 namespace madlab {
 
-namespace {
-
 std::string csv_field(const std::string& text) {
-    if (text.find_first_of(",\"\n") == std::string::npos) return text;
+    if (text.find_first_of(",\"\r\n") == std::string::npos) return text;
     std::string out = "\"";
     for (char c : text) {
         if (c == '"') out += '"';
@@ -21,6 +20,8 @@ std::string csv_field(const std::string& text) {
     }
     return out + "\"";
 }
+
+namespace {
 
 // Splits one CSV line with RFC 4180 quoting.
 std::vector<std::string> split_csv_line(const std::string& line) {
@@ -53,18 +54,47 @@ std::vector<std::string> split_csv_line(const std::string& line) {
 namespace {
 
 constexpr const char* kRecordsHeader = "setting,seed,generation,metric,value";
+// The header of a run's records.csv before its parameter columns (those of `madlab export`).
+constexpr const char* kRunRecordsHeader = "study,setting,label,seed,generation,metric,value";
 
 }  // namespace
 
-RecordCsvWriter::RecordCsvWriter(std::ostream& out) : out_(out) {
-    buffer_ = std::string(kRecordsHeader) + "\n";
+RecordCsvWriter::RecordCsvWriter(std::ostream& out, const RecordColumns* columns)
+    : out_(out), columns_(columns) {
+    buffer_ = columns ? kRunRecordsHeader : kRecordsHeader;
+    if (columns)
+        for (const std::string& key : columns->parameters) {
+            buffer_ += ',';
+            buffer_ += csv_field(key);
+        }
+    buffer_ += "\n";
 }
 
 void RecordCsvWriter::write(const Record& r) {
+    const RecordColumns::Setting* setting = nullptr;
+    if (columns_) {
+        const auto it = columns_->settings.find(r.setting);
+        if (it == columns_->settings.end())
+            throw Error(fmt::format("records.csv: setting '{}' of a record is not in study '{}'",
+                                    r.setting, columns_->study));
+        setting = &it->second;
+        buffer_ += csv_field(columns_->study);
+        buffer_ += ',';
+    }
     buffer_ += csv_field(r.setting);
+    if (setting) {
+        buffer_ += ',';
+        buffer_ += csv_field(setting->label);
+    }
     fmt::format_to(std::back_inserter(buffer_), ",{},{},", r.seed, r.generation);
     buffer_ += csv_field(r.metric);
-    fmt::format_to(std::back_inserter(buffer_), ",{}\n", r.value);
+    fmt::format_to(std::back_inserter(buffer_), ",{}", r.value);
+    if (setting)
+        for (std::size_t i = 0; i < columns_->parameters.size(); ++i) {
+            buffer_ += ',';
+            if (i < setting->cells.size()) buffer_ += setting->cells[i];
+        }
+    buffer_ += '\n';
     if (buffer_.size() >= kFlushBytes) flush();
 }
 
@@ -84,28 +114,48 @@ std::string records_to_csv(const std::vector<Record>& records) {
 void read_records_csv(std::istream& in, const std::string& where,
                       const std::function<void(Record&&)>& visit) {
     std::string line;
-    if (!std::getline(in, line) || line != kRecordsHeader)
-        throw DataError(fmt::format("{} line 1: expected the header {}", where, kRecordsHeader));
+    const bool header = static_cast<bool>(std::getline(in, line));
+    // A run's records.csv: study and label before the record, parameter columns after it.
+    const bool run = header && (line == kRunRecordsHeader ||
+                                line.rfind(std::string(kRunRecordsHeader) + ",", 0) == 0);
+    if (!header || (!run && line != kRecordsHeader))
+        throw DataError(fmt::format("{} line 1: expected the header {} or {}[,parameters]", where,
+                                    kRecordsHeader, kRunRecordsHeader));
+    const std::size_t fields = split_csv_line(line).size();
+    const std::size_t setting = run ? 1 : 0;  // the setting's field
+    const std::size_t seed = run ? 3 : 1;     // seed, generation, metric and value follow
     std::size_t line_number = 1;
     while (std::getline(in, line)) {
         ++line_number;
         if (line.empty()) continue;
+        // A quoted field may hold a line break (a study name or label with one): the record
+        // goes on while the quotes are open.
+        const std::size_t first_line = line_number;
+        while (std::count(line.begin(), line.end(), '"') % 2 != 0) {
+            std::string more;
+            if (!std::getline(in, more))
+                throw DataError(
+                    fmt::format("{} line {}: a quoted field is not closed", where, first_line));
+            line += '\n';
+            line += more;
+            ++line_number;
+        }
         const auto cells = split_csv_line(line);
-        if (cells.size() != 5)
-            throw DataError(
-                fmt::format("{} line {}: {} fields, expected 5", where, line_number, cells.size()));
+        if (cells.size() != fields)
+            throw DataError(fmt::format("{} line {}: {} fields, expected {}", where, line_number,
+                                        cells.size(), fields));
         Record r;
-        r.setting = cells[0];
-        r.metric = cells[3];
+        r.setting = cells[setting];
+        r.metric = cells[seed + 2];
         auto parse = [&](const std::string& cell, auto& value) {
             const auto [end, ec] = std::from_chars(cell.data(), cell.data() + cell.size(), value);
             if (ec != std::errc() || end != cell.data() + cell.size())
                 throw DataError(
                     fmt::format("{} line {}: '{}' is not a number", where, line_number, cell));
         };
-        parse(cells[1], r.seed);
-        parse(cells[2], r.generation);
-        parse(cells[4], r.value);
+        parse(cells[seed], r.seed);
+        parse(cells[seed + 1], r.generation);
+        parse(cells[seed + 3], r.value);
         visit(std::move(r));
     }
     if (in.bad()) throw DataError(fmt::format("{}: cannot be read to the end", where));

@@ -2,6 +2,8 @@
 
 #include <fmt/core.h>
 
+#include "madlab/store/record_columns.h"
+
 namespace madlab {
 
 void report_all(const Reporters& reporters, const StudyOutput& output) {
@@ -15,9 +17,12 @@ void CsvReporter::report(const StudyOutput& output) {
     }
     RecordFilter filter;
     filter.study_id = output.study_id;
-    folder_.write_records([&](const std::function<void(const Record&)>& write) {
-        output.records_db->visit_records(filter, write);
-    });
+    const RecordColumns columns = record_columns(*output.records_db, output.study_id);
+    folder_.write_records(
+        [&](const std::function<void(const Record&)>& write) {
+            output.records_db->visit_records(filter, write);
+        },
+        &columns);
 }
 
 void JsonReporter::report(const StudyOutput& output) {

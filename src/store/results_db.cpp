@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <bit>
 #include <cerrno>
 #include <chrono>
@@ -36,14 +37,14 @@ namespace {
 // other SQLite file is refused instead of being written into.
 constexpr std::int32_t kApplicationId = 0x4D41444C;
 // PRAGMA user_version of the schema this code writes; see docs/database.md for the history.
-constexpr int kSchemaVersion = 2;
+constexpr int kSchemaVersion = 3;
 // How long a statement waits for a lock held by another connection (a reader checkpointing, a
 // second process reading) before failing with SQLITE_BUSY.
 constexpr int kBusyTimeoutMs = 10000;
 
-// The schema (version 1 plus kSamplesTable), created in one transaction. `value` has no declared
-// type on purpose: a REAL column would store -0.0 as the integer 0; without a type SQLite keeps the
-// 8-byte IEEE double exactly as bound (typeof(value) is still 'real').
+// The schema (version 1 plus kSamplesTable and kParametersTable), created in one transaction.
+// `value` has no declared type on purpose: a REAL column would store -0.0 as the integer 0; without
+// a type SQLite keeps the 8-byte IEEE double exactly as bound (typeof(value) is still 'real').
 constexpr const char* kSchema = R"sql(
 CREATE TABLE studies (
     id             INTEGER PRIMARY KEY,
@@ -112,6 +113,58 @@ CREATE TABLE samples (
     PRIMARY KEY (chain_id, generation, kind)
 ) WITHOUT ROWID;
 )sql";
+
+// Version 3 adds each setting's values of the study's parameter columns (SettingRow::parameters)
+// and the view results_wide, which shows them as columns of `results` (results_wide_sql).
+constexpr const char* kParametersTable = R"sql(
+CREATE TABLE setting_parameters (
+    setting_id INTEGER NOT NULL REFERENCES settings(id) ON DELETE CASCADE,
+    position   INTEGER NOT NULL,
+    key        TEXT NOT NULL,
+    value,
+    PRIMARY KEY (setting_id, key)
+) WITHOUT ROWID;
+)sql";
+
+// SQL text as a string literal ('it''s') or a quoted identifier ("model.bias").
+std::string sql_quoted(std::string_view text, char quote) {
+    std::string out(1, quote);
+    for (char c : text) {
+        if (c == quote) out += quote;
+        out += c;
+    }
+    return out + quote;
+}
+
+// The view results_wide: the columns of `results`, then one column per parameter key (in
+// `keys`' order) holding the setting's value (NULL for a setting without it).
+std::string results_wide_sql(const std::vector<std::string>& keys) {
+    std::string columns, joins;
+    for (std::size_t i = 0; i < keys.size(); ++i) {
+        columns += fmt::format(",\n       p{}.value AS {}", i, sql_quoted(keys[i], '"'));
+        joins += fmt::format(
+            "\nLEFT JOIN setting_parameters p{0} ON p{0}.setting_id = s.id AND p{0}.key = {1}", i,
+            sql_quoted(keys[i], '\''));
+    }
+    return fmt::format(R"sql(DROP VIEW IF EXISTS results_wide;
+CREATE VIEW results_wide AS
+SELECT st.id        AS study_id,
+       st.name      AS study,
+       s.position   AS setting_position,
+       s.name       AS setting,
+       s.label      AS label,
+       c.seed       AS seed,
+       r.generation AS generation,
+       r.position   AS position,
+       r.metric     AS metric,
+       r.value      AS value{}
+FROM records r
+JOIN chains c ON c.id = r.chain_id
+JOIN settings s ON s.id = c.setting_id
+JOIN studies st ON st.id = s.study_id{};
+)sql",
+                       columns, joins);
+}
 
 // Seeds are unsigned 64-bit; SQLite integers are signed. The bits are stored as they are, so a
 // seed >= 2^63 reads as negative in plain SQL (and sorts after every smaller seed in records()).
@@ -227,6 +280,10 @@ public:
     }
     Statement& bind(int i, const std::string& text) { return bind(i, std::string_view(text)); }
     Statement& bind(int i, const char* text) { return bind(i, std::string_view(text)); }
+    Statement& bind_null(int i) {
+        check(sqlite3_bind_null(statement_, i));
+        return *this;
+    }
     Statement& bind_blob(int i, std::string_view bytes) {
         // A zero-length blob, not NULL, for empty bytes (the pointer is never null here).
         check(sqlite3_bind_blob64(statement_, i, bytes.data(), bytes.size(), SQLITE_TRANSIENT));
@@ -261,6 +318,7 @@ public:
         const int size = sqlite3_column_bytes(statement_, column);
         return data ? std::string(reinterpret_cast<const char*>(data), size) : std::string();
     }
+    int type(int column) const { return sqlite3_column_type(statement_, column); }
     std::string blob(int column) const {
         const void* data = sqlite3_column_blob(statement_, column);
         const int size = sqlite3_column_bytes(statement_, column);
@@ -525,7 +583,37 @@ public:
                 "not exist or already has a setting of that name (names are unique in a study)",
                 path_, setting.name, setting.study_id));
         }
-        return sqlite3_last_insert_rowid(db());
+        const std::int64_t id = sqlite3_last_insert_rowid(db());
+        add_parameters(id, setting);
+        return id;
+    }
+
+    std::size_t drop_checkpoints(std::int64_t study_id) override {
+        std::lock_guard guard(mutex_);
+        require_writable();
+        std::size_t dropped = 0;
+        {
+            Transaction transaction(db(), path_);
+            Statement drop(db(), path_,
+                           "DELETE FROM checkpoints WHERE chain_id IN (SELECT c.id FROM chains c "
+                           "JOIN settings s ON s.id = c.setting_id WHERE s.study_id = ?1)");
+            drop.bind(1, study_id).run();
+            dropped = static_cast<std::size_t>(sqlite3_changes(db()));
+            transaction.commit();
+        }
+        if (dropped == 0 || mode_ == Mode::kScratch) return dropped;
+        // VACUUM rewrites the file without the freed pages; in WAL mode the file shrinks at the
+        // next checkpoint, which TRUNCATE runs now (a no-op in rollback-journal mode).
+        replace_checkpoint_.reset();  // no statement may be pending during a VACUUM
+        insert_record_.reset();
+        insert_samples_.reset();
+        if (sqlite3_exec(db(), "VACUUM; PRAGMA wal_checkpoint(TRUNCATE)", nullptr, nullptr,
+                         nullptr) != SQLITE_OK)
+            throw Error(fmt::format(
+                "results database '{}': the {} checkpoints of study {} were deleted, but the file "
+                "could not be compacted ({}); it keeps its size until `sqlite3 {} VACUUM` runs",
+                path_, dropped, study_id, sqlite3_errmsg(db()), path_));
+        return dropped;
     }
 
     std::int64_t add_chain(std::int64_t setting_id, std::uint64_t seed) override {
@@ -659,6 +747,16 @@ public:
             row.label = select.text(4);
             row.params_json = select.text(5);
             out.push_back(std::move(row));
+        }
+        if (schema_version_ < 3) return out;
+        Statement parameters(db(), path_,
+                             "SELECT key, value FROM setting_parameters WHERE setting_id = ?1 "
+                             "ORDER BY position");
+        for (SettingRow& row : out) {
+            parameters.bind(1, row.id);
+            while (parameters.step())
+                row.parameters.emplace_back(parameters.text(0), parameter_json(parameters, 1));
+            parameters.reset();
         }
         return out;
     }
@@ -845,6 +943,72 @@ private:
 
     sqlite3* db() const { return db_.get(); }
 
+    // A stored parameter value as JSON text (SettingRow::parameters).
+    static std::string parameter_json(const Statement& row, int column) {
+        switch (row.type(column)) {
+            case SQLITE_INTEGER:
+                return std::to_string(row.integer(column));
+            case SQLITE_FLOAT:
+                return nlohmann::json(row.real(column)).dump();
+            case SQLITE_NULL:
+                return "null";
+            default:
+                return nlohmann::json(row.text(column)).dump();
+        }
+    }
+
+    // Inserts the parameter values of a new setting (its id `setting_id`) and, when they bring
+    // a key that results_wide lacks, recreates the view. The caller holds the mutex.
+    void add_parameters(std::int64_t setting_id, const SettingRow& setting) {
+        if (setting.parameters.empty()) return;
+        Statement insert(db(), path_,
+                         "INSERT INTO setting_parameters (setting_id, position, key, value) "
+                         "VALUES (?1, ?2, ?3, ?4)");
+        bool new_key = false;
+        for (std::size_t i = 0; i < setting.parameters.size(); ++i) {
+            const auto& [key, text] = setting.parameters[i];
+            insert.bind(1, setting_id).bind(2, static_cast<std::int64_t>(i)).bind(3, key);
+            const nlohmann::json value = nlohmann::json::parse(text, nullptr, false);
+            if (value.is_discarded())
+                throw Error(fmt::format(
+                    "results database '{}': parameter '{}' of setting '{}' is not JSON: {}", path_,
+                    key, setting.name, text));
+            if (value.is_boolean())
+                insert.bind(4, static_cast<std::int64_t>(value.get<bool>()));
+            else if (value.is_number_integer())
+                insert.bind(4, value.get<std::int64_t>());
+            else if (value.is_number())
+                insert.bind(4, value.get<double>());
+            else if (value.is_string())
+                insert.bind(4, value.get<std::string>());
+            else if (value.is_null())
+                insert.bind_null(4);
+            else
+                insert.bind(4, value.dump());
+            try {
+                insert.run();
+            } catch (const SqliteError& e) {
+                insert.reset();
+                if (e.code != SQLITE_CONSTRAINT) throw;
+                throw Error(
+                    fmt::format("results database '{}': setting '{}' has parameter '{}' twice",
+                                path_, setting.name, key));
+            }
+            new_key =
+                new_key || std::find(wide_keys_.begin(), wide_keys_.end(), key) == wide_keys_.end();
+        }
+        if (new_key) refresh_results_wide();
+    }
+
+    // Recreates results_wide with every parameter key of the database: the keys of the first
+    // study that has them in its column order, then those that later studies add. The caller
+    // holds the mutex.
+    void refresh_results_wide() {
+        load_wide_keys();
+        execute(db(), path_, results_wide_sql(wide_keys_).c_str(),
+                "creating the results_wide view");
+    }
+
     // Whether a generation committed again (a chain resumed from a checkpoint older than its
     // last committed generation recomputes the generations in between) carries the values it
     // was committed with, bit for bit. It does on the machine that committed them (every draw
@@ -965,6 +1129,7 @@ private:
             if (mode_ != Mode::kReadOnly) {
                 set_journal();
                 if (schema_version_ < kSchemaVersion) migrate_to_current();
+                load_wide_keys();
             }
             return;
         }
@@ -980,6 +1145,8 @@ private:
         Transaction transaction(db(), path_);
         execute(db(), path_, kSchema, "creating the schema");
         execute(db(), path_, kSamplesTable, "creating the samples table");
+        execute(db(), path_, kParametersTable, "creating the setting_parameters table");
+        execute(db(), path_, results_wide_sql({}).c_str(), "creating the results_wide view");
         execute(db(), path_,
                 fmt::format("PRAGMA application_id = {}; PRAGMA user_version = {}", kApplicationId,
                             kSchemaVersion)
@@ -989,10 +1156,25 @@ private:
         schema_version_ = kSchemaVersion;
     }
 
+    // The parameter keys that results_wide shows now (those of setting_parameters, in the
+    // view's order), so that add_parameters knows when it must recreate the view.
+    void load_wide_keys() {
+        Statement select(db(), path_,
+                         "SELECT p.key FROM setting_parameters p JOIN settings s ON "
+                         "s.id = p.setting_id GROUP BY p.key ORDER BY MIN(s.study_id), "
+                         "MIN(p.position), p.key");
+        wide_keys_.clear();
+        while (select.step()) wide_keys_.push_back(select.text(0));
+    }
+
     // Brings an older schema to kSchemaVersion in one transaction (docs/database.md, history).
     void migrate_to_current() {
         Transaction transaction(db(), path_);
         if (schema_version_ < 2) execute(db(), path_, kSamplesTable, "adding the samples table");
+        if (schema_version_ < 3) {
+            execute(db(), path_, kParametersTable, "adding the setting_parameters table");
+            execute(db(), path_, results_wide_sql({}).c_str(), "adding the results_wide view");
+        }
         execute(db(), path_, fmt::format("PRAGMA user_version = {}", kSchemaVersion).c_str(),
                 "setting the schema version");
         transaction.commit();
@@ -1026,7 +1208,8 @@ private:
     std::unique_ptr<Statement> insert_record_;  // cached for commit_generation
     std::unique_ptr<Statement> replace_checkpoint_;
     std::unique_ptr<Statement> insert_samples_;
-    int schema_version_ = 0;  // of the open file
+    int schema_version_ = 0;              // of the open file
+    std::vector<std::string> wide_keys_;  // the parameter columns of results_wide (writers)
 };
 
 }  // namespace

@@ -148,10 +148,11 @@ void RunFolder::write_records(const std::vector<Record>& records) const {
 }
 
 void RunFolder::write_records(
-    const std::function<void(const std::function<void(const Record&)>&)>& for_each) const {
+    const std::function<void(const std::function<void(const Record&)>&)>& for_each,
+    const RecordColumns* columns) const {
     create();
     write_file_atomically(path(kRecords), [&](std::ostream& out) {
-        RecordCsvWriter writer(out);
+        RecordCsvWriter writer(out, columns);
         for_each([&](const Record& r) { writer.write(r); });
         writer.flush();
     });

@@ -3,7 +3,10 @@
 #include <fmt/core.h>
 
 #include <algorithm>
+#include <climits>
 #include <sstream>
+
+#include "madlab/core/error.h"
 
 namespace madlab {
 
@@ -27,6 +30,7 @@ void flatten(const toml::table& table, const std::string& prefix, const std::str
             entry.line = static_cast<int>(key.source().begin.line);
             entry.column = static_cast<int>(key.source().begin.column);
         }
+        entry.order = {entry.line, entry.column};
         entry.value = std::shared_ptr<toml::node>(node.visit(
             [](const auto& n) -> toml::node* { return new std::decay_t<decltype(n)>(n); }));
         out[name] = std::move(entry);
@@ -79,6 +83,65 @@ void FlatConfig::erase_prefix(const std::string& prefix, const FlatConfig& keep)
 const FlatEntry* FlatConfig::find(const std::string& key) const {
     auto it = entries_.find(key);
     return it == entries_.end() ? nullptr : &it->second;
+}
+
+FlatConfig parse_set_option(const std::string& assignment) {
+    const std::string where = fmt::format("--set {}", assignment);
+    const std::size_t eq = assignment.find('=');
+    if (eq == std::string::npos || eq == 0)
+        throw ConfigError(fmt::format("{}: write KEY=VALUE, e.g. --set schedule.n=500", where));
+    if (assignment.find_first_of("\r\n") != std::string::npos)
+        throw ConfigError(fmt::format("{}: KEY=VALUE must be on one line", where));
+    const std::string key = assignment.substr(0, eq);
+    const std::string value = assignment.substr(eq + 1);
+    if (key.find_first_not_of(" \t") == std::string::npos)
+        throw ConfigError(fmt::format("{}: the key is empty; write KEY=VALUE", where));
+    if (key == "settings" || key.rfind("settings.", 0) == 0)
+        throw ConfigError(fmt::format(
+            "{}: [[settings]] cannot be changed with --set; edit the study file (--set changes "
+            "the base sections, [study] and [sweep])",
+            where));
+    if (value.find_first_not_of(" \t") == std::string::npos)
+        throw ConfigError(fmt::format("{}: the value is empty; write KEY=VALUE", where));
+    const std::string source = "--set";
+    toml::table table;
+    try {
+        const std::string document = key + " = " + value;
+        table = toml::parse(document, source);
+    } catch (const toml::parse_error&) {
+        // Not a TOML value: a bare word such as a path, or a string whose quotes the shell took.
+        std::ostringstream quoted;
+        quoted << toml::value<std::string>(value);
+        try {
+            const std::string document = key + " = " + quoted.str();
+            table = toml::parse(document, source);
+        } catch (const toml::parse_error& e) {
+            throw ConfigError(
+                fmt::format("{}: '{}' is not a config key ({}); write KEY=VALUE "
+                            "with a dotted key, e.g. schedule.n=500",
+                            where, key, e.description()));
+        }
+    }
+    FlatConfig flat = FlatConfig::from_table(table, "--set");
+    FlatConfig out;
+    for (auto [name, entry] : flat.entries()) {
+        entry.line = 0;  // where() is then "--set"
+        entry.column = 0;
+        out.set(name, std::move(entry));
+    }
+    return out;
+}
+
+void apply_set_options(FlatConfig& flat, const std::vector<std::string>& assignments) {
+    int added = 0;
+    for (const std::string& assignment : assignments) {
+        const FlatConfig set = parse_set_option(assignment);
+        for (auto [name, entry] : set.entries()) {
+            const FlatEntry* replaced = flat.find(name);
+            entry.order = replaced ? replaced->order : std::pair(INT_MAX, ++added);
+            flat.set(name, std::move(entry));
+        }
+    }
 }
 
 std::optional<std::string> closest_key(const std::string& key,

@@ -128,7 +128,8 @@ nlohmann::json to_json(const StudyConfig& study) {
                   {"threads", study.threads},
                   {"sample_generations", study.sample_generations},
                   {"sample_points", study.sample_points},
-                  {"sample_lines", study.sample_lines}};
+                  {"sample_lines", study.sample_lines},
+                  {"parameters", study.parameters}};
     j["base"] = to_json(study.base);
     j["settings"] = json::array();
     for (const auto& s : study.settings)
@@ -150,6 +151,10 @@ std::string to_toml(const StudyConfig& study) {
     out << "sample_generations = " << toml_value(json(study.sample_generations)) << "\n";
     out << "sample_points = " << study.sample_points << "\n";
     out << "sample_lines = " << study.sample_lines << "\n";
+    // The parameter columns: the [sweep] is written out as [[settings]], so its keys are kept
+    // here.
+    if (!study.parameters.empty())
+        out << "parameters = " << toml_value(json(study.parameters)) << "\n";
     const json base = flat_json(study.base);
     const json nested = nest(base);
     for (const auto& [section, keys] : nested.items()) {

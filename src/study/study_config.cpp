@@ -3,9 +3,11 @@
 #include <fmt/core.h>
 #include <fmt/ranges.h>
 
+#include <algorithm>
 #include <cmath>
 #include <fstream>
 #include <limits>
+#include <optional>
 #include <set>
 #include <sstream>
 
@@ -26,7 +28,8 @@ const std::vector<std::string> kStudyKeys = {"study.name",
                                              "study.threads",
                                              "study.sample_generations",
                                              "study.sample_points",
-                                             "study.sample_lines"};
+                                             "study.sample_lines",
+                                             "study.parameters"};
 const std::vector<std::string> kChainKeys = {"source.kind",
                                              "source.path",
                                              "source.test_fraction",
@@ -639,10 +642,8 @@ std::vector<Setting> read_named_settings(const toml::node* settings_node, const 
 // Stage 4: the sweep's values per axis, axes sorted in the order they were written (returned
 // through `axes`).
 std::vector<std::vector<FlatEntry>> read_sweep_values(SweepAxes& axes) {
-    std::sort(axes.begin(), axes.end(), [](const auto& a, const auto& b) {
-        return std::pair(a.second.line, a.second.column) <
-               std::pair(b.second.line, b.second.column);
-    });
+    std::sort(axes.begin(), axes.end(),
+              [](const auto& a, const auto& b) { return a.second.order < b.second.order; });
     std::vector<std::vector<FlatEntry>> axis_values;
     for (const auto& [key, entry] : axes) {
         const toml::array* values = entry.value->as_array();
@@ -665,6 +666,39 @@ std::vector<std::vector<FlatEntry>> read_sweep_values(SweepAxes& axes) {
         axis_values.push_back(std::move(leaves));
     }
     return axis_values;
+}
+
+// Stage 4b: the parameter columns (StudyConfig::parameters): study.parameters, checked to be
+// keys of the chain sections and given once, or the sweep's keys in their order.
+std::vector<std::string> read_parameters(KeyReader& r, const SweepAxes& axes) {
+    std::vector<std::string> out;
+    if (!r.has("study.parameters")) {
+        for (const auto& [key, entry] : axes) out.push_back(key);
+        return out;
+    }
+    const std::vector<std::string>& valid = valid_keys();
+    const toml::array* keys = r.node("study.parameters")->as_array();
+    if (keys == nullptr)
+        r.fail("study.parameters", "must be an array of keys, e.g. [\"model.bias\"]");
+    for (const auto& item : *keys) {
+        std::optional<std::string> text = item.value_exact<std::string>();
+        if (!text) r.fail("study.parameters", "must be an array of strings (config keys)");
+        std::string key = std::move(*text);
+        const bool chain_key = key.rfind("study.", 0) != 0 &&
+                               std::find(valid.begin(), valid.end(), key) != valid.end() &&
+                               key != "settings" && key != "sweep";
+        if (!chain_key) {
+            const auto near = closest_key(key, valid);
+            r.fail("study.parameters",
+                   fmt::format("contains \"{}\", not a key of [source], [model], [schedule] or "
+                               "[metrics]{}",
+                               key, near ? fmt::format("; did you mean \"{}\"?", *near) : ""));
+        }
+        if (std::find(out.begin(), out.end(), key) != out.end())
+            r.fail("study.parameters", fmt::format("contains \"{}\" twice", key));
+        out.push_back(std::move(key));
+    }
+    return out;
 }
 
 // Stage 5a: the keys one setting reads: the base's, with the setting's overrides on top. A
@@ -732,11 +766,13 @@ Setting sweep_cell(const Setting& named, std::size_t cell, const SweepAxes& axes
 
 }  // namespace
 
-StudyConfig parse_study(const std::string& toml_text, const std::string& file) {
+StudyConfig parse_study(const std::string& toml_text, const std::string& file,
+                        const std::vector<std::string>& set) {
     const toml::table root = parse_toml(toml_text, file);
     StudyConfig study;
     study.file = file;
-    const FlatConfig flat = FlatConfig::from_table(root, file, {"settings"});
+    FlatConfig flat = FlatConfig::from_table(root, file, {"settings"});
+    apply_set_options(flat, set);
     KeyReader r(flat);
     read_study_section(r, study);
     SweepAxes sweep_axes = split_sections(flat, study);
@@ -745,6 +781,7 @@ StudyConfig parse_study(const std::string& toml_text, const std::string& file) {
     const toml::node* settings_node = root.get("settings");
     const std::vector<Setting> named = read_named_settings(settings_node, file, study.base);
     const auto axis_values = read_sweep_values(sweep_axes);
+    study.parameters = read_parameters(r, sweep_axes);
     std::size_t grid = 1;
     for (const auto& values : axis_values) grid *= values.size();
     if (grid * named.size() > 100000)
@@ -769,12 +806,12 @@ StudyConfig parse_study(const std::string& toml_text, const std::string& file) {
     return study;
 }
 
-StudyConfig load_study(const std::string& path) {
+StudyConfig load_study(const std::string& path, const std::vector<std::string>& set) {
     std::ifstream in(path, std::ios::binary);
     if (!in) throw ConfigError(fmt::format("cannot read study file '{}': check the path", path));
     std::stringstream text;
     text << in.rdbuf();
-    return parse_study(text.str(), path);
+    return parse_study(text.str(), path, set);
 }
 
 }  // namespace madlab

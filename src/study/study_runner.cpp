@@ -192,6 +192,27 @@ std::vector<std::string> check_study_inputs(const StudyConfig& study, int thread
     return warnings;
 }
 
+namespace {
+
+// The values of the parameter columns `keys` in a setting's resolved config (to_json, nested by
+// section) as JSON text; "null" for a key the setting's source kind or model family lacks.
+std::vector<std::pair<std::string, std::string>> parameter_values(
+    const std::vector<std::string>& keys, const nlohmann::json& config) {
+    std::vector<std::pair<std::string, std::string>> out;
+    for (const std::string& key : keys) {
+        const std::size_t dot = key.find('.');
+        const auto section = config.find(key.substr(0, dot));
+        std::string value = "null";
+        if (dot != std::string::npos && section != config.end())
+            if (const auto it = section->find(key.substr(dot + 1)); it != section->end())
+                value = it->dump();
+        out.emplace_back(key, std::move(value));
+    }
+    return out;
+}
+
+}  // namespace
+
 StudyIds register_study(ResultsDb& db, const StudyConfig& study,
                         const std::function<void(const StudyIds&)>& before_commit) {
     StudyRow row;
@@ -210,7 +231,9 @@ StudyIds register_study(ResultsDb& db, const StudyConfig& study,
             setting.name = study.settings[s].name;
             setting.label =
                 study.settings[s].label.empty() ? setting.name : study.settings[s].label;
-            setting.params_json = to_json(study.settings[s].config).dump();
+            const nlohmann::json config = to_json(study.settings[s].config);
+            setting.params_json = config.dump();
+            setting.parameters = parameter_values(study.parameters, config);
             const std::int64_t setting_id = db.add_setting(setting);
             std::vector<std::int64_t> chains;
             for (int i = 0; i < study.seeds; ++i)

@@ -16,6 +16,7 @@
 namespace {
 
 namespace fs = std::filesystem;
+using madlab::testing::expect_output;
 using madlab::testing::read_file;
 using madlab::testing::run_madlab;
 
@@ -99,6 +100,37 @@ TEST_F(Cli, RunWritesRecordsSummaryAndConfig) {
     // No temporary files are left behind.
     for (const auto& entry : fs::directory_iterator(out))
         EXPECT_EQ(entry.path().string().find(".tmp"), std::string::npos) << entry.path();
+}
+
+TEST_F(Cli, SetOverridesKeysAndIsRecordedForResume) {
+    const auto study = write("small.toml", kSmallStudy);
+    const auto out = dir_ / "set";
+    // A study file after a --set stays the study file (one KEY=VALUE per --set).
+    const auto r =
+        run_madlab("run --set study.seeds=1 --set 'study.name=\"renamed\"' " + study.string() +
+                   " --set study.generations=2 --out " + out.string() + " --quiet --no-report");
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+    const std::string config = read_file(out / "config.toml");
+    EXPECT_NE(config.find("name = 'renamed'\n"), std::string::npos) << config;
+    EXPECT_NE(config.find("seeds = 1\n"), std::string::npos) << config;
+    EXPECT_NE(config.find("generations = 2\n"), std::string::npos) << config;
+    // 2 settings x 1 seed x 3 generations x 10 values.
+    EXPECT_EQ(madlab::records_from_csv(read_file(out / "records.csv")).size(), 6u * 10u);
+    // The run again into its folder is refused (exit 2) and says how to resume it.
+    expect_output(run_madlab("run " + study.string() + " --out " + out.string()), 2,
+                  {"the folder holds a run already", "madlab run --resume " + out.string()});
+    // Wrong keys and values: exit 2, placed at --set, nothing written.
+    expect_output(run_madlab("run " + study.string() + " --set schedule.nn=5 --out " +
+                             (dir_ / "bad").string()),
+                  2, {"--set: unknown key 'schedule.nn'", "did you mean 'schedule.n'"});
+    expect_output(run_madlab("run " + study.string() + " --set study.seeds=many --out " +
+                             (dir_ / "bad").string()),
+                  2, {"--set: study.seeds must be an integer"});
+    expect_output(run_madlab("run --set study.seeds --out " + (dir_ / "bad").string()), 2,
+                  {"--set study.seeds: write KEY=VALUE"});
+    EXPECT_FALSE(fs::exists(dir_ / "bad"));
+    expect_output(run_madlab("run --resume " + out.string() + " --set study.seeds=2"), 2,
+                  {"--set"});
 }
 
 TEST_F(Cli, ConfigErrorExitsTwoNamingLineAndKey) {

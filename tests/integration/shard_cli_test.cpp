@@ -87,9 +87,9 @@ TEST_F(ShardTest, ThreeShardsMergedEqualTheWholeRun) {
     }
     // Shard 1 of 3 holds chains 1, 4, 7: seeds 1 and 4 of replace, seed 2 of fresh.
     const std::string shard1 = read_file(dir_ / "s1" / "records.csv");
-    EXPECT_NE(shard1.find("\nreplace,1,0,"), std::string::npos);
-    EXPECT_NE(shard1.find("\nfresh,2,0,"), std::string::npos);
-    EXPECT_EQ(shard1.find("\nreplace,0,"), std::string::npos);
+    EXPECT_NE(shard1.find("\nsharded,replace,replace,1,0,"), std::string::npos);
+    EXPECT_NE(shard1.find("\nsharded,fresh,fresh,2,0,"), std::string::npos);
+    EXPECT_EQ(shard1.find("\nsharded,replace,replace,0,"), std::string::npos);
 
     // Given in any order.
     const auto merged = run_madlab("merge " + out("merged") + " " + out("s2") + " " + out("s0") +

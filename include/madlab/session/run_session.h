@@ -32,6 +32,10 @@ struct SessionOptions {
     // Run only this shard's chains (store/shard.h), into a database of its own; `madlab merge`
     // (session/merge_shards.h) combines the shards. A resumed run keeps the shard it had.
     Shard shard;
+    // Keep the chains' checkpoints in the database when the study finishes (needed only to
+    // continue its chains from their last state); by default they are deleted and the file is
+    // VACUUMed (ResultsDb::drop_checkpoints).
+    bool keep_checkpoints = false;
 };
 
 // Where a finished run left its results.

@@ -42,6 +42,13 @@ struct SettingRow {
     std::string name;         // stable id within the study, e.g. "fresh-data" or "s07"
     std::string label;        // readable, e.g. "schedule.n_real_fresh=500, model.bias=0.9"
     std::string params_json;  // the resolved chain config as JSON
+    // The study's parameter columns (study.parameters: by default the [sweep] keys, in the
+    // order written), each with this setting's value as JSON text ("0.9", "500",
+    // "\"fresh-data\"", "null" for a key the setting's source kind or model family lacks), in
+    // column order; empty for a study without sweeps and for one written before schema
+    // version 3. Stored in the table setting_parameters (numbers as numbers, true/false as
+    // 1/0, arrays as their JSON text) and shown as columns by the view results_wide.
+    std::vector<std::pair<std::string, std::string>> parameters;
 };
 
 struct ChainRow {
@@ -123,6 +130,12 @@ public:
     // holds its write lock meanwhile; this default, for a database without transactions, just
     // runs body.
     virtual void in_transaction(const std::function<void()>& body) { body(); }
+    // Deletes the checkpoints of every chain of a finished study (they only serve to resume or
+    // extend it, and make most of the file) and VACUUMs the file, so that it shrinks on disk.
+    // Returns the number of checkpoints deleted. Call it only once every chain is committed to
+    // its last generation: an interrupted study needs its checkpoints to resume. This default,
+    // for a database that keeps no checkpoints of its own (an MPI worker's), deletes nothing.
+    virtual std::size_t drop_checkpoints(std::int64_t /*study_id*/) { return 0; }
 
     // --- reading ---
     virtual std::vector<StudyRow> studies() const = 0;

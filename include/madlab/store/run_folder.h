@@ -25,6 +25,7 @@
 
 #include "madlab/store/folder_contents.h"
 #include "madlab/store/record.h"
+#include "madlab/store/record_columns.h"
 #include "madlab/store/sample_set.h"
 #include "madlab/store/shard.h"
 #include "madlab/store/summary.h"
@@ -79,9 +80,11 @@ public:
 
     void write_records(const std::vector<Record>& records) const;
     // The same, streamed: `for_each` calls its argument once per record, in order (a study
-    // whose records are in a database and not in memory).
+    // whose records are in a database and not in memory); with `columns`, in the columns of
+    // `madlab export` (RecordCsvWriter).
     void write_records(
-        const std::function<void(const std::function<void(const Record&)>&)>& for_each) const;
+        const std::function<void(const std::function<void(const Record&)>&)>& for_each,
+        const RecordColumns* columns = nullptr) const;
     // summary.json of a run; `config` is the resolved config as JSON.
     void write_summary(const nlohmann::json& config, double run_seconds,
                        const std::vector<SummaryRow>& summary) const;

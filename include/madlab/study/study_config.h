@@ -117,15 +117,22 @@ struct StudyConfig {
     std::vector<Setting> settings;   // at least one: named settings x sweep grid
     bool explicit_settings = false;  // the file had [[settings]] or a [sweep]
     FlatConfig analysis;             // [threshold] and [decompose] keys, read by their commands
+    // The keys that tell the settings apart, one column each in records.csv, `madlab export`
+    // and the database's results_wide view: study.parameters, by default the [sweep] keys in
+    // the order they are written (none without a sweep).
+    std::vector<std::string> parameters;
 };
 
 // Parses and validates a study from TOML text. `file` names the source in messages.
 // Throws ConfigError naming the file, line and key for every problem: a TOML syntax error, an
 // unknown key (with the closest valid key), a value of the wrong type or out of range.
-StudyConfig parse_study(const std::string& toml_text, const std::string& file);
+// `set`: `madlab run --set KEY=VALUE` options (apply_set_options), applied to the file's base
+// keys before they are read, and checked as the file's keys are (the message names "--set").
+StudyConfig parse_study(const std::string& toml_text, const std::string& file,
+                        const std::vector<std::string>& set = {});
 
 // Reads and parses a study file; ConfigError if it cannot be read.
-StudyConfig load_study(const std::string& path);
+StudyConfig load_study(const std::string& path, const std::vector<std::string>& set = {});
 
 // The default study (see default_study.cpp): the MAD grid experiment of the README.
 const std::string& default_study_toml();

@@ -551,12 +551,16 @@ TEST_F(ResultsDbTest, SchemaHasTheDocumentedPragmasAndView) {
         sqlite3_finalize(statement);
         return out;
     };
-    EXPECT_EQ(scalar("PRAGMA user_version"), "2");
+    EXPECT_EQ(scalar("PRAGMA user_version"), "3");
     EXPECT_EQ(scalar("PRAGMA journal_mode"), "wal");
-    EXPECT_EQ(scalar("SELECT count(*) FROM sqlite_schema WHERE type = 'view' AND name = "
-                     "'results'"),
-              "1");
-    for (const char* table : {"studies", "settings", "chains", "records", "checkpoints", "samples"})
+    for (const char* view : {"results", "results_wide"})
+        EXPECT_EQ(scalar(("SELECT count(*) FROM sqlite_schema WHERE type = 'view' AND name = '" +
+                          std::string(view) + "'")
+                             .c_str()),
+                  "1")
+            << view;
+    for (const char* table : {"studies", "settings", "chains", "records", "checkpoints", "samples",
+                              "setting_parameters"})
         EXPECT_EQ(scalar(("SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = '" +
                           std::string(table) + "'")
                              .c_str()),
@@ -635,8 +639,11 @@ TEST_F(ResultsDbTest, VersionOneFileReadsWithoutSamplesAndMigratesWhenWritten) {
         study = s.study;
         chain = s.chains[0];
     }
-    // What madlab 0.1 wrote: the same tables without `samples`, user_version 1.
-    raw_sql("DROP TABLE samples; PRAGMA user_version = 1");
+    // What madlab 0.1 wrote: the same tables without `samples` (nor the parameters of version
+    // 3), user_version 1.
+    raw_sql(
+        "DROP VIEW results_wide; DROP TABLE setting_parameters; DROP TABLE samples; "
+        "PRAGMA user_version = 1");
     {
         auto reader = ResultsDb::open(path_, Mode::kReadOnly);
         EXPECT_TRUE(reader->samples(study).empty());
@@ -656,9 +663,149 @@ TEST_F(ResultsDbTest, VersionOneFileReadsWithoutSamplesAndMigratesWhenWritten) {
     sqlite3_stmt* statement = nullptr;
     ASSERT_EQ(sqlite3_prepare_v2(raw, "PRAGMA user_version", -1, &statement, nullptr), SQLITE_OK);
     ASSERT_EQ(sqlite3_step(statement), SQLITE_ROW);
-    EXPECT_EQ(sqlite3_column_int(statement, 0), 2);
+    EXPECT_EQ(sqlite3_column_int(statement, 0), 3);
     sqlite3_finalize(statement);
     sqlite3_close(raw);
+}
+
+// The rows of a query on the file, each as its columns' text ("NULL" for NULL), with a raw
+// connection.
+std::vector<std::vector<std::string>> query(const std::string& path, const std::string& sql) {
+    sqlite3* raw = nullptr;
+    EXPECT_EQ(sqlite3_open_v2(path.c_str(), &raw, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
+    sqlite3_stmt* statement = nullptr;
+    EXPECT_EQ(sqlite3_prepare_v2(raw, sql.c_str(), -1, &statement, nullptr), SQLITE_OK)
+        << sql << ": " << sqlite3_errmsg(raw);
+    std::vector<std::vector<std::string>> rows;
+    while (statement && sqlite3_step(statement) == SQLITE_ROW) {
+        auto& row = rows.emplace_back();
+        for (int i = 0; i < sqlite3_column_count(statement); ++i) {
+            const auto* text = sqlite3_column_text(statement, i);
+            row.push_back(text ? reinterpret_cast<const char*>(text) : "NULL");
+        }
+    }
+    sqlite3_finalize(statement);
+    sqlite3_close(raw);
+    return rows;
+}
+
+using Parameters = std::vector<std::pair<std::string, std::string>>;
+
+TEST_F(ResultsDbTest, ParametersRoundTripAndAreColumnsOfResultsWide) {
+    std::int64_t first = 0, second = 0;
+    {
+        auto db = ResultsDb::open(path_, Mode::kReadWrite);
+        const SmallStudy s = fill_small_study(*db);
+        first = s.study;
+        // The small study has no parameters; a second study has two, then a third adds one.
+        second = db->add_study(StudyRow{0, "sweep", "", "", "", "", "running"});
+        const Parameters p0 = {{"schedule.n_real_fresh", "500"}, {"model.bias", "0.9"}};
+        const Parameters p1 = {{"schedule.n_real_fresh", "0"}, {"model.bias", "1.0"}};
+        SettingRow setting{0, second, 0, "n500", "n=500", "{}", p0};
+        db->add_chain(db->add_setting(setting), 4);
+        setting = {0, second, 1, "n0", "n=0", "{}", p1};
+        db->commit_generation(make_commit(db->add_chain(db->add_setting(setting), 4), 0, 1.0));
+        const std::int64_t third = db->add_study(StudyRow{0, "kinds", "", "", "", "", ""});
+        const Parameters p2 = {{"source.kind", "\"it's\""},
+                               {"model.bias", "null"},
+                               {"schedule.accumulate", "true"},
+                               {"source.mean", "[1,2]"}};
+        setting = {0, third, 0, "only", "only", "{}", p2};
+        db->commit_generation(make_commit(db->add_chain(db->add_setting(setting), 1), 0, 2.0));
+        const auto settings = db->settings(second);
+        ASSERT_EQ(settings.size(), 2u);
+        EXPECT_EQ(settings[0].parameters, p0);
+        EXPECT_EQ(settings[1].parameters, p1);
+        EXPECT_TRUE(db->settings(first)[0].parameters.empty());
+        // Booleans come back as 1/0 and arrays as their JSON text.
+        EXPECT_EQ(db->settings(third)[0].parameters, (Parameters{{"source.kind", "\"it's\""},
+                                                                 {"model.bias", "null"},
+                                                                 {"schedule.accumulate", "1"},
+                                                                 {"source.mean", "\"[1,2]\""}}));
+    }
+    // The keys of the first study that has them in its order, then the new ones.
+    const auto columns =
+        query(path_, "SELECT name FROM pragma_table_info('results_wide') WHERE cid >= 10");
+    EXPECT_EQ(columns, (std::vector<std::vector<std::string>>{{"schedule.n_real_fresh"},
+                                                              {"model.bias"},
+                                                              {"source.kind"},
+                                                              {"schedule.accumulate"},
+                                                              {"source.mean"}}));
+    EXPECT_EQ(
+        query(path_,
+              "SELECT study, setting, \"schedule.n_real_fresh\", typeof(\"model.bias\"), "
+              "\"model.bias\", \"source.kind\" FROM results_wide WHERE position = 0 AND "
+              "study <> 'small' ORDER BY study_id, setting_position"),
+        (std::vector<std::vector<std::string>>{{"sweep", "n0", "0", "real", "1.0", "NULL"},
+                                               {"kinds", "only", "NULL", "null", "NULL", "it's"}}));
+    // Every row of `results` is in results_wide, the small study's without parameters.
+    EXPECT_EQ(query(path_, "SELECT count(*) FROM results_wide")[0][0],
+              query(path_, "SELECT count(*) FROM results")[0][0]);
+    EXPECT_EQ(query(path_,
+                    "SELECT count(*) FROM results_wide WHERE study = 'small' AND "
+                    "\"model.bias\" IS NULL")[0][0],
+              "48");
+}
+
+TEST_F(ResultsDbTest, VersionTwoFileReadsWithoutParametersAndMigratesWhenWritten) {
+    {
+        auto db = ResultsDb::open(path_, Mode::kReadWrite);
+        fill_small_study(*db);
+    }
+    // What madlab wrote before the parameter columns: user_version 2.
+    raw_sql("DROP VIEW results_wide; DROP TABLE setting_parameters; PRAGMA user_version = 2");
+    {
+        auto reader = ResultsDb::open(path_, Mode::kReadOnly);
+        ASSERT_EQ(reader->settings(1).size(), 2u);
+        EXPECT_TRUE(reader->settings(1)[0].parameters.empty());
+        EXPECT_EQ(reader->records(RecordFilter{}).size(), 48u);
+    }
+    EXPECT_EQ(query(path_, "PRAGMA user_version")[0][0], "2");
+    {
+        auto writer = ResultsDb::open(path_, Mode::kReadWrite);
+        const std::int64_t study = writer->add_study(StudyRow{0, "new", "", "", "", "", ""});
+        writer->add_setting({0, study, 0, "s", "s", "{}", {{"model.bias", "0.5"}}});
+        EXPECT_EQ(writer->settings(study)[0].parameters, (Parameters{{"model.bias", "0.5"}}));
+    }
+    EXPECT_EQ(query(path_, "PRAGMA user_version")[0][0], "3");
+    EXPECT_EQ(query(path_, "SELECT count(*), count(\"model.bias\") FROM results_wide")[0],
+              (std::vector<std::string>{"48", "0"}));
+}
+
+TEST_F(ResultsDbTest, DroppingAStudysCheckpointsShrinksTheFile) {
+    std::int64_t study = 0;
+    std::size_t bytes = 0;
+    {
+        auto db = ResultsDb::open(path_, Mode::kReadWrite);
+        const SmallStudy s = fill_small_study(*db);
+        study = s.study;
+        // A second study keeps its checkpoint.
+        const SmallStudy other = fill_small_study(*db, "other");
+        // Each chain of the first study gets a checkpoint of 64 KiB.
+        for (std::size_t i = 0; i < s.chains.size(); ++i) {
+            GenerationCommit commit = make_commit(s.chains[i], 3, 0.0);
+            commit.checkpoint.assign(65536, static_cast<char>('a' + i));
+            bytes += commit.checkpoint.size();
+            db->commit_generation(commit);
+        }
+        EXPECT_EQ(db->checkpoint(other.chains[0]), "state of generation 2");
+    }
+    const std::int64_t page = std::stoll(query(path_, "PRAGMA page_size")[0][0]);
+    const std::int64_t before = std::stoll(query(path_, "PRAGMA page_count")[0][0]);
+    {
+        auto db = ResultsDb::open(path_, Mode::kReadWrite);
+        EXPECT_EQ(db->drop_checkpoints(study), 4u);
+        for (const auto& setting : db->settings(study))
+            for (const auto& chain : db->chains(setting.id))
+                EXPECT_FALSE(db->checkpoint(chain.id).has_value());
+        EXPECT_EQ(db->records(RecordFilter{}).size(), 2u * 48 + 4 * 4);  // untouched
+        EXPECT_EQ(db->drop_checkpoints(study), 0u);                      // nothing left
+    }
+    EXPECT_EQ(query(path_, "SELECT count(*) FROM checkpoints")[0][0], "4");  // the other study's
+    // The 4 blobs filled at least bytes / page - 4 overflow pages, which VACUUM gives back.
+    const std::int64_t after = std::stoll(query(path_, "PRAGMA page_count")[0][0]);
+    EXPECT_LE(after, before - static_cast<std::int64_t>(bytes) / page + 4) << before;
+    EXPECT_EQ(static_cast<std::int64_t>(fs::file_size(path_)), after * page);
 }
 
 TEST_F(ResultsDbTest, CommittedGenerationsSurviveCloseAndReopen) {

@@ -176,6 +176,38 @@ TEST(RecordsCsv, StreamsInAndOutInBufferSizedPieces) {
     }
 }
 
+TEST(RecordsCsv, WithStudyColumnsReadsBackTheRecords) {
+    // A run's records.csv: study, label and two parameters; names with a comma, a quote and a
+    // line break are quoted, and the reader joins the lines of a quoted field.
+    RecordColumns columns;
+    columns.study = "two\nlines, \"q\"";
+    columns.parameters = {"schedule.n", "model.bias"};
+    columns.settings["a"] = {"n=5, bias=0.5", {"5", "0.5"}};
+    columns.settings["b"] = {"b", {parameter_csv_field("\"x,y\""), parameter_csv_field("null")}};
+    const std::vector<Record> records = {{"a", 1, 0, "m", 0.1 + 0.2}, {"b", 2, 3, "n", -0.0}};
+    std::ostringstream out;
+    RecordCsvWriter writer(out, &columns);
+    for (const auto& r : records) writer.write(r);
+    writer.flush();
+    EXPECT_EQ(out.str(),
+              "study,setting,label,seed,generation,metric,value,schedule.n,model.bias\n"
+              "\"two\nlines, \"\"q\"\"\",a,\"n=5, bias=0.5\",1,0,m,0.30000000000000004,5,0.5\n"
+              "\"two\nlines, \"\"q\"\"\",b,b,2,3,n,-0,\"x,y\",\n");
+    const auto back = records_from_csv(out.str());
+    ASSERT_EQ(back.size(), 2u);
+    EXPECT_EQ(back[0].setting, "a");
+    EXPECT_EQ(back[0].value, 0.1 + 0.2);
+    EXPECT_EQ(back[1].setting, "b");
+    EXPECT_EQ(back[1].seed, 2u);
+    EXPECT_EQ(back[1].generation, 3);
+    EXPECT_EQ(back[1].metric, "n");
+    EXPECT_TRUE(std::signbit(back[1].value));
+    // A record of a setting the columns do not know is an error, not a row without a label.
+    EXPECT_THROW(writer.write({"c", 0, 0, "m", 1.0}), Error);
+    EXPECT_THROW(records_from_csv("study,setting,label,seed,generation,metric,value\n\"open,a\n"),
+                 DataError);
+}
+
 TEST(RecordsCsv, MalformedTextIsAnErrorWithTheLine) {
     try {
         records_from_csv("setting,seed,generation,metric,value\na,1,2,m,0.5\nb,1,x,m,1\n");
