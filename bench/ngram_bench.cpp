@@ -11,7 +11,8 @@
 // tokenising and splitting into train / held out, fit, querying the held-out lines and the whole
 // training text (KenLM's query figure is over the training file), sampling --samples lines at
 // temperature 1 (the backoff path), --tempered-samples at 0.8 (rejection sampling) and
-// --top-samples at temperature 1 with top_k = 50, then with top_p = 0.9, and with --arpa PATH
+// --top-samples at temperature 1 with top_k = 50, then --top-p-samples (default: as many) with
+// top_p = 0.9, and with --arpa PATH
 // writing the ARPA file (lmplz's wall time includes writing it). Prints the peak RSS (getrusage
 // ru_maxrss) before and after fitting and at the end, and the held-out perplexity.
 #include <sys/resource.h>
@@ -50,7 +51,8 @@ double peak_rss_mib() {
     std::fprintf(stderr,
                  "ngram_bench: %s\n"
                  "usage: ngram_bench [--order N] [--path DIR] [--samples N] "
-                 "[--tempered-samples N] [--top-samples N] [--seed S] [--arpa FILE]\n",
+                 "[--tempered-samples N] [--top-samples N] [--top-p-samples N] [--seed S] "
+                 "[--arpa FILE]\n",
                  message);
     std::exit(2);
 }
@@ -66,6 +68,7 @@ int main(int argc, char** argv) {
     std::size_t samples = 10000;
     std::size_t tempered_samples = 50;
     std::size_t top_samples = 200;
+    std::size_t top_p_samples = 0;  // 0: as --top-samples
     std::uint64_t seed = 1;
     std::string arpa;
     for (int i = 1; i < argc; ++i) {
@@ -82,6 +85,8 @@ int main(int argc, char** argv) {
             tempered_samples = std::strtoull(value.c_str(), nullptr, 10);
         } else if (arg == "--top-samples") {
             top_samples = std::strtoull(value.c_str(), nullptr, 10);
+        } else if (arg == "--top-p-samples") {
+            top_p_samples = std::strtoull(value.c_str(), nullptr, 10);
         } else if (arg == "--seed") {
             seed = std::strtoull(value.c_str(), nullptr, 10);
         } else if (arg == "--arpa") {
@@ -157,7 +162,8 @@ int main(int argc, char** argv) {
         const madlab::Corpus s_k = model.sample(top_samples, 1.0, rng, 200, 50);
         const double sample_k_s = seconds_since(t0);
         t0 = Clock::now();
-        const madlab::Corpus s_p = model.sample(top_samples, 1.0, rng, 200, 0, 0.9);
+        const madlab::Corpus s_p =
+            model.sample(top_p_samples > 0 ? top_p_samples : top_samples, 1.0, rng, 200, 0, 0.9);
         const double sample_p_s = seconds_since(t0);
 
         std::printf("corpus        %s\n", source.describe().c_str());
@@ -198,6 +204,10 @@ int main(int argc, char** argv) {
                     sampled_tokens(s_p));
         std::printf("perplexity    %.4f held out (%.4f excluding %zu OOV), %.4f on training\n",
                     held_out.perplexity, held_out.perplexity_excluding_oov, held_out.oov,
+                    on_train.perplexity);
+        // Every digit, for comparing query results across versions of the model.
+        std::printf("log10 sums    %.17g held out, %.17g on training (perplexity %.17g, %.17g)\n",
+                    held_out.log10_sum, on_train.log10_sum, held_out.perplexity,
                     on_train.perplexity);
         std::printf("peak RSS      %.0f MiB before fit, %.0f MiB after fit, %.0f MiB at the end\n",
                     rss_before_fit, rss_fit, peak_rss_mib());

@@ -104,6 +104,15 @@ struct NgramModel::TopCache {
     // perm[k - 1] (orders k >= 2): within the successors of each context, their entries by
     // interpolated probability p(w | context) (descending), then by entry.
     std::vector<std::vector<std::uint32_t>> perm;
+    // The nucleus sampler's sums (inclusive prefix sums within each context's range, in the
+    // order of the list beside them): uni_pre of uni_prob_ along uni_order; pre[k - 1] of prob
+    // along perm[k - 1]; xperm[k - 1]: for the successors (c s) of each context c, the entry
+    // of their suffix (c' s) one order below (the unigram entry of s for k = 2), by the
+    // suffix's probability p(s | c') (descending), then by entry; xpre[k - 1] of those
+    // probabilities.
+    std::vector<double> uni_pre;
+    std::vector<std::vector<double>> pre, xpre;
+    std::vector<std::vector<std::uint32_t>> xperm;
 };
 
 NgramModel::NgramModel(NgramOptions options) : options_(options) {
@@ -177,6 +186,7 @@ FitInfo NgramModel::fit(const Corpus& train) {
     const std::string note = estimate_discounts();
     interpolate_unigrams();
     context_backoffs(ngrams);
+    interpolate_levels();
     vocabulary_ = train.vocabulary;
     fitted_ = true;
     FitInfo info;
@@ -549,30 +559,29 @@ NgramModel::Contexts NgramModel::find_contexts(std::span<const TokenId> context)
 }
 
 double NgramModel::score(const Contexts& c, std::uint32_t w, Contexts* next) const {
-    // The interpolated probability of the longest n-gram (context suffix, w) in the model, from
-    // the unigram up: p = alpha(c w) + gamma(c) p(w | c'), as lmplz computes it; then the
-    // backoffs of the longer contexts.
-    double p = uni_prob_[w];
-    std::size_t matched = 0;
-    std::array<std::uint32_t, 6> found{};
-    for (std::size_t len = 1; len <= c.m; ++len) {
-        const Order& ctx = orders_[len - 1];
-        const std::uint32_t j = c.entry[len - 1];
-        const std::uint32_t i = child(static_cast<int>(len), j, w);
-        if (i == kNone) break;
-        p = alpha(static_cast<int>(len) + 1, i, ctx.child_begin[j], ctx.child_begin[j + 1]) +
-            ctx.gamma[j] * p;
-        found[len] = i;
-        matched = len;
+    // The longest n-gram (context suffix, w) in the model: the suffixes of an n-gram are in
+    // the model, so it is the first found from the longest context down. Its interpolated
+    // probability was cached at fit time; then the backoffs of the longer contexts, summed from
+    // the shorter up.
+    std::size_t matched = c.m;
+    std::uint32_t i = kNone;
+    for (; matched >= 1; --matched) {
+        i = child(static_cast<int>(matched), c.entry[matched - 1], w);
+        if (i != kNone) break;
     }
-    double lp = matched == 0 ? uni_log10_[w] : std::min(0.0, std::log10(p));
+    double lp = matched == 0 ? uni_log10_[w] : std::min(0.0, std::log10(orders_[matched].prob[i]));
     for (std::size_t len = matched + 1; len <= c.m; ++len)
-        lp += std::log10(orders_[len - 1].gamma[c.entry[len - 1]]);
+        lp += orders_[len - 1].log10_gamma[c.entry[len - 1]];
     if (next != nullptr) {
+        // The contexts after w: w, then (ctx_len w) for len = 1 .. matched, the n-gram found and
+        // its suffixes (order len + 1 entries).
         const std::size_t keep = static_cast<std::size_t>(options_.order - 1);
         next->m = std::min(matched + 1, keep);
         if (next->m >= 1) next->entry[0] = w;
-        for (std::size_t len = 1; len < next->m; ++len) next->entry[len] = found[len];
+        for (std::size_t len = matched; len >= 1; --len) {
+            if (len < next->m) next->entry[len] = i;
+            if (len >= 2) i = orders_[len].suffix[i];
+        }
     }
     return lp;
 }
@@ -625,40 +634,46 @@ NgramModel::Perplexity NgramModel::perplexity(const Corpus& text) const {
     return r;
 }
 
-void NgramModel::level_probabilities(int k, const std::vector<double>& below,
-                                     const std::vector<std::uint32_t>& suffix_below,
-                                     std::vector<double>& prob,
-                                     std::vector<std::uint32_t>* suffix) const {
-    if (k == 1) {
-        prob = uni_prob_;
-        return;
+// Sets prob (orders >= 2), suffix (orders >= 3) and log10_gamma (orders < N), lower orders
+// first: p(c w) = alpha(c w) + gamma(c) p(c' w), the suffix (c' w) being a successor of c' (the
+// suffix entry of c, one order below) found by a merge walk, since the successors of c and of c'
+// are both sorted by word. These are the double operations of lmplz's interpolation and of the
+// query walk that score() did before the cache (bit for bit the same values).
+void NgramModel::interpolate_levels() {
+    const int n_order = options_.order;
+    for (int k = 1; k < n_order; ++k) {
+        Order& ctx = orders_[k - 1];
+        ctx.log10_gamma.resize(ctx.gamma.size());
+        for (std::size_t j = 0; j < ctx.gamma.size(); ++j)
+            ctx.log10_gamma[j] = std::log10(ctx.gamma[j]);
     }
-    const Order& o = orders_[k - 1];
-    const Order& ctx = orders_[k - 2];
-    const std::size_t n = o.word.size();
-    prob.assign(n, 0.0);
-    if (suffix != nullptr) suffix->assign(n, kNone);
-    const std::size_t n_ctx = ctx.child_begin.size() - 1;
-    for (std::size_t j = 0; j < n_ctx; ++j) {
-        const std::uint32_t b = ctx.child_begin[j], e = ctx.child_begin[j + 1];
-        if (b == e) continue;
-        const double gamma = ctx.gamma[j];
-        // The suffix of (c w) is (c' w): a successor of c' (one order below), and the
-        // successors of c and of c' are both sorted by word.
-        std::uint32_t t = 0;
-        const std::uint32_t* below_words = nullptr;
-        if (k > 2) {
-            const std::uint32_t cs = suffix_below[j];
-            t = orders_[k - 3].child_begin[cs];
-            below_words = orders_[k - 2].word.data();
-        }
-        for (std::uint32_t i = b; i < e; ++i) {
-            const std::uint32_t w = o.word[i];
-            if (k > 2)
-                while (below_words[t] < w) ++t;
-            const std::uint32_t s = k > 2 ? t : w;
-            prob[i] = alpha(k, i, b, e) + gamma * below[s];
-            if (suffix != nullptr) (*suffix)[i] = s;
+    for (int k = 2; k <= n_order; ++k) {
+        Order& o = orders_[k - 1];
+        const Order& ctx = orders_[k - 2];
+        const std::vector<double>& below = k == 2 ? uni_prob_ : ctx.prob;
+        o.prob.assign(o.word.size(), 0.0);
+        if (k >= 3) o.suffix.assign(o.word.size(), kNone);
+        const std::size_t n_ctx = ctx.child_begin.size() - 1;
+        for (std::size_t j = 0; j < n_ctx; ++j) {
+            const std::uint32_t b = ctx.child_begin[j], e = ctx.child_begin[j + 1];
+            if (b == e) continue;
+            const double gamma = ctx.gamma[j];
+            std::uint32_t t = 0;
+            const std::uint32_t* below_words = nullptr;
+            if (k > 2) {
+                // The suffix c' of c: for k = 3 the unigram entry of c's last word.
+                const std::uint32_t cs = k == 3 ? ctx.word[j] : ctx.suffix[j];
+                t = orders_[k - 3].child_begin[cs];
+                below_words = ctx.word.data();
+            }
+            for (std::uint32_t i = b; i < e; ++i) {
+                const std::uint32_t w = o.word[i];
+                if (k > 2)
+                    while (below_words[t] < w) ++t;
+                const std::uint32_t s = k > 2 ? t : w;
+                o.prob[i] = alpha(k, i, b, e) + gamma * below[s];
+                if (k > 2) o.suffix[i] = s;
+            }
         }
     }
 }
@@ -669,14 +684,12 @@ void NgramModel::write_arpa(std::ostream& out,
     const int n_order = options_.order;
     out << "\\data\\\n";
     for (int k = 1; k <= n_order; ++k) out << "ngram " << k << "=" << ngram_count(k) << "\n";
-    std::vector<double> prob_lo, prob;
-    std::vector<std::uint32_t> suffix_lo, suffix;
     std::vector<std::string> spelling(orders_[0].word.size());
     for (std::size_t i = 0; i < spelling.size(); ++i) spelling[i] = word_of(orders_[0].word[i]);
     std::string line;
     std::array<std::uint32_t, 6> key{};
     for (int k = 1; k <= n_order; ++k) {
-        level_probabilities(k, prob_lo, suffix_lo, prob, k < n_order ? &suffix : nullptr);
+        const std::vector<double>& prob = orders_[k - 1].prob;
         out << "\n\\" << k << "-grams:\n";
         // Entries of order k in order: a walk down the successors (lexicographic order).
         const auto emit = [&](auto& self, int level, std::uint32_t entry) -> void {
@@ -702,8 +715,6 @@ void NgramModel::write_arpa(std::ostream& out,
             out << line;
         };
         for (std::uint32_t e = 0; e < orders_[0].word.size(); ++e) emit(emit, 1, e);
-        prob_lo.swap(prob);
-        suffix_lo.swap(suffix);
     }
     out << "\n\\end\\\n";
 }
@@ -842,34 +853,51 @@ struct NgramModel::TopState {
     std::unordered_map<std::uint64_t, double> log_z;
 };
 
+namespace {
+
+// Sorts `idx` by value[idx] (descending), then by idx, and writes the inclusive prefix sums of
+// the values in that order to `pre`.
+void sort_with_sums(std::uint32_t* idx, std::size_t n, const double* value, double* pre) {
+    std::sort(idx, idx + n, [&](std::uint32_t a, std::uint32_t b) {
+        return value[a] > value[b] || (value[a] == value[b] && a < b);
+    });
+    double sum = 0.0;
+    for (std::size_t j = 0; j < n; ++j) pre[j] = sum += value[idx[j]];
+}
+
+}  // namespace
+
 const NgramModel::TopCache& NgramModel::top_cache() const {
     TopCache& cache = *top_cache_;
     std::call_once(cache.once, [&] {
         const std::size_t v = orders_[0].word.size();
         for (std::uint32_t i = 0; i < v; ++i)
             if (i != bos_entry_) cache.uni_order.push_back(i);
-        std::sort(cache.uni_order.begin(), cache.uni_order.end(),
-                  [&](std::uint32_t a, std::uint32_t b) {
-                      return uni_prob_[a] > uni_prob_[b] || (uni_prob_[a] == uni_prob_[b] && a < b);
-                  });
+        cache.uni_pre.resize(cache.uni_order.size());
+        sort_with_sums(cache.uni_order.data(), cache.uni_order.size(), uni_prob_.data(),
+                       cache.uni_pre.data());
         const int n_order = options_.order;
         cache.perm.assign(n_order, {});
-        std::vector<double> prob_lo, prob;
-        std::vector<std::uint32_t> suffix_lo, suffix;
-        level_probabilities(1, prob, suffix, prob_lo, nullptr);
+        cache.pre.assign(n_order, {});
+        cache.xperm.assign(n_order, {});
+        cache.xpre.assign(n_order, {});
         for (int k = 2; k <= n_order; ++k) {
-            level_probabilities(k, prob_lo, suffix_lo, prob, k < n_order ? &suffix : nullptr);
-            auto& perm = cache.perm[k - 1];
-            perm.resize(prob.size());
-            std::iota(perm.begin(), perm.end(), 0u);
+            const Order& o = orders_[k - 1];
             const Order& ctx = orders_[k - 2];
-            for (std::size_t j = 0; j + 1 < ctx.child_begin.size(); ++j)
-                std::sort(perm.begin() + ctx.child_begin[j], perm.begin() + ctx.child_begin[j + 1],
-                          [&](std::uint32_t a, std::uint32_t b) {
-                              return prob[a] > prob[b] || (prob[a] == prob[b] && a < b);
-                          });
-            prob_lo.swap(prob);
-            suffix_lo.swap(suffix);
+            const std::size_t n = o.word.size();
+            auto& perm = cache.perm[k - 1];
+            auto& xperm = cache.xperm[k - 1];
+            perm.resize(n);
+            std::iota(perm.begin(), perm.end(), 0u);
+            xperm = k == 2 ? o.word : o.suffix;
+            cache.pre[k - 1].resize(n);
+            cache.xpre[k - 1].resize(n);
+            const double* below = k == 2 ? uni_prob_.data() : ctx.prob.data();
+            for (std::size_t j = 0; j + 1 < ctx.child_begin.size(); ++j) {
+                const std::uint32_t b = ctx.child_begin[j], e = ctx.child_begin[j + 1];
+                sort_with_sums(perm.data() + b, e - b, o.prob.data(), cache.pre[k - 1].data() + b);
+                sort_with_sums(xperm.data() + b, e - b, below, cache.xpre[k - 1].data() + b);
+            }
         }
     });
     return cache;
@@ -1224,7 +1252,8 @@ std::size_t NgramModel::memory_bytes() const {
     for (const Order& o : orders_)
         b += (o.word.capacity() + o.cum.capacity() + o.child_begin.capacity()) *
                  sizeof(std::uint32_t) +
-             o.gamma.capacity() * sizeof(double) + o.max_bound.capacity() * sizeof(float);
+             (o.gamma.capacity() + o.log10_gamma.capacity() + o.prob.capacity()) * sizeof(double) +
+             o.suffix.capacity() * sizeof(std::uint32_t) + o.max_bound.capacity() * sizeof(float);
     return b;
 }
 

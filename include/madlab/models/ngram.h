@@ -205,7 +205,13 @@ private:
         std::vector<std::uint32_t> cum;
         std::vector<std::uint32_t> child_begin;  // orders < N: successors [cb[i], cb[i+1])
         std::vector<double> gamma;               // orders < N: gamma(this n-gram as a context)
+        std::vector<double> log10_gamma;         // orders < N: log10 of gamma (query backoffs)
         std::vector<float> max_bound;  // orders < N: M(this n-gram as a context), rounded up
+        // Orders >= 2: the interpolated probability p(w | context) of each n-gram, computed at
+        // fit time (interpolate_levels) in the operations a query used to repeat.
+        std::vector<double> prob;
+        // Orders >= 3: the entry of order k - 1 that is the suffix of each n-gram.
+        std::vector<std::uint32_t> suffix;
     };
     // The context suffixes found for a query, longest last: entry[len - 1] is the context of
     // length len (an entry of order len), for len = 1..m.
@@ -229,6 +235,7 @@ private:
     std::string estimate_discounts();
     void interpolate_unigrams();
     void context_backoffs(const SortedNgrams& ngrams);
+    void interpolate_levels();
 
     std::uint32_t word_index(TokenId id) const;  // unigram entry, the <unk> entry if unknown
     // Maps ids the model has not seen to kUnk.
@@ -241,12 +248,6 @@ private:
     Contexts find_contexts(std::span<const TokenId> context) const;
     // log10 p(w | contexts) as log10_prob; *next (if not null) receives the contexts after w.
     double score(const Contexts& c, std::uint32_t w, Contexts* next) const;
-    // The linear interpolated probability of every entry of order k, given those of order k - 1
-    // and their suffix entries (suffix_below; empty for k = 2); fills the suffix entries of
-    // order k if `suffix` is not null. k = 1 fills prob with the unigram probabilities.
-    void level_probabilities(int k, const std::vector<double>& below,
-                             const std::vector<std::uint32_t>& suffix_below,
-                             std::vector<double>& prob, std::vector<std::uint32_t>* suffix) const;
     std::uint32_t draw_fast(const Contexts& c, Rng& rng) const;
     // Rejection sampling of p^(1/temperature), 0 < temperature < 1 (see the header comment).
     std::uint32_t draw_tempered(const Contexts& c, double temperature, Rng& rng,

@@ -716,3 +716,39 @@ TEST_F(NgramKenlm, TopKTopPChiSquareAfterAFirstWord) {
 
 }  // namespace
 }  // namespace madlab
+namespace madlab {
+namespace {
+
+// Perplexity bit for bit as before the query cache (interpolated probabilities stored at fit
+// time): the log10 sums and perplexities below were printed (%a) by the code that recomputed
+// them from the counts at every query (commit b8a0eea), on the held-out and the training text,
+// at orders 2, 3 and 4.
+TEST_F(NgramKenlm, PerplexityBitForBitAsBeforeTheQueryCache) {
+    struct Golden {
+        int order;
+        double log10_test, ppl_test, ppl_test_no_oov, log10_train, ppl_train;
+    };
+    const Golden golden[] = {
+        {2, -0x1.1ba95bc8062acp+13, 0x1.26f87f02d1864p+9, 0x1.ae785ffc08a74p+7,
+         -0x1.002c5380a38e3p+16, 0x1.e764d3f121f7fp+5},
+        {3, -0x1.1adbd82ac840cp+13, 0x1.21b145a716319p+9, 0x1.a5be42a1b5d97p+7,
+         -0x1.6858feb177ebbp+15, 0x1.20038846adfe7p+4},
+        {4, -0x1.1ab992ff6fc28p+13, 0x1.20d2508f6251cp+9, 0x1.a4e0763223c58p+7,
+         -0x1.4b9184caa8161p+15, 0x1.c9498d3d52cb9p+3},
+    };
+    for (const Golden& g : golden) {
+        const NgramModel m =
+            g.order == 3 ? *model_
+                         : fit_model(*train_, g.order, NgramOptions::DiscountFallback::kDefault);
+        const auto test = m.perplexity(*test_);
+        const auto train = m.perplexity(*train_);
+        EXPECT_EQ(test.log10_sum, g.log10_test) << "order " << g.order;
+        EXPECT_EQ(test.perplexity, g.ppl_test) << "order " << g.order;
+        EXPECT_EQ(test.perplexity_excluding_oov, g.ppl_test_no_oov) << "order " << g.order;
+        EXPECT_EQ(train.log10_sum, g.log10_train) << "order " << g.order;
+        EXPECT_EQ(train.perplexity, g.ppl_train) << "order " << g.order;
+    }
+}
+
+}  // namespace
+}  // namespace madlab
