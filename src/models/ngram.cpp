@@ -110,7 +110,7 @@ struct NgramModel::TopCache {
     // of their suffix (c' s) one order below (the unigram entry of s for k = 2), by the
     // suffix's probability p(s | c') (descending), then by entry; xpre[k - 1] of those
     // probabilities.
-    std::vector<double> uni_pre;
+    std::vector<double> uni_pre, uni_sorted;  // uni_sorted: uni_prob_ along uni_order
     std::vector<std::vector<double>> pre, xpre;
     std::vector<std::vector<std::uint32_t>> xperm;
 };
@@ -658,18 +658,19 @@ void NgramModel::interpolate_levels() {
             const std::uint32_t b = ctx.child_begin[j], e = ctx.child_begin[j + 1];
             if (b == e) continue;
             const double gamma = ctx.gamma[j];
-            std::uint32_t t = 0;
+            std::uint32_t t = 0, t_end = 0;
             const std::uint32_t* below_words = nullptr;
             if (k > 2) {
                 // The suffix c' of c: for k = 3 the unigram entry of c's last word.
                 const std::uint32_t cs = k == 3 ? ctx.word[j] : ctx.suffix[j];
                 t = orders_[k - 3].child_begin[cs];
+                t_end = orders_[k - 3].child_begin[cs + 1];
                 below_words = ctx.word.data();
             }
             for (std::uint32_t i = b; i < e; ++i) {
                 const std::uint32_t w = o.word[i];
-                if (k > 2)
-                    while (below_words[t] < w) ++t;
+                // c' can have many more successors than c: a binary search from the last one.
+                if (k > 2) t = lower_bound_word(below_words, t, t_end, w);
                 const std::uint32_t s = k > 2 ? t : w;
                 o.prob[i] = alpha(k, i, b, e) + gamma * below[s];
                 if (k > 2) o.suffix[i] = s;
@@ -841,8 +842,18 @@ std::uint32_t draw_truncated(std::vector<double>& p, int top_k, double top_p, Rn
     return static_cast<std::uint32_t>(last);  // rounding: u ended at the total
 }
 
+// The nucleus of a context: the words ranked (p(w | c) descending, entry ascending) up to and
+// including the word `entry` of probability `value`; `size` words.
+struct NgramModel::NucleusCut {
+    double value = 0.0;
+    std::uint32_t entry = 0;
+    std::size_t size = 0;
+};
+
 // Scratch of draw_top for one sample() call.
 struct NgramModel::TopState {
+    // The nucleus cut of the contexts met so far, by (length << 32 | entry of the longest).
+    std::unordered_map<std::uint64_t, NucleusCut> cuts;
     std::vector<std::pair<double, std::uint32_t>> cand;  // (tempered weight q, unigram entry)
     std::vector<double> terms;
     std::vector<double> work;  // draw_dense's scratch
@@ -876,6 +887,7 @@ const NgramModel::TopCache& NgramModel::top_cache() const {
         cache.uni_pre.resize(cache.uni_order.size());
         sort_with_sums(cache.uni_order.data(), cache.uni_order.size(), uni_prob_.data(),
                        cache.uni_pre.data());
+        for (std::uint32_t i : cache.uni_order) cache.uni_sorted.push_back(uni_prob_[i]);
         const int n_order = options_.order;
         cache.perm.assign(n_order, {});
         cache.pre.assign(n_order, {});
@@ -1147,6 +1159,231 @@ std::uint32_t draw_candidate(std::vector<Candidate>& cand, Rng& rng) {
 
 }  // namespace
 
+namespace {
+
+// One list of the nucleus search: position j holds entry idx[j], of probability value[idx[j]]
+// (sorted[j] if sorted is not null) and word (unigram entry) word[idx[j]] (idx[j] itself when
+// word is null), sorted by value (descending), then by entry; pre holds the inclusive prefix
+// sums of the values.
+struct NucleusList {
+    const std::uint32_t* idx = nullptr;
+    std::uint32_t n = 0;
+    const double* value = nullptr;
+    const std::uint32_t* word = nullptr;
+    const double* pre = nullptr;
+    const double* sorted = nullptr;
+    double y(std::uint32_t j) const { return sorted != nullptr ? sorted[j] : value[idx[j]]; }
+    std::uint32_t w(std::uint32_t j) const { return word == nullptr ? idx[j] : word[idx[j]]; }
+    double sum(std::uint32_t k) const { return k == 0 ? 0.0 : pre[k - 1]; }
+};
+
+// The words of one level of a context: those of `plus` that are not in `minus` (the successors
+// of the next longer context); their probability given the whole context is their value in the
+// list multiplied by the gammas of the longer contexts in turn, as draw_dense computes it.
+struct NucleusSource {
+    NucleusList plus, minus;
+    std::array<double, 6> gammas{};
+    int n_gammas = 0;
+    double scale = 1.0;  // the product of the gammas
+    double value(double y) const {
+        for (int t = 0; t < n_gammas; ++t) y *= gammas[t];
+        return y;
+    }
+    // The number of leading positions of `l` whose probability is > tau (or >= tau).
+    std::uint32_t count_above(const NucleusList& l, double tau, bool or_equal = false) const {
+        std::uint32_t lo = 0, hi = l.n;
+        while (lo < hi) {
+            const std::uint32_t mid = lo + (hi - lo) / 2;
+            const double v = value(l.y(mid));
+            if (v > tau || (or_equal && v == tau))
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        return lo;
+    }
+    // The mass and the number of the source's words of probability > tau.
+    std::pair<double, std::size_t> above(double tau) const {
+        const std::uint32_t a = count_above(plus, tau), b = count_above(minus, tau);
+        return {scale * (plus.sum(a) - minus.sum(b)), a - b};
+    }
+};
+
+// A run of equal values within a list, whose entries are therefore ascending; sign -1 for the
+// runs of a `minus` list.
+struct TieRun {
+    const NucleusList* list;
+    std::uint32_t b, e;
+    int sign;
+    // Number of the run's words with entry <= w.
+    std::uint32_t count_le(std::uint32_t w) const {
+        std::uint32_t lo = b, hi = e;
+        while (lo < hi) {
+            const std::uint32_t mid = lo + (hi - lo) / 2;
+            if (list->w(mid) <= w)
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        return lo - b;
+    }
+};
+
+}  // namespace
+
+// The exact nucleus without enumerating it. The words of context c split into sources: level
+// l = 0..m (m: the longest context with successors; the successor sets are nested, ctx_{l+1}'s
+// within ctx_l's, since the suffix of an n-gram is an n-gram) holds the successors of ctx_l
+// (level 0: the vocabulary) that are not successors of ctx_{l+1}, with p(w | c) = P_l(w) times
+// gamma_{l+1} .. gamma_m: monotone in P_l, so each source is a list sorted by P_l minus another
+// (TopCache's perm / xperm with prefix sums), and the mass of the words of p(w | c) > tau is a
+// binary search per list. The cut value p* is the smallest probability with mass(> p*) <
+// top_p: found by binary searches over each source's positions (each probe is a word's exact
+// probability; the bracket (lo, hi] narrows across sources). Then the words tied at p* are
+// taken by entry (the tie rule) until the mass reaches top_p: the k-th smallest entry among
+// the tied runs, by a binary search over entries. The model's total mass is taken as 1, as
+// draw_top does; the sums are in another order than draw_dense's, so the cut can differ from
+// draw_dense's only where the cumulative mass is within rounding (1e-15) of top_p.
+NgramModel::NucleusCut NgramModel::nucleus_cut(const Contexts& c, double top_p) const {
+    const TopCache& cache = top_cache();
+    std::size_t m = 0;
+    std::array<double, 7> gamma{};
+    std::array<std::uint32_t, 7> b{}, e{};
+    for (std::size_t l = 1; l <= c.m; ++l) {
+        const Order& ctx = orders_[l - 1];
+        const std::uint32_t j = c.entry[l - 1];
+        if (ctx.child_begin[j] == ctx.child_begin[j + 1]) break;
+        b[l] = ctx.child_begin[j];
+        e[l] = ctx.child_begin[j + 1];
+        gamma[l] = ctx.gamma[j];
+        m = l;
+    }
+    std::array<NucleusSource, 7> src{};
+    for (std::size_t l = 0; l <= m; ++l) {
+        NucleusSource& s = src[l];
+        if (l == 0)
+            s.plus = {cache.uni_order.data(), static_cast<std::uint32_t>(cache.uni_order.size()),
+                      uni_prob_.data(),       nullptr,
+                      cache.uni_pre.data(),   cache.uni_sorted.data()};
+        else
+            s.plus = {cache.perm[l].data() + b[l], e[l] - b[l], orders_[l].prob.data(),
+                      orders_[l].word.data(), cache.pre[l].data() + b[l]};
+        if (l < m)
+            s.minus = {cache.xperm[l + 1].data() + b[l + 1], e[l + 1] - b[l + 1],
+                       l == 0 ? uni_prob_.data() : orders_[l].prob.data(),
+                       l == 0 ? nullptr : orders_[l].word.data(),
+                       cache.xpre[l + 1].data() + b[l + 1]};
+        for (std::size_t t = l + 1; t <= m; ++t) {
+            s.gammas[s.n_gammas++] = gamma[t];
+            s.scale *= gamma[t];
+        }
+    }
+    const auto above = [&](double tau) {
+        std::pair<double, std::size_t> r{0.0, 0};
+        for (std::size_t l = 0; l <= m; ++l) {
+            const auto [mass, n] = src[l].above(tau);
+            r.first += mass;
+            r.second += n;
+        }
+        return r;
+    };
+    // mass(> hi) < top_p <= mass(> lo); every probe is some word's probability.
+    double hi = HUGE_VAL, lo = -1.0;
+    for (std::size_t l = m + 1; l-- > 0;) {
+        const NucleusSource& s = src[l];
+        std::uint32_t jb = s.count_above(s.plus, hi, true), je = s.count_above(s.plus, lo);
+        while (jb < je) {
+            const std::uint32_t mid = jb + (je - jb) / 2;
+            const double tau = s.value(s.plus.y(mid));
+            if (above(tau).first < top_p) {
+                hi = tau;
+                jb = mid + 1;
+            } else {
+                lo = tau;
+                je = mid;
+            }
+        }
+    }
+    if (hi == HUGE_VAL) throw Error("ngram: internal error, no nucleus");
+    // The words tied at hi, in runs of equal P_l (entries ascending in each).
+    std::vector<TieRun> runs;
+    for (std::size_t l = 0; l <= m; ++l) {
+        const NucleusSource& s = src[l];
+        for (const NucleusList* list : {&s.plus, &s.minus}) {
+            const std::uint32_t rb = s.count_above(*list, hi), re = s.count_above(*list, hi, true);
+            for (std::uint32_t x = rb; x < re;) {
+                std::uint32_t y = x + 1;
+                while (y < re && list->y(y) == list->y(x)) ++y;
+                runs.push_back({list, x, y, list == &s.plus ? 1 : -1});
+                x = y;
+            }
+        }
+    }
+    const auto count_le = [&](std::uint32_t w) {
+        std::int64_t n = 0;
+        for (const TieRun& r : runs) n += r.sign * static_cast<std::int64_t>(r.count_le(w));
+        return n;
+    };
+    const auto [mass_above, n_above] = above(hi);
+    const std::int64_t n_ties = count_le(kNone - 1);
+    const double need = std::ceil((top_p - mass_above) / hi);
+    const std::int64_t k =
+        std::clamp<std::int64_t>(need > 1e18 ? n_ties : static_cast<std::int64_t>(need), 1, n_ties);
+    // The smallest entry w with count_le(w) >= k.
+    std::uint32_t wlo = 0, whi = static_cast<std::uint32_t>(orders_[0].word.size()) - 1;
+    while (wlo < whi) {
+        const std::uint32_t mid = wlo + (whi - wlo) / 2;
+        if (count_le(mid) >= k)
+            whi = mid;
+        else
+            wlo = mid + 1;
+    }
+    NucleusCut cut;
+    cut.value = hi;
+    cut.entry = wlo;
+    cut.size = n_above + static_cast<std::size_t>(k);
+    return cut;
+}
+
+double NgramModel::dense_value(const Contexts& c, std::uint32_t w) const {
+    // The longest context with w as a successor gives P_l(w) (cached), then the gammas of the
+    // longer contexts that have successors.
+    std::size_t l = c.m;
+    std::uint32_t i = kNone;
+    for (; l >= 1; --l) {
+        i = child(static_cast<int>(l), c.entry[l - 1], w);
+        if (i != kNone) break;
+    }
+    double x = l == 0 ? uni_prob_[w] : orders_[l].prob[i];
+    for (std::size_t t = l + 1; t <= c.m; ++t) {
+        const Order& ctx = orders_[t - 1];
+        const std::uint32_t j = c.entry[t - 1];
+        if (ctx.child_begin[j] != ctx.child_begin[j + 1]) x *= ctx.gamma[j];
+    }
+    return x;
+}
+
+// Rejection sampling (von Neumann 1951): propose w from p(. | c) with draw_fast and accept it
+// if it is in the nucleus N; the accepted word has probability p(w | c) / p(N), the dense
+// path's. p(N) >= top_p, so about 1 / top_p proposals a token. A one-word nucleus is returned
+// without a draw; after 256 rejections in a row, the dense path draws the token (exact as well).
+std::uint32_t NgramModel::draw_nucleus(const Contexts& c, double top_p, Rng& rng,
+                                       TopState& st) const {
+    constexpr int kMaxTrials = 256;
+    const std::uint64_t key =
+        c.m == 0 ? 0 : (static_cast<std::uint64_t>(c.m) << 32) | c.entry[c.m - 1];
+    auto it = st.cuts.find(key);
+    if (it == st.cuts.end()) it = st.cuts.emplace(key, nucleus_cut(c, top_p)).first;
+    const NucleusCut cut = it->second;
+    if (cut.size == 1) return cut.entry;
+    for (int trial = 0; trial < kMaxTrials; ++trial) {
+        const std::uint32_t w = draw_fast(c, rng);
+        const double v = dense_value(c, w);
+        if (v > cut.value || (v == cut.value && w <= cut.entry)) return w;
+    }
+    return draw_dense(c, 1.0, 0, top_p, rng, st.work, st.index);
+}
+
 // The stages: enumerate the words by decreasing probability (TopStream), normalise (Z, for
 // top_p without top_k), collect the candidates, truncate them as draw_dense would, draw.
 std::uint32_t NgramModel::draw_top(const Contexts& c, double temperature, int top_k, double top_p,
@@ -1194,10 +1431,12 @@ Corpus NgramModel::sample_impl(std::size_t n_lines, double temperature, Rng& rng
     // top_k >= the number of predictable words keeps them all (as draw_dense does).
     if (!reference && static_cast<std::size_t>(top_k) >= n_words) top_k = 0;
     const bool plain = top_k == 0 && top_p >= 1.0;
-    enum class Path { kFast, kTempered, kTop, kDense };
+    const bool nucleus = top_k == 0 && top_p < 1.0 && temperature == 1.0;
+    enum class Path { kFast, kTempered, kNucleus, kTop, kDense };
     const Path path = reference                     ? Path::kDense
                       : plain && temperature == 1.0 ? Path::kFast
                       : plain && temperature < 1.0  ? Path::kTempered
+                      : nucleus                     ? Path::kNucleus
                       : !plain                      ? Path::kTop
                                                     : Path::kDense;
     Corpus out;
@@ -1218,6 +1457,9 @@ Corpus NgramModel::sample_impl(std::size_t n_lines, double temperature, Rng& rng
                     break;
                 case Path::kTempered:
                     w = draw_tempered(c, temperature, rng, work, idx);
+                    break;
+                case Path::kNucleus:
+                    w = draw_nucleus(c, top_p, rng, top_state);
                     break;
                 case Path::kTop:
                     w = draw_top(c, temperature, top_k, top_p, rng, top_state);

@@ -259,6 +259,12 @@ private:
     std::uint32_t draw_top(const Contexts& c, double temperature, int top_k, double top_p, Rng& rng,
                            TopState& state) const;
     const TopCache& top_cache() const;
+    // The nucleus sampler (top_p < 1 alone at temperature 1; see the header comment): the cut
+    // of context c's nucleus, p(w | c) exactly as draw_dense computes it, and the draw.
+    struct NucleusCut;
+    NucleusCut nucleus_cut(const Contexts& c, double top_p) const;
+    double dense_value(const Contexts& c, std::uint32_t w) const;
+    std::uint32_t draw_nucleus(const Contexts& c, double top_p, Rng& rng, TopState& state) const;
     Corpus sample_impl(std::size_t n_lines, double temperature, Rng& rng, std::size_t max_len,
                        int top_k, double top_p, bool reference) const;
 
