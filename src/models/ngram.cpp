@@ -603,27 +603,80 @@ double NgramModel::sentence_log10(std::span<const TokenId> line) const {
     return total + score(c, eos_entry_, nullptr);
 }
 
+// Lines are scored kLanes at a time, interleaved token by token, so that the lookups of
+// independent lines overlap their cache misses (each lane prefetches the successor range of
+// its next context); the terms are stored and then summed in text order, so the sums are
+// those of scoring one line after another, bit for bit.
 NgramModel::Perplexity NgramModel::perplexity(const Corpus& text) const {
     if (!fitted_) throw Error("ngram: perplexity() before fit()");
+    constexpr std::size_t kLanes = 8;
+    constexpr std::size_t kBlockTokens = 1 << 16;  // terms stored at a time
     Perplexity r;
     double oov_sum = 0.0;
     const TokenId bos = Vocabulary::kBos;
     const Contexts start = find_contexts(std::span<const TokenId>(&bos, 1));
-    Contexts c, next;
-    for (std::size_t l = 0; l < text.lines(); ++l) {
-        const auto line = text.line(l);
-        c = start;
-        for (TokenId w : line) {
-            const double lp = score(c, word_index(w), &next);
-            c = next;
-            r.log10_sum += lp;
-            if (!known(w) || w == Vocabulary::kUnk) {
-                ++r.oov;
-                oov_sum += lp;
+    struct Lane {
+        std::size_t line = 0, pos = 0, out = 0;  // line, next token (size = </s>), term slot
+        Contexts c;
+    };
+    const auto prefetch = [&](const Contexts& c) {
+        if (c.m > 0) __builtin_prefetch(&orders_[c.m - 1].child_begin[c.entry[c.m - 1]]);
+    };
+    std::vector<double> terms;
+    for (std::size_t first = 0; first < text.lines();) {
+        // A block of lines holding about kBlockTokens terms (at least one line).
+        std::size_t last = first, n_terms = 0;
+        while (last < text.lines() && (last == first || n_terms < kBlockTokens))
+            n_terms += text.line(last++).size() + 1;
+        terms.resize(n_terms);
+        std::array<Lane, kLanes> lanes;
+        std::size_t active = 0, next_line = first, next_out = 0;
+        const auto start_line = [&](Lane& lane) {
+            lane.line = next_line++;
+            lane.pos = 0;
+            lane.out = next_out;
+            next_out += text.line(lane.line).size() + 1;
+            lane.c = start;
+        };
+        while (active < kLanes && next_line < last) start_line(lanes[active++]);
+        while (active > 0) {
+            for (std::size_t k = 0; k < active;) {
+                Lane& lane = lanes[k];
+                const auto line = text.line(lane.line);
+                if (lane.pos < line.size()) {
+                    Contexts next;
+                    terms[lane.out + lane.pos] = score(lane.c, word_index(line[lane.pos]), &next);
+                    lane.c = next;
+                    prefetch(lane.c);
+                    ++lane.pos;
+                    ++k;
+                    continue;
+                }
+                terms[lane.out + lane.pos] = score(lane.c, eos_entry_, nullptr);
+                if (next_line < last) {
+                    start_line(lane);
+                    ++k;
+                } else {
+                    lane = lanes[--active];  // k now holds another lane
+                }
             }
         }
-        r.log10_sum += score(c, eos_entry_, nullptr);
-        r.tokens += line.size() + 1;
+        // The sums in text order.
+        std::size_t t = 0;
+        for (std::size_t l = first; l < last; ++l) {
+            const auto line = text.line(l);
+            for (TokenId w : line) {
+                const double lp = terms[t++];
+                r.log10_sum += lp;
+                if (!known(w) || w == Vocabulary::kUnk) {
+                    ++r.oov;
+                    oov_sum += lp;
+                }
+            }
+            r.log10_sum += terms[t++];
+            r.tokens += line.size() + 1;
+        }
+        first = last;
     }
     if (r.tokens == 0) throw DataError("ngram: perplexity of a text with no lines");
     r.perplexity = std::pow(10.0, -r.log10_sum / static_cast<double>(r.tokens));
