@@ -1244,11 +1244,17 @@ struct NucleusSource {
     }
     // The number of leading positions of `l` whose probability is > tau (or >= tau).
     std::uint32_t count_above(const NucleusList& l, double tau, bool or_equal = false) const {
-        std::uint32_t lo = 0, hi = l.n;
+        const auto in = [&](std::uint32_t j) {
+            const double v = value(l.y(j));
+            return v > tau || (or_equal && v == tau);
+        };
+        // Most probes lie wholly above or below a short list: two checks instead of a search.
+        if (l.n == 0 || !in(0)) return 0;
+        if (in(l.n - 1)) return l.n;
+        std::uint32_t lo = 1, hi = l.n - 1;
         while (lo < hi) {
             const std::uint32_t mid = lo + (hi - lo) / 2;
-            const double v = value(l.y(mid));
-            if (v > tau || (or_equal && v == tau))
+            if (in(mid))
                 lo = mid + 1;
             else
                 hi = mid;
