@@ -1385,6 +1385,7 @@ NgramModel::NucleusCut NgramModel::nucleus_cut(const Contexts& c, double top_p) 
     };
     const auto [mass_above, n_above] = above(hi);
     const std::int64_t n_ties = count_le(kNone - 1);
+    if (n_ties < 1) throw Error("ngram: internal error, no word at the nucleus cut");
     const double need = std::ceil((top_p - mass_above) / hi);
     const std::int64_t k =
         std::clamp<std::int64_t>(need > 1e18 ? n_ties : static_cast<std::int64_t>(need), 1, n_ties);
