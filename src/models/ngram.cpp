@@ -104,6 +104,15 @@ struct NgramModel::TopCache {
     // perm[k - 1] (orders k >= 2): within the successors of each context, their entries by
     // interpolated probability p(w | context) (descending), then by entry.
     std::vector<std::vector<std::uint32_t>> perm;
+    // The nucleus sampler's sums (inclusive prefix sums within each context's range, in the
+    // order of the list beside them): uni_pre of uni_prob_ along uni_order; pre[k - 1] of prob
+    // along perm[k - 1]; xperm[k - 1]: for the successors (c s) of each context c, the entry
+    // of their suffix (c' s) one order below (the unigram entry of s for k = 2), by the
+    // suffix's probability p(s | c') (descending), then by entry; xpre[k - 1] of those
+    // probabilities.
+    std::vector<double> uni_pre, uni_sorted;  // uni_sorted: uni_prob_ along uni_order
+    std::vector<std::vector<double>> pre, xpre;
+    std::vector<std::vector<std::uint32_t>> xperm;
 };
 
 NgramModel::NgramModel(NgramOptions options) : options_(options) {
@@ -177,6 +186,7 @@ FitInfo NgramModel::fit(const Corpus& train) {
     const std::string note = estimate_discounts();
     interpolate_unigrams();
     context_backoffs(ngrams);
+    interpolate_levels();
     vocabulary_ = train.vocabulary;
     fitted_ = true;
     FitInfo info;
@@ -549,30 +559,29 @@ NgramModel::Contexts NgramModel::find_contexts(std::span<const TokenId> context)
 }
 
 double NgramModel::score(const Contexts& c, std::uint32_t w, Contexts* next) const {
-    // The interpolated probability of the longest n-gram (context suffix, w) in the model, from
-    // the unigram up: p = alpha(c w) + gamma(c) p(w | c'), as lmplz computes it; then the
-    // backoffs of the longer contexts.
-    double p = uni_prob_[w];
-    std::size_t matched = 0;
-    std::array<std::uint32_t, 6> found{};
-    for (std::size_t len = 1; len <= c.m; ++len) {
-        const Order& ctx = orders_[len - 1];
-        const std::uint32_t j = c.entry[len - 1];
-        const std::uint32_t i = child(static_cast<int>(len), j, w);
-        if (i == kNone) break;
-        p = alpha(static_cast<int>(len) + 1, i, ctx.child_begin[j], ctx.child_begin[j + 1]) +
-            ctx.gamma[j] * p;
-        found[len] = i;
-        matched = len;
+    // The longest n-gram (context suffix, w) in the model: the suffixes of an n-gram are in
+    // the model, so it is the first found from the longest context down. Its interpolated
+    // probability was cached at fit time; then the backoffs of the longer contexts, summed from
+    // the shorter up.
+    std::size_t matched = c.m;
+    std::uint32_t i = kNone;
+    for (; matched >= 1; --matched) {
+        i = child(static_cast<int>(matched), c.entry[matched - 1], w);
+        if (i != kNone) break;
     }
-    double lp = matched == 0 ? uni_log10_[w] : std::min(0.0, std::log10(p));
+    double lp = matched == 0 ? uni_log10_[w] : std::min(0.0, std::log10(orders_[matched].prob[i]));
     for (std::size_t len = matched + 1; len <= c.m; ++len)
-        lp += std::log10(orders_[len - 1].gamma[c.entry[len - 1]]);
+        lp += orders_[len - 1].log10_gamma[c.entry[len - 1]];
     if (next != nullptr) {
+        // The contexts after w: w, then (ctx_len w) for len = 1 .. matched, the n-gram found and
+        // its suffixes (order len + 1 entries).
         const std::size_t keep = static_cast<std::size_t>(options_.order - 1);
         next->m = std::min(matched + 1, keep);
         if (next->m >= 1) next->entry[0] = w;
-        for (std::size_t len = 1; len < next->m; ++len) next->entry[len] = found[len];
+        for (std::size_t len = matched; len >= 1; --len) {
+            if (len < next->m) next->entry[len] = i;
+            if (len >= 2) i = orders_[len].suffix[i];
+        }
     }
     return lp;
 }
@@ -594,27 +603,80 @@ double NgramModel::sentence_log10(std::span<const TokenId> line) const {
     return total + score(c, eos_entry_, nullptr);
 }
 
+// Lines are scored kLanes at a time, interleaved token by token, so that the lookups of
+// independent lines overlap their cache misses (each lane prefetches the successor range of
+// its next context); the terms are stored and then summed in text order, so the sums are
+// those of scoring one line after another, bit for bit.
 NgramModel::Perplexity NgramModel::perplexity(const Corpus& text) const {
     if (!fitted_) throw Error("ngram: perplexity() before fit()");
+    constexpr std::size_t kLanes = 8;
+    constexpr std::size_t kBlockTokens = 1 << 16;  // terms stored at a time
     Perplexity r;
     double oov_sum = 0.0;
     const TokenId bos = Vocabulary::kBos;
     const Contexts start = find_contexts(std::span<const TokenId>(&bos, 1));
-    Contexts c, next;
-    for (std::size_t l = 0; l < text.lines(); ++l) {
-        const auto line = text.line(l);
-        c = start;
-        for (TokenId w : line) {
-            const double lp = score(c, word_index(w), &next);
-            c = next;
-            r.log10_sum += lp;
-            if (!known(w) || w == Vocabulary::kUnk) {
-                ++r.oov;
-                oov_sum += lp;
+    struct Lane {
+        std::size_t line = 0, pos = 0, out = 0;  // line, next token (size = </s>), term slot
+        Contexts c;
+    };
+    const auto prefetch = [&](const Contexts& c) {
+        if (c.m > 0) __builtin_prefetch(&orders_[c.m - 1].child_begin[c.entry[c.m - 1]]);
+    };
+    std::vector<double> terms;
+    for (std::size_t first = 0; first < text.lines();) {
+        // A block of lines holding about kBlockTokens terms (at least one line).
+        std::size_t last = first, n_terms = 0;
+        while (last < text.lines() && (last == first || n_terms < kBlockTokens))
+            n_terms += text.line(last++).size() + 1;
+        terms.resize(n_terms);
+        std::array<Lane, kLanes> lanes;
+        std::size_t active = 0, next_line = first, next_out = 0;
+        const auto start_line = [&](Lane& lane) {
+            lane.line = next_line++;
+            lane.pos = 0;
+            lane.out = next_out;
+            next_out += text.line(lane.line).size() + 1;
+            lane.c = start;
+        };
+        while (active < kLanes && next_line < last) start_line(lanes[active++]);
+        while (active > 0) {
+            for (std::size_t k = 0; k < active;) {
+                Lane& lane = lanes[k];
+                const auto line = text.line(lane.line);
+                if (lane.pos < line.size()) {
+                    Contexts next;
+                    terms[lane.out + lane.pos] = score(lane.c, word_index(line[lane.pos]), &next);
+                    lane.c = next;
+                    prefetch(lane.c);
+                    ++lane.pos;
+                    ++k;
+                    continue;
+                }
+                terms[lane.out + lane.pos] = score(lane.c, eos_entry_, nullptr);
+                if (next_line < last) {
+                    start_line(lane);
+                    ++k;
+                } else {
+                    lane = lanes[--active];  // k now holds another lane
+                }
             }
         }
-        r.log10_sum += score(c, eos_entry_, nullptr);
-        r.tokens += line.size() + 1;
+        // The sums in text order.
+        std::size_t t = 0;
+        for (std::size_t l = first; l < last; ++l) {
+            const auto line = text.line(l);
+            for (TokenId w : line) {
+                const double lp = terms[t++];
+                r.log10_sum += lp;
+                if (!known(w) || w == Vocabulary::kUnk) {
+                    ++r.oov;
+                    oov_sum += lp;
+                }
+            }
+            r.log10_sum += terms[t++];
+            r.tokens += line.size() + 1;
+        }
+        first = last;
     }
     if (r.tokens == 0) throw DataError("ngram: perplexity of a text with no lines");
     r.perplexity = std::pow(10.0, -r.log10_sum / static_cast<double>(r.tokens));
@@ -625,40 +687,47 @@ NgramModel::Perplexity NgramModel::perplexity(const Corpus& text) const {
     return r;
 }
 
-void NgramModel::level_probabilities(int k, const std::vector<double>& below,
-                                     const std::vector<std::uint32_t>& suffix_below,
-                                     std::vector<double>& prob,
-                                     std::vector<std::uint32_t>* suffix) const {
-    if (k == 1) {
-        prob = uni_prob_;
-        return;
+// Sets prob (orders >= 2), suffix (orders >= 3) and log10_gamma (orders < N), lower orders
+// first: p(c w) = alpha(c w) + gamma(c) p(c' w), the suffix (c' w) being a successor of c' (the
+// suffix entry of c, one order below) found by a merge walk, since the successors of c and of c'
+// are both sorted by word. These are the double operations of lmplz's interpolation and of the
+// query walk that score() did before the cache (bit for bit the same values).
+void NgramModel::interpolate_levels() {
+    const int n_order = options_.order;
+    for (int k = 1; k < n_order; ++k) {
+        Order& ctx = orders_[k - 1];
+        ctx.log10_gamma.resize(ctx.gamma.size());
+        for (std::size_t j = 0; j < ctx.gamma.size(); ++j)
+            ctx.log10_gamma[j] = std::log10(ctx.gamma[j]);
     }
-    const Order& o = orders_[k - 1];
-    const Order& ctx = orders_[k - 2];
-    const std::size_t n = o.word.size();
-    prob.assign(n, 0.0);
-    if (suffix != nullptr) suffix->assign(n, kNone);
-    const std::size_t n_ctx = ctx.child_begin.size() - 1;
-    for (std::size_t j = 0; j < n_ctx; ++j) {
-        const std::uint32_t b = ctx.child_begin[j], e = ctx.child_begin[j + 1];
-        if (b == e) continue;
-        const double gamma = ctx.gamma[j];
-        // The suffix of (c w) is (c' w): a successor of c' (one order below), and the
-        // successors of c and of c' are both sorted by word.
-        std::uint32_t t = 0;
-        const std::uint32_t* below_words = nullptr;
-        if (k > 2) {
-            const std::uint32_t cs = suffix_below[j];
-            t = orders_[k - 3].child_begin[cs];
-            below_words = orders_[k - 2].word.data();
-        }
-        for (std::uint32_t i = b; i < e; ++i) {
-            const std::uint32_t w = o.word[i];
-            if (k > 2)
-                while (below_words[t] < w) ++t;
-            const std::uint32_t s = k > 2 ? t : w;
-            prob[i] = alpha(k, i, b, e) + gamma * below[s];
-            if (suffix != nullptr) (*suffix)[i] = s;
+    for (int k = 2; k <= n_order; ++k) {
+        Order& o = orders_[k - 1];
+        const Order& ctx = orders_[k - 2];
+        const std::vector<double>& below = k == 2 ? uni_prob_ : ctx.prob;
+        o.prob.assign(o.word.size(), 0.0);
+        if (k >= 3) o.suffix.assign(o.word.size(), kNone);
+        const std::size_t n_ctx = ctx.child_begin.size() - 1;
+        for (std::size_t j = 0; j < n_ctx; ++j) {
+            const std::uint32_t b = ctx.child_begin[j], e = ctx.child_begin[j + 1];
+            if (b == e) continue;
+            const double gamma = ctx.gamma[j];
+            std::uint32_t t = 0, t_end = 0;
+            const std::uint32_t* below_words = nullptr;
+            if (k > 2) {
+                // The suffix c' of c: for k = 3 the unigram entry of c's last word.
+                const std::uint32_t cs = k == 3 ? ctx.word[j] : ctx.suffix[j];
+                t = orders_[k - 3].child_begin[cs];
+                t_end = orders_[k - 3].child_begin[cs + 1];
+                below_words = ctx.word.data();
+            }
+            for (std::uint32_t i = b; i < e; ++i) {
+                const std::uint32_t w = o.word[i];
+                // c' can have many more successors than c: a binary search from the last one.
+                if (k > 2) t = lower_bound_word(below_words, t, t_end, w);
+                const std::uint32_t s = k > 2 ? t : w;
+                o.prob[i] = alpha(k, i, b, e) + gamma * below[s];
+                if (k > 2) o.suffix[i] = s;
+            }
         }
     }
 }
@@ -669,14 +738,12 @@ void NgramModel::write_arpa(std::ostream& out,
     const int n_order = options_.order;
     out << "\\data\\\n";
     for (int k = 1; k <= n_order; ++k) out << "ngram " << k << "=" << ngram_count(k) << "\n";
-    std::vector<double> prob_lo, prob;
-    std::vector<std::uint32_t> suffix_lo, suffix;
     std::vector<std::string> spelling(orders_[0].word.size());
     for (std::size_t i = 0; i < spelling.size(); ++i) spelling[i] = word_of(orders_[0].word[i]);
     std::string line;
     std::array<std::uint32_t, 6> key{};
     for (int k = 1; k <= n_order; ++k) {
-        level_probabilities(k, prob_lo, suffix_lo, prob, k < n_order ? &suffix : nullptr);
+        const std::vector<double>& prob = orders_[k - 1].prob;
         out << "\n\\" << k << "-grams:\n";
         // Entries of order k in order: a walk down the successors (lexicographic order).
         const auto emit = [&](auto& self, int level, std::uint32_t entry) -> void {
@@ -702,8 +769,6 @@ void NgramModel::write_arpa(std::ostream& out,
             out << line;
         };
         for (std::uint32_t e = 0; e < orders_[0].word.size(); ++e) emit(emit, 1, e);
-        prob_lo.swap(prob);
-        suffix_lo.swap(suffix);
     }
     out << "\n\\end\\\n";
 }
@@ -830,8 +895,18 @@ std::uint32_t draw_truncated(std::vector<double>& p, int top_k, double top_p, Rn
     return static_cast<std::uint32_t>(last);  // rounding: u ended at the total
 }
 
+// The nucleus of a context: the words ranked (p(w | c) descending, entry ascending) up to and
+// including the word `entry` of probability `value`; `size` words.
+struct NgramModel::NucleusCut {
+    double value = 0.0;
+    std::uint32_t entry = 0;
+    std::size_t size = 0;
+};
+
 // Scratch of draw_top for one sample() call.
 struct NgramModel::TopState {
+    // The nucleus cut of the contexts met so far, by (length << 32 | entry of the longest).
+    std::unordered_map<std::uint64_t, NucleusCut> cuts;
     std::vector<std::pair<double, std::uint32_t>> cand;  // (tempered weight q, unigram entry)
     std::vector<double> terms;
     std::vector<double> work;  // draw_dense's scratch
@@ -842,34 +917,52 @@ struct NgramModel::TopState {
     std::unordered_map<std::uint64_t, double> log_z;
 };
 
+namespace {
+
+// Sorts `idx` by value[idx] (descending), then by idx, and writes the inclusive prefix sums of
+// the values in that order to `pre`.
+void sort_with_sums(std::uint32_t* idx, std::size_t n, const double* value, double* pre) {
+    std::sort(idx, idx + n, [&](std::uint32_t a, std::uint32_t b) {
+        return value[a] > value[b] || (value[a] == value[b] && a < b);
+    });
+    double sum = 0.0;
+    for (std::size_t j = 0; j < n; ++j) pre[j] = sum += value[idx[j]];
+}
+
+}  // namespace
+
 const NgramModel::TopCache& NgramModel::top_cache() const {
     TopCache& cache = *top_cache_;
     std::call_once(cache.once, [&] {
         const std::size_t v = orders_[0].word.size();
         for (std::uint32_t i = 0; i < v; ++i)
             if (i != bos_entry_) cache.uni_order.push_back(i);
-        std::sort(cache.uni_order.begin(), cache.uni_order.end(),
-                  [&](std::uint32_t a, std::uint32_t b) {
-                      return uni_prob_[a] > uni_prob_[b] || (uni_prob_[a] == uni_prob_[b] && a < b);
-                  });
+        cache.uni_pre.resize(cache.uni_order.size());
+        sort_with_sums(cache.uni_order.data(), cache.uni_order.size(), uni_prob_.data(),
+                       cache.uni_pre.data());
+        for (std::uint32_t i : cache.uni_order) cache.uni_sorted.push_back(uni_prob_[i]);
         const int n_order = options_.order;
         cache.perm.assign(n_order, {});
-        std::vector<double> prob_lo, prob;
-        std::vector<std::uint32_t> suffix_lo, suffix;
-        level_probabilities(1, prob, suffix, prob_lo, nullptr);
+        cache.pre.assign(n_order, {});
+        cache.xperm.assign(n_order, {});
+        cache.xpre.assign(n_order, {});
         for (int k = 2; k <= n_order; ++k) {
-            level_probabilities(k, prob_lo, suffix_lo, prob, k < n_order ? &suffix : nullptr);
-            auto& perm = cache.perm[k - 1];
-            perm.resize(prob.size());
-            std::iota(perm.begin(), perm.end(), 0u);
+            const Order& o = orders_[k - 1];
             const Order& ctx = orders_[k - 2];
-            for (std::size_t j = 0; j + 1 < ctx.child_begin.size(); ++j)
-                std::sort(perm.begin() + ctx.child_begin[j], perm.begin() + ctx.child_begin[j + 1],
-                          [&](std::uint32_t a, std::uint32_t b) {
-                              return prob[a] > prob[b] || (prob[a] == prob[b] && a < b);
-                          });
-            prob_lo.swap(prob);
-            suffix_lo.swap(suffix);
+            const std::size_t n = o.word.size();
+            auto& perm = cache.perm[k - 1];
+            auto& xperm = cache.xperm[k - 1];
+            perm.resize(n);
+            std::iota(perm.begin(), perm.end(), 0u);
+            xperm = k == 2 ? o.word : o.suffix;
+            cache.pre[k - 1].resize(n);
+            cache.xpre[k - 1].resize(n);
+            const double* below = k == 2 ? uni_prob_.data() : ctx.prob.data();
+            for (std::size_t j = 0; j + 1 < ctx.child_begin.size(); ++j) {
+                const std::uint32_t b = ctx.child_begin[j], e = ctx.child_begin[j + 1];
+                sort_with_sums(perm.data() + b, e - b, o.prob.data(), cache.pre[k - 1].data() + b);
+                sort_with_sums(xperm.data() + b, e - b, below, cache.xpre[k - 1].data() + b);
+            }
         }
     });
     return cache;
@@ -1119,6 +1212,238 @@ std::uint32_t draw_candidate(std::vector<Candidate>& cand, Rng& rng) {
 
 }  // namespace
 
+namespace {
+
+// One list of the nucleus search: position j holds entry idx[j], of probability value[idx[j]]
+// (sorted[j] if sorted is not null) and word (unigram entry) word[idx[j]] (idx[j] itself when
+// word is null), sorted by value (descending), then by entry; pre holds the inclusive prefix
+// sums of the values.
+struct NucleusList {
+    const std::uint32_t* idx = nullptr;
+    std::uint32_t n = 0;
+    const double* value = nullptr;
+    const std::uint32_t* word = nullptr;
+    const double* pre = nullptr;
+    const double* sorted = nullptr;
+    double y(std::uint32_t j) const { return sorted != nullptr ? sorted[j] : value[idx[j]]; }
+    std::uint32_t w(std::uint32_t j) const { return word == nullptr ? idx[j] : word[idx[j]]; }
+    double sum(std::uint32_t k) const { return k == 0 ? 0.0 : pre[k - 1]; }
+};
+
+// The words of one level of a context: those of `plus` that are not in `minus` (the successors
+// of the next longer context); their probability given the whole context is their value in the
+// list multiplied by the gammas of the longer contexts in turn, as draw_dense computes it.
+struct NucleusSource {
+    NucleusList plus, minus;
+    std::array<double, 6> gammas{};
+    int n_gammas = 0;
+    double scale = 1.0;  // the product of the gammas
+    double value(double y) const {
+        for (int t = 0; t < n_gammas; ++t) y *= gammas[t];
+        return y;
+    }
+    // The number of leading positions of `l` whose probability is > tau (or >= tau).
+    std::uint32_t count_above(const NucleusList& l, double tau, bool or_equal = false) const {
+        const auto in = [&](std::uint32_t j) {
+            const double v = value(l.y(j));
+            return v > tau || (or_equal && v == tau);
+        };
+        // Most probes lie wholly above or below a short list: two checks instead of a search.
+        if (l.n == 0 || !in(0)) return 0;
+        if (in(l.n - 1)) return l.n;
+        std::uint32_t lo = 1, hi = l.n - 1;
+        while (lo < hi) {
+            const std::uint32_t mid = lo + (hi - lo) / 2;
+            if (in(mid))
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        return lo;
+    }
+    // The mass and the number of the source's words of probability > tau.
+    std::pair<double, std::size_t> above(double tau) const {
+        const std::uint32_t a = count_above(plus, tau), b = count_above(minus, tau);
+        return {scale * (plus.sum(a) - minus.sum(b)), a - b};
+    }
+};
+
+// A run of equal values within a list, whose entries are therefore ascending; sign -1 for the
+// runs of a `minus` list.
+struct TieRun {
+    const NucleusList* list;
+    std::uint32_t b, e;
+    int sign;
+    // Number of the run's words with entry <= w.
+    std::uint32_t count_le(std::uint32_t w) const {
+        std::uint32_t lo = b, hi = e;
+        while (lo < hi) {
+            const std::uint32_t mid = lo + (hi - lo) / 2;
+            if (list->w(mid) <= w)
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        return lo - b;
+    }
+};
+
+}  // namespace
+
+// The exact nucleus without enumerating it. The words of context c split into sources: level
+// l = 0..m (m: the longest context with successors; the successor sets are nested, ctx_{l+1}'s
+// within ctx_l's, since the suffix of an n-gram is an n-gram) holds the successors of ctx_l
+// (level 0: the vocabulary) that are not successors of ctx_{l+1}, with p(w | c) = P_l(w) times
+// gamma_{l+1} .. gamma_m: monotone in P_l, so each source is a list sorted by P_l minus another
+// (TopCache's perm / xperm with prefix sums), and the mass of the words of p(w | c) > tau is a
+// binary search per list. The cut value p* is the smallest probability with mass(> p*) <
+// top_p: found by binary searches over each source's positions (each probe is a word's exact
+// probability; the bracket (lo, hi] narrows across sources). Then the words tied at p* are
+// taken by entry (the tie rule) until the mass reaches top_p: the k-th smallest entry among
+// the tied runs, by a binary search over entries. The model's total mass is taken as 1, as
+// draw_top does; the sums are in another order than draw_dense's, so the cut can differ from
+// draw_dense's only where the cumulative mass is within rounding (1e-15) of top_p.
+NgramModel::NucleusCut NgramModel::nucleus_cut(const Contexts& c, double top_p) const {
+    const TopCache& cache = top_cache();
+    std::size_t m = 0;
+    std::array<double, 7> gamma{};
+    std::array<std::uint32_t, 7> b{}, e{};
+    for (std::size_t l = 1; l <= c.m; ++l) {
+        const Order& ctx = orders_[l - 1];
+        const std::uint32_t j = c.entry[l - 1];
+        if (ctx.child_begin[j] == ctx.child_begin[j + 1]) break;
+        b[l] = ctx.child_begin[j];
+        e[l] = ctx.child_begin[j + 1];
+        gamma[l] = ctx.gamma[j];
+        m = l;
+    }
+    std::array<NucleusSource, 7> src{};
+    for (std::size_t l = 0; l <= m; ++l) {
+        NucleusSource& s = src[l];
+        if (l == 0)
+            s.plus = {cache.uni_order.data(), static_cast<std::uint32_t>(cache.uni_order.size()),
+                      uni_prob_.data(),       nullptr,
+                      cache.uni_pre.data(),   cache.uni_sorted.data()};
+        else
+            s.plus = {cache.perm[l].data() + b[l], e[l] - b[l], orders_[l].prob.data(),
+                      orders_[l].word.data(), cache.pre[l].data() + b[l]};
+        if (l < m)
+            s.minus = {cache.xperm[l + 1].data() + b[l + 1], e[l + 1] - b[l + 1],
+                       l == 0 ? uni_prob_.data() : orders_[l].prob.data(),
+                       l == 0 ? nullptr : orders_[l].word.data(),
+                       cache.xpre[l + 1].data() + b[l + 1]};
+        for (std::size_t t = l + 1; t <= m; ++t) {
+            s.gammas[s.n_gammas++] = gamma[t];
+            s.scale *= gamma[t];
+        }
+    }
+    const auto above = [&](double tau) {
+        std::pair<double, std::size_t> r{0.0, 0};
+        for (std::size_t l = 0; l <= m; ++l) {
+            const auto [mass, n] = src[l].above(tau);
+            r.first += mass;
+            r.second += n;
+        }
+        return r;
+    };
+    // mass(> hi) < top_p <= mass(> lo); every probe is some word's probability.
+    double hi = HUGE_VAL, lo = -1.0;
+    for (std::size_t l = m + 1; l-- > 0;) {
+        const NucleusSource& s = src[l];
+        std::uint32_t jb = s.count_above(s.plus, hi, true), je = s.count_above(s.plus, lo);
+        while (jb < je) {
+            const std::uint32_t mid = jb + (je - jb) / 2;
+            const double tau = s.value(s.plus.y(mid));
+            if (above(tau).first < top_p) {
+                hi = tau;
+                jb = mid + 1;
+            } else {
+                lo = tau;
+                je = mid;
+            }
+        }
+    }
+    if (hi == HUGE_VAL) throw Error("ngram: internal error, no nucleus");
+    // The words tied at hi, in runs of equal P_l (entries ascending in each).
+    std::vector<TieRun> runs;
+    for (std::size_t l = 0; l <= m; ++l) {
+        const NucleusSource& s = src[l];
+        for (const NucleusList* list : {&s.plus, &s.minus}) {
+            const std::uint32_t rb = s.count_above(*list, hi), re = s.count_above(*list, hi, true);
+            for (std::uint32_t x = rb; x < re;) {
+                std::uint32_t y = x + 1;
+                while (y < re && list->y(y) == list->y(x)) ++y;
+                runs.push_back({list, x, y, list == &s.plus ? 1 : -1});
+                x = y;
+            }
+        }
+    }
+    const auto count_le = [&](std::uint32_t w) {
+        std::int64_t n = 0;
+        for (const TieRun& r : runs) n += r.sign * static_cast<std::int64_t>(r.count_le(w));
+        return n;
+    };
+    const auto [mass_above, n_above] = above(hi);
+    const std::int64_t n_ties = count_le(kNone - 1);
+    if (n_ties < 1) throw Error("ngram: internal error, no word at the nucleus cut");
+    const double need = std::ceil((top_p - mass_above) / hi);
+    const std::int64_t k =
+        std::clamp<std::int64_t>(need > 1e18 ? n_ties : static_cast<std::int64_t>(need), 1, n_ties);
+    // The smallest entry w with count_le(w) >= k.
+    std::uint32_t wlo = 0, whi = static_cast<std::uint32_t>(orders_[0].word.size()) - 1;
+    while (wlo < whi) {
+        const std::uint32_t mid = wlo + (whi - wlo) / 2;
+        if (count_le(mid) >= k)
+            whi = mid;
+        else
+            wlo = mid + 1;
+    }
+    NucleusCut cut;
+    cut.value = hi;
+    cut.entry = wlo;
+    cut.size = n_above + static_cast<std::size_t>(k);
+    return cut;
+}
+
+double NgramModel::dense_value(const Contexts& c, std::uint32_t w) const {
+    // The longest context with w as a successor gives P_l(w) (cached), then the gammas of the
+    // longer contexts that have successors.
+    std::size_t l = c.m;
+    std::uint32_t i = kNone;
+    for (; l >= 1; --l) {
+        i = child(static_cast<int>(l), c.entry[l - 1], w);
+        if (i != kNone) break;
+    }
+    double x = l == 0 ? uni_prob_[w] : orders_[l].prob[i];
+    for (std::size_t t = l + 1; t <= c.m; ++t) {
+        const Order& ctx = orders_[t - 1];
+        const std::uint32_t j = c.entry[t - 1];
+        if (ctx.child_begin[j] != ctx.child_begin[j + 1]) x *= ctx.gamma[j];
+    }
+    return x;
+}
+
+// Rejection sampling (von Neumann 1951): propose w from p(. | c) with draw_fast and accept it
+// if it is in the nucleus N; the accepted word has probability p(w | c) / p(N), the dense
+// path's. p(N) >= top_p, so about 1 / top_p proposals a token. A one-word nucleus is returned
+// without a draw; after 256 rejections in a row, the dense path draws the token (exact as well).
+std::uint32_t NgramModel::draw_nucleus(const Contexts& c, double top_p, Rng& rng,
+                                       TopState& st) const {
+    constexpr int kMaxTrials = 256;
+    const std::uint64_t key =
+        c.m == 0 ? 0 : (static_cast<std::uint64_t>(c.m) << 32) | c.entry[c.m - 1];
+    auto it = st.cuts.find(key);
+    if (it == st.cuts.end()) it = st.cuts.emplace(key, nucleus_cut(c, top_p)).first;
+    const NucleusCut cut = it->second;
+    if (cut.size == 1) return cut.entry;
+    for (int trial = 0; trial < kMaxTrials; ++trial) {
+        const std::uint32_t w = draw_fast(c, rng);
+        const double v = dense_value(c, w);
+        if (v > cut.value || (v == cut.value && w <= cut.entry)) return w;
+    }
+    return draw_dense(c, 1.0, 0, top_p, rng, st.work, st.index);
+}
+
 // The stages: enumerate the words by decreasing probability (TopStream), normalise (Z, for
 // top_p without top_k), collect the candidates, truncate them as draw_dense would, draw.
 std::uint32_t NgramModel::draw_top(const Contexts& c, double temperature, int top_k, double top_p,
@@ -1166,10 +1491,12 @@ Corpus NgramModel::sample_impl(std::size_t n_lines, double temperature, Rng& rng
     // top_k >= the number of predictable words keeps them all (as draw_dense does).
     if (!reference && static_cast<std::size_t>(top_k) >= n_words) top_k = 0;
     const bool plain = top_k == 0 && top_p >= 1.0;
-    enum class Path { kFast, kTempered, kTop, kDense };
+    const bool nucleus = top_k == 0 && top_p < 1.0 && temperature == 1.0;
+    enum class Path { kFast, kTempered, kNucleus, kTop, kDense };
     const Path path = reference                     ? Path::kDense
                       : plain && temperature == 1.0 ? Path::kFast
                       : plain && temperature < 1.0  ? Path::kTempered
+                      : nucleus                     ? Path::kNucleus
                       : !plain                      ? Path::kTop
                                                     : Path::kDense;
     Corpus out;
@@ -1190,6 +1517,9 @@ Corpus NgramModel::sample_impl(std::size_t n_lines, double temperature, Rng& rng
                     break;
                 case Path::kTempered:
                     w = draw_tempered(c, temperature, rng, work, idx);
+                    break;
+                case Path::kNucleus:
+                    w = draw_nucleus(c, top_p, rng, top_state);
                     break;
                 case Path::kTop:
                     w = draw_top(c, temperature, top_k, top_p, rng, top_state);
@@ -1224,7 +1554,8 @@ std::size_t NgramModel::memory_bytes() const {
     for (const Order& o : orders_)
         b += (o.word.capacity() + o.cum.capacity() + o.child_begin.capacity()) *
                  sizeof(std::uint32_t) +
-             o.gamma.capacity() * sizeof(double) + o.max_bound.capacity() * sizeof(float);
+             (o.gamma.capacity() + o.log10_gamma.capacity() + o.prob.capacity()) * sizeof(double) +
+             o.suffix.capacity() * sizeof(std::uint32_t) + o.max_bound.capacity() * sizeof(float);
     return b;
 }
 

@@ -24,8 +24,11 @@
 //
 // Querying (log10_prob) is KenLM's ARPA backoff: the longest n-gram (context suffix, word) in
 // the model gives its interpolated probability, plus the log10 backoffs gamma of the longer
-// context suffixes that are in the model. Words the model has not seen (any TokenId not in the
-// training text) are <unk>, in the word and in the context, as in KenLM's query.
+// context suffixes that are in the model. The probabilities and log10 backoffs are cached at fit
+// time, so a query is one binary search per context length tried, longest first, and the next
+// contexts follow the suffix links of the n-gram found; perplexity() scores 8 lines interleaved
+// (their cache misses overlap) and sums the terms in text order. Words the model has not seen (any
+// TokenId not in the training text) are <unk>, in the word and in the context, as in KenLM's query.
 //
 // Sampling (sample): token by token until </s> (or max_len words), from the exact model
 // distribution p(w | last order-1 tokens).
@@ -49,11 +52,30 @@
 //    In both, an explicit successor s of c is drawn proportionally to a(c s) - D(a(c s)) by
 //    proposing s proportionally to its count a (exact integers) and accepting it with
 //    probability (a - D(a)) / a.
-//  - top_k > 0 or top_p < 1: the exact top-k / top-p sampler. The words are enumerated in
-//    decreasing p(w | c) without scanning the vocabulary: p(w | c) = alpha(c w) + gamma(c)
-//    p(w | c') for the successors of c, gamma(c) p(w | c') for the other words, so the order
-//    at context c merges the successors of c (sorted by probability once per model, on the
-//    first such sample(): about 1.5 s and 4 bytes an n-gram for the novels at order 3) with
+//  - top_p < 1 alone (top_k == 0) at temperature 1: the exact nucleus sampler. The nucleus N of
+//    context c is found without enumerating it: the vocabulary splits into the successors of
+//    the longest context, those of the next shorter one that are not successors of the longer,
+//    ..., the words no context has, and within each part p(w | c) is the part's own
+//    interpolated probability times the gammas of the longer contexts, so each part is a list
+//    sorted per context once per model (about 24 bytes an n-gram with prefix sums) and the
+//    mass of the words above any probability is a few binary searches. The cut value p* (the
+//    smallest probability with mass(> p*) < top_p) is found by binary searches over the
+//    parts' positions, each probe an exact probability; the words tied at p* are taken by
+//    TokenId, smaller first, until the mass reaches top_p (the tie rule below). The cut is
+//    cached per context for the sample() call. The token is then drawn by rejection: propose w
+//    from p(. | c) with the fast path, accept it if w is in N; the accepted w has probability
+//    p(w | c) / p(N), the dense path's distribution, and p(N) >= top_p, so about 1 / top_p
+//    proposals a token (a one-word nucleus is returned without a draw; after 256 rejections in
+//    a row the dense path draws). The lines differ from sample_reference()'s for the same seed
+//    (other draws); the distribution is the same (chi-square tested). The model's total mass is
+//    taken as 1 and the sums are in another order than the dense path's, so the two cuts can
+//    differ only where the cumulative mass is within rounding (about 1e-15) of top_p.
+//  - top_k > 0, or top_p < 1 at another temperature: the exact top-k / top-p sampler. The
+//    words are enumerated in decreasing p(w | c) without scanning the vocabulary: p(w | c) =
+//    alpha(c w) + gamma(c) p(w | c') for the successors of c, gamma(c) p(w | c') for the other
+//    words, so the order at context c merges the successors of c (sorted by probability once
+//    per model, on the first top-k / top-p sample(): about 2 s for the novels at order 3, and
+//    24 bytes an n-gram with the nucleus sampler's lists) with
 //    the order at c' minus c's successors, down to the unigrams sorted by probability.
 //    Candidates are taken until top_k words / a mass of top_p are in, plus every word tied
 //    with the last one (within 1e-9 relative), then chosen, weighted and drawn exactly as on
@@ -72,16 +94,17 @@
 //    reaches top_p is kept (nucleus sampling, Holtzman et al. 2020); then renormalised and
 //    drawn.
 //
-// Storage (about 8 bytes an n-gram plus 16 a context, against lmplz's sorted streams): the
+// Storage (about 20 bytes an n-gram plus 24 a context, against lmplz's sorted streams): the
 // n-grams of each order in lexicographic order of their TokenIds, so that the successors of a
 // context are one contiguous range, sorted by word. Per n-gram of order >= 2: its last word
 // (unigram entry) and its count summed over the preceding successors of its context (count =
 // difference, context total = last); per context: the start of its successors, gamma (double)
-// and the sampling bound M (float, rounded up). Interpolated probabilities are not stored:
-// queries recompute them from the counts along the context suffixes, in the same double
-// operations as lmplz's interpolation, so log10_prob and the ARPA values are bit for bit those
-// of a table of precomputed values. Lookups are binary searches among a context's successors;
-// perplexity() and sample() carry the context entries from one word to the next. Estimation
+// and the sampling bound M (float, rounded up); cached at fit time (about 12 bytes an n-gram
+// and 8 a context more): the interpolated probability of each n-gram of order >= 2 (computed
+// from the counts in the same double operations as lmplz's interpolation), the suffix link of
+// each n-gram of order >= 3, and log10 gamma per context. Lookups are binary searches among a
+// context's successors; perplexity() and sample() carry the context entries from one word to the
+// next. Estimation
 // counts by sorting: the windows of the padded text are radix-sorted positions, the lower
 // orders' adjusted counts come from sorting the suffixes of the order above. Thread-safety:
 // const methods may be called concurrently.
@@ -186,8 +209,9 @@ public:
         return sample(n_lines, temperature, rng, max_len, options_.top_k, options_.top_p);
     }
     // The same distribution through the O(V) dense path for every token: the reference that
-    // the fast samplers are tested against (same arguments, same errors). With top_k > 0 or
-    // top_p < 1 it returns exactly the lines sample() returns for the same Rng state.
+    // the fast samplers are tested against (same arguments, same errors). With top_k > 0, or
+    // top_p < 1 at a temperature other than 1, it returns exactly the lines sample() returns
+    // for the same Rng state.
     Corpus sample_reference(std::size_t n_lines, double temperature, Rng& rng,
                             std::size_t max_len = 200, int top_k = 0, double top_p = 1.0) const;
 
@@ -205,7 +229,13 @@ private:
         std::vector<std::uint32_t> cum;
         std::vector<std::uint32_t> child_begin;  // orders < N: successors [cb[i], cb[i+1])
         std::vector<double> gamma;               // orders < N: gamma(this n-gram as a context)
+        std::vector<double> log10_gamma;         // orders < N: log10 of gamma (query backoffs)
         std::vector<float> max_bound;  // orders < N: M(this n-gram as a context), rounded up
+        // Orders >= 2: the interpolated probability p(w | context) of each n-gram, computed at
+        // fit time (interpolate_levels) in the operations a query used to repeat.
+        std::vector<double> prob;
+        // Orders >= 3: the entry of order k - 1 that is the suffix of each n-gram.
+        std::vector<std::uint32_t> suffix;
     };
     // The context suffixes found for a query, longest last: entry[len - 1] is the context of
     // length len (an entry of order len), for len = 1..m.
@@ -229,6 +259,7 @@ private:
     std::string estimate_discounts();
     void interpolate_unigrams();
     void context_backoffs(const SortedNgrams& ngrams);
+    void interpolate_levels();
 
     std::uint32_t word_index(TokenId id) const;  // unigram entry, the <unk> entry if unknown
     // Maps ids the model has not seen to kUnk.
@@ -241,12 +272,6 @@ private:
     Contexts find_contexts(std::span<const TokenId> context) const;
     // log10 p(w | contexts) as log10_prob; *next (if not null) receives the contexts after w.
     double score(const Contexts& c, std::uint32_t w, Contexts* next) const;
-    // The linear interpolated probability of every entry of order k, given those of order k - 1
-    // and their suffix entries (suffix_below; empty for k = 2); fills the suffix entries of
-    // order k if `suffix` is not null. k = 1 fills prob with the unigram probabilities.
-    void level_probabilities(int k, const std::vector<double>& below,
-                             const std::vector<std::uint32_t>& suffix_below,
-                             std::vector<double>& prob, std::vector<std::uint32_t>* suffix) const;
     std::uint32_t draw_fast(const Contexts& c, Rng& rng) const;
     // Rejection sampling of p^(1/temperature), 0 < temperature < 1 (see the header comment).
     std::uint32_t draw_tempered(const Contexts& c, double temperature, Rng& rng,
@@ -258,6 +283,12 @@ private:
     std::uint32_t draw_top(const Contexts& c, double temperature, int top_k, double top_p, Rng& rng,
                            TopState& state) const;
     const TopCache& top_cache() const;
+    // The nucleus sampler (top_p < 1 alone at temperature 1; see the header comment): the cut
+    // of context c's nucleus, p(w | c) exactly as draw_dense computes it, and the draw.
+    struct NucleusCut;
+    NucleusCut nucleus_cut(const Contexts& c, double top_p) const;
+    double dense_value(const Contexts& c, std::uint32_t w) const;
+    std::uint32_t draw_nucleus(const Contexts& c, double top_p, Rng& rng, TopState& state) const;
     Corpus sample_impl(std::size_t n_lines, double temperature, Rng& rng, std::size_t max_len,
                        int top_k, double top_p, bool reference) const;
 

@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <set>
 #include <sstream>
 #include <string>
 #include <unordered_map>
@@ -556,6 +557,66 @@ TEST(NgramHand, LowTemperatureTopKAndTopPLowerEntropy) {
     EXPECT_THROW(NgramModel{greedy_options}, ConfigError);
 }
 
+// Nucleus edge cases on a model with exact ties: after "x", the words c and d have equal counts
+// (bigram 1, continuation 1), hence bit-equal probabilities (as have e and y, by backoff). For
+// top_p landing at each rank r (the mass of the r most probable words plus half the next one's),
+// the nucleus is the first r + 1 words in (probability descending, id ascending) order: inside the
+// tie group, the smaller ids. Both the nucleus sampler and the dense path must emit exactly that
+// set (each kept word has probability >= 0.05 of 4,000-odd draws: all seen). top_p = 1 is the
+// untruncated sampler; a tiny top_p keeps the single most probable word (the smallest id among
+// ties).
+TEST(NgramHand, NucleusEdgeCasesTiesTinyAndOne) {
+    Words w;
+    const std::vector<std::string> text{"x a", "x b", "x c", "x d", "y", "x a b", "y e"};
+    const Corpus c = tokenize(text, w, true);
+    const NgramModel m = fit_model(c, 2, NgramOptions::DiscountFallback::kDefault);
+    const TokenId x = w.find("x");
+    const std::vector<TokenId> ctx{x};
+    std::vector<std::pair<double, TokenId>> ranked;  // (p, id), the dense definition's order
+    for (TokenId t = 0; t < w.words.size(); ++t)
+        if (t != Vocabulary::kBos) ranked.emplace_back(std::pow(10.0, m.log10_prob(ctx, t)), t);
+    std::sort(ranked.begin(), ranked.end(), [](const auto& a, const auto& b) {
+        return a.first > b.first || (a.first == b.first && a.second < b.second);
+    });
+    // The tie group this test is about: c and d tie (bigram count 1 after x, continuation 1).
+    ASSERT_EQ(m.log10_prob(ctx, w.find("c")), m.log10_prob(ctx, w.find("d")));
+    // Second words of lines starting with x (contexts <s> then x; <s> x is a bigram).
+    const auto second_words = [&](const Corpus& lines) {
+        std::set<TokenId> seen;
+        for (std::size_t l = 0; l < lines.lines(); ++l) {
+            const auto line = lines.line(l);
+            if (line.empty() || line[0] != x) continue;
+            seen.insert(line.size() > 1 ? line[1] : Vocabulary::kEos);
+        }
+        return seen;
+    };
+    double cum = 0.0;
+    for (std::size_t r = 0; r + 1 < ranked.size() && r < 6; ++r) {
+        const double p = cum + 0.5 * ranked[r].first;
+        cum += ranked[r].first;
+        std::set<TokenId> expected;
+        for (std::size_t i = 0; i <= r; ++i) expected.insert(ranked[i].second);
+        // The first word must be x often enough: x is the most probable first word, so any
+        // top_p keeps it.
+        Rng a(5), b(6);
+        EXPECT_EQ(second_words(m.sample(8000, 1.0, a, 2, 0, p)), expected) << "rank " << r;
+        EXPECT_EQ(second_words(m.sample_reference(8000, 1.0, b, 2, 0, p)), expected)
+            << "rank " << r;
+    }
+    // top_p = 1: the plain sampler, the same lines for the same seed.
+    Rng a(8), b(8);
+    EXPECT_EQ(m.sample(200, 1.0, a, 5, 0, 1.0).tokens, m.sample(200, 1.0, b, 5).tokens);
+    // Tiny top_p: greedy, the smallest id among the most probable words.
+    Rng g(9);
+    const Corpus greedy = m.sample(50, 1.0, g, 2, 0, 1e-12);
+    for (std::size_t l = 0; l < greedy.lines(); ++l) {
+        const auto line = greedy.line(l);
+        ASSERT_FALSE(line.empty());
+        EXPECT_EQ(line[0], x);
+        EXPECT_EQ(line.size() > 1 ? line[1] : Vocabulary::kEos, ranked[0].second);
+    }
+}
+
 TEST(NgramHand, SamplingIsDeterministicGivenTheSeed) {
     Words w;
     const Corpus c = tokenize(kTiny, w, true);
@@ -564,6 +625,8 @@ TEST(NgramHand, SamplingIsDeterministicGivenTheSeed) {
     EXPECT_EQ(m.sample(50, 1.0, r1).tokens, m.sample(50, 1.0, r2).tokens);
     EXPECT_EQ(m.sample(50, 0.7, r1, 10, 3, 0.9).tokens, m.sample(50, 0.7, r2, 10, 3, 0.9).tokens);
     EXPECT_EQ(m.sample(50, 0.6, r1).tokens, m.sample(50, 0.6, r2).tokens);  // rejection path
+    EXPECT_EQ(m.sample(50, 1.0, r1, 10, 0, 0.8).tokens,
+              m.sample(50, 1.0, r2, 10, 0, 0.8).tokens);  // nucleus path
 }
 
 TEST(NgramHand, RejectsBadInput) {
@@ -584,12 +647,14 @@ struct Setting {
     double p;
 };
 
-// The fast path draws the very words of the dense path (same Rng state, one uniform a token,
-// the same kept set and weights, summed and walked in the same order).
+// The top-k / tempered top-p path draws the very words of the dense path (same Rng state, one
+// uniform a token, the same kept set and weights, summed and walked in the same order). top_p
+// alone at temperature 1 takes the nucleus sampler (rejection: other draws, same distribution;
+// NucleusChiSquare* below).
 TEST_F(NgramKenlm, TopKTopPSameLinesAsTheDensePath) {
-    const std::vector<Setting> settings{{1.0, 50, 1.0}, {1.0, 1, 1.0},  {1.0, 0, 0.9},
-                                        {1.0, 0, 0.5},  {0.7, 10, 1.0}, {1.3, 5, 0.8},
-                                        {0.8, 0, 0.6},  {2.0, 0, 0.3},  {0.5, 40, 0.95}};
+    const std::vector<Setting> settings{{1.0, 50, 1.0},  {1.0, 1, 1.0}, {0.7, 10, 1.0},
+                                        {1.3, 5, 0.8},   {0.8, 0, 0.6}, {2.0, 0, 0.3},
+                                        {0.5, 40, 0.95}, {1.0, 3, 0.9}};
     for (const Setting& s : settings) {
         Rng a(2026), b(2026);
         const Corpus fast = model_->sample(60, s.tau, a, 30, s.k, s.p);
@@ -670,7 +735,8 @@ double chi2_q999(int df) {
 // extra word holds several percent of the mass, which 40,000 draws see at chi-square >> 100.
 TEST_F(NgramKenlm, TopKTopPChiSquareAgainstTheDenseDefinition) {
     const std::vector<Setting> settings{{1.0, 10, 1.0}, {0.8, 5, 1.0}, {1.5, 20, 0.9},
-                                        {1.0, 0, 0.7},  {0.7, 0, 0.9}, {1.0, 30, 0.6}};
+                                        {1.0, 0, 0.7},  {0.7, 0, 0.9}, {1.0, 30, 0.6},
+                                        {1.0, 0, 0.9},  {1.0, 0, 0.3}, {1.0, 0, 0.05}};
     const std::vector<TokenId> bos{Vocabulary::kBos};
     const double n = 40000;
     for (const Setting& s : settings) {
@@ -681,12 +747,102 @@ TEST_F(NgramKenlm, TopKTopPChiSquareAgainstTheDenseDefinition) {
             observed[lines.line(l).empty() ? Vocabulary::kEos : lines.line(l)[0]] += 1.0;
         const auto [x, df] =
             chi_square(dense_definition(*model_, words_->words.size(), bos, s), observed, n);
-        EXPECT_LT(x, chi2_q999(df)) << "tau " << s.tau << " k " << s.k << " p " << s.p;
+        if (df == 0)  // a one-word nucleus: every draw is that word
+            EXPECT_EQ(x, 0.0) << "tau " << s.tau << " k " << s.k << " p " << s.p;
+        else
+            EXPECT_LT(x, chi2_q999(df)) << "tau " << s.tau << " k " << s.k << " p " << s.p;
         if (s.k > 0 && s.p >= 1.0) {
             const auto [xw, dfw] = chi_square(
                 dense_definition(*model_, words_->words.size(), bos, s, true), observed, n);
             EXPECT_GT(xw, chi2_q999(dfw)) << "the wrong variant passed: k " << s.k;
         }
+    }
+}
+
+// Pearson's chi-square test of homogeneity of two samples (counts a of n_a draws, b of n_b):
+// sum over cells and samples of (observed - expected)^2 / expected, the expected counts from the
+// pooled proportions; cells with an expected count < 5 in either sample are pooled. Returns
+// (statistic, degrees of freedom = cells - 1), chi-square distributed under equal
+// distributions.
+std::pair<double, int> chi_square_two_samples(const std::map<TokenId, double>& a, double n_a,
+                                              const std::map<TokenId, double>& b, double n_b) {
+    std::map<TokenId, std::pair<double, double>> cells;
+    for (const auto& [w, c] : a) cells[w].first += c;
+    for (const auto& [w, c] : b) cells[w].second += c;
+    const double n = n_a + n_b;
+    std::vector<std::pair<double, double>> kept;
+    std::pair<double, double> pool{0.0, 0.0};
+    for (const auto& [w, c] : cells) {
+        const double total = c.first + c.second;
+        if (total * std::min(n_a, n_b) / n < 5.0) {
+            pool.first += c.first;
+            pool.second += c.second;
+        } else {
+            kept.push_back(c);
+        }
+    }
+    if (pool.first + pool.second > 0.0) kept.push_back(pool);
+    double x = 0.0;
+    for (const auto& [oa, ob] : kept) {
+        const double total = oa + ob;
+        const double ea = total * n_a / n, eb = total * n_b / n;
+        x += (oa - ea) * (oa - ea) / ea + (ob - eb) * (ob - eb) / eb;
+    }
+    return {x, static_cast<int>(kept.size()) - 1};
+}
+
+std::map<TokenId, double> first_words(const Corpus& lines) {
+    std::map<TokenId, double> f;
+    for (std::size_t l = 0; l < lines.lines(); ++l)
+        f[lines.line(l).empty() ? Vocabulary::kEos : lines.line(l)[0]] += 1.0;
+    return f;
+}
+
+// The nucleus sampler (top_p alone at temperature 1: rejection from the model's distribution
+// against the exact cut, a different sequence of draws) against the dense path itself: first
+// words of 40,000 fast and 8,000 dense lines, chi-square test of homogeneity at the 0.999
+// level (under the null hypothesis that both draw from one distribution, the statistic is
+// chi-square with cells - 1 degrees of freedom; fixed seeds, so the outcome is reproducible and
+// a correct sampler fails about one seed in 1000). The support must also be inside the dense
+// definition's nucleus (chi_square is infinite otherwise).
+TEST_F(NgramKenlm, NucleusChiSquareAgainstTheDensePath) {
+    const std::vector<TokenId> bos{Vocabulary::kBos};
+    for (double p : {0.9, 0.3}) {
+        Rng a(31), b(32);
+        const double n_fast = 40000, n_dense = 8000;
+        const auto fast =
+            first_words(model_->sample(static_cast<std::size_t>(n_fast), 1.0, a, 1, 0, p));
+        const auto dense = first_words(
+            model_->sample_reference(static_cast<std::size_t>(n_dense), 1.0, b, 1, 0, p));
+        const auto [x, df] = chi_square_two_samples(fast, n_fast, dense, n_dense);
+        EXPECT_LT(x, chi2_q999(df)) << "top_p " << p;
+        const auto [xd, dfd] = chi_square(
+            dense_definition(*model_, words_->words.size(), bos, {1.0, 0, p}), fast, n_fast);
+        EXPECT_LT(xd, chi2_q999(dfd)) << "top_p " << p;
+    }
+}
+
+// Second words after the most frequent first word (context <s> w): a context of length 2.
+TEST_F(NgramKenlm, NucleusChiSquareAfterAFirstWord) {
+    for (double p : {0.9, 0.4}) {
+        const Setting s{1.0, 0, p};
+        Rng rng(17);
+        const Corpus lines = model_->sample(60000, s.tau, rng, 2, s.k, s.p);
+        const auto first = first_words(lines);
+        const TokenId w = std::max_element(first.begin(), first.end(), [](auto& x, auto& y) {
+                              return x.second < y.second;
+                          })->first;
+        std::map<TokenId, double> observed;
+        double n = 0.0;
+        for (std::size_t l = 0; l < lines.lines(); ++l) {
+            const auto line = lines.line(l);
+            if (line.empty() || line[0] != w) continue;
+            observed[line.size() > 1 ? line[1] : Vocabulary::kEos] += 1.0;
+            n += 1.0;
+        }
+        const auto [x, df] = chi_square(
+            dense_definition(*model_, words_->words.size(), {Vocabulary::kBos, w}, s), observed, n);
+        EXPECT_LT(x, chi2_q999(df)) << "top_p " << p;
     }
 }
 
@@ -712,6 +868,42 @@ TEST_F(NgramKenlm, TopKTopPChiSquareAfterAFirstWord) {
     const auto [x, df] = chi_square(
         dense_definition(*model_, words_->words.size(), {Vocabulary::kBos, w}, s), observed, n);
     EXPECT_LT(x, chi2_q999(df));
+}
+
+}  // namespace
+}  // namespace madlab
+namespace madlab {
+namespace {
+
+// Perplexity bit for bit as before the query cache (interpolated probabilities stored at fit
+// time): the log10 sums and perplexities below were printed (%a) by the code that recomputed
+// them from the counts at every query (commit b8a0eea), on the held-out and the training text,
+// at orders 2, 3 and 4.
+TEST_F(NgramKenlm, PerplexityBitForBitAsBeforeTheQueryCache) {
+    struct Golden {
+        int order;
+        double log10_test, ppl_test, ppl_test_no_oov, log10_train, ppl_train;
+    };
+    const Golden golden[] = {
+        {2, -0x1.1ba95bc8062acp+13, 0x1.26f87f02d1864p+9, 0x1.ae785ffc08a74p+7,
+         -0x1.002c5380a38e3p+16, 0x1.e764d3f121f7fp+5},
+        {3, -0x1.1adbd82ac840cp+13, 0x1.21b145a716319p+9, 0x1.a5be42a1b5d97p+7,
+         -0x1.6858feb177ebbp+15, 0x1.20038846adfe7p+4},
+        {4, -0x1.1ab992ff6fc28p+13, 0x1.20d2508f6251cp+9, 0x1.a4e0763223c58p+7,
+         -0x1.4b9184caa8161p+15, 0x1.c9498d3d52cb9p+3},
+    };
+    for (const Golden& g : golden) {
+        const NgramModel m =
+            g.order == 3 ? *model_
+                         : fit_model(*train_, g.order, NgramOptions::DiscountFallback::kDefault);
+        const auto test = m.perplexity(*test_);
+        const auto train = m.perplexity(*train_);
+        EXPECT_EQ(test.log10_sum, g.log10_test) << "order " << g.order;
+        EXPECT_EQ(test.perplexity, g.ppl_test) << "order " << g.order;
+        EXPECT_EQ(test.perplexity_excluding_oov, g.ppl_test_no_oov) << "order " << g.order;
+        EXPECT_EQ(train.log10_sum, g.log10_train) << "order " << g.order;
+        EXPECT_EQ(train.perplexity, g.ppl_train) << "order " << g.order;
+    }
 }
 
 }  // namespace
