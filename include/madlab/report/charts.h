@@ -41,6 +41,16 @@ std::vector<ReportView> report_views(const StudyFolder& folder, const ReportOpti
 // replaced by one chart per recorded metric ("metric-<name>").
 std::vector<ReportView> figure_views(const StudyFolder& folder, const ReportOptions& options);
 
+// Below this many seeds the 95% band of a mean says little: Student's t at 97.5% is 12.7 for 2
+// seeds, 4.30 for 3, 2.78 for 5 and 2.26 for 10, so with fewer than 5 seeds the band is at least
+// 2.78 / 1.96 = 1.4 times as wide as with many, on top of an unreliable standard deviation.
+inline constexpr std::size_t kMinSeedsForBand = 5;
+
+// What the captions say when the settings of `settings` have fewer than kMinSeedsForBand seeds
+// (the fewest of any summary row): that the band is too wide to mean much, with its t factor,
+// or that one seed has none; "" with enough seeds.
+std::string few_seeds_note(const StudyFolder& folder, const std::vector<std::string>& settings);
+
 // The colours of the settings, in `settings` order (Vega's tableau10, then tableau20's lighter
 // shades, repeated past 20); every chart uses the same mapping.
 std::vector<std::string> setting_colors(std::size_t count);
