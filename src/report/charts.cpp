@@ -9,6 +9,7 @@
 
 #include "madlab/core/statistics.h"
 #include "madlab/report/metric_catalog.h"
+#include "madlab/report/sweep_heatmap.h"
 #include "madlab/store/record_files.h"
 
 namespace madlab {
@@ -749,8 +750,20 @@ std::vector<ReportView> views(const StudyFolder& folder, const ReportOptions& op
         }
         const std::string note = few_seeds_note(folder, settings);
         if (!note.empty()) caption += " " + note;
-        out.push_back({"headline", "How the headline metrics move over generations", caption,
-                       headline_spec(folder, settings, headline)});
+        if (const auto grid = sweep_grid(settings)) {
+            out.push_back(
+                {"sweep", "The headline metrics over the swept grid",
+                 "Each cell is one setting of the sweep: the mean over seeds of a headline "
+                 "metric at its last generation, " +
+                     grid->x_key + " across and " + grid->y_key +
+                     " down, each metric with its own colour scale. Hover a cell for its 95% "
+                     "interval and seeds; the trajectories are in the chart below." +
+                     (note.empty() ? "" : " " + note),
+                 sweep_heatmap_spec(folder, *grid, headline)});
+        } else {
+            out.push_back({"headline", "How the headline metrics move over generations", caption,
+                           headline_spec(folder, settings, headline)});
+        }
         const auto metrics = explorer_metrics(folder, headline);
         if (interactive) {
             out.push_back({"explore", "Every metric, one at a time",
