@@ -765,17 +765,30 @@ std::vector<ReportView> views(const StudyFolder& folder, const ReportOptions& op
                            headline_spec(folder, settings, headline)});
         }
         const auto metrics = explorer_metrics(folder, headline);
+        const auto log_metrics = decade_spanning_metrics(folder, settings, metrics);
         if (interactive) {
-            out.push_back({"explore", "Every metric, one at a time",
-                           "Pick a metric and a setting (or all) with the selectors under the "
-                           "chart; hover a point for its exact values over seeds. Recorded "
-                           "metrics: " +
-                               join(metrics, ", ") + "." + (note.empty() ? "" : " " + note),
-                           explorer_spec(folder, settings, metrics)});
+            ReportView explore{"explore", "Every metric, one at a time",
+                               "Pick a metric and a setting (or all) with the selectors under the "
+                               "chart; hover a point for its exact values over seeds. Recorded "
+                               "metrics: " +
+                                   join(metrics, ", ") + "." + (note.empty() ? "" : " " + note),
+                               explorer_spec(folder, settings, metrics)};
+            if (!log_metrics.empty()) {
+                explore.caption += " " + join(log_metrics, ", ") +
+                                   " span more than a decade: the switch above the chart draws "
+                                   "them on a log axis.";
+                explore.log_spec = with_log_axis(explore.spec);
+                explore.log_metrics = log_metrics;
+                explore.log_param = "metric_choice";
+            }
+            out.push_back(std::move(explore));
         } else {
-            for (const auto& m : metrics)
-                out.push_back({"metric-" + m, metric_label(m), metric_info(m).meaning,
-                               single_metric_spec(folder, settings, m)});
+            for (const auto& m : metrics) {
+                json spec = single_metric_spec(folder, settings, m);
+                const bool log = contains(log_metrics, m);
+                out.push_back({"metric-" + m, metric_label(m) + (log ? " (log axis)" : ""),
+                               metric_info(m).meaning, log ? with_log_axis(spec) : spec});
+            }
         }
     }
     if (contains(folder.metrics, "precision") && contains(folder.metrics, "recall") &&
@@ -827,6 +840,36 @@ std::vector<ReportView> views(const StudyFolder& folder, const ReportOptions& op
 }
 
 }  // namespace
+
+std::vector<std::string> decade_spanning_metrics(const StudyFolder& folder,
+                                                 const std::vector<std::string>& settings,
+                                                 const std::vector<std::string>& metrics) {
+    std::vector<std::string> out;
+    for (const auto& m : metrics) {
+        if (!log_axis_allowed(m)) continue;
+        double low = INFINITY;
+        double high = 0.0;
+        for (const auto& r : folder.summary)
+            if (r.metric == m && r.mean > 0.0 && std::isfinite(r.mean) &&
+                contains(settings, r.setting)) {
+                low = std::min(low, r.mean);
+                high = std::max(high, r.mean);
+            }
+        if (high > 10.0 * low) out.push_back(m);
+    }
+    return out;
+}
+
+json with_log_axis(json spec) {
+    spec["transform"].push_back({{"filter", "datum.mean > 0"}});
+    spec["transform"].push_back(
+        {{"calculate", "datum.ci95_low > 0 ? datum.ci95_low : datum.mean"}, {"as", "band_low"}});
+    json& band = spec["layer"][0]["encoding"]["y"];
+    band["field"] = "band_low";
+    band["scale"] = {{"type", "log"}};
+    band["title"] = "mean over seeds, 95% band (log scale)";
+    return spec;
+}
 
 std::string few_seeds_note(const StudyFolder& folder, const std::vector<std::string>& settings) {
     std::size_t seeds = 0;
