@@ -244,6 +244,30 @@ try {
       const after = await page.locator('#view-explore svg g.mark-line.role-mark path').count();
       check(after === 1, `${name}: explorer draws ${after} lines for one setting`);
     }
+    // The log switch: choosing a metric that spans more than a decade draws it on a log axis
+    // while the switch is on; switching off redraws it on a linear one, with the same metric.
+    const logBox = page.locator('#log-explore');
+    if (await logBox.count() > 0) {
+      const logMetrics = await page.evaluate(() =>
+        JSON.parse(document.getElementById('madlab-data').textContent).views
+          .find((v) => v.id === 'explore').log_metrics);
+      const yScale = () => page.evaluate(() => window.madlabViews.explore.scale('y').type);
+      const title = () => page.locator('#view-explore svg .role-title-text').first().textContent();
+      await page.locator('#view-explore select').nth(0).selectOption(logMetrics[0]);
+      await page.waitForTimeout(300);
+      check(await yScale() === 'log', `${name}: ${logMetrics[0]} not on a log axis`);
+      await logBox.uncheck();
+      await page.waitForTimeout(300);
+      check(await yScale() === 'linear', `${name}: the log switch did not turn the axis linear`);
+      check(await title() === logMetrics[0], `${name}: the metric changed with the log switch`);
+      await logBox.check();
+      await page.waitForTimeout(300);
+      check(await yScale() === 'log', `${name}: the log switch did not turn the axis back to log`);
+      const drawn = await page.locator('#view-explore svg g.mark-line.role-mark path').count();
+      check(drawn > 0, `${name}: the explorer on its log axis draws no lines`);
+    } else {
+      check(name !== 'threshold', 'threshold: frechet spans more than a decade, but no log switch');
+    }
     // The sample grid zooms (scroll) without errors.
     if (marks.samples) {
       const cell = await page.locator('#view-samples g.mark-symbol.role-mark').first().boundingBox();
