@@ -543,11 +543,19 @@ std::string script_json(const json& j) {
     return out;
 }
 
-std::string render_report(const StudyFolder& folder, const ReportOptions& options) {
-    const auto views = report_views(folder, options);
-    const std::string text_samples = text_samples_html(folder, options.max_lines);
-    const std::string image_samples = image_samples_html(folder, options.max_images);
+std::string view_sections_html(const std::vector<ReportView>& views) {
+    std::string out;
+    for (const auto& v : views)
+        out += fmt::format(
+            "<section class=\"card\" id=\"section-{0}\">\n<h2>{1}</h2>\n<p "
+            "class=\"caption\">{2}</p>\n{3}<div class=\"chart\" id=\"view-{0}\"></div>\n"
+            "</section>\n",
+            html_escape(v.id), html_escape(v.title), html_escape(v.caption), log_switch_html(v));
+    return out;
+}
 
+std::string report_page(const std::string& title, const std::string& body,
+                        const std::vector<ReportView>& views) {
     // Datasets used by several charts (the summary) are stored once.
     json datasets = json::object();
     json view_list = json::array();
@@ -582,7 +590,7 @@ std::string render_report(const StudyFolder& folder, const ReportOptions& option
     std::string out;
     out += "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n";
     out += "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n";
-    out += "<title>" + html_escape(folder.study_name()) + " \u00b7 madlab report</title>\n";
+    out += "<title>" + html_escape(title) + " \u00b7 madlab report</title>\n";
     out += "<style>" + std::string(kStyle) + "</style>\n";
     for (const auto js : {report_assets::vega_js(), report_assets::vega_lite_js(),
                           report_assets::vega_embed_js()}) {
@@ -591,27 +599,30 @@ std::string render_report(const StudyFolder& folder, const ReportOptions& option
         out += "</script>\n";
     }
     out += "</head>\n<body>\n<main>\n";
-    out += header_html(folder, views, !text_samples.empty(), !image_samples.empty());
-    out += glance_html(folder, options);
-    for (const auto& v : views)
-        out += fmt::format(
-            "<section class=\"card\" id=\"section-{0}\">\n<h2>{1}</h2>\n<p "
-            "class=\"caption\">{2}</p>\n{3}<div class=\"chart\" id=\"view-{0}\"></div>\n"
-            "</section>\n",
-            html_escape(v.id), html_escape(v.title), html_escape(v.caption), log_switch_html(v));
-    out += text_samples;
-    out += image_samples;
-    out += fmt::format(
+    out += body;
+    out += "</main>\n<script type=\"application/json\" id=\"madlab-data\">" + script_json(data) +
+           "</script>\n";
+    out += "<script>" + std::string(kScript) + "</script>\n</body>\n</html>\n";
+    return out;
+}
+
+std::string render_report(const StudyFolder& folder, const ReportOptions& options) {
+    const auto views = report_views(folder, options);
+    const std::string text_samples = text_samples_html(folder, options.max_lines);
+    const std::string image_samples = image_samples_html(folder, options.max_images);
+    std::string body = header_html(folder, views, !text_samples.empty(), !image_samples.empty());
+    body += glance_html(folder, options);
+    body += view_sections_html(views);
+    body += text_samples;
+    body += image_samples;
+    body += fmt::format(
         "<footer>Made by madlab {} from {}. Charts: Vega-Lite (<span id=\"js-versions\"></span>), "
         "inlined: the page loads nothing from the network. Use the \u22ef menu of a chart to "
         "save it as SVG or PNG, or <code>madlab report DIR --figures FIGDIR</code> for all of "
         "them.</footer>\n",
         html_escape(folder.madlab_version.empty() ? MADLAB_VERSION : folder.madlab_version),
         html_escape(folder.dir));
-    out += "</main>\n<script type=\"application/json\" id=\"madlab-data\">" + script_json(data) +
-           "</script>\n";
-    out += "<script>" + std::string(kScript) + "</script>\n</body>\n</html>\n";
-    return out;
+    return report_page(folder.study_name(), body, views);
 }
 
 void write_report(const StudyFolder& folder, const std::string& path,
