@@ -294,6 +294,36 @@ try {
   await browser.close();
 }
 
+// Two studies side by side (`madlab report A B`): the page draws both on their common metrics.
+const comparePage = join(work, 'compare.html');
+execFileSync(madlab, ['report', folders.grid, folders.decompose, '--out', comparePage],
+             { stdio: ['ignore', 'ignore', 'inherit'] });
+{
+  const page = await (await chromium.launch({ executablePath: chromiumPath, headless: true }))
+    .newPage({ viewport: { width: 1280, height: 900 } });
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+  await page.goto('file://' + comparePage);
+  await page.waitForFunction(() => window.madlabReport && window.madlabReport.done, null,
+                             { timeout: 30000 });
+  const status = await page.evaluate(() => window.madlabReport);
+  check(status.rendered === 1 && status.failed.length === 0,
+        `compare: ${status.failed.join('; ')}`);
+  const studies = await page.evaluate(() =>
+    [...new Set(window.madlabViews.compare.data('data_0').map((d) => d.study))]);
+  const legend = await page.locator('#view-compare svg.marks').textContent();
+  for (const name of ['browser-grid', 'browser-decompose']) {
+    check(studies.includes(name), `compare: no rows of ${name} (${studies})`);
+    check(legend.includes(name), `compare: ${name} not in the chart's legend`);
+  }
+  const lines = await page.locator('#view-compare g.mark-line.role-mark path').count();
+  check(lines > 0, 'compare: no lines');
+  check(errors.length === 0, `compare: ${errors.join('\n')}`);
+  await page.screenshot({ path: join(work, 'compare.png'), fullPage: true });
+  await page.context().browser().close();
+}
+
 // Figures for papers: every chart as SVG and PNG, through node and chromium.
 const figures = join(work, 'figures');
 execFileSync(madlab, ['report', folders.grid, '--figures', figures],
