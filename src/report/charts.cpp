@@ -9,6 +9,7 @@
 
 #include "madlab/core/statistics.h"
 #include "madlab/report/metric_catalog.h"
+#include "madlab/report/sweep_heatmap.h"
 #include "madlab/store/record_files.h"
 
 namespace madlab {
@@ -73,10 +74,17 @@ json summary_tooltip() {
          field("collapsed_fraction", "quantitative", "collapsed chains")});
 }
 
+// The summary rows of `settings`, each 95% interval clipped to its metric's domain
+// (metric_catalog.h): with few seeds mean +- t * standard error reaches past it (recall below
+// 0 with 2 seeds).
 json summary_dataset(const StudyFolder& folder, const std::vector<std::string>& settings) {
     std::vector<SummaryRow> rows;
     for (const auto& r : folder.summary)
-        if (contains(settings, r.setting)) rows.push_back(r);
+        if (contains(settings, r.setting)) {
+            rows.push_back(r);
+            rows.back().ci95_low = clip_to_domain(r.metric, r.ci95_low);
+            rows.back().ci95_high = clip_to_domain(r.metric, r.ci95_high);
+        }
     json out = summary_to_json(rows);
     for (auto& row : out) row["label"] = metric_label(row["metric"].get<std::string>());
     return out;
@@ -194,10 +202,10 @@ json qd_spec(const StudyFolder& folder, const std::vector<std::string>& settings
                             {"generation", g},
                             {"precision", p->mean},
                             {"recall", r->mean},
-                            {"precision_low", p->ci95_low},
-                            {"precision_high", p->ci95_high},
-                            {"recall_low", r->ci95_low},
-                            {"recall_high", r->ci95_high},
+                            {"precision_low", clip_to_domain("precision", p->ci95_low)},
+                            {"precision_high", clip_to_domain("precision", p->ci95_high)},
+                            {"recall_low", clip_to_domain("recall", r->ci95_low)},
+                            {"recall_high", clip_to_domain("recall", r->ci95_high)},
                             {"tag", tag}});
         }
     }
@@ -389,49 +397,112 @@ json number_or_null(const json& j) { return j.is_number() ? j : json(); }
 
 double json_double(const json& j) { return j.is_number() ? j.get<double>() : NAN; }
 
+// Where the threshold chart shows a candidate: a failing one at its first failing generation
+// (where the tolerance was crossed), a passing one at the last generation.
+const json& shown_generation(const json& candidate) {
+    const json& generations = candidate.at("generations");
+    const json& failure = candidate.value("first_failure", json());
+    if (!candidate.value("passes", false) && failure.is_number())
+        for (const auto& g : generations)
+            if (g.value("generation", -1) == failure.get<int>()) return g;
+    return generations.back();
+}
+
+// The threshold chart's y axis: an explicit domain (not "nice"), so that the labels of the
+// reference lines can be placed in pixels.
+struct ThresholdAxis {
+    double low = 0.0;
+    double high = 1.0;
+    bool log = false;
+    double height = 300.0;
+    // Pixels from the top of the plot for `v`.
+    double pixel(double v) const {
+        const auto t = [&](double x) { return log ? std::log10(x) : x; };
+        return height * (1.0 - (t(v) - t(low)) / (t(high) - t(low)));
+    }
+};
+
+ThresholdAxis threshold_axis(double low, double high, double height) {
+    ThresholdAxis a;
+    a.height = height;
+    // A failing candidate can be far off (no fresh data at all): a log scale keeps the passing
+    // ones apart when the values span more than a factor of 10.
+    a.log = low > 0.0 && high > 10.0 * low;
+    if (a.log) {
+        const double pad = std::pow(high / low, 0.05);
+        a.low = low / pad;
+        a.high = high * pad;
+    } else {
+        const double pad = high > low ? 0.05 * (high - low) : std::max(1e-9, 0.05 * std::abs(high));
+        a.low = low - pad;
+        a.high = high + pad;
+    }
+    return a;
+}
+
 json threshold_spec(const StudyFolder& folder) {
     const json& t = folder.analysis;
     const std::string metric = t.value("metric", std::string("metric"));
     const bool lower_better = t.value("lower_is_better", true);
     json rows = json::array();
     for (const auto& c : t.at("candidates")) {
-        const json& last = c.at("generations").back().at("value");
-        rows.push_back({{"n_real_fresh", c.at("n_real_fresh")},
-                        {"real_fraction", number_or_null(c.value("real_fraction", json()))},
-                        {"result", c.value("passes", false) ? "passes" : "fails"},
-                        {"first_failure", c.value("first_failure", json())},
-                        {"mean", number_or_null(last.value("mean", json()))},
-                        {"ci95_low", number_or_null(last.value("ci95_low", json()))},
-                        {"ci95_high", number_or_null(last.value("ci95_high", json()))}});
+        const json& shown = shown_generation(c);
+        const json& value = shown.at("value");
+        const auto clipped = [&](const char* key) {
+            const json& v = value.value(key, json());
+            return v.is_number() ? json(clip_to_domain(metric, v.get<double>())) : json();
+        };
+        const bool passes = c.value("passes", false);
+        const json& generation = shown.value("generation", json());
+        rows.push_back(
+            {{"n_real_fresh", c.at("n_real_fresh")},
+             {"real_fraction", number_or_null(c.value("real_fraction", json()))},
+             {"result", passes ? "passes" : "fails"},
+             {"first_failure", c.value("first_failure", json())},
+             {"generation", generation},
+             {"tag", passes || !generation.is_number() ? std::string()
+                                                       : fmt::format("g{}", generation.get<int>())},
+             {"mean", number_or_null(value.value("mean", json()))},
+             {"ci95_low", clipped("ci95_low")},
+             {"ci95_high", clipped("ci95_high")}});
     }
     const double baseline = json_double(t.at("baseline").value("mean", json()));
     const double allowed = json_double(t.value("allowed_degradation", json()));
     const double limit = lower_better ? baseline + allowed : baseline - allowed;
-    // A failing candidate can be far off (no fresh data at all): a log scale keeps the passing
-    // ones apart when the values span more than a factor of 10.
-    double low = baseline;
-    double high = baseline;
+    double low = std::min(baseline, limit);
+    double high = std::max(baseline, limit);
     json sizes = json::array();
     for (const auto& r : rows) {
         sizes.push_back(r["n_real_fresh"]);
-        for (const char* key : {"ci95_low", "ci95_high"})
+        for (const char* key : {"mean", "ci95_low", "ci95_high"})
             if (r[key].is_number()) {
                 low = std::min(low, r[key].get<double>());
                 high = std::max(high, r[key].get<double>());
             }
     }
-    const bool log_scale = low > 0.0 && high > 10.0 * low;
-    json baseline_rule =
-        json::array({{{"y", baseline}, {"what", "generation 0 (real data only)"}}});
-    json limit_rule = json::array({{{"y", limit}, {"what", "tolerance limit"}}});
+    const double height = 300;
+    const ThresholdAxis axis = threshold_axis(low, high, height);
     const json x = {
         {"field", "n_real_fresh"},
         {"type", "quantitative"},
         {"scale", {{"type", "symlog"}}},
         {"axis", {{"values", sizes}, {"labelOverlap", "greedy"}, {"labelSeparation", 6}}},
         {"title", "fresh real points per generation (n_real_fresh)"}};
-    const json y_scale = log_scale ? json{{"type", "log"}} : json{{"zero", false}};
-    const auto rule_layers = [](const json& values, int dy) {
+    json y_scale = {{"domain", json::array({axis.low, axis.high})}, {"nice", false}};
+    if (axis.log) y_scale["type"] = "log";
+    // The two reference lines are labelled right of the plot, away from the points, and at
+    // least a line of text apart.
+    constexpr double kLabelGap = 14.0;  // pixels: an 11-pixel font and some air
+    double baseline_px = axis.pixel(baseline);
+    double limit_px = axis.pixel(limit);
+    if (std::abs(baseline_px - limit_px) < kLabelGap) {
+        const double middle = 0.5 * (baseline_px + limit_px);
+        const double sign = limit_px <= baseline_px ? 1.0 : -1.0;  // which one stays on top
+        baseline_px = middle + sign * kLabelGap / 2;
+        limit_px = middle - sign * kLabelGap / 2;
+    }
+    const auto rule_layers = [&](double value, const std::string& what, double label_px) {
+        const json values = json::array({{{"y", value}, {"what", what}}});
         return json::array(
             {{{"data", {{"values", values}}},
               {"mark", {{"type", "rule"}, {"strokeDash", json::array({4, 4})}}},
@@ -442,19 +513,21 @@ json threshold_spec(const StudyFolder& folder) {
              {{"data", {{"values", values}}},
               {"mark",
                {{"type", "text"},
-                {"align", "right"},
-                {"dx", -4},
-                {"dy", dy},
+                {"align", "left"},
+                {"baseline", "middle"},
+                {"fontSize", 11},
+                {"dx", 6},
                 {"x", {{"expr", "width"}}}}},
               {"encoding",
-               {{"y", {{"field", "y"}, {"type", "quantitative"}}},
+               {{"y", {{"value", label_px}}},
                 {"text", {{"field", "what"}}},
                 {"color", {{"value", "#666"}}}}}}});
     };
     const json tooltip = json::array(
         {field("n_real_fresh", "quantitative"), field("real_fraction", "quantitative"),
          field("result", "nominal"), field("first_failure", "quantitative", "first failing gen."),
-         field("mean", "quantitative", metric + " at the last generation"),
+         field("generation", "quantitative", "generation shown"),
+         field("mean", "quantitative", metric + " (mean over seeds)"),
          field("ci95_low", "quantitative", "95% low"),
          field("ci95_high", "quantitative", "95% high")});
     const json result_color = {{"field", "result"},
@@ -470,7 +543,8 @@ json threshold_spec(const StudyFolder& folder) {
              {"type", "quantitative"},
              {"scale", y_scale},
              {"title", metric + " at generation " + std::to_string(t.value("generations", 0)) +
-                           (log_scale ? " (log scale)" : "")}}},
+                           ", failing candidates at their first failing one" +
+                           (axis.log ? " (log scale)" : "")}}},
            {"y2", {{"field", "ci95_high"}}},
            {"color", result_color}}}},
         {{"mark", {{"type", "point"}, {"filled", true}, {"size", 70}}},
@@ -479,11 +553,17 @@ json threshold_spec(const StudyFolder& folder) {
            {"y", {{"field", "mean"}, {"type", "quantitative"}}},
            {"color", result_color},
            {"tooltip", tooltip}}}},
+        {{"mark", {{"type", "text"}, {"dy", -10}, {"fontSize", 10}}},
+         {"transform", json::array({{{"filter", "datum.tag !== ''"}}})},
+         {"encoding",
+          {{"x", x},
+           {"y", {{"field", "mean"}, {"type", "quantitative"}}},
+           {"text", {{"field", "tag"}}},
+           {"color", {{"value", "#b03a2e"}}}}}},
     });
-    // The label of the lower line goes under it, the upper one's above.
-    const bool limit_above = limit >= baseline;
-    for (auto& layer : rule_layers(baseline_rule, limit_above ? 12 : -6)) layers.push_back(layer);
-    for (auto& layer : rule_layers(limit_rule, limit_above ? -6 : 12)) layers.push_back(layer);
+    for (auto& layer : rule_layers(baseline, "generation 0 (real data only)", baseline_px))
+        layers.push_back(layer);
+    for (auto& layer : rule_layers(limit, "tolerance limit", limit_px)) layers.push_back(layer);
     if (t.contains("answer_n_real_fresh") && t["answer_n_real_fresh"].is_number()) {
         const json answer = json::array(
             {{{"n_real_fresh", t["answer_n_real_fresh"]},
@@ -501,7 +581,7 @@ json threshold_spec(const StudyFolder& folder) {
     return {{"datasets", {{"candidates", rows}}},
             {"data", {{"name", "candidates"}}},
             {"width", 560},
-            {"height", 300},
+            {"height", height},
             {"layer", layers}};
 }
 
@@ -661,20 +741,47 @@ std::vector<ReportView> views(const StudyFolder& folder, const ReportOptions& op
             const MetricInfo info = metric_info(m);
             if (!info.meaning.empty()) caption += " " + m + ": " + info.meaning + ".";
         }
-        out.push_back({"headline", "How the headline metrics move over generations", caption,
-                       headline_spec(folder, settings, headline)});
-        const auto metrics = explorer_metrics(folder, headline);
-        if (interactive) {
-            out.push_back({"explore", "Every metric, one at a time",
-                           "Pick a metric and a setting (or all) with the selectors under the "
-                           "chart; hover a point for its exact values over seeds. Recorded "
-                           "metrics: " +
-                               join(metrics, ", ") + ".",
-                           explorer_spec(folder, settings, metrics)});
+        const std::string note = few_seeds_note(folder, settings);
+        if (!note.empty()) caption += " " + note;
+        if (const auto grid = sweep_grid(settings)) {
+            out.push_back(
+                {"sweep", "The headline metrics over the swept grid",
+                 "Each cell is one setting of the sweep: the mean over seeds of a headline "
+                 "metric at its last generation, " +
+                     grid->x_key + " across and " + grid->y_key +
+                     " down, each metric with its own colour scale. Hover a cell for its 95% "
+                     "interval and seeds; the trajectories are in the chart below." +
+                     (note.empty() ? "" : " " + note),
+                 sweep_heatmap_spec(folder, *grid, headline)});
         } else {
-            for (const auto& m : metrics)
-                out.push_back({"metric-" + m, metric_label(m), metric_info(m).meaning,
-                               single_metric_spec(folder, settings, m)});
+            out.push_back({"headline", "How the headline metrics move over generations", caption,
+                           headline_spec(folder, settings, headline)});
+        }
+        const auto metrics = explorer_metrics(folder, headline);
+        const auto log_metrics = decade_spanning_metrics(folder, settings, metrics);
+        if (interactive) {
+            ReportView explore{"explore", "Every metric, one at a time",
+                               "Pick a metric and a setting (or all) with the selectors under the "
+                               "chart; hover a point for its exact values over seeds. Recorded "
+                               "metrics: " +
+                                   join(metrics, ", ") + "." + (note.empty() ? "" : " " + note),
+                               explorer_spec(folder, settings, metrics)};
+            if (!log_metrics.empty()) {
+                explore.caption += " " + join(log_metrics, ", ") +
+                                   " span more than a decade: the switch above the chart draws "
+                                   "them on a log axis.";
+                explore.log_spec = with_log_axis(explore.spec);
+                explore.log_metrics = log_metrics;
+                explore.log_param = "metric_choice";
+            }
+            out.push_back(std::move(explore));
+        } else {
+            for (const auto& m : metrics) {
+                json spec = single_metric_spec(folder, settings, m);
+                const bool log = contains(log_metrics, m);
+                out.push_back({"metric-" + m, metric_label(m) + (log ? " (log axis)" : ""),
+                               metric_info(m).meaning, log ? with_log_axis(spec) : spec});
+            }
         }
     }
     if (contains(folder.metrics, "precision") && contains(folder.metrics, "recall") &&
@@ -700,11 +807,12 @@ std::vector<ReportView> views(const StudyFolder& folder, const ReportOptions& op
         const std::string metric = analysed_metric(folder);
         out.push_back({"threshold", "How much fresh real data is enough",
                        "Each candidate n_real_fresh: " + metric +
-                           " at the last generation (mean and 95% interval over seeds). A "
-                           "candidate passes when at every generation its degradation from "
-                           "generation 0 stays within the tolerance with 95% confidence; the "
-                           "green line marks the smallest passing candidate above which all "
-                           "pass.",
+                           " (mean and 95% interval over seeds) at the last generation for a "
+                           "passing candidate, and for a failing one at the generation where it "
+                           "first failed (marked g1, g2...). A candidate passes when at every "
+                           "generation its degradation from generation 0 stays within the "
+                           "tolerance with 95% confidence; the green line marks the smallest "
+                           "passing candidate above which all pass.",
                        threshold_spec(folder)});
         if (folder.analysis.contains("effective_sample_size"))
             out.push_back({"ess", "Effective sample size of the fresh-data loop",
@@ -725,6 +833,51 @@ std::vector<ReportView> views(const StudyFolder& folder, const ReportOptions& op
 }
 
 }  // namespace
+
+std::vector<std::string> decade_spanning_metrics(const StudyFolder& folder,
+                                                 const std::vector<std::string>& settings,
+                                                 const std::vector<std::string>& metrics) {
+    std::vector<std::string> out;
+    for (const auto& m : metrics) {
+        if (!log_axis_allowed(m)) continue;
+        double low = INFINITY;
+        double high = 0.0;
+        for (const auto& r : folder.summary)
+            if (r.metric == m && r.mean > 0.0 && std::isfinite(r.mean) &&
+                contains(settings, r.setting)) {
+                low = std::min(low, r.mean);
+                high = std::max(high, r.mean);
+            }
+        if (high > 10.0 * low) out.push_back(m);
+    }
+    return out;
+}
+
+json with_log_axis(json spec) {
+    spec["transform"].push_back({{"filter", "datum.mean > 0"}});
+    spec["transform"].push_back(
+        {{"calculate", "datum.ci95_low > 0 ? datum.ci95_low : datum.mean"}, {"as", "band_low"}});
+    json& band = spec["layer"][0]["encoding"]["y"];
+    band["field"] = "band_low";
+    band["scale"] = {{"type", "log"}};
+    band["title"] = "mean over seeds, 95% band (log scale)";
+    return spec;
+}
+
+std::string few_seeds_note(const StudyFolder& folder, const std::vector<std::string>& settings) {
+    std::size_t seeds = 0;
+    for (const auto& r : folder.summary)
+        if (r.count > 0 && contains(settings, r.setting))
+            seeds = seeds == 0 ? r.count : std::min(seeds, r.count);
+    if (seeds == 1) return "With one seed there is no band: the line is that seed's value.";
+    if (seeds == 0 || seeds >= kMinSeedsForBand) return "";
+    return fmt::format(
+        "Too few seeds for a meaningful band: with {} seeds the 95% band is the mean \u00b1 {:.3g} "
+        "standard errors (Student's t with {} degree{} of freedom), wide enough to hide any "
+        "difference; it is clipped to each metric's range. Run {} or more seeds to compare "
+        "settings.",
+        seeds, student_t_975(seeds - 1), seeds - 1, seeds == 2 ? "" : "s", kMinSeedsForBand);
+}
 
 std::vector<std::string> setting_colors(std::size_t count) {
     static const std::vector<std::string> kPalette = {

@@ -4,11 +4,13 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 
-#include "madlab/core/atomic_file.h"
 #include "madlab/core/error.h"
 #include "madlab/core/safe_file_name.h"
 
@@ -50,6 +52,38 @@ int run_program(const std::vector<std::string>& argv) {
     return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
+// A file in the system's temporary folder, removed with this object.
+class TemporaryFile {
+public:
+    explicit TemporaryFile(const std::string& content) {
+        std::string name = (fs::temp_directory_path() / "madlab-figures-XXXXXX").string();
+        const int fd = ::mkstemp(name.data());
+        if (fd < 0)
+            throw Error(fmt::format("cannot create a temporary file in {}: {}",
+                                    fs::temp_directory_path().string(), std::strerror(errno)));
+        path_ = name;
+        std::size_t done = 0;
+        while (done < content.size()) {
+            const ssize_t n = ::write(fd, content.data() + done, content.size() - done);
+            if (n < 0 && errno == EINTR) continue;
+            if (n <= 0) {
+                ::close(fd);
+                std::remove(path_.c_str());
+                throw Error(fmt::format("cannot write {}: {}", path_, std::strerror(errno)));
+            }
+            done += static_cast<std::size_t>(n);
+        }
+        ::close(fd);
+    }
+    ~TemporaryFile() { std::remove(path_.c_str()); }
+    TemporaryFile(const TemporaryFile&) = delete;
+    TemporaryFile& operator=(const TemporaryFile&) = delete;
+    const std::string& path() const { return path_; }
+
+private:
+    std::string path_;
+};
+
 }  // namespace
 
 std::string report_scripts_dir() {
@@ -84,17 +118,22 @@ std::vector<std::string> write_figures(const StudyFolder& folder, const std::str
     if (ec) throw Error(fmt::format("cannot create figure folder '{}': {}", fig_dir, ec.message()));
     nlohmann::json list = nlohmann::json::array();
     std::vector<std::string> ids;
-    for (const auto& v : figure_views(folder, options)) {
+    // A printed sample grid needs fewer points than the page's zoomable one, and they make most
+    // of node's time and memory (every cell repeats the real points).
+    ReportOptions figure_report = options;
+    figure_report.max_points = std::min(options.max_points, figure_options.max_sample_points);
+    for (const auto& v : figure_views(folder, figure_report)) {
         // figures.mjs names the files <id>.svg and <id>.png: a safe file name, since ids carry
         // metric names read from summary.json, a file that may come from anyone ("metric-/../x").
         const std::string file = safe_file_name(v.id);
         list.push_back({{"id", file}, {"title", v.title}, {"spec", v.spec}});
         ids.push_back(file);
     }
-    const std::string specs = (fs::path(fig_dir) / "figures.json").string();
-    write_file_atomically(specs, list.dump() + "\n");
+    // The specs go to a temporary file that is removed when the script is done: they are
+    // input, not a figure (megabytes of sample points).
+    const TemporaryFile specs(list.dump() + "\n");
 
-    std::vector<std::string> argv = {node, script.string(), specs, fig_dir,
+    std::vector<std::string> argv = {node, script.string(), specs.path(), fig_dir,
                                      fmt::format("--scale={}", figure_options.png_scale)};
     if (!figure_options.png) argv.push_back("--svg-only");
     const int code = run_program(argv);

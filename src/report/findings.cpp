@@ -92,8 +92,8 @@ std::vector<MetricChange> final_changes(const StudyFolder& folder,
             c.last_generation = last;
             c.first_mean = first_row->mean;
             c.last_mean = last_row->mean;
-            c.last_low = last_row->ci95_low;
-            c.last_high = last_row->ci95_high;
+            c.last_low = clip_to_domain(metric, last_row->ci95_low);
+            c.last_high = clip_to_domain(metric, last_row->ci95_high);
             set_paired_change(folder, c);
             c.verdict = last > 0 ? judge(c, metric_info(metric).better, options.material)
                                  : Verdict::kUnknown;

@@ -71,6 +71,7 @@ td.better .change { color: var(--better); font-weight: 600; }
 .samples-html summary { cursor: pointer; font-weight: 600; }
 .samples-html img.sample { image-rendering: pixelated; margin: 0 3px 3px 0; border: 1px solid #ccc; }
 footer { color: var(--muted); font-size: 13px; margin-top: 22px; }
+.log-switch { display: inline-block; margin: 0 0 8px; font-size: 14px; color: var(--muted); }
 .vega-bind { margin: 4px 16px 0 0; display: inline-block; }
 .vega-bind-name { color: var(--muted); }
 )";
@@ -87,12 +88,53 @@ const char* const kScript = R"(
   var versions = document.getElementById("js-versions");
   if (versions) versions.textContent = "vega " + vega.version + ", vega-lite " + vegaLite.version +
                                        ", vega-embed " + vegaEmbed.version;
-  Promise.all(data.views.map(function (view) {
-    var spec = Object.assign({}, view.spec);
-    spec.datasets = Object.assign({}, spec.datasets || {});
+  var views = window.madlabViews = {};  // the vega View of each chart, by id
+  status.logScale = {};  // whether a chart with a log switch is drawn on its log axis
+  // The chart's spec (or its log axis variant) with its shared datasets and the values its
+  // inputs had, so that a redrawn chart keeps the metric and setting chosen.
+  function specOf(view, log, params) {
+    var spec = JSON.parse(JSON.stringify(log ? view.log_spec : view.spec));
+    (spec.params || []).forEach(function (p) { if (p.name in params) p.value = params[p.name]; });
+    spec.datasets = spec.datasets || {};
     view.datasets.forEach(function (name) { spec.datasets[name] = data.datasets[name]; });
+    return spec;
+  }
+  // Draws `view` into a fresh element of `target`. With a log switch the log axis is used while
+  // the switch is on and the chosen metric is one of view.log_metrics; choosing a metric or
+  // flipping the switch redraws the chart when that changes.
+  function draw(view, target, params) {
+    var box = document.getElementById("log-" + view.id);
+    var chosen = view.log_param ? params[view.log_param] : null;
+    var log = !!(view.log_spec && box && box.checked &&
+                 (!view.log_param || view.log_metrics.indexOf(chosen) >= 0));
+    var holder = document.createElement("div");
+    target.replaceChildren(holder);
+    return vegaEmbed(holder, specOf(view, log, params), options).then(function (result) {
+      views[view.id] = result.view;
+      if (!view.log_spec) return;
+      status.logScale[view.id] = log;
+      (view.spec.params || []).forEach(function (p) {
+        if (!p.bind) return;
+        params[p.name] = result.view.signal(p.name);
+        result.view.addSignalListener(p.name, function (name, value) {
+          params[name] = value;
+          var wanted = box.checked && view.log_metrics.indexOf(value) >= 0;
+          if (name === view.log_param && wanted !== log) redraw(view, target, params, result);
+        });
+      });
+      box.onchange = function () { redraw(view, target, params, result); };
+    });
+  }
+  function redraw(view, target, params, previous) {
+    previous.finalize();
+    draw(view, target, params).catch(function (error) { console.error(error); });
+  }
+  Promise.all(data.views.map(function (view) {
     var target = document.getElementById("view-" + view.id);
-    return vegaEmbed(target, spec, options).then(function () {
+    var params = {};
+    if (view.log_param) params[view.log_param] = (view.spec.params || []).filter(function (p) {
+      return p.name === view.log_param; })[0].value;
+    return draw(view, target, params).then(function () {
       status.rendered += 1;
     }).catch(function (error) {
       status.failed.push(view.id + ": " + error);
@@ -412,6 +454,18 @@ std::string decompose_glance_html(const StudyFolder& folder) {
                d.value("large_n", json()).dump());
 }
 
+// The log switch above a chart with a log_spec: on at first, since its metrics span more than
+// a decade.
+std::string log_switch_html(const ReportView& v) {
+    if (v.log_spec.is_null()) return "";
+    std::string metrics;
+    for (const auto& m : v.log_metrics) metrics += (metrics.empty() ? "" : ", ") + m;
+    return fmt::format(
+        "<label class=\"log-switch\"><input type=\"checkbox\" id=\"log-{}\" checked> log axis "
+        "for {} (more than a decade apart)</label>\n",
+        html_escape(v.id), html_escape(metrics));
+}
+
 std::string glance_html(const StudyFolder& folder, const ReportOptions& options) {
     const auto settings = trajectory_settings(folder);
     std::string metric = folder.analysis.is_object()
@@ -489,11 +543,19 @@ std::string script_json(const json& j) {
     return out;
 }
 
-std::string render_report(const StudyFolder& folder, const ReportOptions& options) {
-    const auto views = report_views(folder, options);
-    const std::string text_samples = text_samples_html(folder, options.max_lines);
-    const std::string image_samples = image_samples_html(folder, options.max_images);
+std::string view_sections_html(const std::vector<ReportView>& views) {
+    std::string out;
+    for (const auto& v : views)
+        out += fmt::format(
+            "<section class=\"card\" id=\"section-{0}\">\n<h2>{1}</h2>\n<p "
+            "class=\"caption\">{2}</p>\n{3}<div class=\"chart\" id=\"view-{0}\"></div>\n"
+            "</section>\n",
+            html_escape(v.id), html_escape(v.title), html_escape(v.caption), log_switch_html(v));
+    return out;
+}
 
+std::string report_page(const std::string& title, const std::string& body,
+                        const std::vector<ReportView>& views) {
     // Datasets used by several charts (the summary) are stored once.
     json datasets = json::object();
     json view_list = json::array();
@@ -512,14 +574,23 @@ std::string render_report(const StudyFolder& folder, const ReportOptions& option
             }
             spec["datasets"] = own;
         }
-        view_list.push_back({{"id", v.id}, {"spec", spec}, {"datasets", shared}});
+        json entry = {{"id", v.id}, {"spec", spec}, {"datasets", shared}};
+        if (!v.log_spec.is_null()) {
+            // The same data as the chart's: its datasets travel once, with the chart's.
+            json log_spec = v.log_spec;
+            log_spec["datasets"] = spec.value("datasets", json::object());
+            entry["log_spec"] = log_spec;
+            entry["log_metrics"] = v.log_metrics;
+            entry["log_param"] = v.log_param;
+        }
+        view_list.push_back(entry);
     }
     const json data = {{"views", view_list}, {"datasets", datasets}};
 
     std::string out;
     out += "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n";
     out += "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n";
-    out += "<title>" + html_escape(folder.study_name()) + " \u00b7 madlab report</title>\n";
+    out += "<title>" + html_escape(title) + " \u00b7 madlab report</title>\n";
     out += "<style>" + std::string(kStyle) + "</style>\n";
     for (const auto js : {report_assets::vega_js(), report_assets::vega_lite_js(),
                           report_assets::vega_embed_js()}) {
@@ -528,26 +599,30 @@ std::string render_report(const StudyFolder& folder, const ReportOptions& option
         out += "</script>\n";
     }
     out += "</head>\n<body>\n<main>\n";
-    out += header_html(folder, views, !text_samples.empty(), !image_samples.empty());
-    out += glance_html(folder, options);
-    for (const auto& v : views)
-        out += fmt::format(
-            "<section class=\"card\" id=\"section-{0}\">\n<h2>{1}</h2>\n<p "
-            "class=\"caption\">{2}</p>\n<div class=\"chart\" id=\"view-{0}\"></div>\n</section>\n",
-            html_escape(v.id), html_escape(v.title), html_escape(v.caption));
-    out += text_samples;
-    out += image_samples;
-    out += fmt::format(
+    out += body;
+    out += "</main>\n<script type=\"application/json\" id=\"madlab-data\">" + script_json(data) +
+           "</script>\n";
+    out += "<script>" + std::string(kScript) + "</script>\n</body>\n</html>\n";
+    return out;
+}
+
+std::string render_report(const StudyFolder& folder, const ReportOptions& options) {
+    const auto views = report_views(folder, options);
+    const std::string text_samples = text_samples_html(folder, options.max_lines);
+    const std::string image_samples = image_samples_html(folder, options.max_images);
+    std::string body = header_html(folder, views, !text_samples.empty(), !image_samples.empty());
+    body += glance_html(folder, options);
+    body += view_sections_html(views);
+    body += text_samples;
+    body += image_samples;
+    body += fmt::format(
         "<footer>Made by madlab {} from {}. Charts: Vega-Lite (<span id=\"js-versions\"></span>), "
         "inlined: the page loads nothing from the network. Use the \u22ef menu of a chart to "
         "save it as SVG or PNG, or <code>madlab report DIR --figures FIGDIR</code> for all of "
         "them.</footer>\n",
         html_escape(folder.madlab_version.empty() ? MADLAB_VERSION : folder.madlab_version),
         html_escape(folder.dir));
-    out += "</main>\n<script type=\"application/json\" id=\"madlab-data\">" + script_json(data) +
-           "</script>\n";
-    out += "<script>" + std::string(kScript) + "</script>\n</body>\n</html>\n";
-    return out;
+    return report_page(folder.study_name(), body, views);
 }
 
 void write_report(const StudyFolder& folder, const std::string& path,

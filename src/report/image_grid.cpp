@@ -8,6 +8,7 @@
 
 #include "madlab/core/atomic_file.h"
 #include "madlab/core/error.h"
+#include "madlab/report/html_report.h"
 #include "madlab/report/sample_html.h"
 
 namespace madlab {
@@ -60,6 +61,30 @@ std::string encode_png_rgb(const std::vector<std::uint8_t>& rgb, std::size_t wid
     return png;
 }
 
+std::string labelled_grid_svg(const std::string& png, std::size_t width, std::size_t height,
+                              const std::string& title, const std::vector<std::string>& labels,
+                              const std::vector<double>& row_centres) {
+    const double left = kLabelWidth;
+    const double top = kTitleHeight;
+    std::string out = fmt::format(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{0}\" height=\"{1}\" "
+        "viewBox=\"0 0 {0} {1}\" font-family=\"sans-serif\">\n"
+        "<rect width=\"100%\" height=\"100%\" fill=\"#fff\"/>\n"
+        "<text x=\"{2}\" y=\"{3}\" font-size=\"13\" font-weight=\"bold\">{4}</text>\n",
+        left + static_cast<double>(width), top + static_cast<double>(height), left, top - 7.0,
+        html_escape(title));
+    for (std::size_t r = 0; r < labels.size() && r < row_centres.size(); ++r)
+        out += fmt::format(
+            "<text x=\"{}\" y=\"{}\" font-size=\"12\" text-anchor=\"end\" "
+            "dominant-baseline=\"middle\">{}</text>\n",
+            left - 8.0, top + row_centres[r], html_escape(labels[r]));
+    out += fmt::format(
+        "<image x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" "
+        "style=\"image-rendering:pixelated\" href=\"data:image/png;base64,{}\"/>\n</svg>\n",
+        left, top, width, height, base64(png));
+    return out;
+}
+
 std::vector<std::string> write_image_grids(const StudyFolder& folder, const std::string& fig_dir,
                                            const ImageGridOptions& options) {
     const std::vector<SettingSamples> settings = samples_by_setting(folder, is_drawable_image);
@@ -106,10 +131,23 @@ std::vector<std::string> write_image_grids(const StudyFolder& folder, const std:
                     }
             }
         }
-        const std::string name = fmt::format("image-samples-{}.png", s + 1);
-        write_file_atomically((std::filesystem::path(fig_dir) / name).string(),
-                              encode_png_rgb(rgb, width, height));
-        files.push_back(name);
+        const std::string name = fmt::format("image-samples-{}", s + 1);
+        const std::string png = encode_png_rgb(rgb, width, height);
+        write_file_atomically((std::filesystem::path(fig_dir) / (name + ".png")).string(), png);
+        files.push_back(name + ".png");
+        // The same grid with the page's labels: the setting above, each row's name on its left.
+        std::vector<std::string> labels;
+        for (const SampleEntry* e : rows)
+            labels.push_back(e->kind == "real" ? "real test data"
+                                               : "generation " + std::to_string(e->generation));
+        std::vector<double> centres;
+        for (std::size_t r = 0; r < rows.size(); ++r)
+            centres.push_back(static_cast<double>(options.gap + r * (cell_h + options.gap)) +
+                              static_cast<double>(cell_h) / 2.0);
+        write_file_atomically(
+            (std::filesystem::path(fig_dir) / (name + ".svg")).string(),
+            labelled_grid_svg(png, width, height, settings[s].setting, labels, centres));
+        files.push_back(name + ".svg");
     }
     return files;
 }

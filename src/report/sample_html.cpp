@@ -48,6 +48,14 @@ std::string samples_section(const StudyFolder& folder, const std::string& id,
     return out + "</section>\n";
 }
 
+void put_le(std::string& out, std::uint32_t v, int bytes) {
+    for (int i = 0; i < bytes; ++i) out += static_cast<char>((v >> (8 * i)) & 0xff);
+}
+
+// Height, width and channels of an image entry's shape ([h, w] or [h, w, c], c = 1 or 3), or
+// zeros when it is none of those or does not match the columns.
+}  // namespace
+
 std::string base64(const std::string& bytes) {
     static constexpr char kDigits[] =
         "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
@@ -67,14 +75,6 @@ std::string base64(const std::string& bytes) {
     }
     return out;
 }
-
-void put_le(std::string& out, std::uint32_t v, int bytes) {
-    for (int i = 0; i < bytes; ++i) out += static_cast<char>((v >> (8 * i)) & 0xff);
-}
-
-// Height, width and channels of an image entry's shape ([h, w] or [h, w, c], c = 1 or 3), or
-// zeros when it is none of those or does not match the columns.
-}  // namespace
 
 std::vector<SettingSamples> samples_by_setting(
     const StudyFolder& folder, const std::function<bool(const SampleEntry&)>& keep) {

@@ -244,6 +244,30 @@ try {
       const after = await page.locator('#view-explore svg g.mark-line.role-mark path').count();
       check(after === 1, `${name}: explorer draws ${after} lines for one setting`);
     }
+    // The log switch: choosing a metric that spans more than a decade draws it on a log axis
+    // while the switch is on; switching off redraws it on a linear one, with the same metric.
+    const logBox = page.locator('#log-explore');
+    if (await logBox.count() > 0) {
+      const logMetrics = await page.evaluate(() =>
+        JSON.parse(document.getElementById('madlab-data').textContent).views
+          .find((v) => v.id === 'explore').log_metrics);
+      const yScale = () => page.evaluate(() => window.madlabViews.explore.scale('y').type);
+      const title = () => page.locator('#view-explore svg .role-title-text').first().textContent();
+      await page.locator('#view-explore select').nth(0).selectOption(logMetrics[0]);
+      await page.waitForTimeout(300);
+      check(await yScale() === 'log', `${name}: ${logMetrics[0]} not on a log axis`);
+      await logBox.uncheck();
+      await page.waitForTimeout(300);
+      check(await yScale() === 'linear', `${name}: the log switch did not turn the axis linear`);
+      check(await title() === logMetrics[0], `${name}: the metric changed with the log switch`);
+      await logBox.check();
+      await page.waitForTimeout(300);
+      check(await yScale() === 'log', `${name}: the log switch did not turn the axis back to log`);
+      const drawn = await page.locator('#view-explore svg g.mark-line.role-mark path').count();
+      check(drawn > 0, `${name}: the explorer on its log axis draws no lines`);
+    } else {
+      check(name !== 'threshold', 'threshold: frechet spans more than a decade, but no log switch');
+    }
     // The sample grid zooms (scroll) without errors.
     if (marks.samples) {
       const cell = await page.locator('#view-samples g.mark-symbol.role-mark').first().boundingBox();
@@ -268,6 +292,36 @@ try {
   }
 } finally {
   await browser.close();
+}
+
+// Two studies side by side (`madlab report A B`): the page draws both on their common metrics.
+const comparePage = join(work, 'compare.html');
+execFileSync(madlab, ['report', folders.grid, folders.decompose, '--out', comparePage],
+             { stdio: ['ignore', 'ignore', 'inherit'] });
+{
+  const page = await (await chromium.launch({ executablePath: chromiumPath, headless: true }))
+    .newPage({ viewport: { width: 1280, height: 900 } });
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+  await page.goto('file://' + comparePage);
+  await page.waitForFunction(() => window.madlabReport && window.madlabReport.done, null,
+                             { timeout: 30000 });
+  const status = await page.evaluate(() => window.madlabReport);
+  check(status.rendered === 1 && status.failed.length === 0,
+        `compare: ${status.failed.join('; ')}`);
+  const studies = await page.evaluate(() =>
+    [...new Set(window.madlabViews.compare.data('data_0').map((d) => d.study))]);
+  const legend = await page.locator('#view-compare svg.marks').textContent();
+  for (const name of ['browser-grid', 'browser-decompose']) {
+    check(studies.includes(name), `compare: no rows of ${name} (${studies})`);
+    check(legend.includes(name), `compare: ${name} not in the chart's legend`);
+  }
+  const lines = await page.locator('#view-compare g.mark-line.role-mark path').count();
+  check(lines > 0, 'compare: no lines');
+  check(errors.length === 0, `compare: ${errors.join('\n')}`);
+  await page.screenshot({ path: join(work, 'compare.png'), fullPage: true });
+  await page.context().browser().close();
 }
 
 // Figures for papers: every chart as SVG and PNG, through node and chromium.

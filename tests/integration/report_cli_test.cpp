@@ -171,3 +171,67 @@ large_n = 1000
 }
 
 }  // namespace
+
+namespace {
+
+// `madlab report A B`: the studies side by side; a folder that is not a study, and studies with
+// no metric in common, exit 2 with a message naming the folder or the studies.
+TEST_F(ReportCli, CompareStudiesOnTheirCommonMetrics) {
+    const fs::path a = dir_ / "a";
+    ASSERT_EQ(
+        run_madlab("run " + study() + " -q --no-db --no-report --out " + a.string()).exit_code, 0);
+    // The same study with a biased model: the change whose effect the page shows.
+    std::string toml = read_file(dir_ / "study.toml");
+    toml.replace(toml.find("name = \"report-cli\""), 19, "name = \"report-cli-biased\"");
+    toml.insert(toml.find("[schedule]"), "bias = 0.8\n");
+    std::ofstream(dir_ / "biased.toml") << toml;
+    const fs::path b = dir_ / "b";
+    const auto rb = run_madlab("run " + (dir_ / "biased.toml").string() +
+                               " -q --no-db --no-report --out " + b.string());
+    ASSERT_EQ(rb.exit_code, 0) << rb.output;
+
+    const auto r = run_madlab("report " + a.string() + " " + b.string());
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+    const fs::path page = a / "compare.html";
+    EXPECT_NE(r.output.find("report: " + page.string() + " (2 studies)"), std::string::npos)
+        << r.output;
+    const std::string html = read_file(page);
+    EXPECT_NE(html.find("<td>report-cli</td>"), std::string::npos);
+    EXPECT_NE(html.find("<td>report-cli-biased</td>"), std::string::npos);
+    EXPECT_NE(html.find("id=\"view-compare\""), std::string::npos);
+    EXPECT_NE(html.find("\"study\":\"report-cli-biased\""), std::string::npos);
+    // Both studies' metrics are shared; the page leads with recall and coverage.
+    EXPECT_NE(html.find("recall (higher is better)"), std::string::npos);
+
+    // A folder that is not a study.
+    fs::create_directories(dir_ / "empty");
+    const auto bad = run_madlab("report " + a.string() + " " + (dir_ / "empty").string());
+    EXPECT_EQ(bad.exit_code, 2);
+    EXPECT_NE(bad.output.find((dir_ / "empty").string()), std::string::npos) << bad.output;
+    EXPECT_NE(bad.output.find("summary.json"), std::string::npos) << bad.output;
+
+    // No metric in common: a study of frechet only against one of prdc only.
+    std::string only = read_file(dir_ / "study.toml");
+    only.replace(only.find("list = [\"frechet\", \"prdc\"]"), 26, "list = [\"prdc\"]");
+    std::ofstream(dir_ / "prdc.toml") << only;
+    toml = read_file(dir_ / "study.toml");
+    toml.replace(toml.find("list = [\"frechet\", \"prdc\"]"), 26, "list = [\"frechet\"]");
+    std::ofstream(dir_ / "frechet.toml") << toml;
+    for (const char* name : {"prdc", "frechet"})
+        ASSERT_EQ(run_madlab("run " + (dir_ / (std::string(name) + ".toml")).string() +
+                             " -q --no-db --no-report --out " + (dir_ / name).string())
+                      .exit_code,
+                  0);
+    const auto none =
+        run_madlab("report " + (dir_ / "prdc").string() + " " + (dir_ / "frechet").string());
+    EXPECT_EQ(none.exit_code, 2);
+    EXPECT_NE(none.output.find("share no metric"), std::string::npos) << none.output;
+    EXPECT_NE(none.output.find((dir_ / "frechet").string()), std::string::npos) << none.output;
+    // --figures takes one study.
+    const auto figures = run_madlab("report " + a.string() + " " + b.string() + " --figures " +
+                                    (dir_ / "f").string());
+    EXPECT_EQ(figures.exit_code, 2);
+    EXPECT_NE(figures.output.find("--figures takes one study folder"), std::string::npos);
+}
+
+}  // namespace

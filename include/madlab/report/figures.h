@@ -1,6 +1,6 @@
 #pragma once
 // Figures for papers: every chart of the report as SVG and PNG, drawn by Vega's own renderer.
-// madlab writes the Vega-Lite specs (figure_views) to FIGDIR/figures.json and runs
+// madlab writes the Vega-Lite specs (figure_views) to a temporary file (removed after) and runs
 // `node report/figures.mjs`, which compiles them with vega-lite, writes SVG with vega's
 // view.toSVG() in node, and PNG with view.toImageURL('png') inside Debian's headless chromium
 // (driven by playwright-core; node's canvas package would need a native download).
@@ -16,6 +16,9 @@ namespace madlab {
 struct FigureOptions {
     double png_scale = 2.0;  // PNG pixels per CSS pixel
     bool png = true;         // false: SVG only, no browser needed
+    // Points per (setting, generation, kind) in the sample grid at most: fewer than the page's
+    // ReportOptions::max_points (600), enough for print.
+    std::size_t max_sample_points = 200;
 };
 
 // The folder holding figures.mjs and its node_modules: $MADLAB_REPORT_DIR, or the source tree's

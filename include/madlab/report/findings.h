@@ -21,7 +21,7 @@ struct MetricChange {
     double first_mean = 0.0;  // generation 0, mean over seeds
     double last_mean = 0.0;   // last generation, mean over seeds
     double last_low = 0.0;    // its 95% interval
-    double last_high = 0.0;
+    double last_high = 0.0;   // clipped to the metric's domain (metric_catalog.h)
     // Paired change last - first over the seeds that have both: mean and 95% interval (Student
     // t, n - 1 degrees of freedom). NaN without records.csv or with fewer than two seeds.
     std::size_t pairs = 0;

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "madlab/report/charts.h"
 #include "madlab/report/study_folder.h"
@@ -19,6 +20,16 @@ std::string html_escape(std::string_view text);
 // `j` as JSON text that is safe inside a <script> element: <, >, & and the line separators
 // U+2028 and U+2029 are written as \u escapes, so no string can close the element.
 std::string script_json(const nlohmann::json& j);
+
+// The sections of `views`: per chart its title, caption, log switch and the element vega draws
+// it in.
+std::string view_sections_html(const std::vector<ReportView>& views);
+
+// A whole page: `body` (HTML, inside <main>) with the style, the inlined vega libraries and the
+// script that draws `views` into their sections (view_sections_html), their datasets stored
+// once. `title` is escaped.
+std::string report_page(const std::string& title, const std::string& body,
+                        const std::vector<ReportView>& views);
 
 // The whole page for `folder`.
 std::string render_report(const StudyFolder& folder, const ReportOptions& options = {});

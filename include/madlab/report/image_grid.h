@@ -25,9 +25,22 @@ struct ImageGridOptions {
     std::size_t gap = 2;   // white pixels between images and rows
 };
 
+// The label column and title row of labelled_grid_svg, in pixels.
+inline constexpr double kLabelWidth = 120.0;
+inline constexpr double kTitleHeight = 24.0;
+
+// An SVG of the grid `png` (width x height pixels) with the page's labels: `title` (the
+// setting) above it and labels[r] left of row r, centred on row_centres[r] (pixels from the
+// grid's top). The PNG is embedded as a data: URL, drawn pixelated; the text is escaped.
+std::string labelled_grid_svg(const std::string& png, std::size_t width, std::size_t height,
+                              const std::string& title, const std::vector<std::string>& labels,
+                              const std::vector<double>& row_centres);
+
 // Writes FIGDIR/image-samples-<n>.png for the n-th setting (1-based, in the report's order)
-// with image samples and returns the file names; nothing when the folder has none. Creates
-// FIGDIR. Files are written atomically.
+// with image samples, and FIGDIR/image-samples-<n>.svg, the same grid labelled (the setting,
+// "real test data" and "generation <g>" per row), and returns the file names (PNG, then SVG,
+// per setting); nothing when the folder has none. Creates FIGDIR. Files are written
+// atomically.
 std::vector<std::string> write_image_grids(const StudyFolder& folder, const std::string& fig_dir,
                                            const ImageGridOptions& options = {});
 

@@ -1,7 +1,8 @@
 #pragma once
-// What the report says about each metric madlab records: a one-line meaning for captions and
-// which direction is better, and which metrics a study's report leads with.
+// What the report says about each metric madlab records: a one-line meaning for captions, which
+// direction is better, the values it can take, and which metrics a study's report leads with.
 
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -9,14 +10,30 @@ namespace madlab {
 
 enum class Better { kHigher, kLower, kNeither };
 
+// The closed interval [low, high] a metric's values lie in. A 95% interval of a mean over few
+// seeds (mean +- t * standard error) can reach past it (recall below 0, a negative distance):
+// the report clips what it draws to it.
+struct MetricDomain {
+    double low = -std::numeric_limits<double>::infinity();
+    double high = std::numeric_limits<double>::infinity();
+};
+
 struct MetricInfo {
     std::string name;
     Better better = Better::kNeither;
     std::string meaning;  // one sentence, for captions and tooltips
+    MetricDomain domain;  // unbounded for a metric madlab does not know
 };
 
 // The entry for `name`; a metric madlab does not know gets {name, kNeither, ""}.
 MetricInfo metric_info(const std::string& name);
+
+// `value` clipped to the domain of `metric` (NaN stays NaN).
+double clip_to_domain(const std::string& metric, double value);
+
+// Whether a log axis suits `metric`: its domain lies above 0 (perplexity, from 1) or starts at 0
+// for a distance or error (Frechet distance, KL, squared errors), not a share in [0, 1].
+bool log_axis_allowed(const std::string& metric);
 
 // "recall (higher is better)", or the name alone when neither direction is better.
 std::string metric_label(const std::string& name);

@@ -47,6 +47,9 @@ std::string text_samples_html(const StudyFolder& folder, std::size_t max_lines);
 // generation, as <img> elements with data: URLs; "" when the folder has none.
 std::string image_samples_html(const StudyFolder& folder, std::size_t max_images);
 
+// `bytes` in base64 (RFC 4648, with padding), for data: URLs.
+std::string base64(const std::string& bytes);
+
 // One image as a data: URL of a 24-bit BMP. `pixels` is row-major, height x width x channels
 // (channels 1: grey, 3: RGB); values map linearly from [low, high] to 0..255, clamped.
 std::string bmp_data_url(const double* pixels, std::size_t height, std::size_t width,

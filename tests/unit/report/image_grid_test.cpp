@@ -1,5 +1,6 @@
 #include "madlab/report/image_grid.h"
 
+#include <fmt/core.h>
 #include <gtest/gtest.h>
 #include <zlib.h>
 
@@ -8,6 +9,7 @@
 #include <vector>
 
 #include "madlab/core/error.h"
+#include "madlab/report/sample_html.h"
 #include "report_fixture.h"
 
 namespace madlab {
@@ -81,7 +83,7 @@ TEST_F(ImageGridTest, OneGridPerSettingRealRowFirst) {
     options.zoom = 1;
     options.gap = 1;
     const auto files = write_image_grids(folder, figures.string(), options);
-    ASSERT_EQ(files, std::vector<std::string>{"image-samples-1.png"});
+    ASSERT_EQ(files, (std::vector<std::string>{"image-samples-1.png", "image-samples-1.svg"}));
     const auto c = chunks(read(figures / files[0]));
     // 2 columns of 2-pixel images with 1-pixel gaps: 1 + 2 x 3 = 7 wide; 3 rows: 10 high.
     ASSERT_GE(c.size(), 2u);
@@ -107,6 +109,22 @@ TEST_F(ImageGridTest, OneGridPerSettingRealRowFirst) {
     EXPECT_EQ(grey(8, 4), 255);
     EXPECT_EQ(grey(0, 0), 255);  // gaps are white
     EXPECT_EQ(grey(3, 1), 255);
+    // The labelled SVG: the setting, one label per row centred on it, and the same PNG.
+    const std::string svg = read(figures / files[1]);
+    EXPECT_NE(svg.find(">fresh-data</text>"), std::string::npos) << svg;
+    // Rows of 2 pixels from y = 1, 4 and 7 (1-pixel gaps): centres 2, 5 and 8, below the title.
+    for (const auto& [label, centre] : std::vector<std::pair<std::string, double>>{
+             {"real test data", 2.0}, {"generation 1", 5.0}, {"generation 3", 8.0}})
+        EXPECT_NE(svg.find(fmt::format("y=\"{}\" font-size=\"12\" text-anchor=\"end\" "
+                                       "dominant-baseline=\"middle\">{}</text>",
+                                       kTitleHeight + centre, label)),
+                  std::string::npos)
+            << label << "\n"
+            << svg;
+    EXPECT_NE(svg.find("base64," + base64(read(figures / files[0])) + "\""), std::string::npos);
+    // Text from the folder stays text.
+    EXPECT_NE(labelled_grid_svg("x", 1, 1, "<b>", {"a&b"}, {0.5}).find("&lt;b&gt;"),
+              std::string::npos);
     // A folder without images writes nothing.
     write(fs::path(dir) / "samples.json", R"({"samples": []})");
     EXPECT_TRUE(write_image_grids(read_study_folder(dir), (figures / "none").string()).empty());

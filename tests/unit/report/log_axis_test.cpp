@@ -1,0 +1,88 @@
+#include <gtest/gtest.h>
+
+#include "madlab/report/charts.h"
+#include "madlab/report/html_report.h"
+#include "report_fixture.h"
+
+namespace madlab {
+namespace {
+
+using nlohmann::json;
+using LogAxisTest = testing::ReportFolder;
+
+const ReportView* find_view(const std::vector<ReportView>& views, const std::string& id) {
+    for (const auto& v : views)
+        if (v.id == id) return &v;
+    return nullptr;
+}
+
+// The run fixture with frechet's mean growing tenfold per generation (0.02 to 20) and recall
+// falling from 0.9 to 0.009: both span more than a decade, but recall is a share.
+StudyFolder spanning_folder(const std::string& dir) {
+    StudyFolder f = read_study_folder(dir);
+    for (auto& r : f.summary) {
+        if (r.metric == "frechet") r.mean = 0.02 * std::pow(10.0, r.generation);
+        if (r.metric == "recall") r.mean = 0.9 * std::pow(10.0, -r.generation * 2.0 / 3.0);
+        r.ci95_low = r.mean * 0.5;
+        r.ci95_high = r.mean * 1.5;
+    }
+    return f;
+}
+
+TEST_F(LogAxisTest, OnlyPositiveMetricsSpanningADecade) {
+    StudyFolder f = spanning_folder(fixture("run"));
+    const auto settings = trajectory_settings(f);
+    EXPECT_EQ(decade_spanning_metrics(f, settings, {"recall", "precision", "frechet"}),
+              std::vector<std::string>{"frechet"});
+    // Within a decade (0.02 to 0.199): no log axis.
+    for (auto& r : f.summary)
+        if (r.metric == "frechet") r.mean = 0.02 + 0.059 * r.generation;
+    EXPECT_TRUE(decade_spanning_metrics(f, settings, {"frechet"}).empty());
+}
+
+TEST_F(LogAxisTest, TheExplorerCarriesALogVariantAndTheFiguresUseIt) {
+    const StudyFolder f = spanning_folder(fixture("run"));
+    const auto views = report_views(f, {});
+    const ReportView* explore = find_view(views, "explore");
+    ASSERT_NE(explore, nullptr);
+    EXPECT_EQ(explore->log_metrics, std::vector<std::string>{"frechet"});
+    EXPECT_EQ(explore->log_param, "metric_choice");
+    const json& log_spec = explore->log_spec;
+    // The band's y (which carries the shared scale) is log; rows at or below 0 are left out.
+    EXPECT_EQ(log_spec["layer"][0]["encoding"]["y"]["scale"]["type"], "log");
+    EXPECT_EQ(log_spec["layer"][0]["encoding"]["y"]["field"], "band_low");
+    EXPECT_FALSE(explore->spec["layer"][0]["encoding"]["y"]["scale"].contains("type"));
+    bool filtered = false;
+    for (const auto& t : log_spec["transform"])
+        filtered = filtered || t == json{{"filter", "datum.mean > 0"}};
+    EXPECT_TRUE(filtered);
+    // Same data, same inputs.
+    EXPECT_EQ(log_spec["datasets"], explore->spec["datasets"]);
+    EXPECT_EQ(log_spec["params"], explore->spec["params"]);
+    // Figures: frechet on its log axis, recall not.
+    const auto figures = figure_views(f, {});
+    EXPECT_EQ(
+        find_view(figures, "metric-frechet")->spec["layer"][0]["encoding"]["y"]["scale"]["type"],
+        "log");
+    EXPECT_FALSE(find_view(figures, "metric-recall")
+                     ->spec["layer"][0]["encoding"]["y"]["scale"]
+                     .contains("type"));
+    // The page: a switch, on, above the explorer.
+    const std::string page = render_report(f);
+    EXPECT_NE(
+        page.find("<input type=\"checkbox\" id=\"log-explore\" checked> log axis for frechet"),
+        std::string::npos);
+}
+
+TEST_F(LogAxisTest, NoSwitchWithoutSuchMetrics) {
+    const StudyFolder f = read_study_folder(fixture("run"));
+    const ReportView* explore = find_view(report_views(f, {}), "explore");
+    ASSERT_NE(explore, nullptr);
+    if (explore->log_metrics.empty()) {
+        EXPECT_TRUE(explore->log_spec.is_null());
+        EXPECT_EQ(render_report(f).find("id=\"log-explore\""), std::string::npos);
+    }
+}
+
+}  // namespace
+}  // namespace madlab
