@@ -14,7 +14,7 @@
 #include "madlab/models/model_registry.h"
 
 namespace madlab {
-namespace {
+namespace gpt_test {
 
 // Six lines of five words over twelve words "a".."l": line i starts with letter i and steps
 // by i + 1 letters, so every line is fixed by its first word and the lines' only entropy is
@@ -341,5 +341,5 @@ TEST(GptModel, RegistersItsTextKeys) {
     EXPECT_NO_THROW(family->check(p, true));
 }
 
-}  // namespace
+}  // namespace gpt_test
 }  // namespace madlab

@@ -10,7 +10,7 @@
 #include "madlab/core/rng.h"
 
 namespace madlab {
-namespace {
+namespace vae_test {
 
 // Points on a closed curve in 6 dimensions, x = (cos t, sin t, cos 2t, sin 2t, cos 3t, sin 3t)
 // + N(0, 0.05^2) noise: one latent dimension explains them, up to the noise (mean squared error
@@ -197,5 +197,5 @@ TEST(VaeModel, RejectsDataItsOptionsCannotModel) {
     EXPECT_FALSE(conv.fitted());
 }
 
-}  // namespace
+}  // namespace vae_test
 }  // namespace madlab

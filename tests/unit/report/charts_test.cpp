@@ -12,14 +12,9 @@ namespace madlab {
 namespace {
 
 namespace fs = std::filesystem;
+using madlab::testing::find_view;
 using nlohmann::json;
 using ChartsTest = testing::ReportFolder;
-
-const ReportView* find_view(const std::vector<ReportView>& views, const std::string& id) {
-    for (const auto& v : views)
-        if (v.id == id) return &v;
-    return nullptr;
-}
 
 std::vector<std::string> ids(const std::vector<ReportView>& views) {
     std::vector<std::string> out;

@@ -7,14 +7,9 @@
 namespace madlab {
 namespace {
 
+using madlab::testing::find_view;
 using nlohmann::json;
 using LogAxisTest = testing::ReportFolder;
-
-const ReportView* find_view(const std::vector<ReportView>& views, const std::string& id) {
-    for (const auto& v : views)
-        if (v.id == id) return &v;
-    return nullptr;
-}
 
 // The run fixture with frechet's mean growing tenfold per generation (0.02 to 20) and recall
 // falling from 0.9 to 0.009: both span more than a decade, but recall is a share.

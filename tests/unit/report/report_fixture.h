@@ -9,6 +9,9 @@
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <vector>
+
+#include "madlab/report/charts.h"
 
 namespace madlab::testing {
 
@@ -58,5 +61,12 @@ protected:
 
     std::filesystem::path root_;
 };
+
+// The view called `id` among `views`, or nullptr.
+inline const ReportView* find_view(const std::vector<ReportView>& views, const std::string& id) {
+    for (const auto& v : views)
+        if (v.id == id) return &v;
+    return nullptr;
+}
 
 }  // namespace madlab::testing
