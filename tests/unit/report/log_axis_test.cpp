@@ -71,7 +71,8 @@ TEST_F(LogAxisTest, TheExplorerCarriesALogVariantAndTheFiguresUseIt) {
 
 TEST_F(LogAxisTest, NoSwitchWithoutSuchMetrics) {
     const StudyFolder f = read_study_folder(fixture("run"));
-    const ReportView* explore = find_view(report_views(f, {}), "explore");
+    const std::vector<ReportView> views = report_views(f, {});
+    const ReportView* explore = find_view(views, "explore");
     ASSERT_NE(explore, nullptr);
     if (explore->log_metrics.empty()) {
         EXPECT_TRUE(explore->log_spec.is_null());

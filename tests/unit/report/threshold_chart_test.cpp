@@ -46,14 +46,23 @@ TEST_F(ThresholdChartTest, AFailingCandidateIsDrawnAtTheGenerationWhereItFailed)
     EXPECT_TRUE(seen);
 }
 
+// A text layer placed at a fixed pixel row: a reference line's label. Only checked lookups: a
+// const json's operator[] on a missing key is undefined (an assertion in a Debug build).
+bool is_reference_label(const json& layer) {
+    const json& mark = layer.at("mark");
+    if (!mark.is_object() || mark.value("type", "") != "text") return false;
+    const json& encoding = layer.value("encoding", json::object());
+    return encoding.contains("y") && encoding.at("y").contains("value");
+}
+
 // The labels of the two reference lines: their pixel rows (encoding y value).
 std::map<std::string, double> label_rows(const json& spec) {
     std::map<std::string, double> out;
-    for (const auto& l : spec["layer"])
-        if (l["mark"]["type"] == "text" && l.contains("data") &&
-            l["encoding"]["y"].contains("value"))
-            out[l["data"]["values"][0]["what"].get<std::string>()] =
-                l["encoding"]["y"]["value"].get<double>();
+    for (const auto& l : spec.at("layer")) {
+        if (!is_reference_label(l) || !l.contains("data")) continue;
+        out[l.at("data").at("values").at(0).at("what").get<std::string>()] =
+            l.at("encoding").at("y").at("value").get<double>();
+    }
     return out;
 }
 
@@ -84,10 +93,10 @@ TEST_F(ThresholdChartTest, TheReferenceLabelsStandApartRightOfThePoints) {
     EXPECT_NEAR(0.5 * (baseline + limit), 0.5 * (pixel(base_value) + pixel(limit_value)), 1e-9);
     EXPECT_LT(pixel(base_value) - pixel(limit_value), 14.0);
     // Right of the plot: x at the plot's width, left-aligned, so no point sits under a label.
-    for (const auto& l : spec["layer"])
-        if (l["mark"]["type"] == "text" && l["encoding"]["y"].contains("value")) {
-            EXPECT_EQ(l["mark"]["x"]["expr"], "width");
-            EXPECT_EQ(l["mark"]["align"], "left");
+    for (const auto& l : spec.at("layer"))
+        if (is_reference_label(l)) {
+            EXPECT_EQ(l.at("mark").at("x").at("expr"), "width");
+            EXPECT_EQ(l.at("mark").at("align"), "left");
         }
 }
 
