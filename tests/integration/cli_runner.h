@@ -14,6 +14,7 @@
 #include <initializer_list>
 #include <sstream>
 #include <string>
+#include <vector>
 
 namespace madlab::testing {
 
@@ -103,6 +104,28 @@ inline void expect_resume_matches_uninterrupted_run(
     const auto whole = run_madlab("run " + path + " -q --no-db --out " + (dir / "whole").string());
     ASSERT_EQ(whole.exit_code, 0) << whole.output;
     EXPECT_EQ(read_file(out + "/records.csv"), read_file(dir / "whole" / "records.csv"));
+}
+
+// The contents of the fenced blocks of one language ("toml", "sh", "sql") in a Markdown file,
+// in order.
+inline std::vector<std::string> fenced_blocks(const std::filesystem::path& markdown,
+                                              const std::string& language) {
+    std::ifstream in(markdown);
+    std::vector<std::string> blocks;
+    std::string line, block;
+    bool inside = false;
+    while (std::getline(in, line)) {
+        if (!inside && line == "```" + language) {
+            inside = true;
+            block.clear();
+        } else if (inside && line == "```") {
+            inside = false;
+            blocks.push_back(block);
+        } else if (inside) {
+            block += line + "\n";
+        }
+    }
+    return blocks;
 }
 
 }  // namespace madlab::testing

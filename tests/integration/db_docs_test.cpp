@@ -22,22 +22,7 @@ using madlab::testing::run_madlab;
 
 // The contents of the ```sql blocks of docs/database.md.
 std::vector<std::string> sql_blocks() {
-    std::ifstream in(MADLAB_SOURCE_DIR "/docs/database.md");
-    std::vector<std::string> blocks;
-    std::string line, block;
-    bool inside = false;
-    while (std::getline(in, line)) {
-        if (!inside && line == "```sql") {
-            inside = true;
-            block.clear();
-        } else if (inside && line == "```") {
-            inside = false;
-            blocks.push_back(block);
-        } else if (inside) {
-            block += line + "\n";
-        }
-    }
-    return blocks;
+    return madlab::testing::fenced_blocks(MADLAB_SOURCE_DIR "/docs/database.md", "sql");
 }
 
 // The rows `sql` returns on the database at `path` (read-only), each row's columns as text.

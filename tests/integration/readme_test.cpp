@@ -22,22 +22,7 @@ using madlab::testing::run_madlab;
 
 // The contents of the README's fenced blocks of one language ("toml", "sh").
 std::vector<std::string> fenced_blocks(const std::string& language) {
-    std::ifstream in(MADLAB_SOURCE_DIR "/README.md");
-    std::vector<std::string> blocks;
-    std::string line, block;
-    bool inside = false;
-    while (std::getline(in, line)) {
-        if (!inside && line == "```" + language) {
-            inside = true;
-            block.clear();
-        } else if (inside && line == "```") {
-            inside = false;
-            blocks.push_back(block);
-        } else if (inside) {
-            block += line + "\n";
-        }
-    }
-    return blocks;
+    return madlab::testing::fenced_blocks(MADLAB_SOURCE_DIR "/README.md", language);
 }
 
 TEST(Readme, ItsStudyFileParses) {

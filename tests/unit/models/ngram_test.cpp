@@ -798,6 +798,25 @@ std::map<TokenId, double> first_words(const Corpus& lines) {
     return f;
 }
 
+// Chi-square statistic and degrees of freedom of the second words of `lines` after their most
+// frequent first word w (context <s> w: a context of length 2), against the dense definition.
+std::pair<double, int> second_word_chi_square(const NgramModel& model, std::size_t n_ids,
+                                              const Corpus& lines, const Setting& s) {
+    const auto first = first_words(lines);
+    const TokenId w = std::max_element(first.begin(), first.end(), [](auto& x, auto& y) {
+                          return x.second < y.second;
+                      })->first;
+    std::map<TokenId, double> observed;
+    double n = 0.0;
+    for (std::size_t l = 0; l < lines.lines(); ++l) {
+        const auto line = lines.line(l);
+        if (line.empty() || line[0] != w) continue;
+        observed[line.size() > 1 ? line[1] : Vocabulary::kEos] += 1.0;
+        n += 1.0;
+    }
+    return chi_square(dense_definition(model, n_ids, {Vocabulary::kBos, w}, s), observed, n);
+}
+
 // The nucleus sampler (top_p alone at temperature 1: rejection from the model's distribution
 // against the exact cut, a different sequence of draws) against the dense path itself: first
 // words of 40,000 fast and 8,000 dense lines, chi-square test of homogeneity at the 0.999
@@ -828,20 +847,7 @@ TEST_F(NgramKenlm, NucleusChiSquareAfterAFirstWord) {
         const Setting s{1.0, 0, p};
         Rng rng(17);
         const Corpus lines = model_->sample(60000, s.tau, rng, 2, s.k, s.p);
-        const auto first = first_words(lines);
-        const TokenId w = std::max_element(first.begin(), first.end(), [](auto& x, auto& y) {
-                              return x.second < y.second;
-                          })->first;
-        std::map<TokenId, double> observed;
-        double n = 0.0;
-        for (std::size_t l = 0; l < lines.lines(); ++l) {
-            const auto line = lines.line(l);
-            if (line.empty() || line[0] != w) continue;
-            observed[line.size() > 1 ? line[1] : Vocabulary::kEos] += 1.0;
-            n += 1.0;
-        }
-        const auto [x, df] = chi_square(
-            dense_definition(*model_, words_->words.size(), {Vocabulary::kBos, w}, s), observed, n);
+        const auto [x, df] = second_word_chi_square(*model_, words_->words.size(), lines, s);
         EXPECT_LT(x, chi2_q999(df)) << "top_p " << p;
     }
 }
@@ -851,22 +857,7 @@ TEST_F(NgramKenlm, TopKTopPChiSquareAfterAFirstWord) {
     const Setting s{1.0, 25, 0.95};
     Rng rng(99);
     const Corpus lines = model_->sample(60000, s.tau, rng, 2, s.k, s.p);
-    std::map<TokenId, double> first;
-    for (std::size_t l = 0; l < lines.lines(); ++l)
-        if (!lines.line(l).empty()) first[lines.line(l)[0]] += 1.0;
-    const TokenId w = std::max_element(first.begin(), first.end(), [](auto& a, auto& b) {
-                          return a.second < b.second;
-                      })->first;
-    std::map<TokenId, double> observed;
-    double n = 0.0;
-    for (std::size_t l = 0; l < lines.lines(); ++l) {
-        const auto line = lines.line(l);
-        if (line.empty() || line[0] != w) continue;
-        observed[line.size() > 1 ? line[1] : Vocabulary::kEos] += 1.0;
-        n += 1.0;
-    }
-    const auto [x, df] = chi_square(
-        dense_definition(*model_, words_->words.size(), {Vocabulary::kBos, w}, s), observed, n);
+    const auto [x, df] = second_word_chi_square(*model_, words_->words.size(), lines, s);
     EXPECT_LT(x, chi2_q999(df));
 }
 
