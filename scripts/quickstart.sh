@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
-# The README's first command: install, build, run the default study on built-in data.
+# The README's first command: install, build, put `madlab` on the PATH (/usr/local/bin, with its
+# headers, libraries and CMake package: README "Using madlab as a library"), run the default study
+# on built-in data into madlab-results/mad-grid25 (where a plain `madlab run` writes it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
 bash scripts/build.sh -DMADLAB_BUILD_BENCH=OFF
-./build/madlab run --out madlab-results/default
+cmake --install build > /dev/null
+madlab run

@@ -2,6 +2,8 @@
 
 #include <iostream>
 #include <memory>
+#include <string>
+#include <vector>
 
 #include "command_line.h"
 #include "commands.h"
@@ -18,6 +20,7 @@ namespace {
 struct AnalysisArguments {
     std::string study_file;
     std::string out_dir;
+    std::vector<std::string> set;  // --set KEY=VALUE, in order
     int threads = -1;
     bool quiet = false;
 };
@@ -34,6 +37,7 @@ Action add_analysis_command(CLI::App& app, std::shared_ptr<Analysis> analysis,
         ->check(CLI::ExistingFile);
     cmd->add_option("--out,-o", args->out_dir,
                     fmt::format("Output folder (default: madlab-results/<study name>-{})", name));
+    add_set_option(*cmd, args->set, "DIR/config.toml");
     cmd->add_option("--threads,-j", args->threads,
                     "Threads for the chains (default: study.threads, 0 = all cores); results "
                     "do not depend on it")
@@ -41,7 +45,7 @@ Action add_analysis_command(CLI::App& app, std::shared_ptr<Analysis> analysis,
     cmd->add_flag("--quiet,-q", args->quiet, quiet_help);
 
     return [args, analysis, name]() -> int {
-        const StudyConfig study = load_study(args->study_file);
+        const StudyConfig study = load_study(args->study_file, args->set);
         RunOptions run;
         run.threads = args->threads;
         run.progress = !args->quiet;

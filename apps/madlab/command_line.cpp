@@ -30,6 +30,18 @@ CLI::Validator whole_number(long long min, long long max) {
         "INT " + range);
 }
 
+CLI::Option* add_set_option(CLI::App& command, std::vector<std::string>& set,
+                            const std::string& recorded_in) {
+    return command
+        .add_option("--set", set,
+                    "KEY=VALUE: override a config key of the study (repeatable; the value is "
+                    "TOML: --set study.seeds=3 --set schedule.n=500 --set "
+                    "'sweep.model.bias=[1.0, 0.9]'), checked as the file's keys are; recorded "
+                    "in " +
+                        recorded_in)
+        ->allow_extra_args(false);  // one KEY=VALUE per --set: a study file after it stays one
+}
+
 void check_output_file(const std::string& option, const std::string& path) {
     namespace fs = std::filesystem;
     std::error_code ec;

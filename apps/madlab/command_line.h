@@ -1,12 +1,14 @@
 #pragma once
 // What the CLI checks of its own command line before any work starts, so that a mistake there
 // exits 2 with a message that names the option and says how to fix it (main.cpp's contract):
-// whole-number options, output paths, and the closest subcommand or option to a misspelt one.
+// whole-number options, output paths, and the closest subcommand or option to a misspelt one;
+// and the options that several subcommands share.
 
 #include <CLI/CLI.hpp>
 #include <limits>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace madlab::cli {
 
@@ -14,6 +16,12 @@ namespace madlab::cli {
 // message for "abc" or "-1": "must be a whole number >= 0, not 'abc'" (CLI11's own range check
 // prints the largest double instead).
 CLI::Validator whole_number(long long min, long long max = std::numeric_limits<int>::max());
+
+// Adds `--set KEY=VALUE` (repeatable, one pair per --set, in order) to `command`, collected into
+// `set`; the study reader checks each pair as a key of the file (load_study). `recorded_in` says
+// where the resolved config is written ("DIR/config.toml").
+CLI::Option* add_set_option(CLI::App& command, std::vector<std::string>& set,
+                            const std::string& recorded_in);
 
 // Throws ConfigError unless `path` can be the file that `option` writes: its folder exists and is
 // a folder, and `path` itself is not a folder. Called before the command computes anything.

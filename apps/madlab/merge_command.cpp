@@ -16,6 +16,7 @@ struct MergeArguments {
     std::string db_path;
     bool quiet = false;
     bool no_report = false;
+    bool keep_checkpoints = false;
 };
 
 }  // namespace
@@ -37,6 +38,11 @@ Action add_merge_command(CLI::App& app) {
                       "Results database to add the merged study to (default: OUT/results.sqlite)");
     merge->add_flag("--quiet,-q", args->quiet, "No summary table");
     merge->add_flag("--no-report", args->no_report, "Do not write OUT/report.html");
+    merge->add_flag("--keep-checkpoints", args->keep_checkpoints,
+                    "Copy each chain's last checkpoint from its shard (kept there by `run "
+                    "--keep-checkpoints`) and keep it, so that `madlab run --resume OUT` after "
+                    "adding generations continues the chains instead of recomputing them");
+
     return [args]() -> int {
         if (!args->db_path.empty()) check_output_file("--db", args->db_path);
         SessionOptions options;
@@ -44,6 +50,7 @@ Action add_merge_command(CLI::App& app) {
         options.db_path = args->db_path;
         options.quiet = args->quiet;
         options.no_report = args->no_report;
+        options.keep_checkpoints = args->keep_checkpoints;
         merge_shards(args->shard_dirs, options);
         return 0;
     };

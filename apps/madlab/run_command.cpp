@@ -91,13 +91,7 @@ Action add_run_command(CLI::App& app) {
                     "the whole study (for clusters without MPI; see docs/cluster.md)")
         ->excludes(run->get_option("--resume"))
         ->excludes(run->get_option("--no-db"));
-    run->add_option("--set", args->set,
-                    "KEY=VALUE: override a config key of the study (repeatable; the value is "
-                    "TOML: --set study.seeds=3 --set schedule.n=500 --set "
-                    "'sweep.model.bias=[1.0, 0.9]'), checked as the file's keys are; recorded in "
-                    "DIR/config.toml")
-        ->allow_extra_args(false)  // one KEY=VALUE per --set: a study file after it stays one
-        ->excludes(run->get_option("--resume"));
+    add_set_option(*run, args->set, "DIR/config.toml")->excludes(run->get_option("--resume"));
     run->add_option("--threads,-j", args->threads,
                     "Threads for the chains (default: study.threads, 0 = all cores); results "
                     "do not depend on it")

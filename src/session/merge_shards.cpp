@@ -188,9 +188,11 @@ void copy_chains(const StudyConfig& study, const std::vector<const ShardRun*>& o
                 commit.chain_id = ids.chain_ids[s][i];
                 commit.generation = g;
                 commit.values = std::move(values[seed]);
-                if (checkpoints && g == study.generations)
-                    commit.checkpoint =
-                        owner->db->checkpoint(owner->chains[s].at(seed).id).value_or(std::string());
+                // The shard's last checkpoint, at the generation it was taken after (chains
+                // checkpoint at most once a second, not necessarily after the last generation).
+                const std::int64_t shard_chain = owner->chains[s].at(seed).id;
+                if (checkpoints && owner->db->checkpoint_generation(shard_chain) == g)
+                    commit.checkpoint = owner->db->checkpoint(shard_chain).value_or(std::string());
                 if (const auto it = samples.find({setting, seed, g}); it != samples.end())
                     commit.samples = it->second;
                 batch.push_back(std::move(commit));

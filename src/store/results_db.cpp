@@ -787,6 +787,14 @@ public:
         return select.blob(0);
     }
 
+    std::optional<int> checkpoint_generation(std::int64_t chain_id) const override {
+        std::lock_guard guard(mutex_);
+        Statement select(db(), path_, "SELECT generation FROM checkpoints WHERE chain_id = ?1");
+        select.bind(1, chain_id);
+        if (!select.step()) return std::nullopt;
+        return static_cast<int>(select.integer(0));
+    }
+
     std::vector<Record> records(const RecordFilter& filter) const override {
         std::lock_guard guard(mutex_);
         std::vector<Record> out;

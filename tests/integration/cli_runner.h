@@ -106,26 +106,43 @@ inline void expect_resume_matches_uninterrupted_run(
     EXPECT_EQ(read_file(out + "/records.csv"), read_file(dir / "whole" / "records.csv"));
 }
 
-// The contents of the fenced blocks of one language ("toml", "sh", "sql") in a Markdown file,
-// in order.
-inline std::vector<std::string> fenced_blocks(const std::filesystem::path& markdown,
-                                              const std::string& language) {
+// A fenced block of a Markdown file: the `## ` section it is in, its language ("sh", "toml",
+// "sql"; empty for a bare fence) and its text.
+struct MarkdownBlock {
+    std::string section;
+    std::string language;
+    std::string text;
+};
+
+// Every fenced block of a Markdown file, in order.
+inline std::vector<MarkdownBlock> markdown_blocks(const std::filesystem::path& markdown) {
     std::ifstream in(markdown);
-    std::vector<std::string> blocks;
-    std::string line, block;
+    std::vector<MarkdownBlock> blocks;
+    std::string line, section;
     bool inside = false;
     while (std::getline(in, line)) {
-        if (!inside && line == "```" + language) {
+        if (!inside && line.rfind("## ", 0) == 0) {
+            section = line.substr(3);
+        } else if (!inside && line.rfind("```", 0) == 0) {
             inside = true;
-            block.clear();
+            blocks.push_back({section, line.substr(3), ""});
         } else if (inside && line == "```") {
             inside = false;
-            blocks.push_back(block);
         } else if (inside) {
-            block += line + "\n";
+            blocks.back().text += line + "\n";
         }
     }
     return blocks;
+}
+
+// The texts of the fenced blocks of one language ("toml", "sh", "sql") in a Markdown file, in
+// order.
+inline std::vector<std::string> fenced_blocks(const std::filesystem::path& markdown,
+                                              const std::string& language) {
+    std::vector<std::string> texts;
+    for (auto& block : markdown_blocks(markdown))
+        if (block.language == language) texts.push_back(std::move(block.text));
+    return texts;
 }
 
 }  // namespace madlab::testing

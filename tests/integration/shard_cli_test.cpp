@@ -7,7 +7,9 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <string>
+#include <vector>
 
 #include "cli_runner.h"
 
@@ -40,24 +42,42 @@ name = "fresh"
 schedule.n_real_fresh = 20
 )";
 
-// The records of the one study in a database, as "setting seed generation metric bits" lines.
-std::string database_records(const fs::path& db_path) {
+// The rows of a query of a database, each as its columns' text followed by a space.
+std::vector<std::string> query_rows(const fs::path& db_path, const std::string& sql) {
     sqlite3* db = nullptr;
     EXPECT_EQ(sqlite3_open_v2(db_path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
     sqlite3_stmt* select = nullptr;
-    sqlite3_prepare_v2(db,
-                       "SELECT setting, seed, generation, metric, quote(value) FROM results "
-                       "ORDER BY setting_position, seed, generation, position",
-                       -1, &select, nullptr);
-    std::string out;
+    EXPECT_EQ(sqlite3_prepare_v2(db, sql.c_str(), -1, &select, nullptr), SQLITE_OK) << sql;
+    std::vector<std::string> rows;
     while (sqlite3_step(select) == SQLITE_ROW) {
-        for (int c = 0; c < 5; ++c)
-            out += std::string(reinterpret_cast<const char*>(sqlite3_column_text(select, c))) + " ";
-        out += "\n";
+        std::string row;
+        for (int c = 0; c < sqlite3_column_count(select); ++c)
+            row += std::string(reinterpret_cast<const char*>(sqlite3_column_text(select, c))) + " ";
+        rows.push_back(row);
     }
     sqlite3_finalize(select);
     sqlite3_close(db);
+    return rows;
+}
+
+// The records of the one study in a database, as "setting seed generation metric bits" lines.
+std::string database_records(const fs::path& db_path) {
+    std::string out;
+    for (const auto& row : query_rows(db_path,
+                                      "SELECT setting, seed, generation, metric, quote(value) "
+                                      "FROM results ORDER BY setting_position, seed, generation, "
+                                      "position"))
+        out += row + "\n";
     return out;
+}
+
+// The chains' checkpoints in a database, as "setting seed generation hex(state)" rows.
+std::set<std::string> database_checkpoints(const fs::path& db_path) {
+    const auto rows =
+        query_rows(db_path,
+                   "SELECT s.name, c.seed, k.generation, hex(k.state) FROM checkpoints k "
+                   "JOIN chains c ON c.id = k.chain_id JOIN settings s ON s.id = c.setting_id");
+    return {rows.begin(), rows.end()};
 }
 
 class ShardTest : public TempDirTest {
@@ -112,6 +132,31 @@ TEST_F(ShardTest, ThreeShardsMergedEqualTheWholeRun) {
     expect_output(run_madlab("report " + out("merged")), 0, {"report.html"});
     ASSERT_EQ(run_madlab("run --resume " + out("merged") + " --quiet --no-report").exit_code, 0);
     EXPECT_EQ(read_file(dir_ / "merged" / "records.csv"), whole);
+}
+
+// `merge --keep-checkpoints` keeps every chain's checkpoint, copied from the shard that ran it
+// with `run --keep-checkpoints`; without it the merged study, finished, has none.
+TEST_F(ShardTest, MergeKeepsTheShardsCheckpointsWhenAsked) {
+    std::set<std::string> shards;
+    for (int k = 0; k < 2; ++k) {
+        const std::string name = "s" + std::to_string(k);
+        const auto r =
+            run("--shard " + std::to_string(k) + "/2 --keep-checkpoints --out " + out(name));
+        ASSERT_EQ(r.exit_code, 0) << r.output;
+        const auto kept = database_checkpoints(dir_ / name / "results.sqlite");
+        EXPECT_EQ(kept.size(), 5u);  // 10 chains, every other one
+        shards.insert(kept.begin(), kept.end());
+    }
+    const auto kept = run_madlab("merge " + out("kept") + " " + out("s0") + " " + out("s1") +
+                                 " --keep-checkpoints --quiet --no-report");
+    ASSERT_EQ(kept.exit_code, 0) << kept.output;
+    EXPECT_EQ(database_checkpoints(dir_ / "kept" / "results.sqlite"), shards);
+    const auto dropped = run_madlab("merge " + out("dropped") + " " + out("s0") + " " + out("s1") +
+                                    " --quiet --no-report");
+    ASSERT_EQ(dropped.exit_code, 0) << dropped.output;
+    EXPECT_TRUE(database_checkpoints(dir_ / "dropped" / "results.sqlite").empty());
+    EXPECT_EQ(read_file(dir_ / "kept" / "records.csv"),
+              read_file(dir_ / "dropped" / "records.csv"));
 }
 
 // examples/slurm/shards.sbatch as the tasks of a 2-task job array would run it (Slurm's

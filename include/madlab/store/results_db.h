@@ -143,6 +143,11 @@ public:
     virtual std::vector<SettingRow> settings(std::int64_t study_id) const = 0;
     virtual std::vector<ChainRow> chains(std::int64_t setting_id) const = 0;
     virtual std::optional<std::string> checkpoint(std::int64_t chain_id) const = 0;
+    // The generation after which the chain's checkpoint was taken, or nullopt when it has none
+    // (or the database keeps none of its own, as an MPI worker's).
+    virtual std::optional<int> checkpoint_generation(std::int64_t /*chain_id*/) const {
+        return std::nullopt;
+    }
     // Records matching the filter, ordered by study, setting position, seed, generation and the
     // order in which the values were committed (so a resumed run reads back in the same order).
     virtual std::vector<Record> records(const RecordFilter& filter) const = 0;
