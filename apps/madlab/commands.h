@@ -40,7 +40,8 @@ Action add_decompose_command(CLI::App& app);
 Action add_analysis_command(CLI::App& app, std::shared_ptr<Analysis> analysis,
                             const std::string& description, const std::string& quiet_help);
 
-// `madlab report DIR [--out FILE] [--figures FIGDIR]` (report_command.cpp)
+// `madlab report DIR [DIR...] | DB [--study S...] [--out FILE] [--figures FIGDIR]`
+// (report_command.cpp)
 Action add_report_command(CLI::App& app);
 
 // `madlab show DB [--study NAME] [--setting NAME...] [--metric NAME...] [--generation G...]`

@@ -126,13 +126,19 @@ json trajectory_layers(const StudyFolder& folder, const std::vector<std::string>
             {"layer", json::array({band, line})}};
 }
 
+// A panel of the headline chart: every setting's trajectory, the legend picking one.
+json headline_panel(const StudyFolder& folder, const std::vector<std::string>& settings) {
+    json panel = trajectory_layers(folder, settings, true);
+    panel["width"] = 400;
+    panel["height"] = 210;
+    return panel;
+}
+
 json headline_spec(const StudyFolder& folder, const std::vector<std::string>& settings,
                    const std::vector<std::string>& headline) {
     std::vector<std::string> labels;
     for (const auto& m : headline) labels.push_back(metric_label(m));
-    json inner = trajectory_layers(folder, settings, true);
-    inner["width"] = 400;
-    inner["height"] = 210;
+    const json inner = headline_panel(folder, settings);
     return {
         {"datasets", {{"summary", summary_dataset(folder, settings)}}},
         {"data", {{"name", "summary"}}},
@@ -146,6 +152,26 @@ json headline_spec(const StudyFolder& folder, const std::vector<std::string>& se
         {"columns", 2},
         {"spec", inner},
         {"resolve", {{"scale", {{"y", "independent"}}}}}};
+}
+
+// The headline chart with the metrics of `log_metrics` on a log y axis (with_log_axis, as the
+// explorer's): the same panels, data and legend, as one view per metric in place of the facet,
+// whose panels would share one scale type.
+json headline_log_spec(const StudyFolder& folder, const std::vector<std::string>& settings,
+                       const std::vector<std::string>& headline,
+                       const std::vector<std::string>& log_metrics) {
+    json panels = json::array();
+    for (const auto& m : headline) {
+        json panel = headline_panel(folder, settings);
+        panel["transform"] = json::array({{{"filter", {{"field", "metric"}, {"equal", m}}}}});
+        panel["title"] = {{"text", metric_label(m)}, {"fontSize", 13}, {"limit", 400}};
+        panels.push_back(contains(log_metrics, m) ? with_log_axis(panel) : panel);
+    }
+    return {{"datasets", {{"summary", summary_dataset(folder, settings)}}},
+            {"data", {{"name", "summary"}}},
+            {"concat", panels},
+            {"columns", 2},
+            {"resolve", {{"scale", {{"y", "independent"}}}}}};
 }
 
 json explorer_spec(const StudyFolder& folder, const std::vector<std::string>& settings,
@@ -754,8 +780,23 @@ std::vector<ReportView> views(const StudyFolder& folder, const ReportOptions& op
                      (note.empty() ? "" : " " + note),
                  sweep_heatmap_spec(folder, *grid, headline)});
         } else {
-            out.push_back({"headline", "How the headline metrics move over generations", caption,
-                           headline_spec(folder, settings, headline)});
+            ReportView view{"headline", "How the headline metrics move over generations", caption,
+                            headline_spec(folder, settings, headline)};
+            // The explorer's log switch, by the same rule, for the headline metrics.
+            const auto log_headline = decade_spanning_metrics(folder, settings, headline);
+            if (!log_headline.empty()) {
+                json log_spec = headline_log_spec(folder, settings, headline, log_headline);
+                if (interactive) {
+                    view.caption += " " + join(log_headline, ", ") +
+                                    " span more than a decade: the switch above the chart draws "
+                                    "them on a log axis.";
+                    view.log_spec = std::move(log_spec);
+                    view.log_metrics = log_headline;
+                } else {
+                    view.spec = std::move(log_spec);  // a figure draws what the page first does
+                }
+            }
+            out.push_back(std::move(view));
         }
         const auto metrics = explorer_metrics(folder, headline);
         const auto log_metrics = decade_spanning_metrics(folder, settings, metrics);

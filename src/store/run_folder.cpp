@@ -68,9 +68,11 @@ std::vector<SummaryRow> summary_from_json(const nlohmann::json& rows) {
     return out;
 }
 
-std::vector<SampleEntry> samples_from_json(const nlohmann::json& j, const fs::path& path) {
+}  // namespace
+
+std::vector<SampleEntry> samples_from_json(const nlohmann::json& file, const std::string& where) {
     std::vector<SampleEntry> out;
-    for (const auto& e : j.at("samples")) {
+    for (const auto& e : file.at("samples")) {
         SampleEntry s;
         s.setting = e.at("setting").get<std::string>();
         s.seed = e.value("seed", std::uint64_t{0});
@@ -89,7 +91,7 @@ std::vector<SampleEntry> samples_from_json(const nlohmann::json& j, const fs::pa
                     throw DataError(fmt::format(
                         "{}: a point of setting '{}' at generation {} has {} values, not {}; "
                         "write the folder again with the madlab command that made it",
-                        path.string(), s.setting, s.generation, p.size(), s.columns));
+                        where, s.setting, s.generation, p.size(), s.columns));
                 for (const auto& v : p) s.points.push_back(number_or_nan(v));
             }
         }
@@ -97,6 +99,8 @@ std::vector<SampleEntry> samples_from_json(const nlohmann::json& j, const fs::pa
     }
     return out;
 }
+
+namespace {
 
 template <class F>
 auto parse_or_throw(const fs::path& path, F&& f) {
@@ -108,11 +112,6 @@ auto parse_or_throw(const fs::path& path, F&& f) {
                         "the folder again with the madlab command that made it",
                         path.string(), e.what()));
     }
-}
-
-template <class T>
-void append_unique(std::vector<T>& list, const T& value) {
-    if (std::find(list.begin(), list.end(), value) == list.end()) list.push_back(value);
 }
 
 }  // namespace
@@ -263,21 +262,11 @@ StudyFolder RunFolder::read() const {
                 dir));
     }
     if (std::ifstream in(records_path, std::ios::binary); in) {
-        // A run: the last generation of each (setting, metric), which the report pairs with 0.
-        std::map<std::pair<std::string, std::string>, int> last;
-        for (const auto& row : folder.summary) {
-            int& g = last[{row.setting, row.metric}];
-            g = std::max(g, row.generation);
-        }
+        // A run: the records the report pairs; an analysis: all of them.
+        const LastGenerations last = last_generations(folder.summary);
         const bool run = folder.kind == FolderKind::kRun;
         read_records_csv(in, records_path.string(), [&](Record&& r) {
-            if (!run || r.generation == 0) {
-                folder.records.push_back(std::move(r));
-                return;
-            }
-            const auto it = last.find({r.setting, r.metric});
-            if (it != last.end() && r.generation == it->second)
-                folder.records.push_back(std::move(r));
+            if (!run || is_paired_record(r, last)) folder.records.push_back(std::move(r));
         });
     } else if (folder.kind != FolderKind::kRun) {
         throw DataError(fmt::format("{} is missing; run the analysis again with --out {}",
@@ -288,10 +277,7 @@ StudyFolder RunFolder::read() const {
         throw DataError(
             fmt::format("{} holds no results; run the study again",
                         (folder.kind == FolderKind::kRun ? summary_path : records_path).string()));
-    for (const auto& row : folder.summary) {
-        append_unique(folder.settings, row.setting);
-        append_unique(folder.metrics, row.metric);
-    }
+    list_settings_and_metrics(folder);
 
     if (const auto text = read_optional(root / kConfig)) folder.config_toml = *text;
     const fs::path run_path = root / kRun;
@@ -302,8 +288,8 @@ StudyFolder RunFolder::read() const {
     const fs::path samples_path = root / kSamples;
     if (const auto text = read_optional(samples_path)) {
         const nlohmann::json j = parse_json(samples_path, *text);
-        folder.samples =
-            parse_or_throw(samples_path, [&] { return samples_from_json(j, samples_path); });
+        folder.samples = parse_or_throw(
+            samples_path, [&] { return samples_from_json(j, samples_path.string()); });
     }
     return folder;
 }

@@ -268,6 +268,42 @@ try {
     } else {
       check(name !== 'threshold', 'threshold: frechet spans more than a decade, but no log switch');
     }
+    // The headline chart's log switch, by the explorer's rule: while on, the panels of the
+    // metrics that span more than a decade are on a log axis; off, the faceted chart as before,
+    // with every line still drawn.
+    const headBox = page.locator('#log-headline');
+    if (await headBox.count() > 0) {
+      const head = await page.evaluate(() =>
+        JSON.parse(document.getElementById('madlab-data').textContent).views
+          .find((v) => v.id === 'headline'));
+      const panel = head.log_spec.concat.findIndex(
+        (p) => head.log_metrics.includes(p.transform[0].filter.equal));
+      const headState = () => page.evaluate((i) => {
+        let scale = 'none';
+        try { scale = window.madlabViews.headline.scale(`concat_${i}_y`).type; } catch (e) { }
+        return { log: window.madlabReport.logScale.headline, scale };
+      }, panel);
+      const headLines = () => page.locator('#view-headline g.mark-line.role-mark path').count();
+      let state = await headState();
+      check(state.log && state.scale === 'log',
+            `${name}: headline ${head.log_metrics[0]} not on a log axis (${state.scale})`);
+      await headBox.uncheck();
+      await page.waitForTimeout(300);
+      state = await headState();
+      check(!state.log, `${name}: the headline's log switch did not turn its axes linear`);
+      check(await headLines() === settings * panels,
+            `${name}: headline without its log axis has ${await headLines()} lines`);
+      await headBox.check();
+      await page.waitForTimeout(300);
+      state = await headState();
+      check(state.log && state.scale === 'log',
+            `${name}: the headline's log switch did not turn its axis back to log`);
+      check(await headLines() === settings * panels,
+            `${name}: headline on its log axis has ${await headLines()} lines`);
+    } else {
+      check(name !== 'threshold',
+            'threshold: frechet spans more than a decade, but the headline has no log switch');
+    }
     // The sample grid zooms (scroll) without errors.
     if (marks.samples) {
       const cell = await page.locator('#view-samples g.mark-symbol.role-mark').first().boundingBox();

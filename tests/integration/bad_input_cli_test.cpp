@@ -29,6 +29,8 @@ struct BadInput {
     int exit_code;
     std::vector<std::string> words;   // each must appear in the output
     std::vector<std::string> absent;  // paths (relative) that must not exist afterwards
+    // A madlab command line run first, its exit code not checked (a study into a database).
+    std::string before;
 };
 
 // A small Gaussian study; `extra` is appended to its [schedule] table, `source` replaces the
@@ -207,6 +209,40 @@ std::vector<BadInput> cases() {
          1,
          {"\\x1B[31mred", "exited with code 3"},
          {}},
+        // ---- `madlab report` of a results database
+        {"ReportOfAFileThatIsNoDatabase",
+         {{"notes.txt", "not a database\n"}},
+         "report {dir}/notes.txt",
+         2,
+         {"notes.txt", "not a SQLite file", "output folder of `madlab run`"},
+         {"notes.compare.html", "notes.report.html"}},
+        {"ReportOfADatabaseAndFolders",
+         {{"lab.sqlite", "SQLite format 3"}},
+         "report {dir} {dir}/lab.sqlite",
+         2,
+         {"lab.sqlite", "not both"},
+         {}},
+        {"ReportStudyOfFolders",
+         {},
+         "report {dir} --study x",
+         2,
+         {"--study", "results database"},
+         {}},
+        {"ReportOfADatabaseWithoutFinishedStudies",
+         {{"s.toml",
+           study("", "", "family = \"external\"\nfit = \"exit 3\"\nsample = \"touch {samples}\"")}},
+         "report {dir}/lab.sqlite",
+         2,
+         {"lab.sqlite", "holds no finished study", "'bad' (id 1) is failed", "--db"},
+         {"lab.compare.html", "lab.report.html"},
+         "run {dir}/s.toml --db {dir}/lab.sqlite --out {dir}/out --quiet --no-report"},
+        {"ReportOfAnUnknownStudy",
+         {{"s.toml", study()}},
+         "report {dir}/lab.sqlite --study nope",
+         2,
+         {"--study: no study 'nope'", "lab.sqlite", "'bad' (id 1)"},
+         {"lab.compare.html", "lab.report.html"},
+         "run {dir}/s.toml --db {dir}/lab.sqlite --out {dir}/out --quiet --no-report"},
         {"NpyHeaderClaimsFewerRows",
          {{"d.npy", npy_with_extra_rows()}},
          "metrics {dir}/d.npy {dir}/d.npy",
@@ -230,6 +266,7 @@ TEST_P(BadInputCli, ExitsWithTheContractCodeAndAMessageThatSaysWhatToDo) {
         std::ofstream out(dir_ / path, std::ios::binary);
         out.write(content.data(), static_cast<std::streamsize>(content.size()));
     }
+    if (!input.before.empty()) run_madlab(replace_all(input.before, "{dir}", dir_.string()));
     const auto r = run_madlab(replace_all(input.arguments, "{dir}", dir_.string()));
     testing::expect_output(r, input.exit_code, {});
     for (const std::string& word : input.words)

@@ -164,6 +164,7 @@ TEST(Readme, TheTourRuns) {
     EXPECT_NE(read_file(cwd / "kazdan-n20" / "config.toml").find("n = 20"), std::string::npos);
     EXPECT_TRUE(read_file(cwd / "kazdan.csv").starts_with("study,setting,label,seed,"));
     EXPECT_TRUE(fs::exists(cwd / "kazdan" / "compare.html"));
+    EXPECT_NE(read_file(cwd / "lab.compare.html").find("sampling-bias"), std::string::npos);
     EXPECT_TRUE(fs::exists(cwd / "kazdan-figures"));
     EXPECT_TRUE(read_file(cwd / "quijote.arpa").starts_with("\\data\\\n"));
     EXPECT_TRUE(fs::exists(cwd / "madlab-results" / "threshold-fresh-data-threshold"));

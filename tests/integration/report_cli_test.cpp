@@ -47,6 +47,27 @@ schedule.preset = "fresh-data"
     }
     void TearDown() override { fs::remove_all(dir_); }
     std::string study() const { return (dir_ / "study.toml").string(); }
+    // The study with a biased model, the change whose effect a comparison shows, written to
+    // biased.toml; returns its path.
+    std::string biased_study() const {
+        std::string toml = read_file(dir_ / "study.toml");
+        toml.replace(toml.find("name = \"report-cli\""), 19, "name = \"report-cli-biased\"");
+        toml.insert(toml.find("[schedule]"), "bias = 0.8\n");
+        std::ofstream(dir_ / "biased.toml") << toml;
+        return (dir_ / "biased.toml").string();
+    }
+    // Runs `madlab report ARGUMENTS`, expects the comparison of report-cli and report-cli-biased
+    // written to `page`, and returns the page.
+    static std::string expect_comparison(const std::string& arguments, const fs::path& page) {
+        const auto r = run_madlab("report " + arguments);
+        EXPECT_EQ(r.exit_code, 0) << r.output;
+        EXPECT_NE(r.output.find("report: " + page.string() + " (2 studies)"), std::string::npos)
+            << r.output;
+        const std::string html = read_file(page);
+        EXPECT_NE(html.find("<td>report-cli</td>"), std::string::npos);
+        EXPECT_NE(html.find("<td>report-cli-biased</td>"), std::string::npos);
+        return html;
+    }
     fs::path dir_;
 };
 
@@ -180,24 +201,12 @@ TEST_F(ReportCli, CompareStudiesOnTheirCommonMetrics) {
     const fs::path a = dir_ / "a";
     ASSERT_EQ(
         run_madlab("run " + study() + " -q --no-db --no-report --out " + a.string()).exit_code, 0);
-    // The same study with a biased model: the change whose effect the page shows.
-    std::string toml = read_file(dir_ / "study.toml");
-    toml.replace(toml.find("name = \"report-cli\""), 19, "name = \"report-cli-biased\"");
-    toml.insert(toml.find("[schedule]"), "bias = 0.8\n");
-    std::ofstream(dir_ / "biased.toml") << toml;
     const fs::path b = dir_ / "b";
-    const auto rb = run_madlab("run " + (dir_ / "biased.toml").string() +
-                               " -q --no-db --no-report --out " + b.string());
+    const auto rb =
+        run_madlab("run " + biased_study() + " -q --no-db --no-report --out " + b.string());
     ASSERT_EQ(rb.exit_code, 0) << rb.output;
 
-    const auto r = run_madlab("report " + a.string() + " " + b.string());
-    ASSERT_EQ(r.exit_code, 0) << r.output;
-    const fs::path page = a / "compare.html";
-    EXPECT_NE(r.output.find("report: " + page.string() + " (2 studies)"), std::string::npos)
-        << r.output;
-    const std::string html = read_file(page);
-    EXPECT_NE(html.find("<td>report-cli</td>"), std::string::npos);
-    EXPECT_NE(html.find("<td>report-cli-biased</td>"), std::string::npos);
+    const std::string html = expect_comparison(a.string() + " " + b.string(), a / "compare.html");
     EXPECT_NE(html.find("id=\"view-compare\""), std::string::npos);
     EXPECT_NE(html.find("\"study\":\"report-cli-biased\""), std::string::npos);
     // Both studies' metrics are shared; the page leads with recall and coverage.
@@ -214,7 +223,7 @@ TEST_F(ReportCli, CompareStudiesOnTheirCommonMetrics) {
     std::string only = read_file(dir_ / "study.toml");
     only.replace(only.find("list = [\"frechet\", \"prdc\"]"), 26, "list = [\"prdc\"]");
     std::ofstream(dir_ / "prdc.toml") << only;
-    toml = read_file(dir_ / "study.toml");
+    std::string toml = read_file(dir_ / "study.toml");
     toml.replace(toml.find("list = [\"frechet\", \"prdc\"]"), 26, "list = [\"frechet\"]");
     std::ofstream(dir_ / "frechet.toml") << toml;
     for (const char* name : {"prdc", "frechet"})
@@ -232,6 +241,68 @@ TEST_F(ReportCli, CompareStudiesOnTheirCommonMetrics) {
                                     (dir_ / "f").string());
     EXPECT_EQ(figures.exit_code, 2);
     EXPECT_NE(figures.output.find("--figures takes one study folder"), std::string::npos);
+}
+
+}  // namespace
+
+namespace {
+
+// The embedded data of a page: its charts' specs and datasets (not the header's folder names).
+std::string page_data(const std::string& page) {
+    const auto begin = page.find("id=\"madlab-data\">");
+    return page.substr(begin, page.find("</script>", begin) - begin);
+}
+
+// `madlab report lab.sqlite`: the studies run into one database side by side, with the values
+// of `madlab report DIR_A DIR_B` of their folders; --study chooses, one study gets its own page.
+TEST_F(ReportCli, CompareTheStudiesOfOneDatabase) {
+    const fs::path db = dir_ / "lab.sqlite";
+    const fs::path a = dir_ / "a";
+    const auto ra = run_madlab("run " + study() + " -q --no-report --db " + db.string() +
+                               " --out " + a.string());
+    ASSERT_EQ(ra.exit_code, 0) << ra.output;
+    const fs::path b = dir_ / "b";
+    const auto rb = run_madlab("run " + biased_study() + " -q --no-report --db " + db.string() +
+                               " --out " + b.string());
+    ASSERT_EQ(rb.exit_code, 0) << rb.output;
+
+    const std::string html = expect_comparison(db.string(), dir_ / "lab.compare.html");
+    EXPECT_NE(html.find("<td>" + db.string() + " (study 2)</td>"), std::string::npos);
+    EXPECT_NE(html.find("\"study\":\"report-cli-biased\""), std::string::npos);
+    // The same values as the comparison of the two folders.
+    const fs::path folders = dir_ / "folders.html";
+    ASSERT_EQ(run_madlab("report " + a.string() + " " + b.string() + " --out " + folders.string())
+                  .exit_code,
+              0);
+    EXPECT_EQ(page_data(html), page_data(read_file(folders)));
+
+    // --study by id and by name, in the order given.
+    const fs::path chosen = dir_ / "chosen.html";
+    const auto rc = run_madlab("report " + db.string() + " --study 2 --study report-cli --out " +
+                               chosen.string());
+    ASSERT_EQ(rc.exit_code, 0) << rc.output;
+    const fs::path reversed = dir_ / "reversed.html";
+    ASSERT_EQ(run_madlab("report " + b.string() + " " + a.string() + " --out " + reversed.string())
+                  .exit_code,
+              0);
+    EXPECT_EQ(page_data(read_file(chosen)), page_data(read_file(reversed)));
+
+    // One study: its own page, the same as the folder's.
+    const auto one = run_madlab("report " + db.string() + " --study report-cli");
+    ASSERT_EQ(one.exit_code, 0) << one.output;
+    const fs::path single = dir_ / "lab.report.html";
+    EXPECT_NE(one.output.find("report: " + single.string()), std::string::npos) << one.output;
+    ASSERT_EQ(run_madlab("report " + a.string()).exit_code, 0);
+    const std::string own = read_file(single);
+    EXPECT_NE(own.find("<h1>report-cli</h1>"), std::string::npos);
+    EXPECT_EQ(page_data(own), page_data(read_file(a / "report.html")));
+
+    // --figures takes one study.
+    const auto figures =
+        run_madlab("report " + db.string() + " --figures " + (dir_ / "f").string());
+    EXPECT_EQ(figures.exit_code, 2);
+    EXPECT_NE(figures.output.find("--figures takes one study"), std::string::npos)
+        << figures.output;
 }
 
 }  // namespace

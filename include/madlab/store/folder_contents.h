@@ -4,6 +4,7 @@
 // writes, and their content, is described in docs/report.md. The report is made from this.
 
 #include <cstdint>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -53,5 +54,17 @@ struct StudyFolder {
     std::string study_name() const;
     std::string study_description() const;
 };
+
+// The last generation of each (setting, metric) of `summary`. Of a run's records the report
+// keeps those of generation 0 and of these generations (what it pairs), so that a study of
+// millions of records can be read.
+using LastGenerations = std::map<std::pair<std::string, std::string>, int>;
+LastGenerations last_generations(const std::vector<SummaryRow>& summary);
+
+// Whether the report keeps `record` of a run whose last generations are `last`.
+bool is_paired_record(const Record& record, const LastGenerations& last);
+
+// Fills folder.settings and folder.metrics from folder.summary, in the order they first appear.
+void list_settings_and_metrics(StudyFolder& folder);
 
 }  // namespace madlab

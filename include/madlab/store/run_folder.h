@@ -39,6 +39,11 @@ struct RunLink {
     Shard shard;  // the chains the run covers (store/shard.h): all of them unless --shard
 };
 
+// The samples of samples.json's content `file` (`{"samples": [...]}`, store/sample_set.h's
+// samples_file_json). Throws DataError naming `where` when a point has the wrong number of
+// values, and nlohmann::json's exceptions when a field is missing.
+std::vector<SampleEntry> samples_from_json(const nlohmann::json& file, const std::string& where);
+
 class RunFolder {
 public:
     static constexpr std::string_view kRecords = "records.csv";

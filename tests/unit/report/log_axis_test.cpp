@@ -69,6 +69,46 @@ TEST_F(LogAxisTest, TheExplorerCarriesALogVariantAndTheFiguresUseIt) {
         std::string::npos);
 }
 
+// The headline chart gets the explorer's switch by the same rule: its log variant draws each
+// headline metric in a panel of its own, those spanning a decade through with_log_axis.
+TEST_F(LogAxisTest, TheHeadlineCarriesALogVariantAndItsFigureUsesIt) {
+    const StudyFolder f = spanning_folder(fixture("run"));
+    const auto views = report_views(f, {});
+    const ReportView* headline = find_view(views, "headline");
+    ASSERT_NE(headline, nullptr);
+    EXPECT_EQ(headline->log_metrics, std::vector<std::string>{"frechet"});
+    EXPECT_EQ(headline->log_param, "");  // no selector: every panel is shown at once
+    const json& log_spec = headline->log_spec;
+    ASSERT_TRUE(log_spec.contains("concat"));
+    const json& filter = headline->spec["transform"][0]["filter"];
+    ASSERT_EQ(log_spec["concat"].size(), filter["oneOf"].size());
+    for (const auto& panel : log_spec["concat"]) {
+        const std::string metric = panel["transform"][0]["filter"]["equal"];
+        const json& y = panel["layer"][0]["encoding"]["y"];
+        // The explorer's log axis on frechet's panel alone: recall is a share.
+        EXPECT_EQ(y["scale"].contains("type"), metric == "frechet") << metric;
+        if (metric == "frechet") {
+            EXPECT_EQ(y["scale"]["type"], "log");
+            EXPECT_EQ(y["field"], "band_low");
+            EXPECT_EQ(panel["transform"].back()["calculate"],
+                      with_log_axis(json{{"layer", json::array({json::object()})}})["transform"]
+                          .back()["calculate"]);
+        }
+    }
+    // Same data, same legend.
+    EXPECT_EQ(log_spec["datasets"], headline->spec["datasets"]);
+    EXPECT_EQ(log_spec["concat"][0]["layer"][1]["params"],
+              headline->spec["spec"]["layer"][1]["params"]);
+    // The page: a switch, on, above the headline chart.
+    const std::string page = render_report(f);
+    EXPECT_NE(
+        page.find("<input type=\"checkbox\" id=\"log-headline\" checked> log axis for frechet"),
+        std::string::npos);
+    // The figure: what the page draws at first.
+    const auto figures = figure_views(f, {});
+    EXPECT_EQ(find_view(figures, "headline")->spec, log_spec);
+}
+
 TEST_F(LogAxisTest, NoSwitchWithoutSuchMetrics) {
     const StudyFolder f = read_study_folder(fixture("run"));
     const std::vector<ReportView> views = report_views(f, {});
@@ -77,6 +117,12 @@ TEST_F(LogAxisTest, NoSwitchWithoutSuchMetrics) {
     if (explore->log_metrics.empty()) {
         EXPECT_TRUE(explore->log_spec.is_null());
         EXPECT_EQ(render_report(f).find("id=\"log-explore\""), std::string::npos);
+    }
+    const ReportView* headline = find_view(views, "headline");
+    ASSERT_NE(headline, nullptr);
+    if (headline->log_metrics.empty()) {
+        EXPECT_TRUE(headline->log_spec.is_null());
+        EXPECT_EQ(render_report(f).find("id=\"log-headline\""), std::string::npos);
     }
 }
 
