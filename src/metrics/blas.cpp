@@ -9,6 +9,7 @@
 
 #if defined(MADLAB_OPENBLAS_SONAME)
 #include <dlfcn.h>
+#include <strings.h>
 #endif
 
 namespace madlab {
@@ -51,12 +52,33 @@ bool resolve(void* handle, const char* name, F& out) {
     return out != nullptr;
 }
 
+bool same_name(const char* a, const char* b) { return a != nullptr && strcasecmp(a, b) == 0; }
+
+// OpenBLAS loaded with the kernels OPENBLAS_CORETYPE names: the process's own copy when it has
+// them, or else a private copy. A program that links LibTorch (madlab's own binary and tests
+// with the neural families), or a Python process that imported numpy, loads OpenBLAS at its
+// start, before g_core_type_chosen runs; its DYNAMIC_ARCH detection then picks generic Prescott
+// kernels on CPUs newer than it knows (0.3.21 on Sapphire Rapids: about 14x slower at d =
+// 2048), and which kernels ran would depend on how the program was linked. OpenBLAS reads
+// OPENBLAS_CORETYPE only when it starts, so the private copy is loaded in a link-map namespace
+// of its own (dlmopen), where it starts again. nullptr when OpenBLAS cannot be loaded.
+void* open_with_chosen_kernels(const char* soname) {
+    void* handle = dlopen(soname, RTLD_NOW | RTLD_LOCAL | RTLD_NOLOAD);
+    // Not in the process yet: its constructor reads OPENBLAS_CORETYPE (g_core_type_chosen).
+    if (handle == nullptr) return dlopen(soname, RTLD_NOW | RTLD_LOCAL);
+    const char* wanted = std::getenv("OPENBLAS_CORETYPE");
+    char* (*core_name)() = nullptr;
+    if (wanted == nullptr || !resolve(handle, "openblas_get_corename", core_name) ||
+        same_name(core_name(), wanted))
+        return handle;
+    void* own = dlmopen(LM_ID_NEWLM, soname, RTLD_NOW | RTLD_LOCAL);
+    return own != nullptr ? own : handle;
+}
+
 Loaded load() {
     Loaded out;
     const char* soname = MADLAB_OPENBLAS_SONAME;
-    void* handle = dlopen(soname, RTLD_NOW | RTLD_LOCAL | RTLD_NOLOAD);
-    // Not in the process yet: its constructor reads OPENBLAS_CORETYPE (g_core_type_chosen).
-    if (handle == nullptr) handle = dlopen(soname, RTLD_NOW | RTLD_LOCAL);
+    void* handle = open_with_chosen_kernels(soname);
     if (handle == nullptr) {
         out.description = std::string("OpenBLAS not found (") + soname +
                           "); Eigen only. Install it with scripts/install-deps.sh";

@@ -2,6 +2,7 @@
 #include <fmt/core.h>
 #include <gtest/gtest.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -10,6 +11,7 @@
 #include "cli_runner.h"
 #include "madlab/core/rng.h"
 #include "madlab/data/npy_reader.h"
+#include "madlab/metrics/blas.h"
 #include "madlab/metrics/frechet.h"
 #include "madlab/metrics/kid.h"
 #include "madlab/metrics/prdc.h"
@@ -44,6 +46,26 @@ protected:
     }
     fs::path dir_;
 };
+
+// Which OpenBLAS kernels run does not depend on how a program was linked: this test program
+// and the madlab binary (built with the neural families) link LibTorch, which loads OpenBLAS at
+// their start, before madlab sets OPENBLAS_CORETYPE to the CPU's kernels (src/metrics/blas.cpp);
+// both still run those kernels (a private copy of OpenBLAS where needed), so that the CLI, this
+// program and the Python package compute the same bits (JsonValuesMatchTheLibrary; the Python
+// tests) and no program falls back to generic kernels (Prescott, 0.3.21 on recent Xeons).
+TEST_F(MetricsCli, TheCpusOpenBlasKernelsRunHowEverTheProgramWasLinked) {
+    if (!blas_available()) GTEST_SKIP() << blas_description();
+    const char* chosen = std::getenv("OPENBLAS_CORETYPE");
+    if (chosen == nullptr) GTEST_SKIP() << "no kernels chosen for this CPU: " << blas_description();
+    const std::string kernels = "(" + std::string(chosen) + " kernels)";
+    EXPECT_NE(blas_description().find(kernels), std::string::npos) << blas_description();
+    write_npy(path("real.npy"), points(50, 3, 1, 0.0));
+    const auto r = run_madlab("metrics " + path("real.npy") + " " + path("real.npy") +
+                              " -m frechet --format json --out " + path("out.json"));
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+    const auto j = nlohmann::json::parse(testing::read_file(path("out.json")));
+    EXPECT_EQ(j["blas"].get<std::string>(), blas_description());
+}
 
 TEST_F(MetricsCli, JsonValuesMatchTheLibrary) {
     const Matrix real = points(300, 4, 1, 0.0), fake = points(250, 4, 2, 0.3);
