@@ -5,9 +5,11 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <filesystem>
 #include <string>
+#include <vector>
 
 #include "example_runs.h"
 
@@ -42,14 +44,21 @@ TEST(NeuralExamples, FlowBiasKeepsPrecisionAndLosesRecall) {
     EXPECT_GT(nll.at({"lambda=0.5", 5}), nll.at({"lambda=1", 5}));
 }
 
-// Shrinks a neural example: 1 seed, `generations` generations, `steps` training steps.
-void shrink(StudyConfig& study, int generations, std::int64_t steps) {
+// Shrinks a neural example: 1 seed, `generations` generations, `steps` training steps, and
+// only the settings named in `keep` (those a test asserts on).
+void shrink(StudyConfig& study, int generations, std::int64_t steps,
+            const std::vector<std::string>& keep) {
     study.seeds = 1;
     study.generations = generations;
+    std::erase_if(study.settings, [&](const Setting& s) {
+        return std::find(keep.begin(), keep.end(), s.name) == keep.end();
+    });
+    ASSERT_EQ(study.settings.size(), keep.size()) << "the example has no such setting";
     for (auto& setting : study.settings) setting.config.model.params.set("steps", steps);
 }
 
-// examples/mnist_vae.toml at 1 seed, 3 generations and 300 steps a fit, on the MNIST test set:
+// examples/mnist_vae.toml at 1 seed, 3 generations and 300 steps a fit, on the MNIST test set
+// (its fully-synthetic and accumulate settings):
 // retrained on its own digits the VAE loses recall and coverage in LeNet feature space and its
 // Frechet distance grows (measured: recall 0.10 -> 0, FD 234 -> 569); accumulating every
 // generation's data keeps it closer to the real digits (FD 446, coverage 0.034 vs 0.007).
@@ -58,7 +67,7 @@ TEST(NeuralExamples, MnistVaeLosesVarietyUnlessDataAccumulate) {
         std::string(MADLAB_SHARED_DIR) + "/data/images/mnist/t10k-images-idx3-ubyte.gz";
     if (!std::filesystem::exists(mnist)) GTEST_SKIP() << mnist << " not present";
     StudyConfig study = load_example("mnist_vae");
-    shrink(study, 3, 300);
+    shrink(study, 3, 300, {"fully-synthetic", "accumulate"});
     for (auto& setting : study.settings) setting.config.source.path = mnist;
     const StudyResult result = run_quietly(study);
     const auto recall = by_generation(result, "recall");
@@ -70,17 +79,19 @@ TEST(NeuralExamples, MnistVaeLosesVarietyUnlessDataAccumulate) {
     const auto coverage = by_generation(result, "coverage");
     EXPECT_GT(coverage.at({"accumulate", 3}), 2.0 * coverage.at({"fully-synthetic", 3}));
     // Every generation records the VAE's own held-out scores.
-    EXPECT_EQ(by_generation(result, "neg_elbo").size(), 3u * 4u);
+    EXPECT_EQ(by_generation(result, "neg_elbo").size(), 2u * 4u);
 }
 
 // examples/fashion_mnist_vae.toml at 1 seed, 3 generations and 300 steps a fit, on Debian's
 // Fashion-MNIST: the same collapse as on digits (measured: recall 0.16 -> 0, FD 111 -> 300,
 // coverage 0.245 -> 0.008 under fully-synthetic; FD 194 and coverage 0.063 accumulating).
-TEST(NeuralExamples, FashionMnistVaeLosesVarietyUnlessDataAccumulate) {
+// Labelled slow (about 2 minutes): the same network, loop and features as the MNIST test above,
+// on other images.
+TEST(NeuralExamples, FashionMnistVaeLosesVarietyUnlessDataAccumulateSlow) {
     if (!std::filesystem::exists("/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz"))
         GTEST_SKIP() << "dataset-fashion-mnist is not installed";
     StudyConfig study = load_example("fashion_mnist_vae");
-    shrink(study, 3, 300);
+    shrink(study, 3, 300, {"fully-synthetic", "accumulate"});
     const StudyResult result = run_quietly(study);
     const auto recall = by_generation(result, "recall");
     const auto frechet = by_generation(result, "frechet");
@@ -91,14 +102,15 @@ TEST(NeuralExamples, FashionMnistVaeLosesVarietyUnlessDataAccumulate) {
     EXPECT_GT(coverage.at({"accumulate", 3}), 2.0 * coverage.at({"fully-synthetic", 3}));
 }
 
-// examples/shakespeare_gpt.toml at 1 seed, 2 generations and 150 steps a fit: perplexity of
+// examples/shakespeare_gpt.toml at 1 seed, 2 generations and 150 steps a fit (its two fine-tuned
+// settings that replace or accumulate): perplexity of
 // real text rises when the GPT is fine-tuned on its own text only, and accumulating real and
 // synthetic text keeps it lower.
 TEST(NeuralExamples, ShakespeareGptPerplexityRisesUnderReplace) {
     const std::string corpus = std::string(MADLAB_SHARED_DIR) + "/data/text/en/tinyshakespeare.txt";
     if (!std::filesystem::exists(corpus)) GTEST_SKIP() << corpus << " not present";
     StudyConfig study = load_example("shakespeare_gpt");
-    shrink(study, 2, 150);
+    shrink(study, 2, 150, {"replace, fine-tune", "accumulate, fine-tune"});
     for (auto& setting : study.settings) {
         setting.config.source.path = corpus;
         setting.config.metrics.n_eval = 200;
@@ -112,7 +124,7 @@ TEST(NeuralExamples, ShakespeareGptPerplexityRisesUnderReplace) {
     // the 65 characters' uniform 65.
     EXPECT_GT(perplexity.at({"replace, fine-tune", 0}), 4.0);
     EXPECT_LT(perplexity.at({"replace, fine-tune", 0}), 20.0);
-    EXPECT_EQ(by_generation(result, "lost_types").size(), 4u * 3u);
+    EXPECT_EQ(by_generation(result, "lost_types").size(), 2u * 3u);
 }
 
 #else
