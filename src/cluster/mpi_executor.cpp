@@ -540,6 +540,7 @@ public:
     void visit_records(const RecordFilter&,
                        const std::function<void(const Record&)>&) const override {}
     std::vector<Record> generation_records(std::int64_t, int) const override { return {}; }
+    std::vector<int> record_generations(std::int64_t) const override { return {}; }
     std::vector<RecordRow> record_rows(const RecordFilter&) const override { return {}; }
     std::vector<std::string> metrics(std::int64_t) const override { return {}; }
     std::vector<SampleRow> samples(std::int64_t) const override { return {}; }

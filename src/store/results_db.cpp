@@ -868,6 +868,18 @@ public:
         return out;
     }
 
+    std::vector<int> record_generations(std::int64_t setting_id) const override {
+        std::lock_guard guard(mutex_);
+        Statement select(db(), path_,
+                         "SELECT DISTINCT r.generation FROM chains c "
+                         "JOIN records r ON r.chain_id = c.id "
+                         "WHERE c.setting_id = ?1 ORDER BY r.generation");
+        select.bind(1, setting_id);
+        std::vector<int> out;
+        while (select.step()) out.push_back(static_cast<int>(select.integer(0)));
+        return out;
+    }
+
     std::vector<RecordRow> record_rows(const RecordFilter& filter) const override {
         std::lock_guard guard(mutex_);
         std::vector<RecordRow> out;

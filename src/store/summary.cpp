@@ -106,10 +106,7 @@ std::vector<SummaryRow> summarize(const std::vector<Record>& records) {
 std::vector<SummaryRow> summarize_study(const ResultsDb& db, std::int64_t study_id) {
     SummaryBuilder builder;
     for (const SettingRow& setting : db.settings(study_id)) {
-        int last = -1;
-        for (const ChainRow& chain : db.chains(setting.id))
-            last = std::max(last, chain.last_generation);
-        for (int g = 0; g <= last; ++g) {
+        for (const int g : db.record_generations(setting.id)) {
             const std::vector<Record> block = db.generation_records(setting.id, g);
             if (block.empty()) continue;
             builder.begin_block(setting.name, g);

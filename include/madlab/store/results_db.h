@@ -159,6 +159,10 @@ public:
     // order in which the values were committed: the values a summary row is made of.
     virtual std::vector<Record> generation_records(std::int64_t setting_id,
                                                    int generation) const = 0;
+    // The generations of a setting that hold records, ascending: what generation_records is
+    // asked for. Read from the records, not from the chains' last_generation, which a damaged or
+    // edited file may set to billions.
+    virtual std::vector<int> record_generations(std::int64_t setting_id) const = 0;
     // The same records with their study and setting label, in the same order.
     virtual std::vector<RecordRow> record_rows(const RecordFilter& filter) const = 0;
     // The distinct metric names recorded in a study, in the order they are committed.

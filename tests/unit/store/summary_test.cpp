@@ -1,6 +1,7 @@
 #include "madlab/store/summary.h"
 
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 
 #include <cmath>
 #include <filesystem>
@@ -77,6 +78,38 @@ TEST(Summarize, MetricsFollowTheirFirstAppearanceInGenerationOrder) {
     EXPECT_EQ(rows[2].metric, "n");
     EXPECT_EQ(rows[3].metric, "late");
     EXPECT_EQ(rows[3].count, 1u);
+}
+
+// A chain whose last_generation says billions (a damaged or edited file; the results_db_fuzz
+// target found it, corpus/results_db/regression-huge-last-generation): the summary is made from
+// the generations that hold records, at once, instead of asking for every generation up to it.
+TEST(Summarize, AChainsHugeLastGenerationDoesNotRunForever) {
+    const auto path = std::filesystem::temp_directory_path() / "madlab_summary_huge_test.sqlite";
+    std::filesystem::remove(path);
+    {
+        auto db = ResultsDb::open(path.string(), ResultsDb::Mode::kReadWrite);
+        const auto id = db->add_study({.name = "s"});
+        const auto setting = db->add_setting({0, id, 0, "a", "", "{}"});
+        const auto chain = db->add_chain(setting, 1);
+        for (int g : {0, 1, 2})
+            db->commit_generation(
+                {.chain_id = chain, .generation = g, .values = {{"recall", 0.25 * g}}});
+    }
+    sqlite3* raw = nullptr;
+    ASSERT_EQ(sqlite3_open(path.c_str(), &raw), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(raw, "UPDATE chains SET last_generation = 2147483647", nullptr, nullptr,
+                           nullptr),
+              SQLITE_OK);
+    sqlite3_close(raw);
+    {
+        auto db = ResultsDb::open(path.string(), ResultsDb::Mode::kReadOnly);
+        const auto rows = summarize_study(*db, db->studies().front().id);
+        ASSERT_EQ(rows.size(), 3u);
+        EXPECT_EQ(rows[0].generation, 0);
+        EXPECT_EQ(rows[2].generation, 2);
+        EXPECT_EQ(rows[2].mean, 0.5);
+    }
+    std::filesystem::remove(path);
 }
 
 TEST(Summarize, FromTheDatabaseEqualsFromTheRecords) {
