@@ -1,9 +1,7 @@
 #include <fmt/core.h>
 
 #include <filesystem>
-#include <fstream>
 #include <memory>
-#include <string_view>
 #include <vector>
 
 #include "command_line.h"
@@ -32,15 +30,6 @@ struct ReportArguments {
     double scale = 2.0;
     bool svg_only = false;
 };
-
-// Whether `path` starts as every SQLite file does ("SQLite format 3" and a NUL byte).
-bool is_sqlite_file(const std::string& path) {
-    constexpr std::string_view kHeader("SQLite format 3\0", 16);
-    std::ifstream in(path, std::ios::binary);
-    std::string head(kHeader.size(), '\0');
-    in.read(head.data(), static_cast<std::streamsize>(head.size()));
-    return in && head == kHeader;
-}
 
 // DIR/report.html or --out for one study, and with --figures its charts as files.
 int report_study(const StudyFolder& folder, const std::string& path, const ReportArguments& args) {

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <tuple>
 
@@ -166,6 +167,14 @@ void copy_chains(const StudyConfig& study, const std::vector<const ShardRun*>& o
             samples[{row.setting, row.seed, row.generation}].push_back(std::move(row.samples));
     for (std::size_t s = 0; s < study.settings.size(); ++s) {
         const std::string& setting = study.settings[s].name;
+        // The generation each chain's checkpoint in its shard was taken after (chains checkpoint
+        // at most once a second, not necessarily after the last generation), when copied.
+        std::vector<std::optional<int>> checkpoint_after(seeds);
+        for (std::size_t i = 0; checkpoints && i < seeds; ++i) {
+            const ShardRun* owner = owners[s * seeds + i];
+            checkpoint_after[i] =
+                owner->db->checkpoint_generation(owner->chains[s].at(study.first_seed + i).id);
+        }
         for (int g = 0; g <= study.generations; ++g) {
             // The generation's values of every chain of the setting, by seed, from each shard
             // once.
@@ -188,11 +197,9 @@ void copy_chains(const StudyConfig& study, const std::vector<const ShardRun*>& o
                 commit.chain_id = ids.chain_ids[s][i];
                 commit.generation = g;
                 commit.values = std::move(values[seed]);
-                // The shard's last checkpoint, at the generation it was taken after (chains
-                // checkpoint at most once a second, not necessarily after the last generation).
-                const std::int64_t shard_chain = owner->chains[s].at(seed).id;
-                if (checkpoints && owner->db->checkpoint_generation(shard_chain) == g)
-                    commit.checkpoint = owner->db->checkpoint(shard_chain).value_or(std::string());
+                if (checkpoint_after[i] == g)
+                    commit.checkpoint =
+                        owner->db->checkpoint(owner->chains[s].at(seed).id).value_or(std::string());
                 if (const auto it = samples.find({setting, seed, g}); it != samples.end())
                     commit.samples = it->second;
                 batch.push_back(std::move(commit));

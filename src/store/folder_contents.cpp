@@ -29,10 +29,6 @@ std::string StudyFolder::study_description() const {
     return "";
 }
 
-}  // namespace madlab
-
-namespace madlab {
-
 LastGenerations last_generations(const std::vector<SummaryRow>& summary) {
     LastGenerations last;
     for (const auto& row : summary) {

@@ -187,6 +187,9 @@ public:
 // What is wrong with a database file that SQLite calls malformed or not a database, from its
 // first 100 bytes (the header: the magic string, the page size at offset 16, the page count
 // at offset 28; sqlite.org/fileformat.html section 1.3) and its size.
+// The first 16 bytes of every SQLite file, its NUL included (sqlite.org/fileformat.html 1.3).
+constexpr char kSqliteMagic[] = "SQLite format 3";
+
 std::string describe_damage(const std::string& path) {
     unsigned char header[100] = {};
     std::FILE* file = std::fopen(path.c_str(), "rb");
@@ -195,8 +198,7 @@ std::string describe_damage(const std::string& path) {
     struct stat info {};
     const auto size =
         ::stat(path.c_str(), &info) == 0 ? static_cast<std::int64_t>(info.st_size) : 0;
-    static constexpr char kMagic[] = "SQLite format 3";  // and its NUL: 16 bytes
-    if (got < 16 || std::memcmp(header, kMagic, 16) != 0)
+    if (got < 16 || std::memcmp(header, kSqliteMagic, sizeof kSqliteMagic) != 0)
         return size == 0 ? "it is empty"
                          : "it is not a SQLite file (it does not start with \"SQLite format 3\")";
     const std::int64_t page_size =
@@ -1260,6 +1262,14 @@ std::optional<std::size_t> committed_generations(const ResultsDb& db, std::int64
     } catch (const std::exception&) {
         return std::nullopt;
     }
+}
+
+bool is_sqlite_file(const std::string& path) {
+    char header[sizeof kSqliteMagic] = {};
+    std::FILE* file = std::fopen(path.c_str(), "rb");
+    const std::size_t got = file ? std::fread(header, 1, sizeof header, file) : 0;
+    if (file) std::fclose(file);
+    return got == sizeof header && std::memcmp(header, kSqliteMagic, sizeof header) == 0;
 }
 
 }  // namespace madlab

@@ -181,4 +181,8 @@ bool has_live_writer(const std::string& db_path);
 // the user stays in the database); nullopt if the database cannot say.
 std::optional<std::size_t> committed_generations(const ResultsDb& db, std::int64_t study_id);
 
+// Whether the file `path` starts as every SQLite file does ("SQLite format 3" and a NUL byte):
+// false for a missing, empty or other file.
+bool is_sqlite_file(const std::string& path);
+
 }  // namespace madlab

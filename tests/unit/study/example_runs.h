@@ -58,6 +58,14 @@ inline std::map<std::pair<std::string, int>, double> by_generation(const StudyRe
     return out;
 }
 
+// The summary row of (setting, metric, generation) in `result`, or nullptr.
+inline const SummaryRow* summary_row(const StudyResult& result, const std::string& setting,
+                                     const std::string& metric, int generation) {
+    for (const SummaryRow& r : result.summary)
+        if (r.setting == setting && r.metric == metric && r.generation == generation) return &r;
+    return nullptr;
+}
+
 // A number that an example's comment quotes from its own run: the summary's `field` ("mean",
 // "median", "ci95_low" or "ci95_high") of (setting, metric, generation), as printed there
 // ("0.90", "2.8e-10").
@@ -73,10 +81,7 @@ struct QuotedValue {
 // the last printed digit (the runs are deterministic, so this is exact, not statistical).
 inline void expect_quoted(const StudyResult& result, const std::vector<QuotedValue>& quoted) {
     for (const QuotedValue& q : quoted) {
-        const SummaryRow* row = nullptr;
-        for (const SummaryRow& r : result.summary)
-            if (r.setting == q.setting && r.metric == q.metric && r.generation == q.generation)
-                row = &r;
+        const SummaryRow* row = summary_row(result, q.setting, q.metric, q.generation);
         ASSERT_NE(row, nullptr) << q.setting << " " << q.metric << " " << q.generation;
         const std::map<std::string, double> fields = {{"mean", row->mean},
                                                       {"median", row->median},

@@ -287,8 +287,8 @@ TEST(PaperExamples, GaussianCollapseQuotesItsOwnRun) {
 // The mean over seeds of (setting, metric, generation) in the run's summary.
 double summary_mean(const StudyResult& result, const std::string& setting,
                     const std::string& metric, int generation) {
-    for (const SummaryRow& r : result.summary)
-        if (r.setting == setting && r.metric == metric && r.generation == generation) return r.mean;
+    if (const SummaryRow* row = testing_examples::summary_row(result, setting, metric, generation))
+        return row->mean;
     ADD_FAILURE() << "no summary row " << setting << " " << metric << " " << generation;
     return 0.0;
 }
